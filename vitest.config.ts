@@ -2,8 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // One run over every package and app. Workspace packages resolve to their TypeScript sources
 // through the `@tessera/source` export condition, so tests need no build step.
+const conditions = ['@tessera/source', 'node', 'import', 'module', 'default'];
+
 export default defineConfig({
-  resolve: { conditions: ['@tessera/source'] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
     testTimeout: 60_000,

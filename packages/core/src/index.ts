@@ -1,1 +1,49 @@
-export const version = '0.1.0';
+export type { Backend } from './backend.js';
+export { Context, type DeviceMemory, type MemoryInfo, type Middleware, type OpCall } from './context.js';
+export { CpuBackend } from './cpu/backend.js';
+export { forEachRow } from './cpu/strided.js';
+export type { CpuInput, CpuKernel, CpuOutput, NumArray } from './cpu/types.js';
+export { dispatch, type Placement } from './dispatch.js';
+export {
+  bf16BitsToF32,
+  bytesPerElement,
+  type DataFor,
+  DTYPES,
+  type DType,
+  f16BitsToF32,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  isFloat,
+  isHalf,
+  promoteTypes,
+  type TypedArray,
+} from './dtype.js';
+export { TesseraError } from './errors.js';
+export { defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
+export * from './ops/index.js';
+export { philox4x32 } from './random.js';
+export {
+  createContext,
+  defaultContext,
+  dispose,
+  getDefaultDevice,
+  keep,
+  manualSeed,
+  memory,
+  registerBackend,
+  resetPeakMemory,
+  setDebug,
+  setDefaultDevice,
+  tidy,
+  useMiddleware,
+} from './runtime.js';
+export {
+  broadcastShapes,
+  contiguousStrides,
+  isContiguous,
+  normalizeAxes,
+  normalizeAxis,
+  numel,
+  type Shape,
+} from './shape.js';
+export { type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';

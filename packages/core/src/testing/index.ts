@@ -1,1 +1,11 @@
-export {};
+/**
+ * @tessera/core/testing: the conformance suite every backend runs, its f64 reference and
+ * case format. A backend package calls `describeConformance({ name, device, context })`
+ * inside a vitest test file.
+ */
+export { ALL_GROUPS } from './cases/index.js';
+export { makeInput, specValues, testValues } from './inputs.js';
+export * as reference from './reference/base.js';
+export { refErf, refRoundHalfEven, refSigmoid } from './reference/scalar.js';
+export { type ConformanceOptions, describeConformance, firstMismatch } from './suite.js';
+export type { CaseGroup, ErrorCase, ErrorHelpers, InputSpec, Layout, OpCase } from './types.js';

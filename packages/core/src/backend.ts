@@ -1,0 +1,28 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { OpDef } from './op.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * A device's implementation: memory plus its own kernel table. Nothing here is global: each
+ * backend instance owns its kernels, and a Context holds the instances it was given.
+ */
+export interface Backend {
+  /** Device name tensors carry, e.g. 'cpu' or 'webgpu'. */
+  readonly device: string;
+  /** A buffer of `size` zeroed elements of `dtype`. */
+  allocate(dtype: DType, size: number): unknown;
+  /** A buffer holding a copy of `data` (already encoded in dtype's storage format). */
+  upload(dtype: DType, data: TypedArray): unknown;
+  /** Frees a buffer; the backend may defer this until work that reads it has finished. */
+  release(buffer: unknown, dtype: DType, size: number): void;
+  /** The whole buffer's contents in dtype's storage format. */
+  read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray>;
+  /** Synchronous read, where the device allows it (CPU). */
+  readSync?(buffer: unknown, dtype: DType, size: number): TypedArray;
+  /** Whether this backend has a kernel for the op at these input dtypes. */
+  supports(def: OpDef, inputs: readonly Tensor[]): boolean;
+  /** Runs the op's kernel, writing into freshly allocated contiguous outputs. */
+  execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void;
+  /** Ops (by name) this backend has kernels for, for the support table. */
+  kernelNames(): readonly string[];
+}

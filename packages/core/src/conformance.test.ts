@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { CORE_OPS } from './ops/index.js';
+import { createContext } from './runtime.js';
+import { ALL_GROUPS, describeConformance } from './testing/index.js';
+
+describeConformance({ name: 'cpu', device: 'cpu', context: () => createContext() });
+
+describe('conformance coverage', () => {
+  // toDevice needs a second backend; the WebGPU package covers it.
+  const ops = CORE_OPS.map((d) => d.name).filter((n) => n !== 'toDevice');
+  it('every core op has at least one value case', () => {
+    const covered = new Set(ALL_GROUPS.flatMap((g) => g.cases.map((c) => c.op)));
+    expect(ops.filter((n) => !covered.has(n))).toEqual([]);
+  });
+  it('every core op has at least one bad-input case', () => {
+    const covered = new Set(ALL_GROUPS.flatMap((g) => g.errors.map((c) => c.op)));
+    expect(ops.filter((n) => !covered.has(n))).toEqual([]);
+  });
+});

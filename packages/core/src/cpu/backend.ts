@@ -1,0 +1,104 @@
+import type { Backend } from '../backend.js';
+import {
+  allocArray,
+  bf16BitsToF32,
+  type DType,
+  f16BitsToF32,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  isHalf,
+  type TypedArray,
+} from '../dtype.js';
+import type { OpDef } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { copyKernels } from './kernels/copy.js';
+import { elementwiseKernels } from './kernels/elementwise.js';
+import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
+
+function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
+  const dec = dtype === 'f16' ? f16BitsToF32 : bf16BitsToF32;
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = dec(raw[i]);
+  return out;
+}
+
+function encodeHalf(dtype: 'f16' | 'bf16', src: Float32Array, dst: Uint16Array): void {
+  const enc = dtype === 'f16' ? f32ToF16Bits : f32ToBf16Bits;
+  for (let i = 0; i < src.length; i++) dst[i] = enc(src[i]);
+}
+
+/**
+ * The reference backend: storage is a typed array, every core op has a kernel. f16 and bf16
+ * are widened to f32 around each kernel, so kernels only see f32, f64, i32 and bool.
+ */
+export class CpuBackend implements Backend {
+  readonly device = 'cpu';
+  private readonly kernels: ReadonlyMap<string, CpuKernel>;
+
+  constructor() {
+    this.kernels = new Map<string, CpuKernel>([
+      ...Object.entries(copyKernels()),
+      ...Object.entries(elementwiseKernels()),
+    ]);
+  }
+
+  allocate(dtype: DType, size: number): TypedArray {
+    return allocArray(dtype, size);
+  }
+
+  upload(_dtype: DType, data: TypedArray): TypedArray {
+    return data.slice();
+  }
+
+  release(): void {
+    // Typed arrays are reclaimed by the garbage collector once no storage refers to them.
+  }
+
+  async read(buffer: unknown): Promise<TypedArray> {
+    return (buffer as TypedArray).slice();
+  }
+
+  readSync(buffer: unknown): TypedArray {
+    return (buffer as TypedArray).slice();
+  }
+
+  private kernelFor(def: OpDef): CpuKernel | undefined {
+    return (def.kernels?.cpu as CpuKernel | undefined) ?? this.kernels.get(def.name);
+  }
+
+  supports(def: OpDef): boolean {
+    return this.kernelFor(def) !== undefined;
+  }
+
+  kernelNames(): readonly string[] {
+    return [...this.kernels.keys()];
+  }
+
+  execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void {
+    const kernel = this.kernelFor(def);
+    if (!kernel) throw new Error(`${def.name}: no CPU kernel`);
+    const ins: CpuInput[] = inputs.map((t) => {
+      const s = t.storageFor(def.name);
+      const raw = s.buffer as TypedArray;
+      const half = isHalf(t.dtype);
+      return {
+        data: (half ? decodeHalf(t.dtype as 'f16' | 'bf16', raw as Uint16Array) : raw) as NumArray,
+        shape: t.shape,
+        strides: t.strides,
+        offset: t.offset,
+        dtype: half ? 'f32' : t.dtype,
+      };
+    });
+    const outs: CpuOutput[] = outputs.map((t) => {
+      const raw = t.storageFor(def.name).buffer as TypedArray;
+      return isHalf(t.dtype)
+        ? { data: new Float32Array(raw.length), shape: t.shape, dtype: 'f32' }
+        : { data: raw as NumArray, shape: t.shape, dtype: t.dtype };
+    });
+    kernel(ins, outs, attrs);
+    outputs.forEach((t, i) => {
+      if (isHalf(t.dtype))
+        encodeHalf(t.dtype, outs[i].data as Float32Array, t.storageFor(def.name).buffer as Uint16Array);
+    });
+  }
+}

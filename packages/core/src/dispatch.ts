@@ -1,0 +1,163 @@
+import type { Backend } from './backend.js';
+import type { Context, OpCall } from './context.js';
+import type { DType, TypedArray } from './dtype.js';
+import { fail, fmtShape } from './errors.js';
+import type { OpDef, OutputSpec } from './op.js';
+import { contiguousStrides, numel } from './shape.js';
+import { Storage } from './storage.js';
+import { Tensor } from './tensor.js';
+import { runScoped } from './tidy.js';
+
+/** Where a call with no tensor inputs runs. */
+export interface Placement {
+  ctx: Context;
+  device: string;
+}
+
+function describe(inputs: readonly Tensor[]): string {
+  return inputs.map((t) => `${fmtShape(t.shape)} ${t.dtype} on ${t.device}`).join(', ');
+}
+
+/**
+ * The single entry point of every op: validate and infer (before any work), pass through the
+ * context's middleware, then run the device's kernel, else the op's decomposition, else the
+ * CPU kernel with copies in and out.
+ */
+export function dispatch<A>(
+  def: OpDef<A>,
+  inputs: readonly Tensor[],
+  attrs: A,
+  placement?: Placement,
+): Tensor[] {
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) fail(def.name, `input ${i} is not a Tensor (got ${typeof t})`);
+    if (t.isDisposed) fail(def.name, `input ${i} (shape ${fmtShape(t.shape)}, ${t.dtype}) has been disposed`);
+  });
+  const ctx = inputs[0]?.ctx ?? placement?.ctx;
+  if (!ctx) fail(def.name, 'an op without tensor inputs needs a placement');
+  const device = inputs[0]?.device ?? placement!.device;
+  if (inputs.some((t) => t.device !== device)) {
+    fail(def.name, `inputs are on different devices (${describe(inputs)}); move them with .to(device)`);
+  }
+  if (inputs.some((t) => t.ctx !== ctx)) fail(def.name, 'inputs belong to different contexts');
+  const outputs = def.infer(inputs, attrs);
+  const call: OpCall = { def: def as OpDef, inputs, attrs, outputs };
+  return ctx.runMiddleware(call, () => execute(ctx, device, call));
+}
+
+function execute(ctx: Context, device: string, call: OpCall): Tensor[] {
+  const { def, inputs, attrs, outputs } = call;
+  if (def.view) {
+    const v = def.view(inputs[0], attrs);
+    const src = inputs[0];
+    return [new Tensor(ctx, src.storageFor(def.name), v.shape, v.strides, v.offset, outputs[0].dtype)];
+  }
+  if (def.run) return def.run(inputs, attrs);
+  const backend = ctx.backend(device, def.name);
+  if (backend.supports(def, inputs)) return runKernel(ctx, backend, call);
+  if (def.decompose) {
+    ctx.warnOnce(`decompose:${device}:${def.name}`, `${def.name} on ${device} runs as its decomposition`);
+    const decompose = def.decompose;
+    return ctx.withoutMiddleware(() => runScoped(ctx, () => decompose(inputs, attrs)));
+  }
+  if (device !== 'cpu') {
+    const cpu = ctx.backend('cpu', def.name);
+    if (!backend.readSync) {
+      fail(
+        def.name,
+        `no ${device} kernel for ${describe(inputs)}, and ${device} cannot be read synchronously for the CPU fallback`,
+      );
+    }
+    ctx.warnOnce(`cpu:${device}:${def.name}`, `${def.name} on ${device} falls back to the CPU kernel`);
+    return ctx.withoutMiddleware(() =>
+      runScoped(ctx, () => {
+        const moved = inputs.map((t) => copyToBackend(t, cpu));
+        if (!cpu.supports(def, moved)) fail(def.name, `no kernel for ${describe(inputs)}`);
+        const res = runKernel(ctx, cpu, { ...call, inputs: moved });
+        return res.map((t) => copyToBackend(t, backend));
+      }),
+    );
+  }
+  fail(def.name, `no ${device} kernel for ${describe(inputs)}`);
+}
+
+function runKernel(ctx: Context, backend: Backend, call: OpCall): Tensor[] {
+  const outs = call.outputs.map((spec) => emptyTensor(ctx, backend, spec));
+  try {
+    backend.execute(call.def, call.inputs, outs, call.attrs);
+  } catch (e) {
+    for (const t of outs) t.dispose();
+    throw e;
+  }
+  return outs;
+}
+
+/** A fresh contiguous tensor of zeros on a backend. */
+export function emptyTensor(ctx: Context, backend: Backend, spec: OutputSpec): Tensor {
+  const size = numel(spec.shape);
+  return wrapBuffer(ctx, backend, backend.allocate(spec.dtype, size), spec.dtype, spec.shape);
+}
+
+/** A contiguous tensor over data already encoded in dtype's storage format. */
+export function tensorFromStorageArray(
+  ctx: Context,
+  device: string,
+  dtype: DType,
+  shape: readonly number[],
+  data: TypedArray,
+): Tensor {
+  const backend = ctx.backend(device);
+  return wrapBuffer(ctx, backend, backend.upload(dtype, data), dtype, shape);
+}
+
+function wrapBuffer(
+  ctx: Context,
+  backend: Backend,
+  buffer: unknown,
+  dtype: DType,
+  shape: readonly number[],
+): Tensor {
+  const size = numel(shape);
+  const storage = new Storage(backend, buffer, dtype, size, (s) => ctx.untrackStorage(backend.device, s));
+  ctx.trackStorage(backend.device, storage);
+  return new Tensor(ctx, storage, [...shape], contiguousStrides(shape), 0, dtype);
+}
+
+/** Synchronous copy of a tensor's logical contents to another backend (contiguous result). */
+export function copyToBackend(t: Tensor, target: Backend): Tensor {
+  const src = t.storageFor('to');
+  if (!src.backend.readSync) {
+    fail(
+      'to',
+      `tensor ${fmtShape(t.shape)} on '${t.device}' reads asynchronously; use await t.data() and tensor(…)`,
+    );
+  }
+  const raw = src.backend.readSync(src.buffer, src.dtype, src.size);
+  const packed = gatherStrided(raw, t.shape, t.strides, t.offset);
+  return tensorFromStorageArray(t.ctx, target.device, t.dtype, t.shape, packed);
+}
+
+/** Row-major copy of a strided view of `raw` (any element type). */
+export function gatherStrided(
+  raw: TypedArray,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): TypedArray {
+  const n = numel(shape);
+  const out = new (raw.constructor as new (n: number) => TypedArray)(n);
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let src = offset;
+  for (let i = 0; i < n; i++) {
+    out[i] = raw[src];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      src += strides[d];
+      if (idx[d] < shape[d]) break;
+      src -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,257 @@
+import type { Context } from '../context.js';
+import { tensorFromStorageArray } from '../dispatch.js';
+import {
+  allocArray,
+  type DType,
+  dtypeOfArray,
+  encodeElement,
+  isDType,
+  isFloat,
+  type TypedArray,
+} from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { philoxNormal, philoxUniform } from '../random.js';
+import { defaultContext } from '../runtime.js';
+import { checkShape, numel } from '../shape.js';
+import type { NestedArray, Tensor } from '../tensor.js';
+import { inferReshape } from './views.js';
+
+export interface CreateOptions<D extends DType = DType> {
+  dtype?: D;
+  device?: string;
+  context?: Context;
+}
+
+function place(op: string, o: CreateOptions | undefined): { ctx: Context; device: string } {
+  const ctx = o?.context ?? defaultContext();
+  const device = o?.device ?? ctx.defaultDevice;
+  ctx.backend(device, op);
+  if (o?.dtype !== undefined && !isDType(o.dtype)) fail(op, `unknown dtype '${String(o.dtype)}'`);
+  return { ctx, device };
+}
+
+/** Encodes JS numbers into dtype's storage format. */
+function encode(dtype: DType, values: ArrayLike<number>): TypedArray {
+  const out = allocArray(dtype, values.length);
+  if (dtype === 'f32' || dtype === 'f64') out.set(values as ArrayLike<number>);
+  else for (let i = 0; i < values.length; i++) out[i] = encodeElement(dtype, values[i]);
+  return out;
+}
+
+function make(
+  op: string,
+  o: CreateOptions | undefined,
+  dtype: DType,
+  shape: readonly number[],
+  values: ArrayLike<number>,
+): Tensor {
+  const { ctx, device } = place(op, o);
+  return tensorFromStorageArray(ctx, device, dtype, shape, encode(dtype, values));
+}
+
+function nestedShape(v: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = v;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+    if (cur === undefined) break;
+  }
+  return shape;
+}
+
+function flattenNested(op: string, v: NestedArray, shape: number[], depth: number, out: number[]): boolean {
+  if (depth === shape.length) {
+    if (typeof v === 'boolean') {
+      out.push(v ? 1 : 0);
+      return true;
+    }
+    if (typeof v !== 'number')
+      fail(op, `expected numbers or booleans, found ${Array.isArray(v) ? 'a nested array' : typeof v}`);
+    out.push(v);
+    return false;
+  }
+  if (!Array.isArray(v) || v.length !== shape[depth]) {
+    fail(
+      op,
+      `ragged nested array: expected length ${shape[depth]} at depth ${depth} for shape ${fmtShape(shape)}`,
+    );
+  }
+  let allBool = true;
+  for (const e of v) allBool = flattenNested(op, e, shape, depth + 1, out) && allBool;
+  return allBool;
+}
+
+/**
+ * A tensor from nested arrays, a typed array or a number. dtype defaults to the typed array's,
+ * to bool for booleans, else f32. `shape` reshapes flat data.
+ */
+export function tensor<D extends DType = DType>(
+  data: NestedArray | TypedArray | readonly number[],
+  shapeOrOptions?: readonly number[] | CreateOptions<D>,
+  options?: CreateOptions<D>,
+): Tensor<D> {
+  const shapeArg = Array.isArray(shapeOrOptions) ? (shapeOrOptions as readonly number[]) : undefined;
+  const opts =
+    (Array.isArray(shapeOrOptions) ? options : (shapeOrOptions as CreateOptions<D> | undefined)) ?? {};
+  let values: ArrayLike<number>;
+  let shape: number[];
+  let dtype: DType;
+  if (ArrayBuffer.isView(data)) {
+    const arr = data as TypedArray;
+    values = arr;
+    shape = [arr.length];
+    dtype = opts.dtype ?? dtypeOfArray(arr);
+    if (arr instanceof Uint16Array && (dtype === 'f16' || dtype === 'bf16')) {
+      // Raw half-precision bit patterns: store as given.
+      const { ctx, device } = place('tensor', opts);
+      const target = shapeArg ? inferReshape('tensor', shape, shapeArg) : shape;
+      return tensorFromStorageArray(ctx, device, dtype, target, arr.slice()) as Tensor<D>;
+    }
+  } else {
+    shape = nestedShape(data as NestedArray);
+    const flat: number[] = [];
+    const allBool = flattenNested('tensor', data as NestedArray, shape, 0, flat);
+    values = flat;
+    dtype = opts.dtype ?? (allBool && flat.length > 0 ? 'bool' : 'f32');
+  }
+  if (shapeArg) shape = inferReshape('tensor', shape, shapeArg);
+  return make('tensor', opts, dtype, shape, values) as Tensor<D>;
+}
+
+/** A 0-d tensor on the same device and context as `like`. */
+export function scalarTensor(like: Tensor, value: number, dtype: DType = like.dtype): Tensor {
+  return make('scalar', { context: like.ctx, device: like.device }, dtype, [], [value]);
+}
+
+function checkedShape(op: string, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) fail(op, `expected a shape array, got ${typeof shape}`);
+  checkShape(op, shape);
+  return [...shape];
+}
+
+export function full<D extends DType = 'f32'>(
+  shape: readonly number[],
+  value: number,
+  o?: CreateOptions<D>,
+): Tensor<D> {
+  const s = checkedShape('full', shape);
+  const dtype = o?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
+  return make('full', o, dtype, s, new Float64Array(numel(s)).fill(value)) as Tensor<D>;
+}
+
+export function zeros<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
+  return full(shape, 0, o);
+}
+
+export function ones<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
+  return full(shape, 1, o);
+}
+
+function likeOptions<D extends DType>(x: Tensor, o?: CreateOptions<D>): CreateOptions<D> {
+  return { dtype: (o?.dtype ?? x.dtype) as D, device: o?.device ?? x.device, context: x.ctx };
+}
+
+export function fullLike<D extends DType>(x: Tensor, value: number, o?: CreateOptions<D>): Tensor<D> {
+  return full(x.shape, value, likeOptions(x, o));
+}
+
+export function zerosLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
+  return full(x.shape, 0, likeOptions(x, o));
+}
+
+export function onesLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
+  return full(x.shape, 1, likeOptions(x, o));
+}
+
+/** Values start, start+step, … below end (PyTorch's arange; one argument means [0, end)). */
+export function arange<D extends DType = 'f32'>(
+  start: number,
+  end?: number,
+  step = 1,
+  o?: CreateOptions<D>,
+): Tensor<D> {
+  const [lo, hi] = end === undefined ? [0, start] : [start, end];
+  if (![lo, hi, step].every(Number.isFinite))
+    fail('arange', `start, end and step must be finite, got ${lo}, ${hi}, ${step}`);
+  if (step === 0) fail('arange', 'step must not be zero');
+  if ((hi - lo) / step < 0) fail('arange', `end ${hi} cannot be reached from start ${lo} with step ${step}`);
+  const n = Math.ceil((hi - lo) / step);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = lo + i * step;
+  return make('arange', o, o?.dtype ?? 'f32', [n], values) as Tensor<D>;
+}
+
+/** `steps` evenly spaced values from start to end inclusive. */
+export function linspace<D extends DType = 'f32'>(
+  start: number,
+  end: number,
+  steps: number,
+  o?: CreateOptions<D>,
+): Tensor<D> {
+  if (!Number.isInteger(steps) || steps < 0)
+    fail('linspace', `steps must be a non-negative integer, got ${steps}`);
+  const values = new Float64Array(steps);
+  const h = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill from both ends so the last value is exactly `end`.
+  for (let i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * h : end - (steps - 1 - i) * h;
+  return make('linspace', o, o?.dtype ?? 'f32', [steps], values) as Tensor<D>;
+}
+
+/** Identity matrix n×m (m defaults to n). */
+export function eye<D extends DType = 'f32'>(n: number, m: number = n, o?: CreateOptions<D>): Tensor<D> {
+  const s = checkedShape('eye', [n, m]);
+  const values = new Float64Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  return make('eye', o, o?.dtype ?? 'f32', s, values) as Tensor<D>;
+}
+
+function floatDType(op: string, o?: CreateOptions): DType {
+  const d = o?.dtype ?? 'f32';
+  if (!isFloat(d)) fail(op, `dtype must be floating point, got ${d}`);
+  return d;
+}
+
+/** Uniform samples in [0, 1) from the context's Philox stream. */
+export function rand<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
+  const s = checkedShape('rand', shape);
+  const dtype = floatDType('rand', o);
+  const { ctx } = place('rand', o);
+  const n = numel(s);
+  const { key, base } = ctx.rng.reserve(Math.ceil(n / 4));
+  const values = new Float64Array(n);
+  philoxUniform(key, base, values);
+  return make('rand', o, dtype, s, values) as Tensor<D>;
+}
+
+/** Standard normal samples from the context's Philox stream (Box–Muller). */
+export function randn<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
+  const s = checkedShape('randn', shape);
+  const dtype = floatDType('randn', o);
+  const { ctx } = place('randn', o);
+  const n = numel(s);
+  const { key, base } = ctx.rng.reserve(Math.ceil(n / 4));
+  const values = new Float64Array(n);
+  philoxNormal(key, base, values);
+  return make('randn', o, dtype, s, values) as Tensor<D>;
+}
+
+/** Integers uniform in [low, high). */
+export function randint<D extends DType = 'i32'>(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  o?: CreateOptions<D>,
+): Tensor<D> {
+  const s = checkedShape('randint', shape);
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    fail('randint', `expected integers low < high, got low=${low}, high=${high}`);
+  }
+  const { ctx } = place('randint', o);
+  const n = numel(s);
+  const { key, base } = ctx.rng.reserve(Math.ceil(n / 4));
+  const values = new Float64Array(n);
+  philoxUniform(key, base, values);
+  for (let i = 0; i < n; i++) values[i] = low + Math.floor(values[i] * (high - low));
+  return make('randint', o, o?.dtype ?? 'i32', s, values) as Tensor<D>;
+}

@@ -1,0 +1,111 @@
+/**
+ * Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11): a
+ * counter-based generator. Element i of a draw is a pure function of (key, base counter + ⌊i/4⌋,
+ * lane i mod 4), so every backend produces the same numbers for the same seed, in parallel.
+ */
+
+const M0 = 0xd2511f53;
+const M1 = 0xcd9e8d57;
+const W0 = 0x9e3779b9;
+const W1 = 0xbb67ae85;
+
+/** High 32 bits of the 64-bit product of two uint32s, exact in doubles via 16-bit halves. */
+function mulhi(a: number, b: number): number {
+  const ah = a >>> 16;
+  const al = a & 0xffff;
+  const bh = b >>> 16;
+  const bl = b & 0xffff;
+  const mid = ah * bl + al * bh + ((al * bl) >>> 16);
+  return (ah * bh + Math.floor(mid / 65536)) >>> 0;
+}
+
+/** One Philox4x32-10 block: four uint32 outputs written to out[0..3]. */
+export function philox4x32(
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+  out: Uint32Array,
+): void {
+  for (let r = 0; r < 10; r++) {
+    const hi0 = mulhi(M0, c0);
+    const lo0 = Math.imul(M0, c0) >>> 0;
+    const hi1 = mulhi(M1, c2);
+    const lo1 = Math.imul(M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+    k0 = (k0 + W0) >>> 0;
+    k1 = (k1 + W1) >>> 0;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+}
+
+/** The seeded stream a Context draws from: a key and a 64-bit block counter. */
+export class Philox {
+  private k0 = 0;
+  private k1 = 0;
+  private counter = 0;
+
+  constructor(seed = 0x7e55e7a) {
+    this.seed(seed);
+  }
+
+  seed(seed: number): void {
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new RangeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
+    }
+    this.k0 = seed >>> 0;
+    this.k1 = Math.floor(seed / 2 ** 32) >>> 0;
+    this.counter = 0;
+  }
+
+  /** Reserves `blocks` consecutive counter values; returns the first. */
+  reserve(blocks: number): { key: [number, number]; base: number } {
+    const base = this.counter;
+    this.counter += blocks;
+    return { key: [this.k0, this.k1], base };
+  }
+}
+
+/** Fills `out` with uniform [0, 1) numbers (24 random bits each, exact in f32). */
+export function philoxUniform(
+  key: readonly [number, number],
+  base: number,
+  out: Float64Array | Float32Array,
+): void {
+  const block = new Uint32Array(4);
+  for (let i = 0; i < out.length; i += 4) {
+    const c = base + i / 4;
+    philox4x32(c >>> 0, Math.floor(c / 2 ** 32) >>> 0, 0, 0, key[0], key[1], block);
+    for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = (block[j] >>> 8) * 2 ** -24;
+  }
+}
+
+/** Fills `out` with standard normals by Box–Muller on lanes (0,1) and (2,3) of each block. */
+export function philoxNormal(
+  key: readonly [number, number],
+  base: number,
+  out: Float64Array | Float32Array,
+): void {
+  const block = new Uint32Array(4);
+  for (let i = 0; i < out.length; i += 4) {
+    const c = base + i / 4;
+    philox4x32(c >>> 0, Math.floor(c / 2 ** 32) >>> 0, 0, 0, key[0], key[1], block);
+    for (let p = 0; p < 2; p++) {
+      // 1 − u keeps the logarithm's argument in (0, 1].
+      const u1 = 1 - (block[2 * p] >>> 8) * 2 ** -24;
+      const u2 = (block[2 * p + 1] >>> 8) * 2 ** -24;
+      const r = Math.sqrt(-2 * Math.log(u1));
+      const j = i + 2 * p;
+      if (j < out.length) out[j] = r * Math.cos(2 * Math.PI * u2);
+      if (j + 1 < out.length) out[j + 1] = r * Math.sin(2 * Math.PI * u2);
+    }
+  }
+}

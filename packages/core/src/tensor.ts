@@ -1,0 +1,374 @@
+import type { Context } from './context.js';
+import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
+import { fail, fmtShape } from './errors.js';
+import { cast, clone, contiguous, to } from './ops/copy.js';
+import * as ew from './ops/elementwise.js';
+import * as vw from './ops/views.js';
+import { contiguousStrides, isContiguous, numel } from './shape.js';
+import type { Storage } from './storage.js';
+
+export type Scalar = number | boolean;
+export type TensorLike = Tensor | Scalar;
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * A tensor is a handle: shape, strides and offset over a refcounted storage on one device.
+ * Views share storage; `dispose()` drops this handle's reference. Ops are methods and free
+ * functions alike; readback is async (`await t.data()`), `dataSync()` only on the CPU.
+ */
+export class Tensor<D extends DType = DType> {
+  readonly id: number;
+  readonly device: string;
+  readonly size: number;
+  private store: Storage | null;
+  /** Leaves with requiresGrad get `.grad` from @tessera/autograd's backward(). */
+  requiresGrad = false;
+  grad: Tensor | undefined = undefined;
+  /** Opaque slot for autograd's graph node; core never reads it. */
+  gradNode: unknown = undefined;
+  /** Set by keep(): tidy() leaves it alive. */
+  kept = false;
+  /** Where the tensor was created, in debug mode. */
+  creationSite: string | undefined = undefined;
+
+  /** @internal Use the creation functions and ops; this wires a handle to a storage. */
+  constructor(
+    readonly ctx: Context,
+    storage: Storage,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly dtype: D,
+    scoped = true,
+  ) {
+    this.id = ctx.newId();
+    this.device = storage.backend.device;
+    this.size = numel(shape);
+    this.store = storage;
+    storage.retain();
+    ctx.trackTensor(this as Tensor, scoped);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.store === null;
+  }
+
+  /** The storage, or a clear error if this handle was disposed. */
+  storageFor(op: string): Storage {
+    if (this.store === null)
+      fail(op, `tensor of shape ${fmtShape(this.shape)} (${this.dtype}) has been disposed`);
+    return this.store;
+  }
+
+  get storage(): Storage {
+    return this.storageFor('tensor');
+  }
+
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /** Drops this handle; the storage is freed when its last handle goes. Idempotent. */
+  dispose(): void {
+    const s = this.store;
+    if (s === null) return;
+    this.store = null;
+    this.ctx.untrackTensor(this as Tensor);
+    s.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** A second handle on the same storage and layout, outside any tidy scope (for saved tensors). */
+  alias(): Tensor<D> {
+    return new Tensor(
+      this.ctx,
+      this.storageFor('alias'),
+      this.shape,
+      this.strides,
+      this.offset,
+      this.dtype,
+      false,
+    );
+  }
+
+  // ---- readback ----
+
+  /** Elements in row-major order; f16/bf16 are widened to f32. */
+  async data(): Promise<DataFor<D>> {
+    const s = this.storageFor('data');
+    const flat = this.isContiguous && this.offset === 0 && this.size === s.size;
+    const src = flat ? (this as Tensor) : contiguous(this);
+    try {
+      const st = src.storageFor('data');
+      const raw = await st.backend.read(st.buffer, st.dtype, st.size);
+      return widen(this.dtype, raw.slice(src.offset, src.offset + this.size)) as DataFor<D>;
+    } finally {
+      if (src !== this) src.dispose();
+    }
+  }
+
+  /** Synchronous readback; only devices that allow it (the CPU). */
+  dataSync(): DataFor<D> {
+    const s = this.storageFor('dataSync');
+    if (!s.backend.readSync) {
+      fail(
+        'dataSync',
+        `tensor of shape ${fmtShape(this.shape)} lives on '${this.device}', which reads asynchronously; use await t.data()`,
+      );
+    }
+    const src = this.isContiguous ? (this as Tensor) : contiguous(this);
+    try {
+      const st = src.storageFor('dataSync');
+      const raw = st.backend.readSync!(st.buffer, st.dtype, st.size);
+      return widen(this.dtype, raw.slice(src.offset, src.offset + this.size)) as DataFor<D>;
+    } finally {
+      if (src !== this) src.dispose();
+    }
+  }
+
+  /** Nested arrays (booleans for bool tensors). */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype === 'bool');
+  }
+
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype === 'bool');
+  }
+
+  /** The single element of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1)
+      fail('item', `expected a tensor with one element, got shape ${fmtShape(this.shape)}`);
+    return (await this.data())[0];
+  }
+
+  itemSync(): number {
+    if (this.size !== 1)
+      fail('itemSync', `expected a tensor with one element, got shape ${fmtShape(this.shape)}`);
+    return this.dataSync()[0];
+  }
+
+  toString(): string {
+    const state = this.isDisposed ? ', disposed' : '';
+    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device}${state})`;
+  }
+
+  // ---- copies, casts and devices ----
+  contiguous(): Tensor<D> {
+    return contiguous(this);
+  }
+  clone(): Tensor<D> {
+    return clone(this);
+  }
+  cast<E extends DType>(dtype: E): Tensor<E> {
+    return cast(this, dtype);
+  }
+  /** Moves to another device (`'cpu'`, `'webgpu'`) or casts to a dtype. */
+  to(target: string): Tensor {
+    return to(this, target);
+  }
+
+  // ---- views ----
+  reshape(shape: readonly number[]): Tensor<D> {
+    return vw.reshape(this, shape);
+  }
+  view(shape: readonly number[]): Tensor<D> {
+    return vw.view(this, shape);
+  }
+  flatten(startAxis = 0, endAxis = -1): Tensor<D> {
+    return vw.flatten(this, startAxis, endAxis);
+  }
+  squeeze(axes?: number | readonly number[]): Tensor<D> {
+    return vw.squeeze(this, axes);
+  }
+  unsqueeze(axis: number): Tensor<D> {
+    return vw.unsqueeze(this, axis);
+  }
+  transpose(axis0 = -2, axis1 = -1): Tensor<D> {
+    return vw.transpose(this, axis0, axis1);
+  }
+  permute(axes: readonly number[]): Tensor<D> {
+    return vw.permute(this, axes);
+  }
+  /** Elements start, start+step, … before end along one axis (negative start/end count from the end). */
+  slice(axis: number, start?: number, end?: number, step = 1): Tensor<D> {
+    return vw.slice(this, axis, start, end, step);
+  }
+  narrow(axis: number, start: number, length: number): Tensor<D> {
+    return vw.narrow(this, axis, start, length);
+  }
+  expand(shape: readonly number[]): Tensor<D> {
+    return vw.expand(this, shape);
+  }
+  broadcastTo(shape: readonly number[]): Tensor<D> {
+    return vw.expand(this, shape);
+  }
+
+  // ---- elementwise: unary ----
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  abs(): Tensor {
+    return ew.abs(this);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  log1p(): Tensor {
+    return ew.log1p(this);
+  }
+  expm1(): Tensor {
+    return ew.expm1(this);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ew.rsqrt(this);
+  }
+  square(): Tensor {
+    return ew.square(this);
+  }
+  reciprocal(): Tensor {
+    return ew.reciprocal(this);
+  }
+  sin(): Tensor {
+    return ew.sin(this);
+  }
+  cos(): Tensor {
+    return ew.cos(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ew.relu(this);
+  }
+  gelu(options?: ew.GeluOptions): Tensor {
+    return ew.gelu(this, options);
+  }
+  silu(): Tensor {
+    return ew.silu(this);
+  }
+  softplus(options?: ew.SoftplusOptions): Tensor {
+    return ew.softplus(this, options);
+  }
+  sign(): Tensor {
+    return ew.sign(this);
+  }
+  floor(): Tensor {
+    return ew.floor(this);
+  }
+  ceil(): Tensor {
+    return ew.ceil(this);
+  }
+  round(): Tensor {
+    return ew.round(this);
+  }
+  clamp(min?: number, max?: number): Tensor {
+    return ew.clamp(this, min, max);
+  }
+  logicalNot(): Tensor<'bool'> {
+    return ew.logicalNot(this);
+  }
+
+  // ---- elementwise: binary, with broadcasting ----
+  add(other: TensorLike): Tensor {
+    return ew.add(this, other);
+  }
+  sub(other: TensorLike): Tensor {
+    return ew.sub(this, other);
+  }
+  mul(other: TensorLike): Tensor {
+    return ew.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return ew.div(this, other);
+  }
+  pow(other: TensorLike): Tensor {
+    return ew.pow(this, other);
+  }
+  maximum(other: TensorLike): Tensor {
+    return ew.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return ew.minimum(this, other);
+  }
+  eq(other: TensorLike): Tensor<'bool'> {
+    return ew.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor<'bool'> {
+    return ew.ne(this, other);
+  }
+  lt(other: TensorLike): Tensor<'bool'> {
+    return ew.lt(this, other);
+  }
+  le(other: TensorLike): Tensor<'bool'> {
+    return ew.le(this, other);
+  }
+  gt(other: TensorLike): Tensor<'bool'> {
+    return ew.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor<'bool'> {
+    return ew.ge(this, other);
+  }
+  logicalAnd(other: TensorLike): Tensor<'bool'> {
+    return ew.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorLike): Tensor<'bool'> {
+    return ew.logicalOr(this, other);
+  }
+  /** PyTorch's `x.where(cond, other)`: x where cond holds, other elsewhere. */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return ew.where(condition, this, other);
+  }
+
+  // ---- reductions (ops/reduce.ts) ----
+
+  // ---- linear algebra and convolution (ops/linalg.ts, ops/conv.ts) ----
+
+  // ---- indexing, joining and shape ops (ops/indexing.ts) ----
+}
+
+/** Row-major contiguous strides helper re-exported for backends. */
+export { contiguousStrides };
+
+function widen(dtype: DType, raw: TypedArray): TypedArray {
+  if (!isHalf(dtype)) return raw;
+  const out = new Float32Array(raw.length);
+  const dec = dtype === 'f16' ? f16BitsToF32 : bf16BitsToF32;
+  for (let i = 0; i < raw.length; i++) out[i] = dec(raw[i]);
+  return out;
+}
+
+function nest(data: ArrayLike<number>, shape: readonly number[], asBool: boolean): NestedArray {
+  const conv = (x: number): number | boolean => (asBool ? x !== 0 : x);
+  if (shape.length === 0) return conv(data[0]);
+  const build = (axis: number, base: number): NestedArray[] => {
+    const n = shape[axis];
+    const stride = numel(shape.slice(axis + 1));
+    const out: NestedArray[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = axis === shape.length - 1 ? conv(data[base + i]) : build(axis + 1, base + i * stride);
+    }
+    return out;
+  };
+  return build(0, 0);
+}

@@ -1,0 +1,6 @@
+import type { CaseGroup } from '../types.js';
+import { elementwiseGroup } from './elementwise.js';
+import { viewsGroup } from './views.js';
+
+/** Every case group of the core conformance suite. */
+export const ALL_GROUPS: readonly CaseGroup[] = [elementwiseGroup, viewsGroup];

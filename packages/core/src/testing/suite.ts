@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import type { Context } from '../context.js';
+import { type DType, isFloat } from '../dtype.js';
+import { TesseraError } from '../errors.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+import { ALL_GROUPS } from './cases/index.js';
+import { makeInput, specValues } from './inputs.js';
+import { type Ref, ref } from './reference/base.js';
+import type { CaseGroup, ErrorHelpers, OpCase } from './types.js';
+
+export interface ConformanceOptions {
+  /** Label in test names, e.g. 'cpu' or 'webgpu (lavapipe)'. */
+  name: string;
+  /** Device the suite places its inputs on. */
+  device: string;
+  /** The context to test in (the suite seeds nothing global). */
+  context: () => Context | Promise<Context>;
+  /** Multiplies every f32 tolerance (a GPU accumulating in f32 may need 10). */
+  tolScale?: number;
+  /** dtypes the backend claims; cases at other dtypes are left out (default: all). */
+  dtypes?: readonly DType[];
+  /** Case groups to run (default: every core group). */
+  groups?: readonly CaseGroup[];
+}
+
+function tolerance(outDtype: DType, base: number): number {
+  switch (outDtype) {
+    case 'f64':
+      return base * 1e-5;
+    case 'f32':
+      return base;
+    case 'f16':
+      return Math.max(base, 2e-3);
+    case 'bf16':
+      return Math.max(base, 1.6e-2);
+    default:
+      return 0;
+  }
+}
+
+function seedOf(name: string, i: number): number {
+  let h = 2166136261;
+  for (const c of `${name}#${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+/** Where two arrays first differ beyond tolerance, or null. */
+export function firstMismatch(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+): string | null {
+  if (actual.length !== expected.length) return `length ${actual.length} vs ${expected.length}`;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const b = expected[i];
+    if (Number.isNaN(b) && Number.isNaN(a)) continue;
+    if (!Number.isFinite(b) && a === b) continue;
+    if (!(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1))) return `element ${i}: got ${a}, expected ${b}`;
+  }
+  return null;
+}
+
+async function buildInputs(c: OpCase, dtype: DType, ctx: Context, device: string) {
+  const tensors: Tensor[] = [];
+  const refs: Ref[] = [];
+  for (const [i, spec] of c.inputs.entries()) {
+    const d = spec.dtype ?? dtype;
+    const values = specValues(spec, d, seedOf(c.name, i));
+    // The reference sees the values exactly as stored at this dtype.
+    const stored = tensor(values, spec.shape, { dtype: d, context: ctx });
+    refs.push(ref(spec.shape, await stored.data()));
+    stored.dispose();
+    tensors.push(makeInput(ctx, device, spec, d, values));
+  }
+  return { tensors, refs };
+}
+
+/** Registers the conformance suite for one backend with vitest. */
+export function describeConformance(options: ConformanceOptions): void {
+  const groups = options.groups ?? ALL_GROUPS;
+  const claimed = options.dtypes;
+  const scale = options.tolScale ?? 1;
+  describe(`conformance: ${options.name}`, () => {
+    for (const group of groups) {
+      for (const c of group.cases) {
+        const dtypes = (c.dtypes ?? ['f32', 'f64']).filter((d) => !claimed || claimed.includes(d));
+        for (const dtype of dtypes) {
+          it(`${c.op}: ${c.name} [${dtype}]`, async () => {
+            const ctx = await options.context();
+            const { tensors, refs } = await buildInputs(c, dtype, ctx, options.device);
+            const raw = c.run(tensors);
+            const outs = Array.isArray(raw) ? raw : [raw];
+            const expectedRaw = c.ref(refs, dtype);
+            const expected = Array.isArray(expectedRaw) ? expectedRaw : [expectedRaw];
+            expect(outs.length).toBe(expected.length);
+            for (const [k, out] of outs.entries()) {
+              expect(out.device).toBe(options.device);
+              expect([...out.shape]).toEqual(expected[k].shape);
+              const tol = isFloat(out.dtype) ? tolerance(out.dtype, (c.tol ?? 1e-5) * scale) : 0;
+              const bad = firstMismatch(await out.data(), expected[k].data, tol);
+              expect(bad, `output ${k} (${out.dtype}, tol ${tol})`).toBeNull();
+            }
+            for (const t of [...tensors, ...outs]) t.dispose();
+          });
+        }
+        it(`${c.op}: ${c.name} rejects a disposed input`, async () => {
+          const ctx = await options.context();
+          const dtype = (c.dtypes ?? ['f32'])[0];
+          const { tensors } = await buildInputs(c, dtype, ctx, options.device);
+          tensors[0].dispose();
+          let err: unknown;
+          try {
+            c.run(tensors);
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(TesseraError);
+          expect((err as Error).message).toMatch(/disposed/);
+          for (const t of tensors) t.dispose();
+        });
+      }
+      for (const e of group.errors) {
+        it(`${e.op}: rejects ${e.name}`, async () => {
+          const ctx = await options.context();
+          const made: Tensor[] = [];
+          const h: ErrorHelpers = {
+            ctx,
+            device: options.device,
+            t: (shape, dtype = 'f32') => {
+              const n = shape.reduce((a, b) => a * b, 1);
+              const t = tensor(
+                Array.from({ length: n }, (_, i) => (i % 7) - 3),
+                shape,
+                { dtype, device: options.device, context: ctx },
+              );
+              made.push(t);
+              return t;
+            },
+          };
+          let err: unknown;
+          try {
+            e.run(h);
+          } catch (x) {
+            err = x;
+          }
+          expect(err, 'expected an error').toBeInstanceOf(Error);
+          const msg = (err as Error).message;
+          expect(msg.startsWith(`${e.op}:`) || msg.includes(`${e.op}:`), msg).toBe(true);
+          for (const m of e.mentions) expect(msg).toContain(m);
+          for (const t of made) t.dispose();
+        });
+      }
+    }
+  });
+}

@@ -1,0 +1,45 @@
+import type { Context } from './context.js';
+import { Tensor } from './tensor.js';
+
+/** Every tensor reachable from a value through arrays, plain objects, Maps and Sets. */
+export function collectTensors(value: unknown, into = new Set<Tensor>()): Set<Tensor> {
+  if (value instanceof Tensor) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
+  else if (value instanceof Map) for (const v of value.values()) collectTensors(v, into);
+  else if (value instanceof Set) for (const v of value) collectTensors(v, into);
+  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into);
+  }
+  return into;
+}
+
+/**
+ * Runs fn in a new scope: tensors it creates and does not return (or keep) are disposed when it
+ * ends, even if it throws. Returned tensors move to the enclosing scope. Synchronous only.
+ */
+export function runScoped<T>(ctx: Context, fn: () => T): T {
+  const scope = new Set<Tensor>();
+  ctx.scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    ctx.scopes.pop();
+    for (const t of scope) if (!t.kept) t.dispose();
+    throw e;
+  }
+  ctx.scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) if (!t.kept) t.dispose();
+    throw new Error(
+      'tidy: fn returned a Promise; tidy is synchronous — use `using` or dispose() across await',
+    );
+  }
+  const out = collectTensors(result);
+  const parent = ctx.scopes[ctx.scopes.length - 1];
+  for (const t of scope) {
+    if (out.has(t)) parent?.add(t);
+    else if (!t.kept) t.dispose();
+  }
+  return result;
+}
