@@ -60,11 +60,27 @@ function positiveInteger(name: string, raw: string | undefined): number | undefi
   return x;
 }
 
+/**
+ * node:util's parseArgs reads `--r-forbidden -10` as two flags; rewrite such pairs as `--r-forbidden=-10`
+ * so negative rewards can be given the natural way.
+ */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (args[i].startsWith('--') && !args[i].includes('=') && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
 /** Parses and checks the command line; throws an Error naming the flag and value on bad input. */
 export function parseCli(argv: readonly string[], defaultOut: string): CliOptions {
   const str = { type: 'string' } as const;
   const { values } = parseArgs({
-    args: argv.filter((a) => a !== '--'),
+    args: joinNegativeValues(argv.filter((a) => a !== '--')),
     options: {
       algo: str,
       'r-boundary': str,

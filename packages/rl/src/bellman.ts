@@ -1,7 +1,8 @@
 import { type TabularMDP, validateMdp } from './mdp.js';
 import { type Policy, validatePolicy } from './policy.js';
 
-function checkPair(mdp: TabularMDP, policy: Policy, caller: string): void {
+/** Throws unless `mdp` and `policy` are valid and have the same numbers of states and actions. */
+export function checkPair(mdp: TabularMDP, policy: Policy, caller: string): void {
   validateMdp(mdp, caller);
   validatePolicy(policy, caller);
   if (policy.nS !== mdp.nS || policy.nA !== mdp.nA) {
@@ -82,7 +83,21 @@ export function bellmanExpectationBackup(
 ): Float64Array {
   checkPair(mdp, policy, 'bellmanExpectationBackup');
   checkStateValues(mdp, v, 'bellmanExpectationBackup');
-  return stateValuesFromActionValues(policy, actionValuesUnchecked(mdp, v));
+  return bellmanExpectationBackupUnchecked(mdp, policy, v);
+}
+
+/** `bellmanExpectationBackup` without the input checks, for loops whose inputs were checked up front. */
+export function bellmanExpectationBackupUnchecked(
+  mdp: TabularMDP,
+  policy: Policy,
+  v: ArrayLike<number>,
+): Float64Array {
+  const q = actionValuesUnchecked(mdp, v);
+  const { nS, nA } = mdp;
+  const out = new Float64Array(nS);
+  for (let s = 0; s < nS; s++)
+    for (let a = 0; a < nA; a++) out[s] += policy.probs[s * nA + a] * q[s * nA + a];
+  return out;
 }
 
 /** One application of the Bellman optimality operator: (T v)(s) = max_a [r(s,a) + γ Σ_{s′} p(s′|s,a) v(s′)]. */

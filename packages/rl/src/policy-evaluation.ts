@@ -1,5 +1,6 @@
 import {
-  bellmanExpectationBackup,
+  bellmanExpectationBackupUnchecked,
+  checkPair,
   checkStateValues,
   maxAbsDifference,
   policyRewards,
@@ -14,6 +15,7 @@ import type { Policy } from './policy.js';
  * unique solution for γ < 1 because P_π is row-stochastic (its spectral radius is 1).
  */
 export function policyEvaluationClosedForm(mdp: TabularMDP, policy: Policy): Float64Array {
+  checkPair(mdp, policy, 'policyEvaluationClosedForm');
   const r = policyRewards(mdp, policy);
   const Ppi = policyTransitions(mdp, policy);
   const { nS, gamma } = mdp;
@@ -49,6 +51,7 @@ export function policyEvaluation(
   options: PolicyEvaluationOptions = {},
 ): PolicyEvaluationResult {
   const { tolerance = 1e-12, maxIterations = 100_000 } = options;
+  checkPair(mdp, policy, 'policyEvaluation');
   checkIterationOptions(tolerance, maxIterations, 'policyEvaluation');
   let v: Float64Array = new Float64Array(mdp.nS);
   if (options.v0 !== undefined) {
@@ -56,7 +59,7 @@ export function policyEvaluation(
     v = Float64Array.from(options.v0);
   }
   for (let k = 1; k <= maxIterations; k++) {
-    const next = bellmanExpectationBackup(mdp, policy, v);
+    const next = bellmanExpectationBackupUnchecked(mdp, policy, v);
     const delta = maxAbsDifference(next, v);
     v = next;
     if (delta < tolerance) return { v, iterations: k, converged: true };

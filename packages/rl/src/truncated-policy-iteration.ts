@@ -1,6 +1,6 @@
 import {
   actionValuesUnchecked,
-  bellmanExpectationBackup,
+  bellmanExpectationBackupUnchecked,
   checkStateValues,
   maxAbsDifference,
 } from './bellman.js';
@@ -47,7 +47,7 @@ export function truncatedPolicyIteration(
   for (let k = 1; k <= maxIterations; k++) {
     const { policy } = policyImprovement(mdp, v);
     let next: Float64Array = v;
-    for (let j = 0; j < evaluationSweeps; j++) next = bellmanExpectationBackup(mdp, policy, next);
+    for (let j = 0; j < evaluationSweeps; j++) next = bellmanExpectationBackupUnchecked(mdp, policy, next);
     const delta = maxAbsDifference(next, v);
     deltas.push(delta);
     v = next;
