@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, promoteTypes, scalarDType } from './dtype.js';
+import {
+  bf16BitsToF32,
+  f16BitsToF32,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  promoteTypes,
+  scalarDType,
+} from './dtype.js';
 
 // Bit patterns from the IEEE 754 binary16 and bfloat16 definitions.
 describe('half-precision conversion', () => {

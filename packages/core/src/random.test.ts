@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { randint, randn, rand } from './ops/creation.js';
+import { rand, randint, randn } from './ops/creation.js';
 import { philox4x32 } from './random.js';
 import { createContext, manualSeed } from './runtime.js';
 
