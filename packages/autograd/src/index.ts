@@ -1,0 +1,6 @@
+export { type BackwardOptions, backward } from './backward.js';
+export { grad, valueAndGrad } from './functional.js';
+export { detach, noGrad, requiresGrad, zeroGrad } from './grad-mode.js';
+export { autogradMiddleware, enableAutograd } from './middleware.js';
+export type { GradArgs, GradRule } from './rule.js';
+export { GRAD_RULES } from './rules/index.js';

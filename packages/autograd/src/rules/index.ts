@@ -1,0 +1,9 @@
+import type { GradRule } from '../rule.js';
+import { ELEMENTWISE_RULES } from './elementwise.js';
+import { VIEW_RULES } from './views.js';
+
+/** The gradient rule of every differentiable core op, keyed by op name. */
+export const GRAD_RULES: Readonly<Record<string, GradRule>> = Object.freeze({
+  ...ELEMENTWISE_RULES,
+  ...VIEW_RULES,
+});

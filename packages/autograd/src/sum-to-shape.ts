@@ -1,0 +1,29 @@
+import { CORE_OPS, dispatch, reshape, type Tensor, TesseraError } from '@tessera/core';
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** Sum over axes keeping them (temporary: until core exports sum, dispatch its def by name). */
+function sumKeep(g: Tensor, axes: number[]): Tensor {
+  const def = CORE_OPS.find((d) => d.name === 'sum');
+  if (!def) throw new TesseraError('autograd', `reducing a gradient ${fmt(g.shape)} needs core's sum op`);
+  return dispatch(def, [g], { axes, keepdim: true })[0];
+}
+
+/**
+ * The adjoint of broadcasting: sums g over the dims that broadcasting added or stretched,
+ * giving a gradient of the input's own shape.
+ */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.rank - shape.length;
+  if (lead < 0) throw new TesseraError('autograd', `cannot reduce a gradient ${fmt(g.shape)} to ${fmt(shape)}`);
+  const axes: number[] = [];
+  g.shape.forEach((d, i) => {
+    if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  if (axes.length === 0) return reshape(g, shape);
+  const s = sumKeep(g, axes);
+  const out = reshape(s, shape);
+  if (out !== s) s.dispose();
+  return out;
+}
