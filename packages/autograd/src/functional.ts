@@ -23,7 +23,8 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
   const chosen = nums.map((i) => {
     const a = args[i];
     if (!(a instanceof Tensor)) fail(op, `argument ${i} must be a Tensor, got ${typeof a}`);
-    if (!isFloat(a.dtype)) fail(op, `argument ${i} is a ${a.dtype} tensor (${fmt(a.shape)}); only floats take gradients`);
+    if (!isFloat(a.dtype))
+      fail(op, `argument ${i} is a ${a.dtype} tensor (${fmt(a.shape)}); only floats take gradients`);
     return a;
   });
   if (chosen.length === 0) fail(op, 'argnums selects no argument');
@@ -42,14 +43,16 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
           const edges: Edge[] = nums.map((i, k) => {
             const a = chosen[k];
             // A fresh node per argument, so that its gradient is not mixed with other uses of a.
-            const w = nested && edgeOf(a) ? view(a, a.shape) : withGradMode(ctx, false, () => view(a, a.shape));
+            const w =
+              nested && edgeOf(a) ? view(a, a.shape) : withGradMode(ctx, false, () => view(a, a.shape));
             if (!edgeOf(w)) w.requiresGrad = true;
             wrapped[i] = w;
             return edgeOf(w)!;
           });
           const value = (f as (...a: unknown[]) => Tensor)(...wrapped);
           if (!(value instanceof Tensor)) fail(op, `f must return a Tensor, got ${typeof value}`);
-          if (!isFloat(value.dtype)) fail(op, `f returned a ${value.dtype} tensor, which is not differentiable`);
+          if (!isFloat(value.dtype))
+            fail(op, `f returned a ${value.dtype} tensor, which is not differentiable`);
           if (value.size !== 1) fail(op, `f must return a scalar, got shape ${fmt(value.shape)}`);
           const seed = withGradMode(ctx, false, () => onesLike(value));
           const found = edgeOf(value)

@@ -1,4 +1,11 @@
 export { type BackwardOptions, backward } from './backward.js';
+export {
+  type CheckGradOptions,
+  checkGrad,
+  GradCheckError,
+  type GradCheckReport,
+  type GradMismatch,
+} from './check-grad.js';
 export { grad, valueAndGrad } from './functional.js';
 export { detach, noGrad, requiresGrad, zeroGrad } from './grad-mode.js';
 export { autogradMiddleware, enableAutograd } from './middleware.js';

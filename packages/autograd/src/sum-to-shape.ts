@@ -16,7 +16,8 @@ function sumKeep(g: Tensor, axes: number[]): Tensor {
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
   const lead = g.rank - shape.length;
-  if (lead < 0) throw new TesseraError('autograd', `cannot reduce a gradient ${fmt(g.shape)} to ${fmt(shape)}`);
+  if (lead < 0)
+    throw new TesseraError('autograd', `cannot reduce a gradient ${fmt(g.shape)} to ${fmt(shape)}`);
   const axes: number[] = [];
   g.shape.forEach((d, i) => {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);

@@ -1,0 +1,6 @@
+import type { GradCase } from '../types.js';
+import { ELEMENTWISE_CASES } from './elementwise.js';
+import { VIEW_CASES } from './views.js';
+
+/** Every gradient check of the suite, for every differentiable core op. */
+export const GRAD_CASES: readonly GradCase[] = [...ELEMENTWISE_CASES, ...VIEW_CASES];
