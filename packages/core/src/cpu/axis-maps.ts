@@ -7,7 +7,7 @@ import type { CpuInput, CpuOutput } from './types.js';
  */
 export type AxisMaps = readonly Int32Array[];
 
-/** Walks the output rows of `shape`, giving each row's input base (or -1 if filled) per operand. */
+/** Walks the rows of `shape`, giving each row's mapped base offset (-1 where it is all fill). */
 function forEachMappedRow(
   shape: readonly number[],
   maps: AxisMaps,

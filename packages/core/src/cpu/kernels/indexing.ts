@@ -9,7 +9,9 @@ function checkRange(op: string, index: CpuInput, size: number, what: string): vo
   forEachRow(index.shape, [index.strides], [index.offset], (b, s, n) => {
     for (let j = 0, i = b[0]; j < n; j++, i += s[0]) {
       const v = data[i];
-      if (v < 0 || v >= size) fail(op, `index ${v} is out of range for ${what} (expected 0..${size - 1})`);
+      if (v >= 0 && v < size) continue;
+      const expected = size === 0 ? 'there is nothing to index' : `expected 0..${size - 1}`;
+      fail(op, `index ${v} is out of range for ${what} (${expected})`);
     }
   });
 }

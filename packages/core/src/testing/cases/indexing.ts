@@ -495,6 +495,12 @@ const errors: ErrorCase[] = [
   },
   {
     op: 'gather',
+    name: 'any index into an empty axis',
+    run: (h) => ix.gather(h.t([2, 0]), 1, idx(h, [0], [1, 1])),
+    mentions: ['index 0', 'size 0', 'nothing to index'],
+  },
+  {
+    op: 'gather',
     name: 'an index larger than the input outside the axis',
     run: (h) => ix.gather(h.t([2, 3]), 1, idx(h, [0, 0, 0], [3, 1])),
     mentions: ['[3, 1]', '[2, 3]'],
