@@ -121,7 +121,9 @@ export function reversePass(
           }
         };
 
-        rootEdges.forEach((e, i) => deliver(e, seeds[i], new Set([seeds[i]])));
+        rootEdges.forEach((e, i) => {
+          deliver(e, seeds[i], new Set([seeds[i]]));
+        });
 
         for (let k = order.length - 1; k >= 0; k--) {
           const node = order[k];

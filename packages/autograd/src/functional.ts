@@ -6,7 +6,7 @@ import { stateOf, withGradMode } from './state.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-type Fn = (...args: never[]) => Tensor;
+type Fn = (...args: Tensor[]) => Tensor;
 type Grads<N> = N extends readonly number[] ? Tensor[] : Tensor;
 
 function fail(op: string, m: string): never {
@@ -31,8 +31,9 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
   const ctx = chosen[0].ctx;
   enableAutograd(ctx);
   const state = stateOf(ctx);
-  // Traced from outside (an enclosing grad or backward): keep the history of what we compute.
-  const nested = state.disabled === 0 && chosen.some((a) => edgeOf(a) !== null);
+  // Inside an enclosing grad, or given a traced argument: keep the history of what we compute.
+  const traced = args.some((a) => a instanceof Tensor && edgeOf(a) !== null);
+  const nested = state.disabled === 0 && (state.tapes.length > 0 || traced);
   const tape = new Set<OpNode>();
   state.tapes.push(tape);
   try {
@@ -49,7 +50,7 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
             wrapped[i] = w;
             return edgeOf(w)!;
           });
-          const value = (f as (...a: unknown[]) => Tensor)(...wrapped);
+          const value = f(...(wrapped as Tensor[]));
           if (!(value instanceof Tensor)) fail(op, `f must return a Tensor, got ${typeof value}`);
           if (!isFloat(value.dtype))
             fail(op, `f returned a ${value.dtype} tensor, which is not differentiable`);
@@ -58,9 +59,8 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
           const found = edgeOf(value)
             ? reversePass(ctx, [value], [seed], edges, { retainGraph: nested, createGraph: nested })
             : new Map<Edge, Tensor>();
-          const grads = nums.map((i, k) => {
+          const grads = chosen.map((a, k) => {
             const g = found.get(edges[k]);
-            const a = chosen[k];
             return g ?? zeros(a.shape, { dtype: a.dtype, device: a.device, context: ctx });
           });
           if (!nested) {
@@ -87,7 +87,7 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
 export function grad<F extends Fn, N extends number | readonly number[] = 0>(
   f: F,
   argnums?: N,
-): (...args: Parameters<F>) => Grads<N> {
+): (...args: Tensor[]) => Grads<N> {
   return (...args) => {
     const { value, grads } = evaluate('grad', f, argnums ?? 0, args);
     value.dispose();
@@ -99,7 +99,7 @@ export function grad<F extends Fn, N extends number | readonly number[] = 0>(
 export function valueAndGrad<F extends Fn, N extends number | readonly number[] = 0>(
   f: F,
   argnums?: N,
-): (...args: Parameters<F>) => [Tensor, Grads<N>] {
+): (...args: Tensor[]) => [Tensor, Grads<N>] {
   return (...args) => {
     const { value, grads } = evaluate('valueAndGrad', f, argnums ?? 0, args);
     return [value, (Array.isArray(argnums) ? grads : grads[0]) as Grads<N>];

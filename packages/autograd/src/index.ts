@@ -6,8 +6,9 @@ export {
   type GradCheckReport,
   type GradMismatch,
 } from './check-grad.js';
+export { type CustomOpDef, defineCustomOp, registerGradient } from './custom-op.js';
 export { grad, valueAndGrad } from './functional.js';
 export { detach, noGrad, requiresGrad, zeroGrad } from './grad-mode.js';
 export { autogradMiddleware, enableAutograd } from './middleware.js';
-export type { GradArgs, GradRule } from './rule.js';
+export { type GradArgs, type GradRule, rule } from './rule.js';
 export { GRAD_RULES } from './rules/index.js';

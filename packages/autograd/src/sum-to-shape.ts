@@ -2,11 +2,11 @@ import { CORE_OPS, dispatch, reshape, type Tensor, TesseraError } from '@tessera
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-/** Sum over axes keeping them (temporary: until core exports sum, dispatch its def by name). */
-function sumKeep(g: Tensor, axes: number[]): Tensor {
+/** Sum over axes (temporary: until core exports sum, dispatch its def by name). */
+export function reduceSum(g: Tensor, axes: number[], keepdim: boolean): Tensor {
   const def = CORE_OPS.find((d) => d.name === 'sum');
   if (!def) throw new TesseraError('autograd', `reducing a gradient ${fmt(g.shape)} needs core's sum op`);
-  return dispatch(def, [g], { axes, keepdim: true })[0];
+  return dispatch(def, [g], { axes, keepdim })[0];
 }
 
 /**
@@ -23,7 +23,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
   });
   if (axes.length === 0) return reshape(g, shape);
-  const s = sumKeep(g, axes);
+  const s = reduceSum(g, axes, true);
   const out = reshape(s, shape);
   if (out !== s) s.dispose();
   return out;
