@@ -1,4 +1,4 @@
-import { createContext, tensor } from '@tessera/core';
+import { createContext, type Tensor, tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { backward } from './backward.js';
 import { grad } from './functional.js';
@@ -18,8 +18,8 @@ describe('second-order gradients', () => {
   });
 
   it('mul: d²(x²y)/dx dy = 2x, d²(x²y)/dx² = 2y', () => {
-    const f = (x: ReturnType<typeof s>, y: ReturnType<typeof s>) => x.mul(x).mul(y);
-    const dfdx = (x: ReturnType<typeof s>, y: ReturnType<typeof s>) => grad(f, 0)(x, y);
+    const f = (x: Tensor, y: Tensor) => x.mul(x).mul(y);
+    const dfdx = (x: Tensor, y: Tensor) => grad(f, 0)(x, y);
     expect(grad(dfdx, 1)(s(1.5), s(-2)).itemSync()).toBeCloseTo(3, 12);
     expect(grad(dfdx, 0)(s(1.5), s(-2)).itemSync()).toBeCloseTo(-4, 12);
   });
