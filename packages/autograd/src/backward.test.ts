@@ -56,3 +56,21 @@ describe('backward', () => {
     expect(after).toBe(before + 1); // x.grad
   });
 });
+
+describe('functional gradients and memory', () => {
+  it('grad, valueAndGrad and nested grad leave no tensors behind', () => {
+    const ctx = createContext();
+    const x = tensor(0.4, { dtype: 'f64', context: ctx });
+    const f = (t: ReturnType<typeof detach>) => t.tanh().mul(t).exp();
+    grad(grad(f))(x).dispose();
+    const before = memory(ctx).tensors;
+    for (let i = 0; i < 50; i++) {
+      grad(f)(x).dispose();
+      const [v, g] = valueAndGrad(f)(x);
+      v.dispose();
+      g.dispose();
+      grad(grad(f))(x).dispose();
+    }
+    expect(memory(ctx).tensors).toBe(before);
+  });
+});

@@ -1,4 +1,4 @@
-import { add, isFloat, keep, onesLike, type Tensor, TesseraError } from '@tessera/core';
+import { add, contiguous, isFloat, keep, onesLike, type Tensor, TesseraError } from '@tessera/core';
 import { reversePass } from './engine.js';
 import { enableAutograd } from './middleware.js';
 import { withGradMode } from './state.js';
@@ -55,7 +55,12 @@ export function backward(loss: Tensor, options: BackwardOptions = {}): void {
           leaf.grad = keep(add(prev, g));
           prev.dispose();
           g.dispose();
-        } else leaf.grad = keep(g);
+        } else {
+          // A gradient may arrive as a broadcast view (stride 0); .grad is a tensor of its own.
+          const own = contiguous(g);
+          if (own !== g) g.dispose();
+          leaf.grad = keep(own);
+        }
       }
     });
   } finally {
