@@ -1,6 +1,6 @@
-import { add, type Context, type Tensor, TesseraError, tidy, zeros } from '@tessera/core';
+import { add, type Context, type Tensor, TesseraError, tidy, view, zeros } from '@tessera/core';
 import type { Edge, OpNode } from './node.js';
-import { edgeOf, releaseNode, shareHistory } from './node.js';
+import { edgeOf, releaseNode } from './node.js';
 import { withGradMode } from './state.js';
 
 export interface PassOptions {
@@ -95,9 +95,12 @@ export function reversePass(
         const owned = new Set<Tensor>();
         const pending = new Map<OpNode, (Tensor | undefined)[]>();
         const found = new Map<Edge, Tensor>();
-        /** Takes ownership of a gradient; a tensor held elsewhere is stored as a second handle. */
+        /**
+         * Takes ownership of a gradient; a tensor held elsewhere is stored as a second handle
+         * (a view, so that the enclosing tidy frees it even if a rule throws).
+         */
         const own = (t: Tensor, avoid: ReadonlySet<Tensor>): Tensor => {
-          const mine = owned.has(t) || avoid.has(t) ? shareHistory(t) : t;
+          const mine = owned.has(t) || avoid.has(t) ? view(t, t.shape) : t;
           owned.add(mine);
           return mine;
         };
