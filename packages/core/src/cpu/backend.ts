@@ -13,6 +13,8 @@ import type { OpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { reduceKernels } from './kernels/reduce.js';
+import { softmaxKernels } from './kernels/softmax.js';
 import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
@@ -39,6 +41,8 @@ export class CpuBackend implements Backend {
     this.kernels = new Map<string, CpuKernel>([
       ...Object.entries(copyKernels()),
       ...Object.entries(elementwiseKernels()),
+      ...Object.entries(reduceKernels()),
+      ...Object.entries(softmaxKernels()),
     ]);
   }
 

@@ -1,6 +1,8 @@
 import type { OpDef } from '../op.js';
 import { castDef, copyDef, toDeviceDef } from './copy.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
+import { REDUCE_DEFS } from './reduce.js';
+import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
 export { cast, clone, contiguous, to } from './copy.js';
@@ -72,6 +74,27 @@ export {
   where,
 } from './elementwise.js';
 export {
+  type ArgReduceAttrs,
+  type AxisAttrs,
+  argmax,
+  argmin,
+  cumsum,
+  logsumexp,
+  max,
+  mean,
+  min,
+  type NormAttrs,
+  norm,
+  prod,
+  type ReduceAttrs,
+  std,
+  sum,
+  type VarAttrs,
+  type VarOptions,
+  variance,
+} from './reduce.js';
+export { logSoftmax, softmax } from './softmax.js';
+export {
   expand,
   flatten,
   narrow,
@@ -96,4 +119,7 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   permuteDef as OpDef,
   sliceDef as OpDef,
   expandDef as OpDef,
+  ...REDUCE_DEFS,
+  softmaxOpDef as OpDef,
+  logSoftmaxOpDef as OpDef,
 ]);
