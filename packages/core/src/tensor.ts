@@ -3,6 +3,7 @@ import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type Typ
 import { fail, fmtShape } from './errors.js';
 import { cast, clone, contiguous, to } from './ops/copy.js';
 import * as ew from './ops/elementwise.js';
+import * as la from './ops/linalg.js';
 import * as rd from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
@@ -389,6 +390,9 @@ export class Tensor<D extends DType = DType> {
   }
 
   // ---- linear algebra and convolution (ops/linalg.ts, ops/conv.ts) ----
+  matmul(other: Tensor): Tensor {
+    return la.matmul(this, other);
+  }
 
   // ---- indexing, joining and shape ops (ops/indexing.ts) ----
 }

@@ -13,6 +13,7 @@ import type { OpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
@@ -43,6 +44,7 @@ export class CpuBackend implements Backend {
       ...Object.entries(elementwiseKernels()),
       ...Object.entries(reduceKernels()),
       ...Object.entries(softmaxKernels()),
+      ...Object.entries(matmulKernels()),
     ]);
   }
 

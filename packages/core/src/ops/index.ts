@@ -1,6 +1,7 @@
 import type { OpDef } from '../op.js';
 import { castDef, copyDef, toDeviceDef } from './copy.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
+import { matmulDef } from './linalg.js';
 import { REDUCE_DEFS } from './reduce.js';
 import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
@@ -73,6 +74,7 @@ export {
   type UnaryEntry,
   where,
 } from './elementwise.js';
+export { matmul } from './linalg.js';
 export {
   type ArgReduceAttrs,
   type AxisAttrs,
@@ -122,4 +124,5 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   ...REDUCE_DEFS,
   softmaxOpDef as OpDef,
   logSoftmaxOpDef as OpDef,
+  matmulDef as OpDef,
 ]);

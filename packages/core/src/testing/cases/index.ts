@@ -1,7 +1,8 @@
 import type { CaseGroup } from '../types.js';
 import { elementwiseGroup } from './elementwise.js';
+import { linalgGroup } from './linalg.js';
 import { reduceGroup } from './reduce.js';
 import { viewsGroup } from './views.js';
 
 /** Every case group of the core conformance suite. */
-export const ALL_GROUPS: readonly CaseGroup[] = [elementwiseGroup, viewsGroup, reduceGroup];
+export const ALL_GROUPS: readonly CaseGroup[] = [elementwiseGroup, viewsGroup, reduceGroup, linalgGroup];
