@@ -1,9 +1,11 @@
 import type { Context } from './context.js';
 import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
+import * as cv from './ops/conv.js';
 import { cast, clone, contiguous, to } from './ops/copy.js';
 import * as ew from './ops/elementwise.js';
 import * as la from './ops/linalg.js';
+import * as pl from './ops/pool.js';
 import * as rd from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
@@ -392,6 +394,16 @@ export class Tensor<D extends DType = DType> {
   // ---- linear algebra and convolution (ops/linalg.ts, ops/conv.ts) ----
   matmul(other: Tensor): Tensor {
     return la.matmul(this, other);
+  }
+  /** This tensor as conv2d input (NCHW) with the given OIHW weight. */
+  conv2d(weight: Tensor, bias?: Tensor, options?: cv.Conv2dOptions): Tensor {
+    return cv.conv2d(this, weight, bias, options);
+  }
+  maxPool2d(options: pl.MaxPool2dOptions): Tensor {
+    return pl.maxPool2d(this, options);
+  }
+  avgPool2d(options: pl.AvgPool2dOptions): Tensor {
+    return pl.avgPool2d(this, options);
   }
 
   // ---- indexing, joining and shape ops (ops/indexing.ts) ----

@@ -11,9 +11,11 @@ import {
 } from '../dtype.js';
 import type { OpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
+import { convKernels } from './kernels/conv.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
+import { poolKernels } from './kernels/pool.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
@@ -45,6 +47,8 @@ export class CpuBackend implements Backend {
       ...Object.entries(reduceKernels()),
       ...Object.entries(softmaxKernels()),
       ...Object.entries(matmulKernels()),
+      ...Object.entries(convKernels()),
+      ...Object.entries(poolKernels()),
     ]);
   }
 

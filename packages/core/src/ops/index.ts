@@ -1,11 +1,22 @@
 import type { OpDef } from '../op.js';
+import { conv2dBackwardInputDef, conv2dBackwardWeightDef, conv2dDef } from './conv.js';
 import { castDef, copyDef, toDeviceDef } from './copy.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
 import { matmulDef } from './linalg.js';
+import { avgPool2dBackwardDef, avgPool2dDef, maxPool2dBackwardDef, maxPool2dDef } from './pool.js';
 import { REDUCE_DEFS } from './reduce.js';
 import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
+export {
+  type Conv2dAttrs,
+  type Conv2dBackwardInputAttrs,
+  type Conv2dBackwardWeightAttrs,
+  type Conv2dOptions,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+} from './conv.js';
 export { cast, clone, contiguous, to } from './copy.js';
 export {
   arange,
@@ -76,6 +87,17 @@ export {
 } from './elementwise.js';
 export { matmul } from './linalg.js';
 export {
+  type AvgPool2dAttrs,
+  type AvgPool2dBackwardAttrs,
+  type AvgPool2dOptions,
+  avgPool2d,
+  avgPool2dBackward,
+  type MaxPool2dAttrs,
+  type MaxPool2dOptions,
+  maxPool2d,
+  maxPool2dBackward,
+} from './pool.js';
+export {
   type ArgReduceAttrs,
   type AxisAttrs,
   argmax,
@@ -125,4 +147,11 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   softmaxOpDef as OpDef,
   logSoftmaxOpDef as OpDef,
   matmulDef as OpDef,
+  conv2dDef as OpDef,
+  conv2dBackwardInputDef as OpDef,
+  conv2dBackwardWeightDef as OpDef,
+  maxPool2dDef as OpDef,
+  avgPool2dDef as OpDef,
+  maxPool2dBackwardDef as OpDef,
+  avgPool2dBackwardDef as OpDef,
 ]);
