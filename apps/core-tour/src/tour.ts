@@ -3,10 +3,10 @@ import {
   type Context,
   concat,
   eye,
+  manualSeed,
   matmul,
   memory,
   randn,
-  manualSeed,
   softmax,
   tensor,
   tidy,
@@ -59,12 +59,18 @@ export function runTour(ctx: Context): TourStep[] {
       ],
     });
     const n = 64;
-    const x = arange(n * n, undefined, 1, o).reshape([n, n]).div(n * n);
+    const x = arange(n * n, undefined, 1, o)
+      .reshape([n, n])
+      .div(n * n);
     const y = matmul(x, x.transpose());
     steps.push({
       title: `matmul of a ${n}×${n} ramp by its transpose`,
       lines: [
-        `trace(x·xᵀ) = ${y.mul(eye(n, n, o)).sum().itemSync().toFixed(4)}`,
+        `trace(x·xᵀ) = ${y
+          .mul(eye(n, n, o))
+          .sum()
+          .itemSync()
+          .toFixed(4)}`,
         `‖x‖²_F      = ${x.square().sum().itemSync().toFixed(4)} (the same number, as it must be)`,
       ],
     });
@@ -81,7 +87,7 @@ export function runTour(ctx: Context): TourStep[] {
       title: 'a linear classifier: softmax(x·W + b) on 5 seeded samples',
       lines: [
         `probabilities of sample 0 ${fmt(probs.slice(0, 0, 1).dataSync())}`,
-        `each row sums to 1: ${fmt(probs.sum(-1).dataSync(), 6)}`,
+        `largest |row sum − 1|: ${probs.sum(-1).sub(1).abs().max().itemSync().toExponential(1)}`,
         `predicted classes ${fmt(probs.argmax(-1).dataSync())}`,
         `stacked with logits: shape ${JSON.stringify(concat([logits, probs], 1).shape)}`,
       ],

@@ -1,13 +1,6 @@
-import { CORE_OPS, dispatch, reshape, type Tensor, TesseraError } from '@tessera/core';
+import { reshape, sum, type Tensor, TesseraError } from '@tessera/core';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
-/** Sum over axes (temporary: until core exports sum, dispatch its def by name). */
-export function reduceSum(g: Tensor, axes: number[], keepdim: boolean): Tensor {
-  const def = CORE_OPS.find((d) => d.name === 'sum');
-  if (!def) throw new TesseraError('autograd', `reducing a gradient ${fmt(g.shape)} needs core's sum op`);
-  return dispatch(def, [g], { axes, keepdim })[0];
-}
 
 /**
  * The adjoint of broadcasting: sums g over the dims that broadcasting added or stretched,
@@ -23,7 +16,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
   });
   if (axes.length === 0) return reshape(g, shape);
-  const s = reduceSum(g, axes, true);
+  const s = sum(g, axes, true);
   const out = reshape(s, shape);
   if (out !== s) s.dispose();
   return out;

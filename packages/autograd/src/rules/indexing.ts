@@ -8,6 +8,7 @@ import {
   scatterAdd,
   slice,
   sliceScatter,
+  sum,
   type Tensor,
   tril,
   triu,
@@ -15,7 +16,6 @@ import {
 } from '@tessera/core';
 import type { TensorMeta } from '../node.js';
 import { type GradRule, rule } from '../rule.js';
-import { reduceSum } from '../sum-to-shape.js';
 
 const zerosOf = (m: TensorMeta, like: Tensor): Tensor =>
   zeros(m.shape, { dtype: m.dtype, device: m.device, context: like.ctx });
@@ -92,10 +92,9 @@ export const INDEXING_RULES: Record<string, GradRule> = {
     vjp: ({ g, inputs: [x], attrs: { reps } }) => {
       const tiles = reps.flatMap((r, i) => [r, x.shape[i]]);
       return [
-        reduceSum(
+        sum(
           reshape(g, tiles),
           reps.map((_, i) => 2 * i),
-          false,
         ),
       ];
     },
