@@ -1,4 +1,4 @@
-import { createContext, matmul, mean, randn, tidy } from '@tessera/core';
+import { createContext, matmul, mean, randn, type Tensor, tidy } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { backward, noGrad, requiresGrad } from './index.js';
 
@@ -7,7 +7,7 @@ describe('README example', () => {
     const context = createContext();
     const x = randn([64, 3], { context });
     const y = matmul(x, randn([3, 1], { context })); // targets of a linear model
-    let w = requiresGrad(randn([3, 1], { context }));
+    let w: Tensor = requiresGrad(randn([3, 1], { context }));
     const loss = () => tidy(() => mean(matmul(x, w).sub(y).square()).itemSync(), context);
     const first = loss();
     for (let step = 0; step < 100; step++) {
