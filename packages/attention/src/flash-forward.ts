@@ -1,0 +1,138 @@
+import type { CpuInput, CpuOutput } from '@tessera/core';
+import { DropoutMask } from './dropout-mask.js';
+import { type FlashAttrs, keyRanges } from './flash-attrs.js';
+import { packRows, scratch, strided4 } from './strided.js';
+
+/**
+ * FlashAttention forward on the CPU. Inputs q [b, h, sq, d], k [b, hk, sk, d], v [b, hk, sk, dv]
+ * and an optional mask broadcastable to [b, h, sq, sk] (bool: true keeps; float: added to S).
+ * Outputs O [b, h, sq, dv] and L [b, h, sq] = logsumexp of each score row (−∞ for a row that
+ * sees no key, whose output is 0).
+ *
+ * Query blocks are the outer loop and key/value blocks the inner one, so a packed K/V tile is
+ * reused by every row of the query block and the sq×sk scores never exist. Per row, with
+ * S = Q Kᵀ·scale (+ mask) for the current tile (online softmax):
+ *   m' = max(m, rowmax(S))
+ *   l' = e^(m−m')·l + rowsum(e^(S−m'))
+ *   O' = e^(m−m')·O + e^(S−m')·V
+ * and once at the end O = O/l, L = m + log l. Query head h reads kv head ⌊h·hk/h⌋ (grouped-query
+ * attention without copying K/V per head). Dropout scales e^(S−m') by the kept factor in O only;
+ * l stays the undropped normalizer.
+ */
+export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs: FlashAttrs): void {
+  const [qIn, kIn, vIn, maskIn] = inputs;
+  const [oOut, lseOut] = outputs;
+  const [batch, heads, sq, dim] = qIn.shape;
+  const [, kvHeads, sk] = kIn.shape;
+  const dv = vIn.shape[3];
+  const wide = qIn.dtype === 'f64';
+  const q = strided4(qIn);
+  const k = strided4(kIn);
+  const v = strided4(vIn);
+  const mask = maskIn ? strided4(maskIn) : null;
+  const boolMask = maskIn?.dtype === 'bool';
+  const { lo, hi } = keyRanges(sq, sk, attrs);
+  const bq = Math.max(1, Math.min(attrs.blockQ, sq));
+  const bk = Math.max(1, Math.min(attrs.blockK, sk));
+  const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
+
+  const qt = scratch(wide, bq * dim);
+  const kt = scratch(wide, bk * dim);
+  const vt = scratch(wide, bk * dv);
+  const st = scratch(wide, bk);
+  const acc = scratch(wide, bq * dv);
+  const m = new Float64Array(bq);
+  const l = new Float64Array(bq);
+  const o = oOut.data;
+  const lse = lseOut.data;
+
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      const hk = Math.floor((h * kvHeads) / heads);
+      const head = b * heads + h;
+      for (let i0 = 0; i0 < sq; i0 += bq) {
+        const rows = Math.min(bq, sq - i0);
+        // Scale folded into Q once per block instead of into every score.
+        packRows(q, b, h, i0, rows, dim, attrs.scale, qt);
+        acc.fill(0);
+        m.fill(Number.NEGATIVE_INFINITY);
+        l.fill(0);
+        // Causal and varlen block skipping: only key blocks some row of this block can see.
+        const kLo = lo[i0];
+        const kHi = hi[i0 + rows - 1];
+        for (let j0 = kLo; j0 < kHi; j0 += bk) {
+          const cols = Math.min(bk, kHi - j0);
+          packRows(k, b, hk, j0, cols, dim, 1, kt);
+          packRows(v, b, hk, j0, cols, dv, 1, vt);
+          for (let r = 0; r < rows; r++) {
+            const i = i0 + r;
+            const cLo = Math.max(lo[i] - j0, 0);
+            const cHi = Math.min(hi[i] - j0, cols);
+            if (cLo >= cHi) continue;
+            const qo = r * dim;
+            let rowMax = Number.NEGATIVE_INFINITY;
+            for (let c = cLo; c < cHi; c++) {
+              const ko = c * dim;
+              let s0 = 0;
+              let s1 = 0;
+              let t = 0;
+              for (; t + 1 < dim; t += 2) {
+                s0 += qt[qo + t] * kt[ko + t];
+                s1 += qt[qo + t + 1] * kt[ko + t + 1];
+              }
+              if (t < dim) s0 += qt[qo + t] * kt[ko + t];
+              let s = s0 + s1;
+              if (mask) {
+                const mv =
+                  mask.data[
+                    mask.offset +
+                      b * mask.strides[0] +
+                      h * mask.strides[1] +
+                      i * mask.strides[2] +
+                      (j0 + c) * mask.strides[3]
+                  ];
+                if (boolMask) {
+                  if (!mv) s = Number.NEGATIVE_INFINITY;
+                } else s += mv;
+              }
+              st[c] = s;
+              if (s > rowMax) rowMax = s;
+            }
+            if (rowMax === Number.NEGATIVE_INFINITY) continue;
+            const mOld = m[r];
+            const mNew = mOld > rowMax ? mOld : rowMax;
+            const alpha = Math.exp(mOld - mNew);
+            const ao = r * dv;
+            if (alpha !== 1) for (let t = 0; t < dv; t++) acc[ao + t] *= alpha;
+            let sum = 0;
+            const eRow = (head * sq + i) * sk + j0;
+            for (let c = cLo; c < cHi; c++) {
+              let p = Math.exp(st[c] - mNew);
+              sum += p;
+              if (drop) p *= drop.factor(eRow + c);
+              if (p === 0) continue;
+              const vo = c * dv;
+              for (let t = 0; t < dv; t++) acc[ao + t] += p * vt[vo + t];
+            }
+            l[r] = alpha * l[r] + sum;
+            m[r] = mNew;
+          }
+        }
+        for (let r = 0; r < rows; r++) {
+          const row = head * sq + i0 + r;
+          const oo = row * dv;
+          const ao = r * dv;
+          if (l[r] === 0) {
+            // A row that sees no key: output 0 (not 0/0) and L = −∞, which backward skips.
+            for (let t = 0; t < dv; t++) o[oo + t] = 0;
+            lse[row] = Number.NEGATIVE_INFINITY;
+            continue;
+          }
+          const inv = 1 / l[r];
+          for (let t = 0; t < dv; t++) o[oo + t] = acc[ao + t] * inv;
+          lse[row] = m[r] + Math.log(l[r]);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,17 @@
+export { DropoutMask } from './dropout-mask.js';
+export { type FlashAttrs, keyRanges } from './flash-attrs.js';
+export { flashBackwardCpu } from './flash-backward.js';
+export { flashForwardCpu } from './flash-forward.js';
+export {
+  flashAttentionDef,
+  flashAttentionMaskedDef,
+  flashBackwardDef,
+  flashBackwardMaskedDef,
+} from './flash-op.js';
+export { naiveAttention } from './naive-attention.js';
+export {
+  type AttentionOptions,
+  type AttentionResult,
+  type AttentionStrategy,
+  scaledDotProductAttention,
+} from './scaled-dot-product-attention.js';

@@ -1,0 +1,45 @@
+import type { CpuInput } from '@tessera/core';
+
+/** A rank-4 strided operand as the flash kernels read it: [batch, heads, seq, dim]. */
+export interface Strided4 {
+  data: ArrayLike<number>;
+  offset: number;
+  strides: [number, number, number, number];
+}
+
+/**
+ * Reads a CPU input as rank 4, right-aligning lower ranks and giving broadcast (size-1 or
+ * missing) dims stride 0, so a mask of shape [sk] or [b, 1, 1, sk] indexes like [b, h, sq, sk].
+ */
+export function strided4(x: CpuInput): Strided4 {
+  const strides: [number, number, number, number] = [0, 0, 0, 0];
+  const lead = 4 - x.shape.length;
+  for (let d = 0; d < x.shape.length; d++) strides[lead + d] = x.shape[d] === 1 ? 0 : x.strides[d];
+  return { data: x.data, offset: x.offset, strides };
+}
+
+/** Copies rows [i0, i0 + rows) of head (b, h) into dst (row-major, `dim` wide), times `mul`. */
+export function packRows(
+  x: Strided4,
+  b: number,
+  h: number,
+  i0: number,
+  rows: number,
+  dim: number,
+  mul: number,
+  dst: Float32Array | Float64Array,
+): void {
+  const [sb, sh, ss, sd] = x.strides;
+  const data = x.data;
+  let base = x.offset + b * sb + h * sh + i0 * ss;
+  let o = 0;
+  for (let r = 0; r < rows; r++, base += ss) {
+    if (sd === 1) for (let t = 0; t < dim; t++) dst[o++] = data[base + t] * mul;
+    else for (let t = 0; t < dim; t++) dst[o++] = data[base + t * sd] * mul;
+  }
+}
+
+/** Scratch of the kernel's accumulation type: f64 for f64 inputs, else f32. */
+export function scratch(wide: boolean, n: number): Float32Array | Float64Array {
+  return wide ? new Float64Array(n) : new Float32Array(n);
+}
