@@ -1,7 +1,8 @@
 import type { CpuInput, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
-import { packRows, scratch, strided4 } from './strided.js';
+import { maskRow, packRows, scratch, strided4 } from './strided.js';
+import { gemmAcc, gemmNT } from './tile-gemm.js';
 
 /**
  * FlashAttention backward on the CPU. Inputs q, k, v, O, dO, L, dL (and the mask last when the
@@ -44,11 +45,13 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
   const kt = scratch(wide, bk * dim);
   const vt = scratch(wide, bk * dv);
   const dkt = scratch(wide, bk * dim);
+  const pt = scratch(wide, bq * bk);
+  const dst = scratch(wide, bq * bk);
   const dvt = scratch(wide, bk * dv);
   const rowL = new Float64Array(sq);
   const rowD = new Float64Array(sq);
   const oRow = scratch(wide, dv);
-  const dq = dqOut.data;
+  const dq = dqOut.data as Float32Array | Float64Array;
   const dk = dkOut.data;
   const dvData = dvOut.data;
 
@@ -68,7 +71,8 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
       }
       for (let j0 = 0; j0 < sk; j0 += bk) {
         const cols = Math.min(bk, sk - j0);
-        packRows(k, b, hk, j0, cols, dim, 1, kt);
+        // K carries the scale: S = Q (K·scale)ᵀ and dQ = dS (K·scale); dK gets it at write-out.
+        packRows(k, b, hk, j0, cols, dim, scale, kt);
         packRows(v, b, hk, j0, cols, dv, 1, vt);
         dkt.fill(0);
         dvt.fill(0);
@@ -76,56 +80,42 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
           const rows = Math.min(bq, sq - i0);
           // Skip query blocks that see none of these keys (causal / varlen structure).
           if (hi[i0 + rows - 1] <= j0 || lo[i0] >= j0 + cols) continue;
-          packRows(q, b, h, i0, rows, dim, scale, qt);
+          packRows(q, b, h, i0, rows, dim, 1, qt);
           packRows(dOut, b, h, i0, rows, dv, 1, dot);
+          gemmNT(qt, kt, pt, rows, cols, dim, bk); // S
+          gemmNT(dot, vt, dst, rows, cols, dv, bk); // dO Vᵀ
           for (let r = 0; r < rows; r++) {
             const i = i0 + r;
+            const so = r * bk;
             const li = rowL[i];
-            if (li === Number.NEGATIVE_INFINITY) continue;
-            const cLo = Math.max(lo[i] - j0, 0);
-            const cHi = Math.min(hi[i] - j0, cols);
-            if (cLo >= cHi) continue;
+            const cLo = li === Number.NEGATIVE_INFINITY ? cols : Math.max(lo[i] - j0, 0);
+            const cHi = Math.max(cLo, Math.min(hi[i] - j0, cols));
             const di = rowD[i];
-            const qo = r * dim;
-            const go = r * dv;
-            const dqo = (head * sq + i) * dim;
             const eRow = (head * sq + i) * sk + j0;
+            for (let c = 0; c < cLo; c++) pt[so + c] = dst[so + c] = 0;
             for (let c = cLo; c < cHi; c++) {
-              const ko = c * dim;
-              let s = 0;
-              for (let t = 0; t < dim; t++) s += qt[qo + t] * kt[ko + t];
+              let s = pt[so + c];
               if (mask) {
-                const mv =
-                  mask.data[
-                    mask.offset +
-                      b * mask.strides[0] +
-                      h * mask.strides[1] +
-                      i * mask.strides[2] +
-                      (j0 + c) * mask.strides[3]
-                  ];
+                const mv = mask.data[maskRow(mask, b, h, i) + (j0 + c) * mask.strides[3]];
                 if (boolMask) {
-                  if (!mv) continue;
+                  if (!mv) s = Number.NEGATIVE_INFINITY;
                 } else s += mv;
               }
               const p = Math.exp(s - li);
-              if (p === 0) continue;
               const z = drop ? drop.factor(eRow + c) : 1;
-              const vo = c * dv;
-              let dp = 0;
-              for (let t = 0; t < dv; t++) dp += dot[go + t] * vt[vo + t];
-              const ds = p * (dp * z - di);
-              const pz = p * z;
-              if (pz !== 0) for (let t = 0; t < dv; t++) dvt[vo + t] += pz * dot[go + t];
-              // qt already carries the scale, so dK += dS·(Q·scale) needs no extra multiply.
-              for (let t = 0; t < dim; t++) dkt[ko + t] += ds * qt[qo + t];
-              const dss = ds * scale;
-              for (let t = 0; t < dim; t++) dq[dqo + t] += dss * kt[ko + t];
+              // pt becomes P∘Z (for dV), dst becomes dS = P∘(dP∘Z − D).
+              dst[so + c] = p * (dst[so + c] * z - di);
+              pt[so + c] = p * z;
             }
+            for (let c = cHi; c < cols; c++) pt[so + c] = dst[so + c] = 0;
           }
+          gemmAcc(pt, bk, true, dot, dvt, 0, dv, cols, dv, rows); // dV += (P∘Z)ᵀ dO
+          gemmAcc(dst, bk, true, qt, dkt, 0, dim, cols, dim, rows); // dK += dSᵀ Q
+          gemmAcc(dst, bk, false, kt, dq, (head * sq + i0) * dim, dim, rows, dim, cols); // dQ += dS K·scale
         }
         const kvBase = (b * kvHeads + hk) * sk + j0;
         for (let c = 0; c < cols; c++) {
-          for (let t = 0; t < dim; t++) dk[(kvBase + c) * dim + t] += dkt[c * dim + t];
+          for (let t = 0; t < dim; t++) dk[(kvBase + c) * dim + t] += dkt[c * dim + t] * scale;
           for (let t = 0; t < dv; t++) dvData[(kvBase + c) * dv + t] += dvt[c * dv + t];
         }
       }

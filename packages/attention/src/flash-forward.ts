@@ -1,7 +1,8 @@
 import type { CpuInput, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
-import { packRows, scratch, strided4 } from './strided.js';
+import { maskRow, packRows, scratch, strided4 } from './strided.js';
+import { gemmAcc, gemmNT } from './tile-gemm.js';
 
 /**
  * FlashAttention forward on the CPU. Inputs q [b, h, sq, d], k [b, hk, sk, d], v [b, hk, sk, dv]
@@ -39,7 +40,7 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
   const qt = scratch(wide, bq * dim);
   const kt = scratch(wide, bk * dim);
   const vt = scratch(wide, bk * dv);
-  const st = scratch(wide, bk);
+  const st = scratch(wide, bq * bk);
   const acc = scratch(wide, bq * dv);
   const m = new Float64Array(bq);
   const l = new Float64Array(bq);
@@ -64,41 +65,30 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
           const cols = Math.min(bk, kHi - j0);
           packRows(k, b, hk, j0, cols, dim, 1, kt);
           packRows(v, b, hk, j0, cols, dv, 1, vt);
+          // S = (Q·scale) Kᵀ for the whole tile; rows then turn their part into P in place.
+          gemmNT(qt, kt, st, rows, cols, dim, bk);
           for (let r = 0; r < rows; r++) {
             const i = i0 + r;
+            const so = r * bk;
             const cLo = Math.max(lo[i] - j0, 0);
             const cHi = Math.min(hi[i] - j0, cols);
-            if (cLo >= cHi) continue;
-            const qo = r * dim;
             let rowMax = Number.NEGATIVE_INFINITY;
             for (let c = cLo; c < cHi; c++) {
-              const ko = c * dim;
-              let s0 = 0;
-              let s1 = 0;
-              let t = 0;
-              for (; t + 1 < dim; t += 2) {
-                s0 += qt[qo + t] * kt[ko + t];
-                s1 += qt[qo + t + 1] * kt[ko + t + 1];
-              }
-              if (t < dim) s0 += qt[qo + t] * kt[ko + t];
-              let s = s0 + s1;
+              let s = st[so + c];
               if (mask) {
-                const mv =
-                  mask.data[
-                    mask.offset +
-                      b * mask.strides[0] +
-                      h * mask.strides[1] +
-                      i * mask.strides[2] +
-                      (j0 + c) * mask.strides[3]
-                  ];
+                const mv = mask.data[maskRow(mask, b, h, i) + (j0 + c) * mask.strides[3]];
                 if (boolMask) {
                   if (!mv) s = Number.NEGATIVE_INFINITY;
                 } else s += mv;
+                st[so + c] = s;
               }
-              st[c] = s;
               if (s > rowMax) rowMax = s;
             }
-            if (rowMax === Number.NEGATIVE_INFINITY) continue;
+            if (rowMax === Number.NEGATIVE_INFINITY) {
+              // Nothing visible in this tile: the row adds P = 0 to the product below.
+              st.fill(0, so, so + cols);
+              continue;
+            }
             const mOld = m[r];
             const mNew = mOld > rowMax ? mOld : rowMax;
             const alpha = Math.exp(mOld - mNew);
@@ -106,17 +96,18 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
             if (alpha !== 1) for (let t = 0; t < dv; t++) acc[ao + t] *= alpha;
             let sum = 0;
             const eRow = (head * sq + i) * sk + j0;
+            for (let c = 0; c < cLo; c++) st[so + c] = 0;
             for (let c = cLo; c < cHi; c++) {
-              let p = Math.exp(st[c] - mNew);
+              const p = Math.exp(st[so + c] - mNew);
               sum += p;
-              if (drop) p *= drop.factor(eRow + c);
-              if (p === 0) continue;
-              const vo = c * dv;
-              for (let t = 0; t < dv; t++) acc[ao + t] += p * vt[vo + t];
+              st[so + c] = drop ? p * drop.factor(eRow + c) : p;
             }
+            for (let c = cHi; c < cols; c++) st[so + c] = 0;
             l[r] = alpha * l[r] + sum;
             m[r] = mNew;
           }
+          // O += P V over the tile (rows × cols times cols × dv).
+          gemmAcc(st, bk, false, vt, acc, 0, dv, rows, dv, cols);
         }
         for (let r = 0; r < rows; r++) {
           const row = head * sq + i0 + r;

@@ -43,3 +43,8 @@ export function packRows(
 export function scratch(wide: boolean, n: number): Float32Array | Float64Array {
   return wide ? new Float64Array(n) : new Float32Array(n);
 }
+
+/** Offset of mask row (b, h, i); add j·strides[3] for key j. */
+export function maskRow(mask: Strided4, b: number, h: number, i: number): number {
+  return mask.offset + b * mask.strides[0] + h * mask.strides[1] + i * mask.strides[2];
+}
