@@ -8,7 +8,9 @@ export {
   flashBackwardDef,
   flashBackwardMaskedDef,
 } from './flash-op.js';
+export { KVCache } from './kv-cache.js';
 export { naiveAttention } from './naive-attention.js';
+export { applyRotary, applyRotary2d, type Rotary2dOptions, type RotaryOptions } from './rotary.js';
 export {
   type AttentionOptions,
   type AttentionResult,

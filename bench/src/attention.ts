@@ -1,0 +1,197 @@
+/**
+ * Attention forward at batch 1, 8 heads, head dim 64, seq 512 / 2048 / 4096, in one process:
+ * Tessera's flash kernel and its naive path, tfjs `cpu` and `wasm` naive attention
+ * (matMul / softmax / matMul) and onnxruntime-node running a naive attention graph on one
+ * thread. Time is the median after a warm-up; memory is what each runtime can report: Tessera's
+ * `memory().peakBytes` over the call, tfjs's `tf.profile` peak bytes, and for onnxruntime the
+ * growth of the process's resident set during the first run (an upper-bound estimate).
+ * Configurations whose estimated run exceeds the budget print "skipped".
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { scaledDotProductAttention } from '@tessera/attention';
+import { createContext, memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
+import * as ort from 'onnxruntime-node';
+import { naiveAttentionModel } from './onnx/attention-model.js';
+
+const HEADS = 8;
+const DIM = 64;
+const SEQS = [512, 2048, 4096];
+/** A configuration whose single run is estimated above this is skipped. */
+const SKIP_MS = Number(process.env.ATTENTION_SKIP_MS ?? 40_000);
+/** Timed runs after the warm-up, fewer when one run is slow. */
+const runsFor = (estimateMs: number): number => (estimateMs < 500 ? 5 : estimateMs < 5000 ? 3 : 1);
+
+interface Result {
+  seq: number;
+  impl: string;
+  medianMs: number | null;
+  peakBytes: number | null;
+  memoryNote?: string;
+  runs: number;
+  note?: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsPath = join(here, '..', 'results', 'attention.json');
+
+function randomData(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeRuns(run: () => Promise<void> | void, runs: number, warmup: boolean): Promise<number> {
+  if (warmup) await run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Scales a measured time at a smaller seq quadratically. */
+function estimate(prev: Result | undefined, seq: number): number {
+  if (!prev || prev.medianMs === null) return 0;
+  return prev.medianMs * (seq / prev.seq) ** 2;
+}
+
+const skipped = (seq: number, impl: string, estimateMs: number): Result => ({
+  seq,
+  impl,
+  medianMs: null,
+  peakBytes: null,
+  runs: 0,
+  note: `skipped (~${(estimateMs / 1000).toFixed(0)} s a run)`,
+});
+
+async function benchTessera(seq: number, strategy: 'flash' | 'naive', data: Float32Array[], est: number) {
+  const context = createContext();
+  const shape = [1, HEADS, seq, DIM];
+  const [q, k, v] = data.map((d) => tensor(d, shape, { context }));
+  resetPeakMemory(context);
+  const before = memory(context).bytes;
+  const run = () => tidy(() => void scaledDotProductAttention(q, k, v, { strategy }), context);
+  run();
+  const peakBytes = memory(context).peakBytes - before;
+  const ms = await timeRuns(run, runsFor(est || 1000), false);
+  for (const t of [q, k, v] as Tensor[]) t.dispose();
+  return { seq, impl: `tessera-${strategy}`, medianMs: ms, peakBytes, runs: runsFor(est || 1000) };
+}
+
+async function benchTfjs(seq: number, backend: 'cpu' | 'wasm', data: Float32Array[], est: number) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const shape: [number, number, number, number] = [1, HEADS, seq, DIM];
+  const [q, k, v] = data.map((d) => tf.tensor4d(d, shape));
+  const attend = () =>
+    tf.tidy(() => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(DIM))), v));
+  const run = () => {
+    const o = attend();
+    o.dataSync();
+    o.dispose();
+  };
+  const profile = await tf.profile(run);
+  const runs = runsFor(est || 1000);
+  const ms = await timeRuns(run, runs, false);
+  for (const t of [q, k, v]) t.dispose();
+  return { seq, impl: `tfjs-${backend}`, medianMs: ms, peakBytes: profile.peakBytes, runs };
+}
+
+async function benchOrt(seq: number, data: Float32Array[], est: number): Promise<Result> {
+  const shape = [1, HEADS, seq, DIM];
+  const session = await ort.InferenceSession.create(naiveAttentionModel(shape), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+  const feeds = {
+    q: new ort.Tensor('float32', data[0], shape),
+    k: new ort.Tensor('float32', data[1], shape),
+    v: new ort.Tensor('float32', data[2], shape),
+  };
+  const rss0 = process.memoryUsage().rss;
+  let rssPeak = rss0;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }, 1);
+  await session.run(feeds);
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  const runs = runsFor(est || 1000);
+  const ms = await timeRuns(async () => void (await session.run(feeds)), runs, false);
+  await session.release();
+  return {
+    seq,
+    impl: 'onnxruntime-node',
+    medianMs: ms,
+    peakBytes: rssPeak - rss0,
+    memoryNote: 'RSS growth over the first run',
+    runs,
+  };
+}
+
+const fmtMs = (r: Result) => (r.medianMs === null ? (r.note ?? '—') : `${r.medianMs.toFixed(1)} ms`);
+const fmtMb = (r: Result) => (r.peakBytes === null ? '—' : `${(r.peakBytes / 2 ** 20).toFixed(1)} MiB`);
+
+async function main(): Promise<void> {
+  const wasmDir = join(dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs-backend-wasm'))), '/');
+  setWasmPaths(wasmDir);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const results: Result[] = [];
+  const last = (impl: string) => results.filter((r) => r.impl === impl && r.medianMs !== null).at(-1);
+  for (const seq of SEQS) {
+    const n = HEADS * seq * DIM;
+    const data = [randomData(n, 1), randomData(n, 2), randomData(n, 3)];
+    const jobs: [string, (est: number) => Promise<Result>][] = [
+      ['tessera-flash', (e) => benchTessera(seq, 'flash', data, e)],
+      ['tessera-naive', (e) => benchTessera(seq, 'naive', data, e)],
+      ['tfjs-cpu', (e) => benchTfjs(seq, 'cpu', data, e)],
+      ['tfjs-wasm', (e) => benchTfjs(seq, 'wasm', data, e)],
+      ['onnxruntime-node', (e) => benchOrt(seq, data, e)],
+    ];
+    for (const [impl, job] of jobs) {
+      const est = estimate(last(impl), seq);
+      const r = est > SKIP_MS ? skipped(seq, impl, est) : await job(est);
+      results.push(r);
+      console.log(`  seq ${seq} ${impl}: ${fmtMs(r)}, peak ${fmtMb(r)}`);
+    }
+  }
+  const impls = ['tessera-flash', 'tessera-naive', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime-node'];
+  console.log(
+    `\nattention forward, batch 1, ${HEADS} heads, head dim ${DIM}, f32 (${cpus()[0]?.model ?? 'cpu'})`,
+  );
+  console.log(`| seq | ${impls.join(' | ')} |`);
+  console.log(`|---|${impls.map(() => '---').join('|')}|`);
+  for (const seq of SEQS) {
+    const cells = impls.map((impl) => {
+      const r = results.find((x) => x.seq === seq && x.impl === impl)!;
+      return r.medianMs === null ? (r.note ?? '—') : `${fmtMs(r)} / ${fmtMb(r)}`;
+    });
+    console.log(`| ${seq} | ${cells.join(' | ')} |`);
+  }
+  mkdirSync(dirname(resultsPath), { recursive: true });
+  writeFileSync(
+    resultsPath,
+    `${JSON.stringify({ heads: HEADS, dim: DIM, batch: 1, cpu: cpus()[0]?.model, date: new Date().toISOString(), results }, null, 2)}\n`,
+  );
+  console.log(`\nwrote ${resultsPath}`);
+}
+
+await main();

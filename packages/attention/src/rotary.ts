@@ -1,0 +1,92 @@
+import { concat, type Tensor, TesseraError, tensor } from '@tessera/core';
+
+export interface RotaryOptions {
+  /** Position of each token along the seq axis (default offset, offset + 1, …). */
+  positions?: readonly number[];
+  /** First position when `positions` is not given (the KV-cache length when decoding). */
+  offset?: number;
+  /** Frequency base θ (default 10000). */
+  base?: number;
+}
+
+/**
+ * cos and sin tables [s, d] for rotary embeddings: pair t (t < d/2) turns by position·θ^(−2t/d),
+ * laid out as two halves (rotate-half convention) so that x·cos + rotateHalf(x)·sin rotates
+ * each pair (x_t, x_{t+d/2}).
+ */
+function tables(x: Tensor, positions: readonly number[], base: number): [Tensor, Tensor] {
+  const d = x.shape[x.rank - 1];
+  const half = d / 2;
+  const cos = new Float64Array(positions.length * d);
+  const sin = new Float64Array(positions.length * d);
+  positions.forEach((p, i) => {
+    for (let t = 0; t < half; t++) {
+      const angle = p * base ** ((-2 * t) / d);
+      cos[i * d + t] = cos[i * d + t + half] = Math.cos(angle);
+      sin[i * d + t] = sin[i * d + t + half] = Math.sin(angle);
+    }
+  });
+  const o = { dtype: x.dtype, context: x.ctx, device: x.device };
+  return [tensor(cos, [positions.length, d], o), tensor(sin, [positions.length, d], o)];
+}
+
+/**
+ * Rotary position embedding (RoFormer) of x [..., s, d] along its seq axis (−2): each pair
+ * (x_t, x_{t+d/2}) is rotated by angle pos·θ^(−2t/d), so q·k depends only on relative position.
+ * Composed of core ops, so autograd differentiates through it.
+ */
+export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
+  if (x.rank < 2)
+    throw new TesseraError('applyRotary', `x must be [..., seq, dim], got [${x.shape.join(', ')}]`);
+  const s = x.shape[x.rank - 2];
+  const d = x.shape[x.rank - 1];
+  if (d % 2 !== 0) throw new TesseraError('applyRotary', `dim must be even, got x [${x.shape.join(', ')}]`);
+  const offset = options.offset ?? 0;
+  const positions = options.positions ?? Array.from({ length: s }, (_, i) => offset + i);
+  if (positions.length !== s) {
+    throw new TesseraError(
+      'applyRotary',
+      `${positions.length} positions for x [${x.shape.join(', ')}] (seq ${s})`,
+    );
+  }
+  const [cos, sin] = tables(x, positions, options.base ?? 10000);
+  const half = d / 2;
+  const x1 = x.slice(-1, 0, half);
+  const x2 = x.slice(-1, half, d);
+  const rotated = concat([x2.neg(), x1], -1);
+  return x.mul(cos).add(rotated.mul(sin));
+}
+
+export interface Rotary2dOptions {
+  /** Patch grid: token n sits at row ⌊n / cols⌋, column n mod cols. */
+  rows: number;
+  cols: number;
+  base?: number;
+}
+
+/**
+ * 2-D rotary embedding for image patches, x [..., rows·cols, d]: the first half of the head dim
+ * is rotated by each patch's row index, the second half by its column index, so attention sees
+ * relative offsets along both axes. d must be a multiple of 4.
+ */
+export function applyRotary2d(x: Tensor, options: Rotary2dOptions): Tensor {
+  const { rows, cols } = options;
+  const s = x.shape[x.rank - 2];
+  const d = x.shape[x.rank - 1];
+  if (s !== rows * cols || d % 4 !== 0) {
+    throw new TesseraError(
+      'applyRotary2d',
+      `x [${x.shape.join(', ')}] needs seq = rows·cols = ${rows}·${cols} and a dim divisible by 4`,
+    );
+  }
+  const rowPos = Array.from({ length: s }, (_, n) => Math.floor(n / cols));
+  const colPos = Array.from({ length: s }, (_, n) => n % cols);
+  const base = options.base;
+  return concat(
+    [
+      applyRotary(x.slice(-1, 0, d / 2), { positions: rowPos, base }),
+      applyRotary(x.slice(-1, d / 2, d), { positions: colPos, base }),
+    ],
+    -1,
+  );
+}
