@@ -334,6 +334,27 @@ describe('dropout', () => {
   });
 });
 
+describe('dropout draws', () => {
+  it('drop about p of the weights, the same ones for the same seed', () => {
+    const context = createContext();
+    const ones = tensor(new Float32Array(64 * 4).fill(1), [1, 1, 64, 4], { dtype: 'f32', context });
+    // With equal scores every weight is 1/64: the output is (kept count)/(64·(1 − p)).
+    const draw = (seed: number) => {
+      context.rng.seed(seed);
+      return Array.from(
+        scaledDotProductAttention(ones, ones, ones, { dropout: 0.25 }).dataSync() as Float32Array,
+      );
+    };
+    const a = draw(3);
+    const kept = a.filter((_, i) => i % 4 === 0).map((x) => Math.round(x * 64 * 0.75));
+    const mean = kept.reduce((s, x) => s + x, 0) / kept.length / 64;
+    expect(mean).toBeGreaterThan(0.65);
+    expect(mean).toBeLessThan(0.85);
+    expect(draw(3)).toEqual(a);
+    expect(draw(4)).not.toEqual(a);
+  });
+});
+
 describe('memory', () => {
   it('flash keeps no sq × sk scores: peak bytes under 10% of the naive path at seq 1024', () => {
     const context = createContext();
