@@ -14,6 +14,8 @@ export interface FlashAttrs {
   /** Tile sizes: query rows per block and key rows per block. */
   blockQ: number;
   blockK: number;
+  /** Use the WebAssembly SIMD tile product for f32 when available (default true). */
+  simd?: boolean;
 }
 
 /**

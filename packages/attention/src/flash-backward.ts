@@ -1,8 +1,8 @@
 import type { CpuInput, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
-import { maskRow, packRows, scratch, strided4 } from './strided.js';
-import { gemmAcc, gemmNT } from './tile-gemm.js';
+import { maskRow, packCols, packRows, strided4 } from './strided.js';
+import { pad8, tileEngine } from './tile-gemm.js';
 
 /**
  * FlashAttention backward on the CPU. Inputs q, k, v, O, dO, L, dL (and the mask last when the
@@ -24,7 +24,6 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
   const [batch, heads, sq, dim] = qIn.shape;
   const [, kvHeads, sk] = kIn.shape;
   const dv = vIn.shape[3];
-  const wide = qIn.dtype === 'f64';
   const q = strided4(qIn);
   const k = strided4(kIn);
   const v = strided4(vIn);
@@ -40,18 +39,26 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
   const scale = attrs.scale;
 
-  const qt = scratch(wide, bq * dim);
-  const dot = scratch(wide, bq * dv);
-  const kt = scratch(wide, bk * dim);
-  const vt = scratch(wide, bk * dv);
-  const dkt = scratch(wide, bk * dim);
-  const pt = scratch(wide, bq * bk);
-  const dst = scratch(wide, bq * bk);
-  const dvt = scratch(wide, bk * dv);
+  const dimP = pad8(dim);
+  const dvP = pad8(dv);
+  const bkP = pad8(bk);
+  // Tiles: Q [bq×d], dO [bq×dv], (K·scale)ᵀ [d×bk], K·scale [bk×d], Vᵀ [dv×bk], P∘Z and dS
+  // [bq×bk], dK [bk×d], dV [bk×dv], and dQ of a whole head [sq×d].
+  const QT = 0;
+  const DOT = QT + bq * dimP;
+  const KT = DOT + bq * dvP;
+  const KR = KT + dimP * bkP;
+  const VT = KR + bkP * dimP;
+  const PT = VT + dvP * bkP;
+  const DS = PT + bq * bkP;
+  const DK = DS + bq * bkP;
+  const DV = DK + bkP * dimP;
+  const DQ = DV + bkP * dvP;
+  const engine = tileEngine(qIn.dtype === 'f64', DQ + sq * dimP, attrs.simd ?? true);
+  const H = engine.heap;
   const rowL = new Float64Array(sq);
   const rowD = new Float64Array(sq);
-  const oRow = scratch(wide, dv);
-  const dq = dqOut.data as Float32Array | Float64Array;
+  const dq = dqOut.data;
   const dk = dkOut.data;
   const dvData = dvOut.data;
 
@@ -59,42 +66,48 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
     for (let h = 0; h < heads; h++) {
       const hk = Math.floor((h * kvHeads) / heads);
       const head = b * heads + h;
-      // Per-row L and D for this head, read once (lse/dLse indexed as [b, h, sq] → strides 1..3).
+      // Per-row L and D for this head (L and dL are [b, h, sq]: strides 1..3 of strided4).
       for (let i = 0; i < sq; i++) {
         rowL[i] = lse.data[lse.offset + b * lse.strides[1] + h * lse.strides[2] + i * lse.strides[3]];
-        packRows(out, b, h, i, 1, dv, 1, oRow);
-        packRows(dOut, b, h, i, 1, dv, 1, dot);
+        const oBase = out.offset + b * out.strides[0] + h * out.strides[1] + i * out.strides[2];
+        const gBase = dOut.offset + b * dOut.strides[0] + h * dOut.strides[1] + i * dOut.strides[2];
         let d = 0;
-        for (let t = 0; t < dv; t++) d += dot[t] * oRow[t];
+        for (let t = 0; t < dv; t++)
+          d += dOut.data[gBase + t * dOut.strides[3]] * out.data[oBase + t * out.strides[3]];
         rowD[i] =
           d - dLse.data[dLse.offset + b * dLse.strides[1] + h * dLse.strides[2] + i * dLse.strides[3]];
       }
+      H.fill(0, DQ, DQ + sq * dimP);
       for (let j0 = 0; j0 < sk; j0 += bk) {
         const cols = Math.min(bk, sk - j0);
+        const n8 = pad8(cols);
         // K carries the scale: S = Q (K·scale)ᵀ and dQ = dS (K·scale); dK gets it at write-out.
-        packRows(k, b, hk, j0, cols, dim, scale, kt);
-        packRows(v, b, hk, j0, cols, dv, 1, vt);
-        dkt.fill(0);
-        dvt.fill(0);
+        packCols(k, b, hk, j0, cols, dim, scale, H, KT, bkP);
+        packRows(k, b, hk, j0, cols, dim, scale, H, KR, dimP);
+        packCols(v, b, hk, j0, cols, dv, 1, H, VT, bkP);
+        H.fill(0, DK, DQ);
+        let touched = false;
         for (let i0 = 0; i0 < sq; i0 += bq) {
           const rows = Math.min(bq, sq - i0);
           // Skip query blocks that see none of these keys (causal / varlen structure).
           if (hi[i0 + rows - 1] <= j0 || lo[i0] >= j0 + cols) continue;
-          packRows(q, b, h, i0, rows, dim, 1, qt);
-          packRows(dOut, b, h, i0, rows, dv, 1, dot);
-          gemmNT(qt, kt, pt, rows, cols, dim, bk); // S
-          gemmNT(dot, vt, dst, rows, cols, dv, bk); // dO Vᵀ
+          touched = true;
+          packRows(q, b, h, i0, rows, dim, 1, H, QT, dimP);
+          packRows(dOut, b, h, i0, rows, dv, 1, H, DOT, dvP);
+          engine.gemm(QT, dimP, 1, KT, bkP, PT, bkP, rows, n8, dimP, false); // S
+          engine.gemm(DOT, dvP, 1, VT, bkP, DS, bkP, rows, n8, dvP, false); // dO Vᵀ
           for (let r = 0; r < rows; r++) {
             const i = i0 + r;
-            const so = r * bk;
+            const so = r * bkP;
             const li = rowL[i];
             const cLo = li === Number.NEGATIVE_INFINITY ? cols : Math.max(lo[i] - j0, 0);
             const cHi = Math.max(cLo, Math.min(hi[i] - j0, cols));
             const di = rowD[i];
             const eRow = (head * sq + i) * sk + j0;
-            for (let c = 0; c < cLo; c++) pt[so + c] = dst[so + c] = 0;
+            H.fill(0, PT + so, PT + so + cLo);
+            H.fill(0, DS + so, DS + so + cLo);
             for (let c = cLo; c < cHi; c++) {
-              let s = pt[so + c];
+              let s = H[PT + so + c];
               if (mask) {
                 const mv = mask.data[maskRow(mask, b, h, i) + (j0 + c) * mask.strides[3]];
                 if (boolMask) {
@@ -103,21 +116,26 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
               }
               const p = Math.exp(s - li);
               const z = drop ? drop.factor(eRow + c) : 1;
-              // pt becomes P∘Z (for dV), dst becomes dS = P∘(dP∘Z − D).
-              dst[so + c] = p * (dst[so + c] * z - di);
-              pt[so + c] = p * z;
+              // P∘Z (for dV) and dS = P∘(dP∘Z − D).
+              H[DS + so + c] = p * (H[DS + so + c] * z - di);
+              H[PT + so + c] = p * z;
             }
-            for (let c = cHi; c < cols; c++) pt[so + c] = dst[so + c] = 0;
+            H.fill(0, PT + so + cHi, PT + so + cols);
+            H.fill(0, DS + so + cHi, DS + so + cols);
           }
-          gemmAcc(pt, bk, true, dot, dvt, 0, dv, cols, dv, rows); // dV += (P∘Z)ᵀ dO
-          gemmAcc(dst, bk, true, qt, dkt, 0, dim, cols, dim, rows); // dK += dSᵀ Q
-          gemmAcc(dst, bk, false, kt, dq, (head * sq + i0) * dim, dim, rows, dim, cols); // dQ += dS K·scale
+          engine.gemm(PT, 1, bkP, DOT, dvP, DV, dvP, cols, dvP, rows, true); // dV += (P∘Z)ᵀ dO
+          engine.gemm(DS, 1, bkP, QT, dimP, DK, dimP, cols, dimP, rows, true); // dK += dSᵀ Q
+          engine.gemm(DS, bkP, 1, KR, dimP, DQ + i0 * dimP, dimP, rows, dimP, cols, true); // dQ += dS K·scale
         }
+        if (!touched) continue;
         const kvBase = (b * kvHeads + hk) * sk + j0;
         for (let c = 0; c < cols; c++) {
-          for (let t = 0; t < dim; t++) dk[(kvBase + c) * dim + t] += dkt[c * dim + t] * scale;
-          for (let t = 0; t < dv; t++) dvData[(kvBase + c) * dv + t] += dvt[c * dv + t];
+          for (let t = 0; t < dim; t++) dk[(kvBase + c) * dim + t] += H[DK + c * dimP + t] * scale;
+          for (let t = 0; t < dv; t++) dvData[(kvBase + c) * dv + t] += H[DV + c * dvP + t];
         }
+      }
+      for (let i = 0; i < sq; i++) {
+        for (let t = 0; t < dim; t++) dq[(head * sq + i) * dim + t] = H[DQ + i * dimP + t];
       }
     }
   }

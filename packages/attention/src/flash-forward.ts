@@ -1,8 +1,8 @@
 import type { CpuInput, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
-import { maskRow, packRows, scratch, strided4 } from './strided.js';
-import { gemmAcc, gemmNT } from './tile-gemm.js';
+import { maskRow, packCols, packRows, strided4 } from './strided.js';
+import { pad8, tileEngine } from './tile-gemm.js';
 
 /**
  * FlashAttention forward on the CPU. Inputs q [b, h, sq, d], k [b, hk, sk, d], v [b, hk, sk, dv]
@@ -26,7 +26,6 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
   const [batch, heads, sq, dim] = qIn.shape;
   const [, kvHeads, sk] = kIn.shape;
   const dv = vIn.shape[3];
-  const wide = qIn.dtype === 'f64';
   const q = strided4(qIn);
   const k = strided4(kIn);
   const v = strided4(vIn);
@@ -37,11 +36,17 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
   const bk = Math.max(1, Math.min(attrs.blockK, sk));
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
 
-  const qt = scratch(wide, bq * dim);
-  const kt = scratch(wide, bk * dim);
-  const vt = scratch(wide, bk * dv);
-  const st = scratch(wide, bq * bk);
-  const acc = scratch(wide, bq * dv);
+  // Tiles, padded to the products' 8-column blocks: Q [bq×d], Kᵀ [d×bk], V [bk×dv], S/P [bq×bk], O [bq×dv].
+  const dimP = pad8(dim);
+  const dvP = pad8(dv);
+  const bkP = pad8(bk);
+  const QT = 0;
+  const KT = QT + bq * dimP;
+  const VT = KT + dimP * bkP;
+  const ST = VT + bkP * dvP;
+  const ACC = ST + bq * bkP;
+  const engine = tileEngine(qIn.dtype === 'f64', ACC + bq * dvP, attrs.simd ?? true);
+  const H = engine.heap;
   const m = new Float64Array(bq);
   const l = new Float64Array(bq);
   const o = oOut.data;
@@ -54,8 +59,8 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
       for (let i0 = 0; i0 < sq; i0 += bq) {
         const rows = Math.min(bq, sq - i0);
         // Scale folded into Q once per block instead of into every score.
-        packRows(q, b, h, i0, rows, dim, attrs.scale, qt);
-        acc.fill(0);
+        packRows(q, b, h, i0, rows, dim, attrs.scale, H, QT, dimP);
+        H.fill(0, ACC, ACC + bq * dvP);
         m.fill(Number.NEGATIVE_INFINITY);
         l.fill(0);
         // Causal and varlen block skipping: only key blocks some row of this block can see.
@@ -63,56 +68,56 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
         const kHi = hi[i0 + rows - 1];
         for (let j0 = kLo; j0 < kHi; j0 += bk) {
           const cols = Math.min(bk, kHi - j0);
-          packRows(k, b, hk, j0, cols, dim, 1, kt);
-          packRows(v, b, hk, j0, cols, dv, 1, vt);
+          packCols(k, b, hk, j0, cols, dim, 1, H, KT, bkP);
+          packRows(v, b, hk, j0, cols, dv, 1, H, VT, dvP);
           // S = (Q·scale) Kᵀ for the whole tile; rows then turn their part into P in place.
-          gemmNT(qt, kt, st, rows, cols, dim, bk);
+          engine.gemm(QT, dimP, 1, KT, bkP, ST, bkP, rows, pad8(cols), dimP, false);
           for (let r = 0; r < rows; r++) {
             const i = i0 + r;
-            const so = r * bk;
+            const so = ST + r * bkP;
             const cLo = Math.max(lo[i] - j0, 0);
-            const cHi = Math.min(hi[i] - j0, cols);
+            const cHi = Math.max(cLo, Math.min(hi[i] - j0, cols));
             let rowMax = Number.NEGATIVE_INFINITY;
             for (let c = cLo; c < cHi; c++) {
-              let s = st[so + c];
+              let s = H[so + c];
               if (mask) {
                 const mv = mask.data[maskRow(mask, b, h, i) + (j0 + c) * mask.strides[3]];
                 if (boolMask) {
                   if (!mv) s = Number.NEGATIVE_INFINITY;
                 } else s += mv;
-                st[so + c] = s;
+                H[so + c] = s;
               }
               if (s > rowMax) rowMax = s;
             }
             if (rowMax === Number.NEGATIVE_INFINITY) {
               // Nothing visible in this tile: the row adds P = 0 to the product below.
-              st.fill(0, so, so + cols);
+              H.fill(0, so, so + cols);
               continue;
             }
             const mOld = m[r];
             const mNew = mOld > rowMax ? mOld : rowMax;
             const alpha = Math.exp(mOld - mNew);
-            const ao = r * dv;
-            if (alpha !== 1) for (let t = 0; t < dv; t++) acc[ao + t] *= alpha;
+            const ao = ACC + r * dvP;
+            if (alpha !== 1) for (let t = 0; t < dv; t++) H[ao + t] *= alpha;
             let sum = 0;
             const eRow = (head * sq + i) * sk + j0;
-            for (let c = 0; c < cLo; c++) st[so + c] = 0;
+            H.fill(0, so, so + cLo);
             for (let c = cLo; c < cHi; c++) {
-              const p = Math.exp(st[so + c] - mNew);
+              const p = Math.exp(H[so + c] - mNew);
               sum += p;
-              st[so + c] = drop ? p * drop.factor(eRow + c) : p;
+              H[so + c] = drop ? p * drop.factor(eRow + c) : p;
             }
-            for (let c = cHi; c < cols; c++) st[so + c] = 0;
+            H.fill(0, so + cHi, so + cols);
             l[r] = alpha * l[r] + sum;
             m[r] = mNew;
           }
           // O += P V over the tile (rows × cols times cols × dv).
-          gemmAcc(st, bk, false, vt, acc, 0, dv, rows, dv, cols);
+          engine.gemm(ST, bkP, 1, VT, dvP, ACC, dvP, rows, dvP, cols, true);
         }
         for (let r = 0; r < rows; r++) {
           const row = head * sq + i0 + r;
           const oo = row * dv;
-          const ao = r * dv;
+          const ao = ACC + r * dvP;
           if (l[r] === 0) {
             // A row that sees no key: output 0 (not 0/0) and L = −∞, which backward skips.
             for (let t = 0; t < dv; t++) o[oo + t] = 0;
@@ -120,7 +125,7 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
             continue;
           }
           const inv = 1 / l[r];
-          for (let t = 0; t < dv; t++) o[oo + t] = acc[ao + t] * inv;
+          for (let t = 0; t < dv; t++) o[oo + t] = H[ao + t] * inv;
           lse[row] = m[r] + Math.log(l[r]);
         }
       }

@@ -151,15 +151,17 @@ const SMALL_TILES: AttentionOptions = { blockSize: { q: 8, k: 16 } };
 
 describe('flash attention on the CPU matches a naive f64 reference', () => {
   for (const [name, c] of CASES) {
-    it(`${name}: forward and backward within 1e-5 (f32)`, () => {
-      const r = run(c, 'f32', { strategy: 'flash', ...SMALL_TILES });
-      expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
-      expect(relativeError(r.lse, r.expected.lse)).toBeLessThan(1e-5);
-      expect(relativeError(r.dq, r.expected.dq)).toBeLessThan(1e-5);
-      expect(relativeError(r.dk, r.expected.dk)).toBeLessThan(1e-5);
-      expect(relativeError(r.dv, r.expected.dv)).toBeLessThan(1e-5);
-      for (const x of [...r.o, ...r.dq, ...r.dk, ...r.dv]) expect(Number.isNaN(x)).toBe(false);
-    });
+    for (const simd of [true, false]) {
+      it(`${name}: forward and backward within 1e-5 (f32, ${simd ? 'wasm SIMD' : 'JS'} tiles)`, () => {
+        const r = run(c, 'f32', { strategy: 'flash', simd, ...SMALL_TILES });
+        expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
+        expect(relativeError(r.lse, r.expected.lse)).toBeLessThan(1e-5);
+        expect(relativeError(r.dq, r.expected.dq)).toBeLessThan(1e-5);
+        expect(relativeError(r.dk, r.expected.dk)).toBeLessThan(1e-5);
+        expect(relativeError(r.dv, r.expected.dv)).toBeLessThan(1e-5);
+        for (const x of [...r.o, ...r.dq, ...r.dk, ...r.dv]) expect(Number.isNaN(x)).toBe(false);
+      });
+    }
   }
 
   it('f64 inputs are computed in f64 (1e-12)', () => {

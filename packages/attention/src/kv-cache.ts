@@ -16,7 +16,12 @@ export class KVCache {
 
   /** Number of cached positions (of layer 0). */
   get length(): number {
-    return this.keys[0]?.shape[2] ?? 0;
+    return this.lengthOf(0);
+  }
+
+  /** Number of cached positions of one layer (before this step's append: the new tokens' offset). */
+  lengthOf(layer: number): number {
+    return this.keys[layer]?.shape[2] ?? 0;
   }
 
   /** Appends k, v of `layer` along the seq axis and returns the full cached k and v. */

@@ -35,6 +35,8 @@ export interface AttentionOptions {
   cuSeqlens?: readonly number[];
   /** Tile sizes of the flash kernels (default 64 × 64). */
   blockSize?: { q?: number; k?: number };
+  /** f32 tiles multiply in WebAssembly SIMD where the runtime has it (default true); false: JS loops. */
+  simd?: boolean;
 }
 
 export interface AttentionResult {
@@ -114,6 +116,7 @@ function attention4(
     dropoutBase: draw.base,
     blockQ,
     blockK,
+    simd: options.simd ?? true,
   };
   const strategy = options.strategy ?? 'auto';
   const def = options.mask ? flashAttentionMaskedDef : flashAttentionDef;

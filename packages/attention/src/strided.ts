@@ -18,7 +18,12 @@ export function strided4(x: CpuInput): Strided4 {
   return { data: x.data, offset: x.offset, strides };
 }
 
-/** Copies rows [i0, i0 + rows) of head (b, h) into dst (row-major, `dim` wide), times `mul`. */
+type Heap = Float32Array | Float64Array;
+
+/**
+ * Copies rows [i0, i0 + rows) of head (b, h), `dim` wide, times `mul`, into dst at `at` with row
+ * stride `ld` (row-major tile).
+ */
 export function packRows(
   x: Strided4,
   b: number,
@@ -27,21 +32,39 @@ export function packRows(
   rows: number,
   dim: number,
   mul: number,
-  dst: Float32Array | Float64Array,
+  dst: Heap,
+  at: number,
+  ld: number,
 ): void {
   const [sb, sh, ss, sd] = x.strides;
   const data = x.data;
   let base = x.offset + b * sb + h * sh + i0 * ss;
-  let o = 0;
   for (let r = 0; r < rows; r++, base += ss) {
-    if (sd === 1) for (let t = 0; t < dim; t++) dst[o++] = data[base + t] * mul;
-    else for (let t = 0; t < dim; t++) dst[o++] = data[base + t * sd] * mul;
+    const o = at + r * ld;
+    if (sd === 1) for (let t = 0; t < dim; t++) dst[o + t] = data[base + t] * mul;
+    else for (let t = 0; t < dim; t++) dst[o + t] = data[base + t * sd] * mul;
   }
 }
 
-/** Scratch of the kernel's accumulation type: f64 for f64 inputs, else f32. */
-export function scratch(wide: boolean, n: number): Float32Array | Float64Array {
-  return wide ? new Float64Array(n) : new Float32Array(n);
+/** The same rows transposed: dst[at + t·ld + r] = x[i0 + r, t]·mul (a Kᵀ or Vᵀ tile). */
+export function packCols(
+  x: Strided4,
+  b: number,
+  h: number,
+  i0: number,
+  rows: number,
+  dim: number,
+  mul: number,
+  dst: Heap,
+  at: number,
+  ld: number,
+): void {
+  const [sb, sh, ss, sd] = x.strides;
+  const data = x.data;
+  let base = x.offset + b * sb + h * sh + i0 * ss;
+  for (let r = 0; r < rows; r++, base += ss) {
+    for (let t = 0; t < dim; t++) dst[at + t * ld + r] = data[base + t * sd] * mul;
+  }
 }
 
 /** Offset of mask row (b, h, i); add j·strides[3] for key j. */

@@ -1,143 +1,89 @@
-/**
- * The small dense products of the flash kernels, on row-major tiles. Each keeps a 4×4 block of
- * C in locals so that every loaded element of A and B feeds four multiply-adds: on the CPU
- * that, not the arithmetic, is what bounds a JS kernel.
- */
-type Buf = Float32Array | Float64Array;
+import { wasmTiles } from './wasm-gemm.js';
 
-/** C[m×n] = A[m×k] · B[n×k]ᵀ; C has row stride ldc. */
-export function gemmNT(a: Buf, b: Buf, c: Buf, m: number, n: number, k: number, ldc: number): void {
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    const a2 = a1 + k;
-    const a3 = a2 + k;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // biome-ignore format: block
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // biome-ignore format: block
-      for (let t = 0; t < k; t++) {
-        const x0 = a[a0 + t];
-        const x1 = a[a1 + t];
-        const x2 = a[a2 + t];
-        const x3 = a[a3 + t];
-        const y0 = b[b0 + t];
-        const y1 = b[b1 + t];
-        const y2 = b[b2 + t];
-        const y3 = b[b3 + t];
-        c00 += x0 * y0;
-        c01 += x0 * y1;
-        c02 += x0 * y2;
-        c03 += x0 * y3;
-        c10 += x1 * y0;
-        c11 += x1 * y1;
-        c12 += x1 * y2;
-        c13 += x1 * y3;
-        c20 += x2 * y0;
-        c21 += x2 * y1;
-        c22 += x2 * y2;
-        c23 += x2 * y3;
-        c30 += x3 * y0;
-        c31 += x3 * y1;
-        c32 += x3 * y2;
-        c33 += x3 * y3;
-      }
-      let o = i * ldc + j;
-      c[o] = c00;
-      c[o + 1] = c01;
-      c[o + 2] = c02;
-      c[o + 3] = c03;
-      o += ldc;
-      c[o] = c10;
-      c[o + 1] = c11;
-      c[o + 2] = c12;
-      c[o + 3] = c13;
-      o += ldc;
-      c[o] = c20;
-      c[o + 1] = c21;
-      c[o + 2] = c22;
-      c[o + 3] = c23;
-      o += ldc;
-      c[o] = c30;
-      c[o + 1] = c31;
-      c[o + 2] = c32;
-      c[o + 3] = c33;
-    }
-    for (; j < n; j++) {
-      const b0 = j * k;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let t = 0; t < k; t++) {
-        const y = b[b0 + t];
-        s0 += a[a0 + t] * y;
-        s1 += a[a1 + t] * y;
-        s2 += a[a2 + t] * y;
-        s3 += a[a3 + t] * y;
-      }
-      c[i * ldc + j] = s0;
-      c[(i + 1) * ldc + j] = s1;
-      c[(i + 2) * ldc + j] = s2;
-      c[(i + 3) * ldc + j] = s3;
+/**
+ * Where the flash kernels keep their tiles and how they multiply them. All scratch is one typed
+ * array (`heap`), addressed by element offsets:
+ *
+ *   C[m×n] (+)= op(A) · B[k×n],  op(A)[i, t] = heap[a + i·si + t·st],
+ *
+ * with B and C row-major (row strides ldb, ldc) and n a multiple of 8. f32 tiles use the
+ * WebAssembly SIMD product when the runtime has it; f64 tiles (and runtimes without wasm SIMD)
+ * use the JS loops below.
+ */
+export interface TileEngine {
+  readonly heap: Float32Array | Float64Array;
+  gemm(
+    a: number,
+    si: number,
+    st: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: boolean,
+  ): void;
+}
+
+/** Rounds up to the multiple of 8 that the products' column blocks need. */
+export const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+export function tileEngine(wide: boolean, floats: number, simd = true): TileEngine {
+  if (!wide && simd) {
+    const w = wasmTiles(floats);
+    if (w) {
+      const { heap, gemm } = w;
+      return {
+        heap,
+        gemm: (a, si, st, b, ldb, c, ldc, m, n, k, accumulate) =>
+          gemm(a * 4, si * 4, st * 4, b * 4, ldb * 4, c * 4, ldc * 4, m, n, k, accumulate ? 1 : 0),
+      };
     }
   }
-  for (; i < m; i++) {
-    const a0 = i * k;
-    for (let j = 0; j < n; j++) {
-      const b0 = j * k;
-      let s = 0;
-      for (let t = 0; t < k; t++) s += a[a0 + t] * b[b0 + t];
-      c[i * ldc + j] = s;
-    }
-  }
+  const heap = wide ? new Float64Array(floats) : new Float32Array(floats);
+  return { heap, gemm: (...args) => jsGemm(heap, ...args) };
 }
 
 /**
- * C[m×n] += op(A) · B[k×n], where op(A) is A[m×k] (transA false, row stride lda) or A[k×m]ᵀ
- * (transA true, row stride lda). C starts at cOff with row stride ldc.
+ * The JS product: a 4×4 block of C in locals, so each element of A and B loaded feeds four
+ * multiply-adds (the load, not the arithmetic, bounds scalar JS).
  */
-export function gemmAcc(
-  a: Buf,
-  lda: number,
-  transA: boolean,
-  b: Buf,
-  c: Buf,
-  cOff: number,
+export function jsGemm(
+  h: Float32Array | Float64Array,
+  a: number,
+  si: number,
+  st: number,
+  b: number,
+  ldb: number,
+  c: number,
   ldc: number,
   m: number,
   n: number,
   k: number,
+  accumulate: boolean,
 ): void {
-  // Element (i, t) of op(A) lives at i·si + t·st.
-  const si = transA ? 1 : lda;
-  const st = transA ? lda : 1;
   let i = 0;
   for (; i + 4 <= m; i += 4) {
-    const a0 = i * si;
+    const a0 = a + i * si;
     const a1 = a0 + si;
     const a2 = a1 + si;
     const a3 = a2 + si;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // biome-ignore format: block
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // biome-ignore format: block
+    for (let j = 0; j < n; j += 4) {
+      // biome-ignore format: the 4×4 block of C reads best as a grid
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0, c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
       let at = 0;
-      let bt = j;
-      for (let t = 0; t < k; t++, at += st, bt += n) {
-        const x0 = a[a0 + at];
-        const x1 = a[a1 + at];
-        const x2 = a[a2 + at];
-        const x3 = a[a3 + at];
-        const y0 = b[bt];
-        const y1 = b[bt + 1];
-        const y2 = b[bt + 2];
-        const y3 = b[bt + 3];
+      let bt = b + j;
+      for (let t = 0; t < k; t++, at += st, bt += ldb) {
+        const x0 = h[a0 + at];
+        const x1 = h[a1 + at];
+        const x2 = h[a2 + at];
+        const x3 = h[a3 + at];
+        const y0 = h[bt];
+        const y1 = h[bt + 1];
+        const y2 = h[bt + 2];
+        const y3 = h[bt + 3];
         c00 += x0 * y0;
         c01 += x0 * y1;
         c02 += x0 * y2;
@@ -155,52 +101,52 @@ export function gemmAcc(
         c32 += x3 * y2;
         c33 += x3 * y3;
       }
-      let o = cOff + i * ldc + j;
-      c[o] += c00;
-      c[o + 1] += c01;
-      c[o + 2] += c02;
-      c[o + 3] += c03;
-      o += ldc;
-      c[o] += c10;
-      c[o + 1] += c11;
-      c[o + 2] += c12;
-      c[o + 3] += c13;
-      o += ldc;
-      c[o] += c20;
-      c[o + 1] += c21;
-      c[o + 2] += c22;
-      c[o + 3] += c23;
-      o += ldc;
-      c[o] += c30;
-      c[o + 1] += c31;
-      c[o + 2] += c32;
-      c[o + 3] += c33;
-    }
-    for (; j < n; j++) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let t = 0, at = 0; t < k; t++, at += st) {
-        const y = b[t * n + j];
-        s0 += a[a0 + at] * y;
-        s1 += a[a1 + at] * y;
-        s2 += a[a2 + at] * y;
-        s3 += a[a3 + at] * y;
+      const o0 = c + i * ldc + j;
+      const o1 = o0 + ldc;
+      const o2 = o1 + ldc;
+      const o3 = o2 + ldc;
+      if (accumulate) {
+        c00 += h[o0];
+        c01 += h[o0 + 1];
+        c02 += h[o0 + 2];
+        c03 += h[o0 + 3];
+        c10 += h[o1];
+        c11 += h[o1 + 1];
+        c12 += h[o1 + 2];
+        c13 += h[o1 + 3];
+        c20 += h[o2];
+        c21 += h[o2 + 1];
+        c22 += h[o2 + 2];
+        c23 += h[o2 + 3];
+        c30 += h[o3];
+        c31 += h[o3 + 1];
+        c32 += h[o3 + 2];
+        c33 += h[o3 + 3];
       }
-      const o = cOff + i * ldc + j;
-      c[o] += s0;
-      c[o + ldc] += s1;
-      c[o + 2 * ldc] += s2;
-      c[o + 3 * ldc] += s3;
+      h[o0] = c00;
+      h[o0 + 1] = c01;
+      h[o0 + 2] = c02;
+      h[o0 + 3] = c03;
+      h[o1] = c10;
+      h[o1 + 1] = c11;
+      h[o1 + 2] = c12;
+      h[o1 + 3] = c13;
+      h[o2] = c20;
+      h[o2 + 1] = c21;
+      h[o2 + 2] = c22;
+      h[o2 + 3] = c23;
+      h[o3] = c30;
+      h[o3 + 1] = c31;
+      h[o3 + 2] = c32;
+      h[o3 + 3] = c33;
     }
   }
   for (; i < m; i++) {
-    const a0 = i * si;
+    const a0 = a + i * si;
     for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < k; t++) s += a[a0 + t * st] * b[t * n + j];
-      c[cOff + i * ldc + j] += s;
+      let s = accumulate ? h[c + i * ldc + j] : 0;
+      for (let t = 0; t < k; t++) s += h[a0 + t * st] * h[b + t * ldb + j];
+      h[c + i * ldc + j] = s;
     }
   }
 }

@@ -105,8 +105,9 @@ export function testValues(n: number, seed: number): Float64Array {
 }
 
 /**
- * max |a − e| / max(1e-3, max |e|): error relative to the expected tensor's scale (a tensor that
- * is 0 by the math, such as dQ with a single key, is compared absolutely).
+ * max |a − e| / max(1e-2, max |e|): error relative to the expected tensor's scale. A tensor that
+ * is 0 by the math (dQ with a single key) is compared absolutely: 1e-5 of 1e-2 is 1e-7, the f32
+ * rounding of its dP − D.
  */
 export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let err = 0;
@@ -120,5 +121,5 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   }
   for (let i = 0; i < expected.length; i++)
     if (Number.isFinite(expected[i])) mag = Math.max(mag, Math.abs(expected[i]));
-  return err / Math.max(mag, 1e-3);
+  return err / Math.max(mag, 1e-2);
 }
