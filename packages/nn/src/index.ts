@@ -42,3 +42,14 @@ export { Linear, type LinearOptions } from './layers/linear.js';
 export { LayerNorm, type LayerNormOptions, RMSNorm, type RMSNormOptions } from './layers/normalization.js';
 export { AvgPool2d, MaxPool2d } from './layers/pooling.js';
 export { type LoadStateDictOptions, Module, type ModuleOptions } from './module.js';
+export {
+  type DeserializeOptions,
+  deserialize,
+  parseHeader,
+  readMetadata,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  serialize,
+  serializeAsync,
+  type TensorMap,
+} from './safetensors/safetensors.js';
