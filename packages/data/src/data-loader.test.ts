@@ -1,4 +1,4 @@
-import { createContext, tensor } from '@tessera/core';
+import { createContext, type Tensor, tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { defaultCollate } from './collate.js';
 import { DataLoader } from './data-loader.js';
@@ -42,7 +42,7 @@ describe('DataLoader', () => {
   });
 
   it('shuffles reproducibly per (seed, epoch), visiting every sample once per pass', () => {
-    const firstCol = (l: DataLoader<unknown, ReturnType<TensorDataset['getBatch']>>) =>
+    const firstCol = (l: Iterable<Tensor[]>) =>
       [...l].flatMap(([x]) => Array.from(x.dataSync()).filter((_, i) => i % 2 === 0));
     const a = new DataLoader(ds, { batchSize: 3, shuffle: true, seed: 7 });
     const b = new DataLoader(ds, { batchSize: 3, shuffle: true, seed: 7 });
