@@ -9,6 +9,11 @@ export {
   flashBackwardMaskedDef,
 } from './flash-op.js';
 export { KVCache } from './kv-cache.js';
+export {
+  type AttentionCall,
+  MultiHeadAttention,
+  type MultiHeadAttentionOptions,
+} from './multi-head-attention.js';
 export { naiveAttention } from './naive-attention.js';
 export { applyRotary, applyRotary2d, type Rotary2dOptions, type RotaryOptions } from './rotary.js';
 export {

@@ -1,0 +1,54 @@
+import type { KVCache } from '@tessera/attention';
+import type { Tensor } from '@tessera/core';
+import { Embedding, Linear, Module, type ModuleOptions, RMSNorm } from '@tessera/nn';
+import { TransformerBlock } from './transformer-block.js';
+
+export interface TinyGptConfig {
+  vocab: number;
+  dim: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  qkNorm: boolean;
+  /** Share the token embedding with the output head. */
+  tied: boolean;
+}
+
+/**
+ * A decoder-only transformer: token embeddings (positions come from rotary embeddings inside
+ * attention), pre-norm blocks, a final RMSNorm and a linear head to vocabulary logits.
+ */
+export class TinyGpt extends Module {
+  readonly embed: Embedding;
+  readonly blocks: TransformerBlock[];
+  readonly norm: RMSNorm;
+  readonly head: Linear | undefined;
+
+  constructor(
+    readonly config: TinyGptConfig,
+    options: ModuleOptions = {},
+  ) {
+    super();
+    this.embed = this.register('embed', new Embedding(config.vocab, config.dim, options));
+    this.blocks = Array.from({ length: config.layers }, (_, i) =>
+      this.register(`block${i}`, new TransformerBlock({ ...options, ...config })),
+    );
+    this.norm = this.register('norm', new RMSNorm(config.dim, options));
+    this.head = config.tied
+      ? undefined
+      : this.register('head', new Linear(config.dim, config.vocab, { ...options, bias: false }));
+  }
+
+  /**
+   * Logits [b, s, vocab] for tokens [b, s] (i32). With a cache, the tokens continue the cached
+   * sequence: only they are computed, attending over every cached key.
+   */
+  forward(tokens: Tensor, cache?: KVCache): Tensor {
+    let x = this.embed.forward(tokens);
+    this.blocks.forEach((block, layer) => {
+      x = block.forward(x, { cache, layer });
+    });
+    x = this.norm.forward(x);
+    return this.head ? this.head.forward(x) : x.matmul(this.embed.weight.transpose(0, 1));
+  }
+}

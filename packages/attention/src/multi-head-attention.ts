@@ -1,0 +1,125 @@
+import { type Tensor, TesseraError } from '@tessera/core';
+import { Linear, Module, type ModuleOptions, RMSNorm } from '@tessera/nn';
+import type { KVCache } from './kv-cache.js';
+import { applyRotary } from './rotary.js';
+import { type AttentionStrategy, scaledDotProductAttention } from './scaled-dot-product-attention.js';
+
+export interface MultiHeadAttentionOptions extends ModuleOptions {
+  /** Query heads. */
+  heads: number;
+  /** Key/value heads (grouped-query when < heads, multi-query when 1); default heads. */
+  kvHeads?: number;
+  /** Mask future positions (bottom-right aligned, so cached decoding works). */
+  causal?: boolean;
+  /** RMSNorm on each query and key head before attention (QK-norm), which keeps logits tame. */
+  qkNorm?: boolean;
+  /** Rotary position embedding on q and k (positions offset by the cache length). */
+  rotary?: boolean | { base?: number };
+  /** Biases in the projections (default false). */
+  bias?: boolean;
+  /** Attention dropout while training. */
+  dropout?: number;
+  strategy?: AttentionStrategy;
+}
+
+export interface AttentionCall {
+  /** Decoding: append this step's k/v to the cache and attend over everything cached. */
+  cache?: KVCache;
+  /** Which cache layer this module uses. */
+  layer?: number;
+  /** Broadcastable to [b, heads, s, sTotal] (bool keeps, float adds). */
+  mask?: Tensor;
+}
+
+/**
+ * Multi-head self-attention over x [b, s, dim]: q, k, v projections (k/v with kvHeads heads),
+ * optional QK-norm and rotary embeddings, scaledDotProductAttention (flash where available)
+ * and an output projection.
+ */
+export class MultiHeadAttention extends Module {
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly causal: boolean;
+  readonly wq: Linear;
+  readonly wk: Linear;
+  readonly wv: Linear;
+  readonly wo: Linear;
+  readonly qNorm: RMSNorm | undefined;
+  readonly kNorm: RMSNorm | undefined;
+  private readonly rotaryBase: number | undefined;
+  private readonly dropoutP: number;
+  private readonly strategy: AttentionStrategy;
+
+  constructor(
+    readonly dim: number,
+    options: MultiHeadAttentionOptions,
+  ) {
+    super();
+    const heads = options.heads;
+    const kvHeads = options.kvHeads ?? heads;
+    if (!(Number.isInteger(heads) && heads > 0 && dim % heads === 0)) {
+      throw new TesseraError('MultiHeadAttention', `dim ${dim} must split into ${heads} heads`);
+    }
+    if (!(Number.isInteger(kvHeads) && kvHeads > 0 && heads % kvHeads === 0)) {
+      throw new TesseraError(
+        'MultiHeadAttention',
+        `heads (${heads}) must be a multiple of kvHeads (${kvHeads})`,
+      );
+    }
+    this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.headDim = dim / heads;
+    this.causal = options.causal ?? false;
+    this.dropoutP = options.dropout ?? 0;
+    this.strategy = options.strategy ?? 'auto';
+    this.rotaryBase = options.rotary
+      ? ((options.rotary === true ? undefined : options.rotary.base) ?? 10000)
+      : undefined;
+    const o = {
+      dtype: options.dtype,
+      device: options.device,
+      context: options.context,
+      bias: options.bias ?? false,
+    };
+    this.wq = this.register('wq', new Linear(dim, heads * this.headDim, o));
+    this.wk = this.register('wk', new Linear(dim, kvHeads * this.headDim, o));
+    this.wv = this.register('wv', new Linear(dim, kvHeads * this.headDim, o));
+    this.wo = this.register('wo', new Linear(heads * this.headDim, dim, o));
+    this.qNorm = options.qkNorm ? this.register('qNorm', new RMSNorm(this.headDim, o)) : undefined;
+    this.kNorm = options.qkNorm ? this.register('kNorm', new RMSNorm(this.headDim, o)) : undefined;
+  }
+
+  forward(x: Tensor, call: AttentionCall = {}): Tensor {
+    if (x.rank !== 3 || x.shape[2] !== this.dim) {
+      throw new TesseraError(
+        'MultiHeadAttention',
+        `x must be [batch, seq, ${this.dim}], got [${x.shape.join(', ')}]`,
+      );
+    }
+    const [b, s] = x.shape;
+    // [b, s, n·hd] → [b, n, s, hd]: a view, which the flash kernel reads through its strides.
+    const split = (t: Tensor, n: number) => t.reshape([b, s, n, this.headDim]).permute([0, 2, 1, 3]);
+    let q = split(this.wq.forward(x), this.heads);
+    let k = split(this.wk.forward(x), this.kvHeads);
+    let v = split(this.wv.forward(x), this.kvHeads);
+    if (this.qNorm && this.kNorm) {
+      q = this.qNorm.forward(q);
+      k = this.kNorm.forward(k);
+    }
+    const layer = call.layer ?? 0;
+    const offset = call.cache ? call.cache.lengthOf(layer) : 0;
+    if (this.rotaryBase !== undefined) {
+      q = applyRotary(q, { offset, base: this.rotaryBase });
+      k = applyRotary(k, { offset, base: this.rotaryBase });
+    }
+    if (call.cache) ({ k, v } = call.cache.append(layer, k, v));
+    const o = scaledDotProductAttention(q, k, v, {
+      causal: this.causal,
+      mask: call.mask,
+      dropout: this.training ? this.dropoutP : 0,
+      strategy: this.strategy,
+    });
+    return this.wo.forward(o.permute([0, 2, 1, 3]).reshape([b, s, this.heads * this.headDim]));
+  }
+}
