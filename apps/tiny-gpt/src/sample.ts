@@ -44,6 +44,7 @@ export function generate(
   const vocab = model.config.vocab;
   const cache = new KVCache(model.config.layers);
   const out = prompts.map(() => [] as number[]);
+  if (b === 0) return out;
   try {
     let input: number[][] = prompts;
     for (let step = 0; step < steps; step++) {

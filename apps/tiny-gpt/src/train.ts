@@ -40,7 +40,7 @@ export function train(model: TinyGpt, task: AdditionTask, options: TrainOptions)
     for (let i = 0; i < options.batch; i++) {
       const seq = task.encode(task.sample(options.random));
       inputs.push(...seq.slice(0, len));
-      seq.slice(1).forEach((t, pos) => targets.push(pos + 1 >= task.promptLength ? t : IGNORE));
+      for (let pos = 1; pos < seq.length; pos++) targets.push(pos >= task.promptLength ? seq[pos] : IGNORE);
     }
     loss = tidy(() => {
       const x = tensor(inputs, [options.batch, len], { dtype: 'i32', context: ctx, device });
