@@ -21,11 +21,11 @@ export const USAGE = `tiny-gpt: trains a small decoder-only transformer on n-dig
 and reports exact-match accuracy on held-out problems.
 
   --device cpu|webgpu   where to run (default cpu)
-  --steps N             training steps (default 1200)
-  --digits N            digits per operand (default 3)
-  --batch N             problems per step (default 64)
-  --dim N --layers N --heads N --kv-heads N   model size (default 64, 2, 4, 2)
-  --lr X                peak learning rate (default 0.003)
+  --steps N             training steps (default 600)
+  --digits N            digits per operand (default 2)
+  --batch N             problems per step (default 32)
+  --dim N --layers N --heads N --kv-heads N   model size (default 48, 2, 4, 2)
+  --lr X                peak learning rate (default 0.005)
   --test N              held-out problems (default 500)
   --samples N --temperature X --top-k N   sampled completions shown at the end (default 4, 0.7, 3)
   --tied                tie the output head to the token embedding
@@ -35,14 +35,14 @@ and reports exact-match accuracy on held-out problems.
 export function parseCli(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     device: 'cpu',
-    steps: 1200,
-    digits: 3,
-    batch: 64,
-    dim: 64,
+    steps: 600,
+    digits: 2,
+    batch: 32,
+    dim: 48,
     layers: 2,
     heads: 4,
     kvHeads: 2,
-    lr: 3e-3,
+    lr: 5e-3,
     seed: 1,
     test: 500,
     samples: 4,
