@@ -106,15 +106,18 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
             const eRow = (head * sq + i) * sk + j0;
             H.fill(0, PT + so, PT + so + cLo);
             H.fill(0, DS + so, DS + so + cLo);
-            for (let c = cLo; c < cHi; c++) {
-              let s = H[PT + so + c];
-              if (mask) {
+            if (mask) {
+              for (let c = cLo; c < cHi; c++) {
+                let s = H[PT + so + c];
                 const mv = mask.data[maskRow(mask, b, h, i) + (j0 + c) * mask.strides[3]];
                 if (boolMask) {
                   if (!mv) s = Number.NEGATIVE_INFINITY;
                 } else s += mv;
+                H[PT + so + c] = Math.exp(s - li);
               }
-              const p = Math.exp(s - li);
+            } else if (cHi > cLo) engine.expShift(PT + so + cLo, cHi - cLo, li);
+            for (let c = cLo; c < cHi; c++) {
+              const p = H[PT + so + c];
               const z = drop ? drop.factor(eRow + c) : 1;
               // P∘Z (for dV) and dS = P∘(dP∘Z − D).
               H[DS + so + c] = p * (H[DS + so + c] * z - di);

@@ -99,15 +99,21 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
             const alpha = Math.exp(mOld - mNew);
             const ao = ACC + r * dvP;
             if (alpha !== 1) for (let t = 0; t < dv; t++) H[ao + t] *= alpha;
-            let sum = 0;
-            const eRow = (head * sq + i) * sk + j0;
             H.fill(0, so, so + cLo);
-            for (let c = cLo; c < cHi; c++) {
-              const p = Math.exp(H[so + c] - mNew);
-              sum += p;
-              H[so + c] = drop ? p * drop.factor(eRow + c) : p;
-            }
             H.fill(0, so + cHi, so + cols);
+            let sum = 0;
+            if (mask) {
+              // Masked scores are −∞ and must give exactly 0, so these rows stay in JS.
+              for (let c = cLo; c < cHi; c++) {
+                const p = Math.exp(H[so + c] - mNew);
+                H[so + c] = p;
+                sum += p;
+              }
+            } else sum = engine.expShift(so + cLo, cHi - cLo, mNew);
+            if (drop) {
+              const eRow = (head * sq + i) * sk + j0;
+              for (let c = cLo; c < cHi; c++) H[so + c] *= drop.factor(eRow + c);
+            }
             l[r] = alpha * l[r] + sum;
             m[r] = mNew;
           }

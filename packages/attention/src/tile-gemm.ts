@@ -25,6 +25,8 @@ export interface TileEngine {
     k: number,
     accumulate: boolean,
   ): void;
+  /** heap[at + i] ← e^(heap[at + i] − m) for i < n; returns the sum of the new values. */
+  expShift(at: number, n: number, m: number): number;
 }
 
 /** Rounds up to the multiple of 8 that the products' column blocks need. */
@@ -34,16 +36,35 @@ export function tileEngine(wide: boolean, floats: number, simd = true): TileEngi
   if (!wide && simd) {
     const w = wasmTiles(floats);
     if (w) {
-      const { heap, gemm } = w;
+      const { heap, gemm, expShift } = w;
       return {
         heap,
         gemm: (a, si, st, b, ldb, c, ldc, m, n, k, accumulate) =>
           gemm(a * 4, si * 4, st * 4, b * 4, ldb * 4, c * 4, ldc * 4, m, n, k, accumulate ? 1 : 0),
+        expShift: (at, n, m) => {
+          const n4 = n & ~3;
+          const sum = n4 > 0 ? expShift(at * 4, n4, m) : 0;
+          return sum + jsExpShift(heap, at + n4, n - n4, m);
+        },
       };
     }
   }
   const heap = wide ? new Float64Array(floats) : new Float32Array(floats);
-  return { heap, gemm: (...args) => jsGemm(heap, ...args) };
+  return {
+    heap,
+    gemm: (...args) => jsGemm(heap, ...args),
+    expShift: (at, n, m) => jsExpShift(heap, at, n, m),
+  };
+}
+
+function jsExpShift(h: Float32Array | Float64Array, at: number, n: number, m: number): number {
+  let sum = 0;
+  for (let i = at; i < at + n; i++) {
+    const p = Math.exp(h[i] - m);
+    h[i] = p;
+    sum += p;
+  }
+  return sum;
 }
 
 /**

@@ -7,6 +7,13 @@
  * with B and C row-major (row strides ldb, ldc in bytes) and n a multiple of 8. A 4×8 block of C
  * lives in eight f32x4 registers; each step t broadcasts four elements of A and loads two
  * vectors of B, i.e. 8 multiply-adds per load. Rows past the last multiple of 4 run a 1×8 block.
+ *
+ * And the exponentials of the online softmax, four at a time:
+ *
+ *   expShift(p, n, m): x_i ← e^(x_i − m) for n (a multiple of 4) floats at p; returns Σ e^(x_i − m)
+ *
+ * by range reduction x = k·ln 2 + r (|r| ≤ ln 2 / 2), a degree-6 polynomial for e^r and 2^k
+ * built in the exponent bits; about 1 ulp of f32, inputs clamped to [−87, 88].
  */
 
 // Opcodes (WebAssembly core and SIMD proposals).
@@ -35,7 +42,17 @@ const V128_CONST = [SIMD, 0x0c];
 const F32X4_SPLAT = [SIMD, 0x13];
 const F32X4_ADD = [SIMD, 0xe4, 0x01];
 const F32X4_MUL = [SIMD, 0xe6, 0x01];
+const F32X4_SUB = [SIMD, 0xe5, 0x01];
+const F32X4_MAX = [SIMD, 0xe9, 0x01];
+const F32X4_MIN = [SIMD, 0xe8, 0x01];
+const F32X4_FLOOR = [SIMD, 0x68];
+const F32X4_EXTRACT_LANE = [SIMD, 0x1f];
+const I32X4_TRUNC_SAT_F32X4_S = [SIMD, 0xf8, 0x01];
+const I32X4_ADD = [SIMD, 0xae, 0x01];
+const I32X4_SHL = [SIMD, 0xab, 0x01];
+const F32_ADD = 0x92;
 const I32 = 0x7f;
+const F32 = 0x7d;
 const V128 = 0x7b;
 
 function uleb(n: number): number[] {
@@ -206,16 +223,74 @@ function functionBody(): number[] {
   return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
+/** v128.const with four equal f32 lanes. */
+function f32x4Const(x: number): number[] {
+  return [...V128_CONST, ...new Uint8Array(new Float32Array([x, x, x, x]).buffer)];
+}
+
+function i32x4Const(x: number): number[] {
+  return [...V128_CONST, ...new Uint8Array(new Int32Array([x, x, x, x]).buffer)];
+}
+
+/** expShift(p: i32, n: i32, m: f32) → f32, as described at the top. */
+function expShiftBody(): number[] {
+  // params: 0 p, 1 n, 2 m; locals: 3 end (i32); 4 shift, 5 x, 6 k, 7 y, 8 sum (v128)
+  const [p, n, m, end, shift, x, k, y, sum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const get = (i: number) => [LOCAL_GET, i];
+  const set = (i: number) => [LOCAL_SET, i];
+  // Horner step: y ← y·x + c
+  const horner = (c: number) => [
+    ...get(y),
+    ...get(x),
+    ...F32X4_MUL,
+    ...f32x4Const(c),
+    ...F32X4_ADD,
+    ...set(y),
+  ];
+  const code = [
+    ...get(p), ...get(n), I32_CONST, 2, I32_SHL, I32_ADD, ...set(end),
+    ...get(m), ...F32X4_SPLAT, ...set(shift),
+    ...f32x4Const(0), ...set(sum),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(p), ...get(end), I32_GE_S, BR_IF, 1,
+    // x = clamp(v − m, −87, 88)
+    ...get(p), ...V128_LOAD, 4, 0, ...get(shift), ...F32X4_SUB,
+    ...f32x4Const(-87), ...F32X4_MAX, ...f32x4Const(88), ...F32X4_MIN, ...set(x),
+    // k = floor(x·log2 e + 1/2); r = x − k·ln 2 (ln 2 split in two for exactness)
+    ...get(x), ...f32x4Const(Math.LOG2E), ...F32X4_MUL, ...f32x4Const(0.5), ...F32X4_ADD, ...F32X4_FLOOR, ...set(k),
+    ...get(x), ...get(k), ...f32x4Const(0.693359375), ...F32X4_MUL, ...F32X4_SUB,
+    ...get(k), ...f32x4Const(-2.12194440e-4), ...F32X4_MUL, ...F32X4_SUB, ...set(x),
+    // e^r ≈ 1 + r + r²·(1/2 + r/6 + r²/24 + …), the Taylor-like minimax coefficients
+    ...f32x4Const(1.9875691500e-4), ...set(y),
+    ...horner(1.3981999507e-3), ...horner(8.3334519073e-3), ...horner(4.1665795894e-2),
+    ...horner(1.6666665459e-1), ...horner(5.0000001201e-1),
+    ...get(y), ...get(x), ...get(x), ...F32X4_MUL, ...F32X4_MUL, ...get(x), ...F32X4_ADD,
+    ...f32x4Const(1), ...F32X4_ADD,
+    // · 2^k: (k + 127) << 23 is the bit pattern of 2^k
+    ...get(k), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4Const(127), ...I32X4_ADD, I32_CONST, 23, ...I32X4_SHL,
+    ...F32X4_MUL, ...set(y),
+    ...get(p), ...get(y), ...V128_STORE, 4, 0,
+    ...get(sum), ...get(y), ...F32X4_ADD, ...set(sum),
+    ...get(p), I32_CONST, 16, I32_ADD, ...set(p),
+    BR, 0, END, END,
+    ...get(sum), ...F32X4_EXTRACT_LANE, 0, ...get(sum), ...F32X4_EXTRACT_LANE, 1, F32_ADD,
+    ...get(sum), ...F32X4_EXTRACT_LANE, 2, F32_ADD, ...get(sum), ...F32X4_EXTRACT_LANE, 3, F32_ADD,
+    END,
+  ]; // biome-ignore format: instruction layout
+  const locals = [2, 1, I32, 5, V128];
+  return [...uleb(locals.length + code.length), ...locals, ...code];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const params = new Array(11).fill(I32);
   // biome-ignore format: one line per section
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, ...uleb(params.length), ...params, 0]),
+    ...section(1, [2, 0x60, ...uleb(params.length), ...params, 0, 0x60, 3, I32, I32, F32, 1, F32]),
     ...section(2, [1, ...str('env'), ...str('memory'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...str('gemm'), 0x00, 0]),
-    ...section(10, [1, ...functionBody()]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...str('gemm'), 0x00, 0, ...str('expShift'), 0x00, 1]),
+    ...section(10, [2, ...functionBody(), ...expShiftBody()]),
   ];
   return new Uint8Array(bytes);
 }
@@ -252,12 +327,20 @@ function compiledModule(): WebAssembly.Module | null {
 }
 
 /** f32 scratch of `floats` elements in fresh wasm memory with the SIMD product over it, or null. */
-export function wasmTiles(floats: number): { heap: Float32Array; gemm: WasmGemm } | null {
+export type WasmExpShift = (p: number, n: number, m: number) => number;
+
+export function wasmTiles(
+  floats: number,
+): { heap: Float32Array; gemm: WasmGemm; expShift: WasmExpShift } | null {
   const mod = compiledModule();
   if (!mod) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4) / 65536)) });
   const instance = new WebAssembly.Instance(mod, { env: { memory } });
-  return { heap: new Float32Array(memory.buffer, 0, floats), gemm: instance.exports.gemm as WasmGemm };
+  return {
+    heap: new Float32Array(memory.buffer, 0, floats),
+    gemm: instance.exports.gemm as WasmGemm,
+    expShift: instance.exports.expShift as WasmExpShift,
+  };
 }
 
 export const moduleBytesForTest = moduleBytes;
