@@ -42,11 +42,12 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
   const dimP = pad8(dim);
   const dvP = pad8(dv);
   const bkP = pad8(bk);
-  // Tiles: Q [bq×d], dO [bq×dv], (K·scale)ᵀ [d×bk], K·scale [bk×d], Vᵀ [dv×bk], P∘Z and dS
-  // [bq×bk], dK [bk×d], dV [bk×dv], and dQ of a whole head [sq×d].
-  const QT = 0;
-  const DOT = QT + bq * dimP;
-  const KT = DOT + bq * dvP;
+  // Scratch: Q [sq×d] and dO [sq×dv] of the current query head (packed once per head), the
+  // key tiles (K·scale)ᵀ [d×bk], K·scale [bk×d], Vᵀ [dv×bk], the score tiles P∘Z and dS
+  // [bq×bk], dK [bk×d], dV [bk×dv], and dQ of the whole head [sq×d].
+  const QH = 0;
+  const DOH = QH + sq * dimP;
+  const KT = DOH + sq * dvP;
   const KR = KT + dimP * bkP;
   const VT = KR + bkP * dimP;
   const PT = VT + dvP * bkP;
@@ -78,6 +79,8 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
           d - dLse.data[dLse.offset + b * dLse.strides[1] + h * dLse.strides[2] + i * dLse.strides[3]];
       }
       H.fill(0, DQ, DQ + sq * dimP);
+      packRows(q, b, h, 0, sq, dim, 1, H, QH, dimP);
+      packRows(dOut, b, h, 0, sq, dv, 1, H, DOH, dvP);
       for (let j0 = 0; j0 < sk; j0 += bk) {
         const cols = Math.min(bk, sk - j0);
         const n8 = pad8(cols);
@@ -92,8 +95,8 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
           // Skip query blocks that see none of these keys (causal / varlen structure).
           if (hi[i0 + rows - 1] <= j0 || lo[i0] >= j0 + cols) continue;
           touched = true;
-          packRows(q, b, h, i0, rows, dim, 1, H, QT, dimP);
-          packRows(dOut, b, h, i0, rows, dv, 1, H, DOT, dvP);
+          const QT = QH + i0 * dimP;
+          const DOT = DOH + i0 * dvP;
           engine.gemm(QT, dimP, 1, KT, bkP, PT, bkP, rows, n8, dimP, false); // S
           engine.gemm(DOT, dvP, 1, VT, bkP, DS, bkP, rows, n8, dvP, false); // dO Vᵀ
           for (let r = 0; r < rows; r++) {

@@ -36,14 +36,17 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
   const bk = Math.max(1, Math.min(attrs.blockK, sk));
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
 
-  // Tiles, padded to the products' 8-column blocks: Q [bq×d], Kᵀ [d×bk], V [bk×dv], S/P [bq×bk], O [bq×dv].
+  // Scratch, padded to the products' 8-column blocks: Kᵀ [d×sk] and V [sk×dv] of the current kv
+  // head (packed once per head, read by every query block), then the tiles Q [bq×d],
+  // S/P [bq×bk] and O [bq×dv].
   const dimP = pad8(dim);
   const dvP = pad8(dv);
   const bkP = pad8(bk);
-  const QT = 0;
-  const KT = QT + bq * dimP;
-  const VT = KT + dimP * bkP;
-  const ST = VT + bkP * dvP;
+  const skP = sk + 8;
+  const KT = 0;
+  const VH = KT + dimP * skP;
+  const QT = VH + skP * dvP;
+  const ST = QT + bq * dimP;
   const ACC = ST + bq * bkP;
   const engine = tileEngine(qIn.dtype === 'f64', ACC + bq * dvP, attrs.simd ?? true);
   const H = engine.heap;
@@ -56,6 +59,11 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
     for (let h = 0; h < heads; h++) {
       const hk = Math.floor((h * kvHeads) / heads);
       const head = b * heads + h;
+      // Query heads of one group share their kv head: pack it when it changes.
+      if (h === 0 || hk !== Math.floor(((h - 1) * kvHeads) / heads)) {
+        packCols(k, b, hk, 0, sk, dim, 1, H, KT, skP);
+        packRows(v, b, hk, 0, sk, dv, 1, H, VH, dvP);
+      }
       for (let i0 = 0; i0 < sq; i0 += bq) {
         const rows = Math.min(bq, sq - i0);
         // Scale folded into Q once per block instead of into every score.
@@ -68,10 +76,8 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
         const kHi = hi[i0 + rows - 1];
         for (let j0 = kLo; j0 < kHi; j0 += bk) {
           const cols = Math.min(bk, kHi - j0);
-          packCols(k, b, hk, j0, cols, dim, 1, H, KT, bkP);
-          packRows(v, b, hk, j0, cols, dv, 1, H, VT, dvP);
           // S = (Q·scale) Kᵀ for the whole tile; rows then turn their part into P in place.
-          engine.gemm(QT, dimP, 1, KT, bkP, ST, bkP, rows, pad8(cols), dimP, false);
+          engine.gemm(QT, dimP, 1, KT + j0, skP, ST, bkP, rows, pad8(cols), dimP, false);
           for (let r = 0; r < rows; r++) {
             const i = i0 + r;
             const so = ST + r * bkP;
@@ -118,7 +124,7 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
             m[r] = mNew;
           }
           // O += P V over the tile (rows × cols times cols × dv).
-          engine.gemm(ST, bkP, 1, VT, dvP, ACC, dvP, rows, dvP, cols, true);
+          engine.gemm(ST, bkP, 1, VH + j0 * dvP, dvP, ACC, dvP, rows, dvP, cols, true);
         }
         for (let r = 0; r < rows; r++) {
           const row = head * sq + i0 + r;
