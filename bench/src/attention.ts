@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { scaledDotProductAttention } from '@tessera/attention';
+import { backward, requiresGrad } from '@tessera/autograd';
 import { createContext, memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
 import * as ort from 'onnxruntime-node';
 import { naiveAttentionModel } from './onnx/attention-model.js';
@@ -95,6 +96,28 @@ async function benchTessera(seq: number, strategy: 'flash' | 'naive', data: Floa
   return { seq, impl: `tessera-${strategy}`, medianMs: ms, peakBytes, runs: runsFor(est || 1000) };
 }
 
+/** Forward and backward through the flash op (gradients of q, k, v), Tessera only. */
+async function benchTesseraBackward(seq: number, data: Float32Array[], est: number): Promise<Result> {
+  const context = createContext();
+  const shape = [1, HEADS, seq, DIM];
+  const [q, k, v] = data.map((d) => requiresGrad(tensor(d, shape, { context })));
+  const run = () => {
+    tidy(() => backward(scaledDotProductAttention(q, k, v, { strategy: 'flash' }).sum()), context);
+    for (const t of [q, k, v]) {
+      t.grad?.dispose();
+      t.grad = undefined;
+    }
+  };
+  resetPeakMemory(context);
+  const before = memory(context).bytes;
+  run();
+  const peakBytes = memory(context).peakBytes - before;
+  const runs = runsFor(est || 1000);
+  const ms = await timeRuns(run, runs, false);
+  for (const t of [q, k, v] as Tensor[]) t.dispose();
+  return { seq, impl: 'tessera-flash-fwd+bwd', medianMs: ms, peakBytes, runs };
+}
+
 async function benchTfjs(seq: number, backend: 'cpu' | 'wasm', data: Float32Array[], est: number) {
   await tf.setBackend(backend);
   await tf.ready();
@@ -161,6 +184,7 @@ async function main(): Promise<void> {
     const data = [randomData(n, 1), randomData(n, 2), randomData(n, 3)];
     const jobs: [string, (est: number) => Promise<Result>][] = [
       ['tessera-flash', (e) => benchTessera(seq, 'flash', data, e)],
+      ['tessera-flash-fwd+bwd', (e) => benchTesseraBackward(seq, data, e)],
       ['tessera-naive', (e) => benchTessera(seq, 'naive', data, e)],
       ['tfjs-cpu', (e) => benchTfjs(seq, 'cpu', data, e)],
       ['tfjs-wasm', (e) => benchTfjs(seq, 'wasm', data, e)],
@@ -173,7 +197,14 @@ async function main(): Promise<void> {
       console.log(`  seq ${seq} ${impl}: ${fmtMs(r)}, peak ${fmtMb(r)}`);
     }
   }
-  const impls = ['tessera-flash', 'tessera-naive', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime-node'];
+  const impls = [
+    'tessera-flash',
+    'tessera-flash-fwd+bwd',
+    'tessera-naive',
+    'tfjs-cpu',
+    'tfjs-wasm',
+    'onnxruntime-node',
+  ];
   console.log(
     `\nattention forward, batch 1, ${HEADS} heads, head dim ${DIM}, f32 (${cpus()[0]?.model ?? 'cpu'})`,
   );

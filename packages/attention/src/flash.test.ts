@@ -154,6 +154,12 @@ describe('flash attention on the CPU matches a naive f64 reference', () => {
     for (const simd of [true, false]) {
       it(`${name}: forward and backward within 1e-5 (f32, ${simd ? 'wasm SIMD' : 'JS'} tiles)`, () => {
         const r = run(c, 'f32', { strategy: 'flash', simd, ...SMALL_TILES });
+        if (process.env.ATTENTION_REPORT) {
+          const errs = (['o', 'lse', 'dq', 'dk', 'dv'] as const).map((key) =>
+            relativeError(r[key], r.expected[key]),
+          );
+          console.log(`${name} (${simd ? 'simd' : 'js'}): ${errs.map((e) => e.toExponential(1)).join(' ')}`);
+        }
         expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
         expect(relativeError(r.lse, r.expected.lse)).toBeLessThan(1e-5);
         expect(relativeError(r.dq, r.expected.dq)).toBeLessThan(1e-5);
@@ -373,6 +379,7 @@ describe('memory', () => {
     };
     const flash = peak('flash');
     const naive = peak('naive');
+    if (process.env.ATTENTION_REPORT) console.log(`peak bytes at seq ${s}: flash ${flash}, naive ${naive}`);
     expect(flash).toBeLessThan(0.1 * naive);
     expect(flash).toBeLessThanOrEqual(h * s * d * 4 + h * s * 4);
   });
