@@ -2,7 +2,8 @@
  * Attention forward at batch 1, 8 heads, head dim 64, seq 512 / 2048 / 4096, in one process:
  * Tessera's flash kernel and its naive path, tfjs `cpu` and `wasm` naive attention
  * (matMul / softmax / matMul) and onnxruntime-node running a naive attention graph on one
- * thread. Time is the median after a warm-up; memory is what each runtime can report: Tessera's
+ * thread. Time is the median after a warm-up, as wall time and as process CPU time (steadier on a
+ * shared machine); memory is what each runtime can report: Tessera's
  * `memory().peakBytes` over the call, tfjs's `tf.profile` peak bytes, and for onnxruntime the
  * growth of the process's resident set during the first run (an upper-bound estimate).
  * Configurations whose estimated run exceeds the budget print "skipped".
@@ -32,6 +33,8 @@ interface Result {
   seq: number;
   impl: string;
   medianMs: number | null;
+  /** Median process CPU time of a run (ms). */
+  cpuMs?: number;
   peakBytes: number | null;
   memoryNote?: string;
   runs: number;
@@ -56,15 +59,28 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function timeRuns(run: () => Promise<void> | void, runs: number, warmup: boolean): Promise<number> {
+/**
+ * Median wall time and median process CPU time (user + system) of `runs` calls. On a shared
+ * machine the CPU time is the steadier number: wall time also counts time spent waiting for a
+ * core.
+ */
+async function timeRuns(
+  run: () => Promise<void> | void,
+  runs: number,
+  warmup: boolean,
+): Promise<{ ms: number; cpuMs: number }> {
   if (warmup) await run();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await run();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { ms: median(times), cpuMs: median(cpu) };
 }
 
 /** Scales a measured time at a smaller seq quadratically. */
@@ -91,9 +107,9 @@ async function benchTessera(seq: number, strategy: 'flash' | 'naive', data: Floa
   const run = () => tidy(() => void scaledDotProductAttention(q, k, v, { strategy }), context);
   run();
   const peakBytes = memory(context).peakBytes - before;
-  const ms = await timeRuns(run, runsFor(est || 1000), false);
+  const { ms, cpuMs } = await timeRuns(run, runsFor(est || 1000), false);
   for (const t of [q, k, v] as Tensor[]) t.dispose();
-  return { seq, impl: `tessera-${strategy}`, medianMs: ms, peakBytes, runs: runsFor(est || 1000) };
+  return { seq, impl: `tessera-${strategy}`, medianMs: ms, cpuMs, peakBytes, runs: runsFor(est || 1000) };
 }
 
 /** Forward and backward through the flash op (gradients of q, k, v), Tessera only. */
@@ -113,9 +129,9 @@ async function benchTesseraBackward(seq: number, data: Float32Array[], est: numb
   run();
   const peakBytes = memory(context).peakBytes - before;
   const runs = runsFor(est || 1000);
-  const ms = await timeRuns(run, runs, false);
+  const { ms, cpuMs } = await timeRuns(run, runs, false);
   for (const t of [q, k, v] as Tensor[]) t.dispose();
-  return { seq, impl: 'tessera-flash-fwd+bwd', medianMs: ms, peakBytes, runs };
+  return { seq, impl: 'tessera-flash-fwd+bwd', medianMs: ms, cpuMs, peakBytes, runs };
 }
 
 async function benchTfjs(seq: number, backend: 'cpu' | 'wasm', data: Float32Array[], est: number) {
@@ -132,9 +148,9 @@ async function benchTfjs(seq: number, backend: 'cpu' | 'wasm', data: Float32Arra
   };
   const profile = await tf.profile(run);
   const runs = runsFor(est || 1000);
-  const ms = await timeRuns(run, runs, false);
+  const { ms, cpuMs } = await timeRuns(run, runs, false);
   for (const t of [q, k, v]) t.dispose();
-  return { seq, impl: `tfjs-${backend}`, medianMs: ms, peakBytes: profile.peakBytes, runs };
+  return { seq, impl: `tfjs-${backend}`, medianMs: ms, cpuMs, peakBytes: profile.peakBytes, runs };
 }
 
 async function benchOrt(seq: number, data: Float32Array[], est: number): Promise<Result> {
@@ -158,19 +174,21 @@ async function benchOrt(seq: number, data: Float32Array[], est: number): Promise
   clearInterval(sampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   const runs = runsFor(est || 1000);
-  const ms = await timeRuns(async () => void (await session.run(feeds)), runs, false);
+  const { ms, cpuMs } = await timeRuns(async () => void (await session.run(feeds)), runs, false);
   await session.release();
   return {
     seq,
     impl: 'onnxruntime-node',
     medianMs: ms,
+    cpuMs,
     peakBytes: rssPeak - rss0,
     memoryNote: 'RSS growth over the first run',
     runs,
   };
 }
 
-const fmtMs = (r: Result) => (r.medianMs === null ? (r.note ?? '—') : `${r.medianMs.toFixed(1)} ms`);
+const fmtMs = (r: Result) =>
+  r.medianMs === null ? (r.note ?? '—') : `${r.medianMs.toFixed(1)} ms (cpu ${r.cpuMs?.toFixed(1)} ms)`;
 const fmtMb = (r: Result) => (r.peakBytes === null ? '—' : `${(r.peakBytes / 2 ** 20).toFixed(1)} MiB`);
 
 async function main(): Promise<void> {

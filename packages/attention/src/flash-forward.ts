@@ -36,16 +36,17 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
   const bk = Math.max(1, Math.min(attrs.blockK, sk));
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
 
-  // Scratch, padded to the products' 8-column blocks: Kᵀ [d×sk] and V [sk×dv] of the current kv
-  // head (packed once per head, read by every query block), then the tiles Q [bq×d],
+  // Scratch, padded to the products' 8-column blocks: Kᵀ and V of the current kv head, packed
+  // once per head and read by every query block (Kᵀ as one contiguous [d×bk] tile per key
+  // block, so a tile's rows are not a whole sequence apart), then the tiles Q [bq×d],
   // S/P [bq×bk] and O [bq×dv].
   const dimP = pad8(dim);
   const dvP = pad8(dv);
   const bkP = pad8(bk);
-  const skP = sk + 8;
+  const keyBlocks = Math.ceil(sk / bk);
   const KT = 0;
-  const VH = KT + dimP * skP;
-  const QT = VH + skP * dvP;
+  const VH = KT + keyBlocks * dimP * bkP;
+  const QT = VH + (sk + 8) * dvP;
   const ST = QT + bq * dimP;
   const ACC = ST + bq * bkP;
   const engine = tileEngine(qIn.dtype === 'f64', ACC + bq * dvP, attrs.simd ?? true);
@@ -61,7 +62,9 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
       const head = b * heads + h;
       // Query heads of one group share their kv head: pack it when it changes.
       if (h === 0 || hk !== Math.floor(((h - 1) * kvHeads) / heads)) {
-        packCols(k, b, hk, 0, sk, dim, 1, H, KT, skP);
+        for (let j0 = 0; j0 < sk; j0 += bk) {
+          packCols(k, b, hk, j0, Math.min(bk, sk - j0), dim, 1, H, KT + (j0 / bk) * dimP * bkP, bkP);
+        }
         packRows(v, b, hk, 0, sk, dv, 1, H, VH, dvP);
       }
       for (let i0 = 0; i0 < sq; i0 += bq) {
@@ -74,10 +77,11 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
         // Causal and varlen block skipping: only key blocks some row of this block can see.
         const kLo = lo[i0];
         const kHi = hi[i0 + rows - 1];
-        for (let j0 = kLo; j0 < kHi; j0 += bk) {
+        // Tiles start on the packed key blocks; rows mask off keys before lo[i] themselves.
+        for (let j0 = Math.floor(kLo / bk) * bk; j0 < kHi; j0 += bk) {
           const cols = Math.min(bk, kHi - j0);
           // S = (Q·scale) Kᵀ for the whole tile; rows then turn their part into P in place.
-          engine.gemm(QT, dimP, 1, KT + j0, skP, ST, bkP, rows, pad8(cols), dimP, false);
+          engine.gemm(QT, dimP, 1, KT + (j0 / bk) * dimP * bkP, bkP, ST, bkP, rows, pad8(cols), dimP, false);
           for (let r = 0; r < rows; r++) {
             const i = i0 + r;
             const so = ST + r * bkP;
