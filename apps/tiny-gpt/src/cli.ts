@@ -25,7 +25,7 @@ and reports exact-match accuracy on held-out problems.
   --digits N            digits per operand (default 2)
   --batch N             problems per step (default 32)
   --dim N --layers N --heads N --kv-heads N   model size (default 48, 2, 4, 2)
-  --lr X                peak learning rate (default 0.005)
+  --lr X                peak learning rate (default 0.01)
   --test N              held-out problems (default 500)
   --samples N --temperature X --top-k N   sampled completions shown at the end (default 4, 0.7, 3)
   --tied                tie the output head to the token embedding
@@ -42,7 +42,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     layers: 2,
     heads: 4,
     kvHeads: 2,
-    lr: 5e-3,
+    lr: 1e-2,
     seed: 1,
     test: 500,
     samples: 4,
