@@ -180,6 +180,18 @@ describe('flash attention on the CPU matches a naive f64 reference', () => {
     }
   });
 
+  it('f16 and bf16 inputs run in f32 and round only the stored outputs', () => {
+    for (const dtype of ['f16', 'bf16'] as const) {
+      const r = run({ h: 2, hk: 1, sq: 20, sk: 27, causal: true }, dtype, {
+        strategy: 'flash',
+        ...SMALL_TILES,
+      });
+      const tol = dtype === 'f16' ? 2e-3 : 1.6e-2;
+      expect(relativeError(r.o, r.expected.o)).toBeLessThan(tol);
+      expect(relativeError(r.dv, r.expected.dv)).toBeLessThan(4 * tol);
+    }
+  });
+
   it('the default tiles (64 × 64) agree too', () => {
     const r = run({ h: 2, sq: 130, sk: 150, causal: true }, 'f32', { strategy: 'flash' });
     expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
