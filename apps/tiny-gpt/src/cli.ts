@@ -14,6 +14,8 @@ export interface CliOptions {
   temperature: number;
   topK: number;
   tied: boolean;
+  qkNorm: boolean;
+  learnedPositions: boolean;
   help: boolean;
 }
 
@@ -29,6 +31,8 @@ and reports exact-match accuracy on held-out problems.
   --test N              held-out problems (default 500)
   --samples N --temperature X --top-k N   sampled completions shown at the end (default 4, 0.7, 3)
   --tied                tie the output head to the token embedding
+  --qk-norm             RMSNorm on queries and keys (bounds the attention logits)
+  --rotary-only         no learned absolute position embeddings, only rotary
   --seed N              seed of the corpus and of the model's initialization (default 1)
 `;
 
@@ -49,6 +53,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     temperature: 0.7,
     topK: 3,
     tied: false,
+    qkNorm: false,
+    learnedPositions: true,
     help: false,
   };
   const numeric: Record<string, keyof CliOptions> = {
@@ -70,6 +76,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') o.help = true;
     else if (arg === '--tied') o.tied = true;
+    else if (arg === '--qk-norm') o.qkNorm = true;
+    else if (arg === '--rotary-only') o.learnedPositions = false;
     else if (arg === '--device') {
       const d = argv[++i];
       if (d !== 'cpu' && d !== 'webgpu') throw new Error(`--device must be cpu or webgpu, got ${d}`);

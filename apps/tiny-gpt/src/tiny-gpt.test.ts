@@ -28,7 +28,16 @@ describe('TinyGpt', () => {
     const context = createContext();
     manualSeed(2, context);
     const model = new TinyGpt(
-      { vocab: VOCAB.length, dim: 16, layers: 2, heads: 4, kvHeads: 2, qkNorm: true, tied: false },
+      {
+        vocab: VOCAB.length,
+        dim: 16,
+        layers: 2,
+        heads: 4,
+        kvHeads: 2,
+        qkNorm: true,
+        tied: false,
+        maxLength: 16,
+      },
       { context },
     );
     return { context, model };
