@@ -23,9 +23,9 @@ export const USAGE = `tiny-gpt: trains a small decoder-only transformer on n-dig
 and reports exact-match accuracy on held-out problems.
 
   --device cpu|webgpu   where to run (default cpu)
-  --steps N             training steps (default 600)
+  --steps N             training steps (default 500)
   --digits N            digits per operand (default 2)
-  --batch N             problems per step (default 32)
+  --batch N             problems per step (default 64)
   --dim N --layers N --heads N --kv-heads N   model size (default 48, 2, 4, 2)
   --lr X                peak learning rate (default 0.01)
   --test N              held-out problems (default 500)
@@ -39,9 +39,9 @@ and reports exact-match accuracy on held-out problems.
 export function parseCli(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     device: 'cpu',
-    steps: 600,
+    steps: 500,
     digits: 2,
-    batch: 32,
+    batch: 64,
     dim: 48,
     layers: 2,
     heads: 4,
