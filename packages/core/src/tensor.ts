@@ -3,6 +3,10 @@ import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type Typ
 import { fail, fmtShape } from './errors.js';
 import { cast, clone, contiguous, to } from './ops/copy.js';
 import * as ew from './ops/elementwise.js';
+import * as ix from './ops/indexing.js';
+import * as jn from './ops/joining.js';
+import * as pd from './ops/pad.js';
+import * as ra from './ops/rearrange.js';
 import * as vw from './ops/views.js';
 import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Storage } from './storage.js';
@@ -344,7 +348,52 @@ export class Tensor<D extends DType = DType> {
 
   // ---- linear algebra and convolution (ops/linalg.ts, ops/conv.ts) ----
 
-  // ---- indexing, joining and shape ops (ops/indexing.ts) ----
+  // ---- indexing, joining and shape ops (ops/indexing.ts, joining.ts, pad.ts, rearrange.ts) ----
+  /** Views of pieces along axis: of `size` each, or of the given sizes (torch.split). */
+  split(sizeOrSections: number | readonly number[], axis = 0): Tensor<D>[] {
+    return jn.split(this, sizeOrSections, axis) as Tensor<D>[];
+  }
+  chunk(chunks: number, axis = 0): Tensor<D>[] {
+    return jn.chunk(this, chunks, axis) as Tensor<D>[];
+  }
+  /** A copy with src written into this[start:end:step] along axis (torch.slice_scatter). */
+  sliceScatter(src: Tensor, axis: number, start?: number, end?: number, step = 1): Tensor<D> {
+    return jn.sliceScatter(this, src, axis, start, end, step) as Tensor<D>;
+  }
+  gather(axis: number, index: Tensor): Tensor<D> {
+    return ix.gather(this, axis, index) as Tensor<D>;
+  }
+  takeAlongAxis(index: Tensor, axis: number): Tensor<D> {
+    return ix.takeAlongAxis(this, index, axis) as Tensor<D>;
+  }
+  indexSelect(axis: number, index: Tensor): Tensor<D> {
+    return ix.indexSelect(this, axis, index) as Tensor<D>;
+  }
+  scatterAdd(axis: number, index: Tensor, src: Tensor): Tensor<D> {
+    return ix.scatterAdd(this, axis, index, src) as Tensor<D>;
+  }
+  oneHot(numClasses: number, options?: ix.OneHotOptions): Tensor {
+    return ix.oneHot(this, numClasses, options);
+  }
+  /** Pads the trailing dims; `pads` in PyTorch order, last dim first. */
+  pad(pads: readonly number[], options?: pd.PadOptions): Tensor<D> {
+    return pd.pad(this, pads, options) as Tensor<D>;
+  }
+  tril(k = 0): Tensor<D> {
+    return ra.tril(this, k) as Tensor<D>;
+  }
+  triu(k = 0): Tensor<D> {
+    return ra.triu(this, k) as Tensor<D>;
+  }
+  repeat(reps: readonly number[]): Tensor<D> {
+    return ra.repeat(this, reps) as Tensor<D>;
+  }
+  tile(reps: readonly number[]): Tensor<D> {
+    return ra.tile(this, reps) as Tensor<D>;
+  }
+  flip(axes: number | readonly number[]): Tensor<D> {
+    return ra.flip(this, axes) as Tensor<D>;
+  }
 }
 
 /** Row-major contiguous strides helper re-exported for backends. */

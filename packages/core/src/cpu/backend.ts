@@ -13,6 +13,10 @@ import type { OpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { indexingKernels } from './kernels/indexing.js';
+import { joiningKernels } from './kernels/joining.js';
+import { padKernels } from './kernels/pad.js';
+import { rearrangeKernels } from './kernels/rearrange.js';
 import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
@@ -39,6 +43,10 @@ export class CpuBackend implements Backend {
     this.kernels = new Map<string, CpuKernel>([
       ...Object.entries(copyKernels()),
       ...Object.entries(elementwiseKernels()),
+      ...Object.entries(joiningKernels()),
+      ...Object.entries(indexingKernels()),
+      ...Object.entries(padKernels()),
+      ...Object.entries(rearrangeKernels()),
     ]);
   }
 

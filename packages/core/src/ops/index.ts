@@ -1,6 +1,10 @@
 import type { OpDef } from '../op.js';
 import { castDef, copyDef, toDeviceDef } from './copy.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
+import { gatherDef, indexSelectDef, oneHotDef, scatterAddDef } from './indexing.js';
+import { concatDef, sliceScatterDef } from './joining.js';
+import { padBackwardDef, padDef } from './pad.js';
+import { flipDef, repeatDef, trilDef, triuDef } from './rearrange.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
 export { cast, clone, contiguous, to } from './copy.js';
@@ -72,6 +76,26 @@ export {
   where,
 } from './elementwise.js';
 export {
+  type AxisAttrs,
+  gather,
+  indexSelect,
+  type OneHotAttrs,
+  type OneHotOptions,
+  oneHot,
+  scatterAdd,
+  takeAlongAxis,
+} from './indexing.js';
+export { chunk, concat, sliceScatter, split, stack } from './joining.js';
+export {
+  type PadAttrs,
+  type PadBackwardAttrs,
+  type PadMode,
+  type PadOptions,
+  pad,
+  padBackward,
+} from './pad.js';
+export { flip, repeat, type TriangleAttrs, tile, tril, triu } from './rearrange.js';
+export {
   expand,
   flatten,
   narrow,
@@ -96,4 +120,16 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   permuteDef as OpDef,
   sliceDef as OpDef,
   expandDef as OpDef,
+  concatDef as OpDef,
+  sliceScatterDef as OpDef,
+  gatherDef as OpDef,
+  indexSelectDef as OpDef,
+  scatterAddDef as OpDef,
+  oneHotDef as OpDef,
+  padDef as OpDef,
+  padBackwardDef as OpDef,
+  trilDef as OpDef,
+  triuDef as OpDef,
+  repeatDef as OpDef,
+  flipDef as OpDef,
 ]);

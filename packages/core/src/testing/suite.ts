@@ -128,13 +128,13 @@ export function describeConformance(options: ConformanceOptions): void {
           const h: ErrorHelpers = {
             ctx,
             device: options.device,
-            t: (shape, dtype = 'f32') => {
+            t: (shape, dtype = 'f32', values) => {
               const n = shape.reduce((a, b) => a * b, 1);
-              const t = tensor(
-                Array.from({ length: n }, (_, i) => (i % 7) - 3),
-                shape,
-                { dtype, device: options.device, context: ctx },
-              );
+              const t = tensor(values ?? Array.from({ length: n }, (_, i) => (i % 7) - 3), shape, {
+                dtype,
+                device: options.device,
+                context: ctx,
+              });
               made.push(t);
               return t;
             },

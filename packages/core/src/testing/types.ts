@@ -39,8 +39,8 @@ export interface OpCase {
 export interface ErrorHelpers {
   ctx: Context;
   device: string;
-  /** A tensor of the given shape filled with small distinct values. */
-  t(shape: number[], dtype?: DType): Tensor;
+  /** A tensor of the given shape filled with small distinct values, or with `values` (row-major). */
+  t(shape: number[], dtype?: DType, values?: number[]): Tensor;
 }
 
 /** A call that must throw before any work, naming the op and the offending shapes/values. */

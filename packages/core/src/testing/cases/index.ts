@@ -1,6 +1,7 @@
 import type { CaseGroup } from '../types.js';
 import { elementwiseGroup } from './elementwise.js';
+import { indexingGroup } from './indexing.js';
 import { viewsGroup } from './views.js';
 
 /** Every case group of the core conformance suite. */
-export const ALL_GROUPS: readonly CaseGroup[] = [elementwiseGroup, viewsGroup];
+export const ALL_GROUPS: readonly CaseGroup[] = [elementwiseGroup, viewsGroup, indexingGroup];

@@ -1,0 +1,85 @@
+import { fail, fmtShape } from '../../errors.js';
+import type { AxisAttrs, OneHotAttrs } from '../../ops/indexing.js';
+import { contiguousStrides, forEachRow } from '../strided.js';
+import type { CpuInput, CpuKernel } from '../types.js';
+
+/** Throws on the first index outside [0, size) before the kernel writes anything. */
+function checkRange(op: string, index: CpuInput, size: number, what: string): void {
+  const data = index.data;
+  forEachRow(index.shape, [index.strides], [index.offset], (b, s, n) => {
+    for (let j = 0, i = b[0]; j < n; j++, i += s[0]) {
+      const v = data[i];
+      if (v >= 0 && v < size) continue;
+      const expected = size === 0 ? 'there is nothing to index' : `expected 0..${size - 1}`;
+      fail(op, `index ${v} is out of range for ${what} (${expected})`);
+    }
+  });
+}
+
+const axisOf = (x: CpuInput, axis: number) =>
+  `axis ${axis} of size ${x.shape[axis]} (input ${fmtShape(x.shape)})`;
+
+const gatherKernel: CpuKernel<AxisAttrs> = ([x, index], [out], { axis }) => {
+  checkRange('gather', index, x.shape[axis], axisOf(x, axis));
+  const src = x.data;
+  const idx = index.data;
+  const dst = out.data;
+  const step = x.strides[axis];
+  // x is walked with the index's shape; its stride along axis comes from the index values.
+  const xs = x.strides.map((s, k) => (k === axis ? 0 : s));
+  forEachRow(index.shape, [xs, index.strides], [x.offset, index.offset], (b, s, n, o) => {
+    for (let j = 0, i = b[0], k = b[1]; j < n; j++, i += s[0], k += s[1]) dst[o + j] = src[i + idx[k] * step];
+  });
+};
+
+const indexSelectKernel: CpuKernel<AxisAttrs> = ([x, index], [out], { axis }) => {
+  checkRange('indexSelect', index, x.shape[axis], axisOf(x, axis));
+  const src = x.data;
+  const idx = index.data;
+  const dst = out.data;
+  const step = x.strides[axis];
+  const xs = x.strides.map((s, k) => (k === axis ? 0 : s));
+  const is = out.shape.map((_, k) => (k === axis ? index.strides[0] : 0));
+  forEachRow(out.shape, [xs, is], [x.offset, index.offset], (b, s, n, o) => {
+    for (let j = 0, i = b[0], k = b[1]; j < n; j++, i += s[0], k += s[1]) dst[o + j] = src[i + idx[k] * step];
+  });
+};
+
+const scatterAddKernel: CpuKernel<AxisAttrs> = ([x, index, src], [out], { axis }) => {
+  checkRange('scatterAdd', index, x.shape[axis], axisOf(x, axis));
+  const dst = out.data;
+  const strides = contiguousStrides(out.shape);
+  forEachRow(out.shape, [x.strides], [x.offset], (b, s, n, o) => {
+    for (let j = 0, i = b[0]; j < n; j++, i += s[0]) dst[o + j] = x.data[i];
+  });
+  const idx = index.data;
+  const vals = src.data;
+  const step = strides[axis];
+  const os = strides.map((s, k) => (k === axis ? 0 : s));
+  // Adding bools is a logical or.
+  const asBool = out.dtype === 'bool';
+  forEachRow(index.shape, [os, index.strides, src.strides], [0, index.offset, src.offset], (b, s, n) => {
+    for (let j = 0, o = b[0], k = b[1], v = b[2]; j < n; j++, o += s[0], k += s[1], v += s[2]) {
+      const at = o + idx[k] * step;
+      dst[at] = asBool ? (dst[at] !== 0 || vals[v] !== 0 ? 1 : 0) : dst[at] + vals[v];
+    }
+  });
+};
+
+const oneHotKernel: CpuKernel<OneHotAttrs> = ([indices], [out], { numClasses }) => {
+  checkRange('oneHot', indices, numClasses, `${numClasses} classes`);
+  const idx = indices.data;
+  const dst = out.data;
+  forEachRow(indices.shape, [indices.strides], [indices.offset], (b, s, n, o) => {
+    for (let j = 0, k = b[0]; j < n; j++, k += s[0]) dst[(o + j) * numClasses + idx[k]] = 1;
+  });
+};
+
+export function indexingKernels(): Record<string, CpuKernel> {
+  return {
+    gather: gatherKernel,
+    indexSelect: indexSelectKernel,
+    scatterAdd: scatterAddKernel,
+    oneHot: oneHotKernel,
+  };
+}
