@@ -1,4 +1,11 @@
-import type { Backend, DType, OpDef, Tensor, TypedArray } from '@tessera/core';
+import {
+  type Backend,
+  type DType,
+  type OpDef,
+  type Tensor,
+  TesseraError,
+  type TypedArray,
+} from '@tessera/core';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { allKernels } from './kernels/index.js';
 import type { GpuBuffer, GpuInput, GpuKernel, GpuOutput, KernelHost, Launch } from './kernels/types.js';
@@ -7,6 +14,8 @@ import { GPU_ELEMENT_BYTES, type GpuDType, isGpuDType } from './wgsl/dtype.js';
 /** Params slots per batch: each dispatch gets one 256-byte slot (the storage offset alignment). */
 const SLOT_WORDS = 64;
 const MAX_BATCH = 256;
+/** Uploaded i32 tensors up to this many elements keep a host copy for index validation. */
+const HOST_SHADOW_MAX = 1 << 16;
 
 export interface AdapterSummary {
   vendor: string;
@@ -86,8 +95,9 @@ export class WebGPUBackend implements Backend, KernelHost {
   private checkDType(op: string, dtype: DType): GpuDType {
     if (!isGpuDType(dtype)) {
       const hint = dtype === 'f64' ? 'f64 is CPU-only' : `${dtype} storage is not supported on webgpu yet`;
-      throw new Error(
-        `${op}: ${hint}; cast the tensor to f32 (or keep it on 'cpu') before moving it to 'webgpu'`,
+      throw new TesseraError(
+        op,
+        `${hint}; cast the tensor to f32 (or keep it on 'cpu') before moving it to 'webgpu'`,
       );
     }
     return dtype;
@@ -111,6 +121,7 @@ export class WebGPUBackend implements Backend, KernelHost {
       this.gpuDevice.queue.writeBuffer(buf.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     }
     buf.needsClear = false;
+    if (d === 'i32' && data.length <= HOST_SHADOW_MAX) buf.host = (data as Int32Array).slice();
     return buf;
   }
 

@@ -63,6 +63,7 @@ export class BufferPool {
   release(b: GpuBuffer, inFlight: boolean): void {
     if (b.released) return;
     b.released = true;
+    b.host = undefined;
     this.live -= b.capacity;
     this.liveCount--;
     if (inFlight) {

@@ -7,7 +7,7 @@ import { padBackwardDef, padDef } from './pad.js';
 import { flipDef, repeatDef, trilDef, triuDef } from './rearrange.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
-export { cast, clone, contiguous, to } from './copy.js';
+export { cast, clone, contiguous, to, toAsync } from './copy.js';
 export {
   arange,
   type CreateOptions,

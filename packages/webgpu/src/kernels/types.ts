@@ -10,6 +10,12 @@ export interface GpuBuffer {
   /** A recycled buffer is cleared lazily, only if something reads it before a kernel writes it. */
   needsClear: boolean;
   released: boolean;
+  /**
+   * A host copy of a small uploaded i32 tensor (an index, typically). Buffers are never written after
+   * upload, so it stays valid; index kernels use it to reject out-of-range indices synchronously, as
+   * the CPU does. Indices computed on the GPU have none and are clamped by the kernels instead.
+   */
+  host?: Int32Array;
 }
 
 /** A strided input as a kernel sees it. */
