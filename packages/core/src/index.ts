@@ -19,7 +19,7 @@ export {
   type TypedArray,
 } from './dtype.js';
 export { TesseraError } from './errors.js';
-export { defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
+export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
 export * from './ops/index.js';
 export { philox4x32 } from './random.js';
 export {

@@ -39,3 +39,8 @@ export interface OpDef<A = unknown> {
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {
   return Object.freeze(def);
 }
+
+/** Attrs of ops that act along one (normalized) axis. */
+export interface AxisAttrs {
+  axis: number;
+}

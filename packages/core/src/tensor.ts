@@ -1,12 +1,17 @@
 import type { Context } from './context.js';
 import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
+import * as cv from './ops/conv.js';
 import { cast, clone, contiguous, to, toAsync } from './ops/copy.js';
 import * as ew from './ops/elementwise.js';
 import * as ix from './ops/indexing.js';
 import * as jn from './ops/joining.js';
+import * as la from './ops/linalg.js';
 import * as pd from './ops/pad.js';
+import * as pl from './ops/pool.js';
 import * as ra from './ops/rearrange.js';
+import * as rd from './ops/reduce.js';
+import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
 import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Storage } from './storage.js';
@@ -350,8 +355,65 @@ export class Tensor<D extends DType = DType> {
   }
 
   // ---- reductions (ops/reduce.ts) ----
+  sum(axes?: number | readonly number[], keepdim = false): Tensor {
+    return rd.sum(this, axes, keepdim);
+  }
+  mean(axes?: number | readonly number[], keepdim = false): Tensor {
+    return rd.mean(this, axes, keepdim);
+  }
+  prod(axes?: number | readonly number[], keepdim = false): Tensor {
+    return rd.prod(this, axes, keepdim);
+  }
+  /** Largest value over axes (PyTorch's amax). */
+  max(axes?: number | readonly number[], keepdim = false): Tensor<D> {
+    return rd.max(this, axes, keepdim) as Tensor<D>;
+  }
+  /** Smallest value over axes (PyTorch's amin). */
+  min(axes?: number | readonly number[], keepdim = false): Tensor<D> {
+    return rd.min(this, axes, keepdim) as Tensor<D>;
+  }
+  argmax(axis?: number, keepdim = false): Tensor<'i32'> {
+    return rd.argmax(this, axis, keepdim);
+  }
+  argmin(axis?: number, keepdim = false): Tensor<'i32'> {
+    return rd.argmin(this, axis, keepdim);
+  }
+  var(axes?: number | readonly number[], options?: rd.VarOptions): Tensor {
+    return rd.variance(this, axes, options);
+  }
+  std(axes?: number | readonly number[], options?: rd.VarOptions): Tensor {
+    return rd.std(this, axes, options);
+  }
+  logsumexp(axes?: number | readonly number[], keepdim = false): Tensor {
+    return rd.logsumexp(this, axes, keepdim);
+  }
+  norm(p: number | 'fro' = 2, axes?: number | readonly number[], keepdim = false): Tensor {
+    return rd.norm(this, p, axes, keepdim);
+  }
+  cumsum(axis: number): Tensor {
+    return rd.cumsum(this, axis);
+  }
+  softmax(axis = -1): Tensor {
+    return sm.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return sm.logSoftmax(this, axis);
+  }
 
   // ---- linear algebra and convolution (ops/linalg.ts, ops/conv.ts) ----
+  matmul(other: Tensor): Tensor {
+    return la.matmul(this, other);
+  }
+  /** This tensor as conv2d input (NCHW) with the given OIHW weight. */
+  conv2d(weight: Tensor, bias?: Tensor, options?: cv.Conv2dOptions): Tensor {
+    return cv.conv2d(this, weight, bias, options);
+  }
+  maxPool2d(options: pl.MaxPool2dOptions): Tensor {
+    return pl.maxPool2d(this, options);
+  }
+  avgPool2d(options: pl.AvgPool2dOptions): Tensor {
+    return pl.avgPool2d(this, options);
+  }
 
   // ---- indexing, joining and shape ops (ops/indexing.ts, joining.ts, pad.ts, rearrange.ts) ----
   /** Views of pieces along axis: of `size` each, or of the given sizes (torch.split). */

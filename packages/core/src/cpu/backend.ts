@@ -11,12 +11,17 @@ import {
 } from '../dtype.js';
 import type { OpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
+import { convKernels } from './kernels/conv.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { joiningKernels } from './kernels/joining.js';
+import { matmulKernels } from './kernels/matmul.js';
 import { padKernels } from './kernels/pad.js';
+import { poolKernels } from './kernels/pool.js';
 import { rearrangeKernels } from './kernels/rearrange.js';
+import { reduceKernels } from './kernels/reduce.js';
+import { softmaxKernels } from './kernels/softmax.js';
 import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
@@ -47,6 +52,11 @@ export class CpuBackend implements Backend {
       ...Object.entries(indexingKernels()),
       ...Object.entries(padKernels()),
       ...Object.entries(rearrangeKernels()),
+      ...Object.entries(reduceKernels()),
+      ...Object.entries(softmaxKernels()),
+      ...Object.entries(matmulKernels()),
+      ...Object.entries(convKernels()),
+      ...Object.entries(poolKernels()),
     ]);
   }
 

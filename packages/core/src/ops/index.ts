@@ -1,12 +1,26 @@
 import type { OpDef } from '../op.js';
+import { conv2dBackwardInputDef, conv2dBackwardWeightDef, conv2dDef } from './conv.js';
 import { castDef, copyDef, toDeviceDef } from './copy.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
 import { gatherDef, indexSelectDef, oneHotDef, scatterAddDef } from './indexing.js';
 import { concatDef, sliceScatterDef } from './joining.js';
+import { matmulDef } from './linalg.js';
 import { padBackwardDef, padDef } from './pad.js';
+import { avgPool2dBackwardDef, avgPool2dDef, maxPool2dBackwardDef, maxPool2dDef } from './pool.js';
 import { flipDef, repeatDef, trilDef, triuDef } from './rearrange.js';
+import { REDUCE_DEFS } from './reduce.js';
+import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
+export {
+  type Conv2dAttrs,
+  type Conv2dBackwardInputAttrs,
+  type Conv2dBackwardWeightAttrs,
+  type Conv2dOptions,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+} from './conv.js';
 export { cast, clone, contiguous, to, toAsync } from './copy.js';
 export {
   arange,
@@ -76,7 +90,6 @@ export {
   where,
 } from './elementwise.js';
 export {
-  type AxisAttrs,
   gather,
   indexSelect,
   type OneHotAttrs,
@@ -86,6 +99,7 @@ export {
   takeAlongAxis,
 } from './indexing.js';
 export { chunk, concat, sliceScatter, split, stack } from './joining.js';
+export { matmul } from './linalg.js';
 export {
   type PadAttrs,
   type PadBackwardAttrs,
@@ -94,7 +108,38 @@ export {
   pad,
   padBackward,
 } from './pad.js';
+export {
+  type AvgPool2dAttrs,
+  type AvgPool2dBackwardAttrs,
+  type AvgPool2dOptions,
+  avgPool2d,
+  avgPool2dBackward,
+  type MaxPool2dAttrs,
+  type MaxPool2dOptions,
+  maxPool2d,
+  maxPool2dBackward,
+} from './pool.js';
 export { flip, repeat, type TriangleAttrs, tile, tril, triu } from './rearrange.js';
+export {
+  type ArgReduceAttrs,
+  argmax,
+  argmin,
+  cumsum,
+  logsumexp,
+  max,
+  mean,
+  min,
+  type NormAttrs,
+  norm,
+  prod,
+  type ReduceAttrs,
+  std,
+  sum,
+  type VarAttrs,
+  type VarOptions,
+  variance,
+} from './reduce.js';
+export { logSoftmax, softmax } from './softmax.js';
 export {
   expand,
   flatten,
@@ -132,4 +177,15 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   triuDef as OpDef,
   repeatDef as OpDef,
   flipDef as OpDef,
+  ...REDUCE_DEFS,
+  softmaxOpDef as OpDef,
+  logSoftmaxOpDef as OpDef,
+  matmulDef as OpDef,
+  conv2dDef as OpDef,
+  conv2dBackwardInputDef as OpDef,
+  conv2dBackwardWeightDef as OpDef,
+  maxPool2dDef as OpDef,
+  avgPool2dDef as OpDef,
+  maxPool2dBackwardDef as OpDef,
+  avgPool2dBackwardDef as OpDef,
 ]);

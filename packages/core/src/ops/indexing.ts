@@ -1,7 +1,7 @@
 import { dispatch } from '../dispatch.js';
 import { type DType, isDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { defineOp } from '../op.js';
+import { type AxisAttrs, defineOp } from '../op.js';
 import { broadcastShapes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { expand } from './views.js';
@@ -10,10 +10,6 @@ import { expand } from './views.js';
  * Ops that read or write through an i32 index tensor. Index values are only known to the
  * kernel, so kernels check their range before writing anything; inference checks the rest.
  */
-
-export interface AxisAttrs {
-  axis: number;
-}
 
 function checkIndexDType(op: string, index: Tensor): void {
   if (index.dtype !== 'i32') {

@@ -1,5 +1,6 @@
 import { fail, fmtShape } from '../../errors.js';
-import type { AxisAttrs, OneHotAttrs } from '../../ops/indexing.js';
+import type { AxisAttrs } from '../../op.js';
+import type { OneHotAttrs } from '../../ops/indexing.js';
 import { contiguousStrides, forEachRow } from '../strided.js';
 import type { CpuInput, CpuKernel } from '../types.js';
 

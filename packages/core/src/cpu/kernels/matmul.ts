@@ -1,0 +1,34 @@
+import { broadcastStrides, numel } from '../../shape.js';
+import { gemm, packMatrix } from '../gemm.js';
+import { offsetsOf } from '../lanes.js';
+import type { CpuKernel } from '../types.js';
+
+/**
+ * Batched C = A·B with NumPy batch broadcasting. Each batch's operands are packed into dense
+ * f64 matrices (this also resolves transposed and strided layouts), multiplied by the blocked
+ * gemm, and stored to the output, which rounds once to the output dtype.
+ */
+const matmulKernel: CpuKernel = ([a, b], [out]) => {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = a.shape[ra - 2];
+  const k = a.shape[ra - 1];
+  const n = b.shape[rb - 1];
+  const batch = out.shape.slice(0, -2);
+  const aBatch = offsetsOf(batch, broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch));
+  const bBatch = offsetsOf(batch, broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch));
+  const pa = new Float64Array(m * k);
+  const pb = new Float64Array(k * n);
+  const pc = new Float64Array(m * n);
+  const dst = out.data;
+  for (let t = 0; t < numel(batch); t++) {
+    packMatrix(a.data, a.offset + aBatch[t], m, k, a.strides[ra - 2], a.strides[ra - 1], pa);
+    packMatrix(b.data, b.offset + bBatch[t], k, n, b.strides[rb - 2], b.strides[rb - 1], pb);
+    gemm(m, n, k, pa, 0, pb, 0, pc, 0);
+    dst.set(pc, t * m * n);
+  }
+};
+
+export function matmulKernels(): Record<string, CpuKernel> {
+  return { matmul: matmulKernel };
+}

@@ -1,0 +1,136 @@
+import type { AxisAttrs } from '../../op.js';
+import type { ArgReduceAttrs, NormAttrs, ReduceAttrs, VarAttrs } from '../../ops/reduce.js';
+import { forEachLane, lanesOf } from '../lanes.js';
+import type { CpuKernel } from '../types.js';
+
+type Reducer<A> = (lane: Float64Array, attrs: A) => number;
+
+/** A reduction kernel from a function of one lane (the values along the reduced axes, in f64). */
+function laneReduce<A extends { axes: number[] }>(f: Reducer<A>): CpuKernel<A> {
+  return ([x], [out], attrs) => {
+    const dst = out.data;
+    forEachLane(x, lanesOf(x, attrs.axes), (lane, o) => {
+      dst[o] = f(lane, attrs);
+    });
+  };
+}
+
+function total(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s;
+}
+
+/** Largest (sign 1) or smallest (sign −1) value; NaN propagates, as in PyTorch. */
+function extreme(v: Float64Array, sign: number): number {
+  let m = v[0];
+  for (let i = 1; i < v.length; i++) {
+    const x = v[i];
+    if (sign * x > sign * m || Number.isNaN(x)) {
+      if (Number.isNaN(m)) break;
+      m = x;
+    }
+  }
+  return m;
+}
+
+/** Index of the first extreme value; NaN counts as the extreme, as in PyTorch. */
+function argExtreme(v: Float64Array, sign: number): number {
+  let best = 0;
+  let m = v[0];
+  for (let i = 1; i < v.length && !Number.isNaN(m); i++) {
+    const x = v[i];
+    if (sign * x > sign * m || Number.isNaN(x)) {
+      m = x;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Σ(x − mean)² / max(0, n − correction), in two passes. */
+function varianceOf(v: Float64Array, { correction }: VarAttrs): number {
+  const mu = total(v) / v.length;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] - mu) * (v[i] - mu);
+  return s / Math.max(0, v.length - correction);
+}
+
+/** log Σ exp(x) = m + log Σ exp(x − m), m the max; infinite m is returned as is (−inf rows stay −inf). */
+function logSumExp(v: Float64Array): number {
+  if (v.length === 0) return Number.NEGATIVE_INFINITY;
+  const m = extreme(v, 1);
+  if (!Number.isFinite(m)) return m;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
+  return m + Math.log(s);
+}
+
+/** (Σ|x|ᵖ)^(1/p), with the limits p = ±∞ (max/min |x|) and p = 0 (count of non-zeros). */
+function pNorm(v: Float64Array, { p }: NormAttrs): number {
+  if (p === Number.POSITIVE_INFINITY || p === Number.NEGATIVE_INFINITY) {
+    let m = p > 0 ? 0 : Number.POSITIVE_INFINITY;
+    for (let i = 0; i < v.length; i++) {
+      const a = Math.abs(v[i]);
+      if (Number.isNaN(a)) return a;
+      m = p > 0 ? Math.max(m, a) : Math.min(m, a);
+    }
+    return m;
+  }
+  let s = 0;
+  if (p === 0) {
+    for (let i = 0; i < v.length; i++) s += v[i] !== 0 ? 1 : 0;
+    return s;
+  }
+  if (p === 2) {
+    for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+    return Math.sqrt(s);
+  }
+  for (let i = 0; i < v.length; i++) s += Math.abs(v[i]) ** p;
+  return s ** (1 / p);
+}
+
+function argKernel(sign: number): CpuKernel<ArgReduceAttrs> {
+  return ([x], [out], { axis }) => {
+    const axes = axis === null ? x.shape.map((_, i) => i) : x.shape.length === 0 ? [] : [axis];
+    const dst = out.data;
+    forEachLane(x, lanesOf(x, axes), (lane, o) => {
+      dst[o] = argExtreme(lane, sign);
+    });
+  };
+}
+
+/** Running sums along one axis, accumulated in f64. */
+const cumsumKernel: CpuKernel<AxisAttrs> = ([x], [out], { axis }) => {
+  const lanes = lanesOf(x, x.shape.length === 0 ? [] : [axis]);
+  const dst = out.data;
+  forEachLane(x, lanes, (lane, o) => {
+    const base = lanes.outOuter[o];
+    let s = 0;
+    for (let k = 0; k < lane.length; k++) {
+      s += lane[k];
+      dst[base + lanes.outInner[k]] = s;
+    }
+  });
+};
+
+export function reduceKernels(): Record<string, CpuKernel> {
+  return {
+    sum: laneReduce<ReduceAttrs>(total),
+    mean: laneReduce<ReduceAttrs>((v) => total(v) / v.length),
+    prod: laneReduce<ReduceAttrs>((v) => {
+      let p = 1;
+      for (let i = 0; i < v.length; i++) p *= v[i];
+      return p;
+    }),
+    max: laneReduce<ReduceAttrs>((v) => extreme(v, 1)),
+    min: laneReduce<ReduceAttrs>((v) => extreme(v, -1)),
+    argmax: argKernel(1),
+    argmin: argKernel(-1),
+    var: laneReduce<VarAttrs>(varianceOf),
+    std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
+    logsumexp: laneReduce<ReduceAttrs>(logSumExp),
+    norm: laneReduce<NormAttrs>(pNorm),
+    cumsum: cumsumKernel,
+  };
+}

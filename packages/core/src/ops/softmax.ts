@@ -1,0 +1,47 @@
+import { dispatch } from '../dispatch.js';
+import { isFloat } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import type { AxisAttrs } from '../op.js';
+import { defineOp, type OpDef } from '../op.js';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { cast } from './copy.js';
+import { div, exp, log, sub } from './elementwise.js';
+import { max, sum } from './reduce.js';
+
+/**
+ * softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) and logSoftmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m)
+ * along one axis, with m the row max so exp never overflows. Integer inputs compute in f32.
+ */
+function softmaxDef(name: 'softmax' | 'logSoftmax', logOut: boolean): OpDef<AxisAttrs> {
+  return defineOp<AxisAttrs>({
+    name,
+    differentiable: true,
+    infer: ([x], { axis }) => {
+      if (!Number.isInteger(axis) || axis < 0 || axis >= Math.max(x.rank, 1)) {
+        fail(name, `axis ${axis} is out of range for shape ${fmtShape(x.shape)}`);
+      }
+      return [{ shape: [...x.shape], dtype: isFloat(x.dtype) ? x.dtype : 'f32' }];
+    },
+    decompose: ([input], { axis }) => {
+      const x = isFloat(input.dtype) ? input : cast(input, 'f32');
+      const ax = x.rank === 0 ? [] : [axis];
+      if (x.size === 0) return [sub(x, 0)];
+      const shifted = sub(x, max(x, ax, true));
+      if (logOut) return [sub(shifted, log(sum(exp(shifted), ax, true)))];
+      const e = exp(shifted);
+      return [div(e, sum(e, ax, true))];
+    },
+  });
+}
+
+export const softmaxOpDef = softmaxDef('softmax', false);
+export const logSoftmaxOpDef = softmaxDef('logSoftmax', true);
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return dispatch(softmaxOpDef, [x], { axis: normalizeAxis('softmax', axis, x.rank) })[0];
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return dispatch(logSoftmaxOpDef, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) })[0];
+}
