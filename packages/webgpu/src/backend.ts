@@ -45,6 +45,8 @@ export class WebGPUBackend implements Backend, KernelHost {
   readonly adapterInfo: AdapterSummary;
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: GPUSupportedLimits;
+  /** Kernel shape overrides for tuning; see KernelHost. */
+  tuning: KernelHost['tuning'] = undefined;
   private readonly kernels: Map<string, GpuKernel>;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -297,6 +299,13 @@ export class WebGPUBackend implements Backend, KernelHost {
     this.clearIfNeeded(src);
     this.endPass();
     this.openEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+  }
+
+  fill(buf: GpuBuffer, start: number, elements: number): void {
+    if (elements === 0) return;
+    this.endPass();
+    // clearBuffer needs 4-byte multiples, which every element is.
+    this.openEncoder().clearBuffer(buf.buffer, start * 4, elements * 4);
   }
 
   scratch(bytes: number): GpuBuffer {

@@ -36,6 +36,8 @@ export function launchMapped(
   body: (s: MappedScope) => string,
   /** Distinguishes generated code that depends on attrs baked into the WGSL. */
   variant = '',
+  /** Module-scope WGSL (helper functions) that may use the scope's accessors. */
+  helpers?: (s: MappedScope) => string,
 ): void {
   const n = out.shape.reduce((a, b) => a * b, 1);
   if (n === 0) return;
@@ -70,12 +72,14 @@ export function launchMapped(
   }
   lines.push(body(scope));
   const code = lines.join('\n');
+  const extraFns = helpers ? helpers(scope) : '';
   const wgsl = `// ${op} ${variant}
 ${bindings(
   inputs.map((x) => storageType(x.dtype)),
   [storageType(out.dtype)],
 )}
-${preludeFor(code)}
+${preludeFor(code + extraFns)}
+${extraFns}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = ${flatIndex(WG)};

@@ -69,7 +69,7 @@ const pad: GpuKernel<PadAttrs> = (host, [x], [out], a) => {
 const padBackward: GpuKernel<PadBackwardAttrs> = (host, [g], [out], a) => {
   const t = storageType(out.dtype);
   const rank = out.shape.length;
-  const extra = a.pads.flatMap(([b, e]) => [b, e]);
+  const extra = a.pads.flat();
   launchMapped(
     host,
     'padBackward',

@@ -52,11 +52,15 @@ export interface KernelHost {
   launch(l: Launch): void;
   /** Encodes a buffer-to-buffer copy (bytes) in order with the dispatches. */
   copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void;
+  /** Encodes zeroing `elements` 4-byte elements of a buffer from element `start`. */
+  fill(buf: GpuBuffer, start: number, elements: number): void;
   /** A scratch buffer released after the current batch is submitted. */
   scratch(bytes: number): GpuBuffer;
   /** 'software' adapters (lavapipe, SwiftShader) prefer barrier-free kernels. */
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: GPUSupportedLimits;
+  /** Kernel shape overrides (the bench sweeps these). */
+  tuning?: { vec4?: { tm: number; tn: number; wgX: number; wgY: number } };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each kernel narrows its own attrs type.

@@ -14,6 +14,8 @@ const HELPERS: Record<string, string> = {
 fn inf_f32() -> f32 { return bitcast<f32>(INF_BITS); }`,
   nan_f32: `var<private> NAN_BITS: u32 = 0x7fc00000u;
 fn nan_f32() -> f32 { return bitcast<f32>(NAN_BITS); }`,
+  // NaN by its bits: drivers may compile x != x under no-NaN assumptions (lavapipe does).
+  isnan_f32: `fn isnan_f32(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }`,
   // log1p(x) = log(u)·x/(u−1) with u = 1+x (Goldberg): the rounding error of u cancels in the ratio.
   log1p_f32: `fn log1p_f32(x: f32) -> f32 {
   let u = 1.0 + x;
@@ -83,7 +85,7 @@ fn nan_f32() -> f32 { return bitcast<f32>(NAN_BITS); }`,
 }`,
   // f32 → i32 as a JS Int32Array store does: NaN and ±∞ give 0, others truncate then wrap mod 2^32.
   f32_to_i32: `fn f32_to_i32(x: f32) -> i32 {
-  if (x != x || abs(x) == inf_f32()) { return 0; }
+  if (isnan_f32(x) || abs(x) == inf_f32()) { return 0; }
   let t = trunc(x);
   if (abs(t) < 2147483648.0) { return i32(t); }
   let m = t - 4294967296.0 * floor(t / 4294967296.0);
@@ -96,7 +98,7 @@ const DEPENDS: Record<string, string[]> = {
   log1p_f32: ['inf_f32'],
   expm1_f32: ['inf_f32'],
   pow_f32: ['inf_f32', 'nan_f32'],
-  f32_to_i32: ['inf_f32'],
+  f32_to_i32: ['inf_f32', 'isnan_f32'],
 };
 
 /** The helper definitions that `code` calls, dependencies first. */
