@@ -78,10 +78,12 @@ export interface Vec4Config {
   tn: number;
   wgX: number;
   wgY: number;
+  /** 'rows': workgroup x walks row blocks (consecutive workgroups share a B column panel in cache). */
+  order?: 'cols' | 'rows';
 }
 
 /** Measured on lavapipe (see README): the best of the configurations the bench sweeps. */
-export const VEC4_DEFAULT: Vec4Config = { tm: 4, tn: 1, wgX: 8, wgY: 8 };
+export const VEC4_DEFAULT: Vec4Config = { tm: 4, tn: 2, wgX: 8, wgY: 8 };
 
 /** Register-blocked f32 kernel on vec4 loads, no workgroup memory: TM rows × TN·4 columns per thread. */
 function vec4Kernel(
@@ -93,6 +95,7 @@ function vec4Kernel(
   cfg: Vec4Config,
 ): void {
   const { tm, tn, wgX, wgY } = cfg;
+  const rows = cfg.order === 'rows';
   const rank = l.batch.length;
   // params: M, N4, K4, then batch offsets (in elements; divided by 4 in the shader)
   const params = [l.m, l.n / 4, l.k / 4, ...batchParams(a, b, l)];
@@ -122,15 +125,15 @@ function vec4Kernel(
       );
     }
   }
-  const wgsl = `// matmul vec4 ${tm}x${tn} wg ${wgX}x${wgY} rank=${rank}
+  const wgsl = `// matmul vec4 ${tm}x${tn} wg ${wgX}x${wgY} ${rows ? 'rows' : 'cols'} rank=${rank}
 ${bindings(['vec4<f32>', 'vec4<f32>'], ['vec4<f32>'])}
 @compute @workgroup_size(${wgX}, ${wgY})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let M = p[0u];
   let N4 = p[1u];
   let K4 = p[2u];
-  let col0 = gid.x * ${tn}u;
-  let row0 = gid.y * ${tm}u;
+  let col0 = gid.${rows ? 'y' : 'x'} * ${tn}u;
+  let row0 = gid.${rows ? 'x' : 'y'} * ${tm}u;
   if (col0 >= N4 || row0 >= M) { return; }
 ${batchOffsets(rank, 3)}
   let cBase = gid.z * M * N4;
@@ -139,9 +142,11 @@ ${batchOffsets(rank, 3)}
 ${lines.join('\n')}
 }
 `;
+  const colGroups = Math.ceil(l.n / 4 / tn / (rows ? wgY : wgX));
+  const rowGroups = Math.ceil(l.m / tm / (rows ? wgX : wgY));
   const groups: [number, number, number] = [
-    Math.ceil(l.n / 4 / tn / wgX),
-    Math.ceil(l.m / tm / wgY),
+    rows ? rowGroups : colGroups,
+    rows ? colGroups : rowGroups,
     l.nBatch,
   ];
   host.launch({ op: 'matmul', wgsl, reads: [a.buf, b.buf], writes: [out.buf], params, groups });

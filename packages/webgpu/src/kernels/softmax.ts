@@ -48,7 +48,8 @@ function launchSoftmax(
 ${decodeOffset('ok', lane, oo, at)}
   let xb = bitcast<i32>(p[2u]) + xk;
   let ob = ok;`;
-  const perThread = l.nRed <= 64 || l.nOut >= 2048;
+  // Software adapters run a workgroup's barriers as loop splits: one thread per lane pays off sooner there.
+  const perThread = l.nRed <= 64 || l.nOut >= (host.adapterClass === 'software' ? 256 : 2048);
   let code: string;
   let groups: [number, number, number];
   if (perThread) {
@@ -62,8 +63,19 @@ ${prologue('lane')}
   for (var j = 0u; j < n; j++) { m = max(m, ${xv('j')}); }
   if (m == -inf_f32()) { m = 0.0; }
   var s = 0.0;
-  for (var j = 0u; j < n; j++) { s += exp(${xv('j')} - m); }
-  for (var j = 0u; j < n; j++) { ${write('j', 'm', 's')} }
+${
+  log
+    ? `  for (var j = 0u; j < n; j++) { s += exp(${xv('j')} - m); }
+  for (var j = 0u; j < n; j++) { ${write('j', 'm', 's')} }`
+    : `  // exp once per element: store e = exp(x − m) while summing, then scale by 1/Σe.
+  for (var j = 0u; j < n; j++) {
+    let e = exp(${xv('j')} - m);
+    s += e;
+    out[u32(ob + i32(j) * bitcast<i32>(p[4u]))] = e;
+  }
+  let r = 1.0 / s;
+  for (var j = 0u; j < n; j++) { out[u32(ob + i32(j) * bitcast<i32>(p[4u]))] *= r; }`
+}
 }`;
     groups = groups1d(l.nOut, 64);
   } else {

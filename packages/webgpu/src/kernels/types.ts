@@ -60,7 +60,7 @@ export interface KernelHost {
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: GPUSupportedLimits;
   /** Kernel shape overrides (the bench sweeps these). */
-  tuning?: { vec4?: { tm: number; tn: number; wgX: number; wgY: number } };
+  tuning?: { vec4?: { tm: number; tn: number; wgX: number; wgY: number; order?: 'cols' | 'rows' } };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each kernel narrows its own attrs type.
