@@ -2,12 +2,17 @@ import { createContext, matmul, randn } from '@tessera/core';
 import { initWebGPU } from './src/index.ts';
 
 const ctx = createContext();
-const b = await initWebGPU({ context: ctx });
+
+import { create } from 'webgpu';
+
+const flags = process.env.DAWN_FLAGS ? [process.env.DAWN_FLAGS] : [];
+const b = await initWebGPU({ context: ctx, gpu: create(flags) });
 const [m, k, n] = JSON.parse(process.argv[2]);
 const ga = randn([m, k], { context: ctx }).to('webgpu');
 const gc = randn([k, n], { context: ctx }).to('webgpu');
 const cfgs: number[][] = JSON.parse(process.argv[3]);
 const best = cfgs.map(() => Infinity);
+const bestCpu = cfgs.map(() => Infinity);
 for (let round = 0; round < Number(process.argv[4] ?? 4); round++) {
   for (const [i, cfg] of cfgs.entries()) {
     b.tuning = {
@@ -26,5 +31,11 @@ for (let round = 0; round < Number(process.argv[4] ?? 4); round++) {
   }
 }
 for (const [i, cfg] of cfgs.entries())
-  console.log(JSON.stringify(cfg), ((2 * m * k * n) / best[i] / 1e6).toFixed(2), 'GFLOP/s');
+  console.log(
+    JSON.stringify(cfg),
+    ((2 * m * k * n) / best[i] / 1e6).toFixed(2),
+    'GFLOP/s wall',
+    ((2 * m * k * n) / bestCpu[i] / 1e6).toFixed(2),
+    'GFLOP per cpu-s',
+  );
 process.exit(0);
