@@ -54,6 +54,18 @@ suite('webgpu kernel paths', () => {
     await close(sum(g), sum(x), 1e-3);
   });
 
+  it('a few very long lanes reduce in two stages (split lanes, then the partials)', async () => {
+    const x = cpu([2, 100_003], 4);
+    const g = x.to('webgpu');
+    await close(sum(g, -1), sum(x, -1), 1e-3);
+    await close(mean(g, -1), mean(x, -1), 1e-3);
+    await close(max(g, -1), max(x, -1));
+    await close(sum(g), sum(x), 1e-3);
+    const b = x.gt(0);
+    await close(b.to('webgpu').sum(), b.sum(), 0);
+    await close(b.to('webgpu').max(), b.max(), 0);
+  });
+
   it('vec4 matmul at shapes off its tile, batched and broadcast', async () => {
     for (const [m, k, n] of [
       [1, 4, 4],

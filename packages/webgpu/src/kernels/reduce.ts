@@ -22,8 +22,8 @@ interface Fold {
   /** New accumulator from `a` (accumulator) and `v` (one converted element at lane index `j`). */
   step: (a: string, v: string, j: string) => string;
   merge: (a: string, b: string) => string;
-  /** Output value from the final accumulator (`n` is the lane length as f32). */
-  finish: (a: string) => string;
+  /** Output value from the final accumulator; `count` is the WGSL f32 lane length. */
+  finish: (a: string, count: string) => string;
   /** argmax (1) or argmin (−1): selects the pair comparison. */
   sign?: 1 | -1;
 }
@@ -78,13 +78,24 @@ function launchReduce(
   out: GpuOutput,
   axes: readonly number[],
   fold: Fold,
+  /** The lane length finish() sees (stage 2 of a split reduction passes the original). */
+  count?: number,
 ): void {
   const l = laneLayout(x, axes);
   if (l.nOut === 0) return;
   const ko = l.outShape.length;
   const kr = l.redShape.length;
-  // params: nOut, nRed, offset, outShape, outStrides, redShape, redStrides
+  const perThread = l.nRed <= 64 || l.nOut >= 2048;
+  // A few long lanes would leave all but a few workgroups idle: split each lane into S chunks reduced
+  // in parallel (stage 1, raw accumulators into a scratch buffer), then reduce the S partials (stage 2).
+  const splittable = !perThread && !fold.acc.startsWith('Arg') && l.nOut < 64 && l.nRed >= 16384;
+  const S = splittable ? Math.min(256, Math.ceil(l.nRed / 4096)) : 1;
+  const chunk = Math.ceil(l.nRed / S);
+  // params: nOut, nRed, offset, outShape, outStrides, redShape, redStrides, S, chunk, count
   const params = [l.nOut, l.nRed, x.offset, ...l.outShape, ...l.outStrides, ...l.redShape, ...l.redStrides];
+  const tail = params.length;
+  params.push(S, chunk, count ?? l.nRed);
+  const countExpr = `f32(p[${tail + 2}u])`;
   const redAt = 3 + 2 * ko;
   const elem = (j: string) =>
     kr === 1
@@ -97,8 +108,8 @@ function launchReduce(
 ${decodeOffset('r', 'j', kr, redAt)}
   return r;
 }`;
-  const perThread = l.nRed <= 64 || l.nOut >= 2048;
-  const t = storageType(out.dtype);
+  const accType = fold.acc as 'f32' | 'i32' | 'u32';
+  const t = S > 1 ? accType : storageType(out.dtype);
   let body: string;
   let groups: [number, number, number];
   if (perThread) {
@@ -113,7 +124,7 @@ ${decodeOffset('ko', 'o', ko, 3)}
     let v = ${elem('j')};
     acc = ${fold.step('acc', 'v', 'j')};
   }
-  out[o] = ${fold.finish('acc')};
+  out[o] = ${fold.finish('acc', countExpr)};
 }`;
     groups = groups1d(l.nOut, 64);
   } else {
@@ -121,12 +132,15 @@ ${decodeOffset('ko', 'o', ko, 3)}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = wid.x + wid.y * nwg.x;
+  let g = wid.x + wid.y * nwg.x;
+  let o = g / p[${tail}u];
+  let jStart = (g % p[${tail}u]) * p[${tail + 1}u];
+  let jEnd = min(jStart + p[${tail + 1}u], p[1u]);
   let oc = min(o, p[0] - 1u);
 ${decodeOffset('ko', 'oc', ko, 3)}
   let base = bitcast<i32>(p[2u]) + ko;
   var acc: ${fold.acc} = ${fold.init};
-  for (var j = lid; j < p[1u]; j += ${WG}u) {
+  for (var j = jStart + lid; j < jEnd; j += ${WG}u) {
     let v = ${elem('j')};
     acc = ${fold.step('acc', 'v', 'j')};
   }
@@ -136,9 +150,9 @@ ${decodeOffset('ko', 'oc', ko, 3)}
     if (lid < s) { sh[lid] = ${fold.merge('sh[lid]', 'sh[lid + s]')}; }
     workgroupBarrier();
   }
-  if (lid == 0u && o < p[0]) { out[o] = ${fold.finish('sh[0]')}; }
+  if (lid == 0u && o < p[0]) { out[g] = ${S > 1 ? 'sh[0]' : fold.finish('sh[0]', countExpr)}; }
 }`;
-    groups = groups1d(l.nOut, 1);
+    groups = groups1d(l.nOut * S, 1);
   }
   const code = `${redFn}\n${body}`;
   const wgsl = `// ${op}
@@ -147,7 +161,22 @@ ${preludeFor(code + (fold.acc === 'ArgF' ? 'isnan_f32(' : ''))}
 ${fold.acc.startsWith('Arg') ? ARG_STRUCT(fold.acc, fold.sign ?? 1) : ''}
 ${code}
 `;
-  host.launch({ op, wgsl, reads: [x.buf], writes: [out.buf], params, groups });
+  if (S === 1) {
+    host.launch({ op, wgsl, reads: [x.buf], writes: [out.buf], params, groups });
+    return;
+  }
+  const partials = host.scratch(l.nOut * S * 4);
+  host.launch({ op, wgsl, reads: [x.buf], writes: [partials], params, groups });
+  const stage2: Fold = { ...fold, load: (v) => v, step: (a, v) => fold.merge(a, v) };
+  const scratchType = accType === 'u32' ? 'bool' : accType;
+  const input: GpuInput = {
+    buf: partials,
+    shape: [l.nOut, S],
+    strides: [S, 1],
+    offset: 0,
+    dtype: scratchType,
+  };
+  launchReduce(host, op, input, out, [1], stage2, count ?? l.nRed);
 }
 
 /** The pair type and `better(a, b)`: b replaces a if its value wins, NaN first, ties to the lower index. */
@@ -187,7 +216,7 @@ function sumFold(x: GpuInput, out: GpuOutput, mean: boolean): Fold {
     init: t === 'f32' ? '0.0' : '0',
     step: (a, v) => `${a} + ${v}`,
     merge: (a, b) => `${a} + ${b}`,
-    finish: (a) => (mean ? `${a} / f32(p[1u])` : a),
+    finish: (a, n) => (mean ? `${a} / ${n}` : a),
   };
 }
 
