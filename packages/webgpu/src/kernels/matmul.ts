@@ -82,7 +82,7 @@ export interface Vec4Config {
   order?: 'cols' | 'rows';
 }
 
-/** Measured on lavapipe (see README): the best of the configurations the bench sweeps. */
+/** The most consistent of `bench:webgpu:tune`'s configurations on lavapipe at 1024³ (4×8 outputs per thread). */
 export const VEC4_DEFAULT: Vec4Config = { tm: 4, tn: 2, wgX: 8, wgY: 8 };
 
 /** Register-blocked f32 kernel on vec4 loads, no workgroup memory: TM rows × TN·4 columns per thread. */
@@ -149,61 +149,6 @@ ${lines.join('\n')}
     rows ? colGroups : rowGroups,
     l.nBatch,
   ];
-  host.launch({ op: 'matmul', wgsl, reads: [a.buf, b.buf], writes: [out.buf], params, groups });
-}
-
-/**
- * The lane kernel: each invocation owns one column j of C and TM rows. Under lavapipe the invocations of
- * a workgroup row are the SIMD lanes of one LLVM loop, so B[k, j] is one contiguous vector load across
- * lanes while A[i, k..k+3] (the same row for every lane: gid.y is uniform in a (W, 1) workgroup) is a
- * single uniform vec4 load. TM accumulators stay in registers; no workgroup memory, no barriers.
- */
-function laneKernel(
-  host: KernelHost,
-  a: GpuInput,
-  b: GpuInput,
-  out: GpuOutput,
-  l: Layout,
-  cfg: Vec4Config,
-): void {
-  const { tm, wgX } = cfg;
-  const rank = l.batch.length;
-  const params = [l.m, l.n, l.k / 4, ...batchParams(a, b, l)];
-  const R = Array.from({ length: tm }, (_, r) => r);
-  const lines: string[] = [];
-  for (const r of R) lines.push(`  let ar${r} = aBase + min(row0 + ${r}u, M - 1u) * K4;`);
-  for (const r of R) lines.push(`  var acc${r} = 0.0;`);
-  lines.push('  for (var k = 0u; k < K4; k++) {', '    let bk = bBase + 4u * k * N + col;');
-  for (let j = 0; j < 4; j++) lines.push(`    let b${j} = in1[bk + ${j}u * N];`);
-  for (const r of R) {
-    lines.push(
-      `    let a${r} = in0[ar${r} + k];`,
-      `    acc${r} = fma(a${r}.x, b0, fma(a${r}.y, b1, fma(a${r}.z, b2, fma(a${r}.w, b3, acc${r}))));`,
-    );
-  }
-  lines.push('  }');
-  for (const r of R)
-    lines.push(`  if (row0 + ${r}u < M) { out[cBase + (row0 + ${r}u) * N + col] = acc${r}; }`);
-  const wgsl = `// matmul lane ${tm} wg ${wgX} rank=${rank}
-${bindings(['vec4<f32>', 'f32'], ['f32'])}
-@compute @workgroup_size(${wgX}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let M = p[0u];
-  let N = p[1u];
-  let K4 = p[2u];
-  let col = min(gid.x, N - 1u);
-  let row0 = gid.y * ${tm}u;
-${batchOffsets(rank, 3)}
-  let cBase = gid.z * M * N;
-  let aBase = u32(aB) / 4u;
-  let bBase = u32(bB);
-${lines
-  .join('\n')
-  .replace(/out\[cBase/g, 'if (gid.x < N) { out[cBase')
-  .replace(/acc(\d+); }/g, 'acc$1; } }')}
-}
-`;
-  const groups: [number, number, number] = [Math.ceil(l.n / wgX), Math.ceil(l.m / tm), l.nBatch];
   host.launch({ op: 'matmul', wgsl, reads: [a.buf, b.buf], writes: [out.buf], params, groups });
 }
 
@@ -385,11 +330,8 @@ export function matmulKernels(): Record<string, GpuKernel> {
       return;
     }
     const variant = chooseMatmul(host, a, b, out);
-    if (variant === 'vec4') {
-      const cfg = host.tuning?.vec4 ?? VEC4_DEFAULT;
-      if (cfg.tn === 0) laneKernel(host, a, b, out, l, cfg);
-      else vec4Kernel(host, a, b, out, l, cfg);
-    } else if (variant === 'tiled') tiledKernel(host, a, b, out, l);
+    if (variant === 'vec4') vec4Kernel(host, a, b, out, l, host.tuning?.vec4 ?? VEC4_DEFAULT);
+    else if (variant === 'tiled') tiledKernel(host, a, b, out, l);
     else blockedKernel(host, a, b, out, l);
   };
   return { matmul };
