@@ -148,9 +148,12 @@ export class WebGPUBackend implements Backend, KernelHost {
     });
     if (total === 0) return items.map((it) => allocOut(it.dtype, 0));
     const staging = this.gpuDevice.createBuffer({ size: total, usage: MAP_READ | COPY_DST });
-    items.forEach((it, i) => {
-      if (it.size > 0) this.copy(it.buf, 0, { buffer: staging } as GpuBuffer, offsets[i], it.size * 4);
-    });
+    this.endPass();
+    for (const [i, it] of items.entries()) {
+      if (it.size === 0) continue;
+      this.clearIfNeeded(it.buf);
+      this.openEncoder().copyBufferToBuffer(it.buf.buffer, 0, staging, offsets[i], it.size * 4);
+    }
     this.flush();
     try {
       await staging.mapAsync(MAP_READ);
