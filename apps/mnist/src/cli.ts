@@ -20,7 +20,7 @@ export const USAGE = `Usage: pnpm --filter @tessera/app-mnist start -- [options]
 
   --model mlp|cnn|both   which model(s) to train (default both)
   --device cpu|webgpu    where to train (default cpu)
-  --epochs N             epochs per model (default: mlp 12, cnn 6)
+  --epochs N             epochs per model (default: mlp 28, cnn 13)
   --batch-size N         batch size (default: mlp 128, cnn 64)
   --seed N               seed for initialization, shuffling and augmentation (default 0)
   --out DIR              where to write weights and pictures (default ./out)

@@ -54,7 +54,7 @@ export async function run(
     });
     results.push(r);
     log(
-      `${name}: test accuracy ${(100 * r.testAccuracy).toFixed(2)}% (${2000 - r.misclassified.length}/2000 right), ` +
+      `${name}: test accuracy ${(100 * r.testAccuracy).toFixed(2)}% (${test.labels.shape[0] - r.misclassified.length}/${test.labels.shape[0]} right), ` +
         `${r.numParameters.toLocaleString('en-US')} parameters, trained in ${r.seconds.toFixed(1)} s ` +
         `(${Math.round(r.samplesPerSecond)} samples/s)`,
     );

@@ -3,7 +3,7 @@ import { type Context, manualSeed, memory, type Tensor, tidy } from '@tessera/co
 import { DataLoader, type MnistSplit, mnistDataset } from '@tessera/data';
 import { crossEntropy, type Sequential } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
-import { randomShift } from './augment.js';
+import { randomAffine } from './augment.js';
 import type { ModelName } from './cli.js';
 import type { Recipe } from './models.js';
 
@@ -41,7 +41,7 @@ export interface TrainOptions {
   onProgress?: (step: number, total: number, loss: number, samplesPerSecond: number) => void;
 }
 
-/** Trains one model with AdamW, a cosine schedule with warmup and random shifts; then tests it. */
+/** Trains one model with AdamW, a cosine schedule with warmup and random affine distortions; then tests it. */
 export function trainModel(o: TrainOptions): TrainResult {
   const { context, recipe } = o;
   manualSeed(o.seed, context);
@@ -73,9 +73,9 @@ export function trainModel(o: TrainOptions): TrainResult {
   let step = 0;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     for (const [images, labels] of loader) {
-      const shifted = randomShift(images, recipe.shift, o.seed, step + 1);
+      const shifted = randomAffine(images, recipe.augment, o.seed, step + 1);
       const loss = tidy(() => {
-        const l = crossEntropy(model.forward(shifted), labels);
+        const l = crossEntropy(model.forward(shifted), labels, { labelSmoothing: recipe.labelSmoothing });
         backward(l);
         return l.itemSync();
       }, context);
