@@ -74,3 +74,13 @@ describe('functional gradients and memory', () => {
     expect(memory(ctx).tensors).toBe(before);
   });
 });
+
+describe('identity conversions keep the history', () => {
+  it('to(same dtype), to(same device) and transpose of a 1-D tensor pass gradients through', () => {
+    const ctx = createContext();
+    const x = requiresGrad(tensor([1, 2, 3], { context: ctx }));
+    const y = x.to('f32').to('cpu').transpose().mul(2).sum();
+    backward(y);
+    expect(Array.from(x.grad!.dataSync())).toEqual([2, 2, 2]);
+  });
+});

@@ -74,6 +74,13 @@ export function reversePass(
     );
     if (!reaches) continue;
     needed.add(node);
+    if (node.released && node.freedBy === 'dispose') {
+      fail(
+        'backward',
+        `the graph through '${node.op}' (inputs ${describeNode(node)}) was freed when every tensor ` +
+          'that could reach it had been disposed',
+      );
+    }
     if (node.released) {
       fail(
         'backward',

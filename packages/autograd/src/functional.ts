@@ -1,7 +1,7 @@
 import { isFloat, onesLike, Tensor, TesseraError, tidy, view, zeros } from '@tessera/core';
 import { reversePass } from './engine.js';
 import { enableAutograd } from './middleware.js';
-import { type Edge, edgeOf, type OpNode, releaseNode } from './node.js';
+import { clearHistory, type Edge, edgeOf, type OpNode, releaseNode } from './node.js';
 import { stateOf, withGradMode } from './state.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -63,10 +63,7 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
             const g = found.get(edges[k]);
             return g ?? zeros(a.shape, { dtype: a.dtype, device: a.device, context: ctx });
           });
-          if (!nested) {
-            value.gradNode = undefined;
-            value.requiresGrad = false;
-          }
+          if (!nested) clearHistory(value);
           return { value, grads };
         }),
       ctx,

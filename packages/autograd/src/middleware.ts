@@ -1,5 +1,5 @@
 import { type Context, isFloat, type Middleware, type OpDef } from '@tessera/core';
-import { type Edge, edgeOf, metaOf, type OpNode, shareHistory } from './node.js';
+import { type Edge, edgeOf, metaOf, newOpNode, OutputRef, setHistory, shareHistory } from './node.js';
 import type { GradRule } from './rule.js';
 import { GRAD_RULES } from './rules/index.js';
 import { stateOf } from './state.js';
@@ -31,8 +31,7 @@ export const autogradMiddleware: Middleware = (call, next) => {
   const saved = { inputs: [] as (typeof outs)[number][], outputs: [] as (typeof outs)[number][] };
   for (const i of rule?.saves?.inputs ?? []) saved.inputs[i] = shareHistory(call.inputs[i]);
   for (const i of rule?.saves?.outputs ?? []) saved.outputs[i] = outs[i].alias();
-  const node: OpNode = {
-    kind: 'op',
+  const node = newOpNode({
     op: call.def.name,
     rule,
     attrs: call.attrs,
@@ -40,18 +39,20 @@ export const autogradMiddleware: Middleware = (call, next) => {
     inputMeta: call.inputs.map(metaOf),
     outputMeta: outs.map(metaOf),
     saved,
-    released: false,
-  };
+  });
+  // The node lives while a handle on one of its outputs, or a node recorded on them, does.
   outs.forEach((o, index) => {
     if (!isFloat(o.dtype)) return;
-    o.gradNode = { kind: 'output', node, index };
+    setHistory(o, new OutputRef(node, index));
     o.requiresGrad = true;
   });
-  // Saved outputs carry their own history so that a createGraph backward differentiates them.
+  // Saved outputs carry their own history so that a createGraph backward differentiates them,
+  // without counting toward the node that owns them (that would keep it alive forever).
   saved.outputs.forEach((a, i) => {
-    if (a) {
-      a.gradNode = outs[i].gradNode;
-      a.requiresGrad = outs[i].requiresGrad;
+    const ref = outs[i].gradNode;
+    if (a && ref instanceof OutputRef) {
+      setHistory(a, ref, false);
+      a.requiresGrad = true;
     }
   });
   state.tapes[state.tapes.length - 1]?.add(node);

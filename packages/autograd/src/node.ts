@@ -1,4 +1,4 @@
-import type { DType, Tensor } from '@tessera/core';
+import type { DisposeListener, DType, Tensor } from '@tessera/core';
 import type { GradRule } from './rule.js';
 
 /** What backward needs to know about a tensor it no longer holds. */
@@ -26,15 +26,34 @@ export interface OpNode {
   readonly outputMeta: readonly TensorMeta[];
   /** Aliases of the tensors the rule asked to keep, by input/output index. */
   readonly saved: { inputs: (Tensor | undefined)[]; outputs: (Tensor | undefined)[] };
-  /** Set once backward released the saved tensors. */
+  /** Set once the saved tensors were dropped; backward through the node is then an error. */
   released: boolean;
+  /** Why they were dropped: by a backward (or a functional tape), or because nothing reached the node. */
+  freedBy?: 'backward' | 'dispose';
+  /**
+   * What can still reach the node: live handles carrying one of its outputs (`holders`; its
+   * own saved outputs do not count) plus the edges of other nodes recorded on its outputs.
+   * At zero the node is dead: its saved tensors are freed and its inputs lose a reference.
+   */
+  refs: number;
+  readonly holders: WeakSet<Tensor>;
+  dead: boolean;
 }
 
-/** Output `index` of a recorded op: what a non-leaf tensor's `gradNode` holds. */
-export interface OutputRef {
-  readonly kind: 'output';
-  readonly node: OpNode;
-  readonly index: number;
+/**
+ * Output `index` of a recorded op: what a non-leaf tensor's `gradNode` holds. Core calls
+ * `release` when a handle carrying it is disposed (see core's DisposeListener).
+ */
+export class OutputRef implements DisposeListener {
+  readonly kind = 'output';
+  constructor(
+    readonly node: OpNode,
+    readonly index: number,
+  ) {}
+
+  release(t: Tensor): void {
+    if (this.node.holders.delete(t)) unref(this.node);
+  }
 }
 
 export type Edge = LeafNode | OutputRef;
@@ -62,18 +81,75 @@ export function edgeOf(t: Tensor): Edge | null {
   return leaf;
 }
 
+/** A new node with no references yet; each input edge on a recorded op counts toward its producer. */
+export function newOpNode(
+  fields: Pick<OpNode, 'op' | 'rule' | 'attrs' | 'inputs' | 'inputMeta' | 'outputMeta' | 'saved'>,
+): OpNode {
+  for (const e of fields.inputs) if (e?.kind === 'output') e.node.refs++;
+  return { kind: 'op', ...fields, released: false, refs: 0, holders: new WeakSet(), dead: false };
+}
+
+/**
+ * Gives handle t the history `ref` and counts t toward the node (unless `counted` is false:
+ * a node's aliases of its own outputs must not keep it alive). Any history t had is let go.
+ */
+export function setHistory(t: Tensor, ref: OutputRef, counted = true): void {
+  const prev = t.gradNode;
+  t.gradNode = ref;
+  if (counted && !t.isDisposed && !ref.node.holders.has(t)) {
+    ref.node.holders.add(t);
+    ref.node.refs++;
+  }
+  if (prev instanceof OutputRef && prev !== ref) prev.release(t);
+}
+
+/** Removes t's history (it becomes a plain tensor), letting go of its node. */
+export function clearHistory(t: Tensor): void {
+  const prev = t.gradNode;
+  t.gradNode = undefined;
+  t.requiresGrad = false;
+  if (prev instanceof OutputRef) prev.release(t);
+}
+
 /** A second handle that carries t's history (a saved tensor must still differentiate as t). */
 export function shareHistory<T extends Tensor>(t: T): T {
   const a = t.alias() as T;
-  a.gradNode = t.gradNode;
+  if (t.gradNode instanceof OutputRef) setHistory(a, t.gradNode);
+  else a.gradNode = t.gradNode;
   a.requiresGrad = t.requiresGrad;
   return a;
 }
 
+/**
+ * Nodes whose reference count is to drop by one, drained by the outermost unref: freeing a
+ * node disposes its saved aliases, which releases their producers, and so on, without
+ * recursion however long the chain.
+ */
+const unrefQueue: OpNode[] = [];
+let draining = false;
+
+function unref(node: OpNode): void {
+  unrefQueue.push(node);
+  if (draining) return;
+  draining = true;
+  try {
+    for (let n = unrefQueue.pop(); n !== undefined; n = unrefQueue.pop()) {
+      if (n.dead || --n.refs > 0) continue;
+      n.dead = true;
+      releaseNode(n, 'dispose');
+      // The edges stay (an error can still name the ops behind a freed node); only the counts go.
+      for (const e of n.inputs) if (e?.kind === 'output') unrefQueue.push(e.node);
+    }
+  } finally {
+    draining = false;
+  }
+}
+
 /** Drops a node's saved tensors; backward through it afterwards is an error. */
-export function releaseNode(node: OpNode): void {
+export function releaseNode(node: OpNode, why: 'backward' | 'dispose' = 'backward'): void {
   if (node.released) return;
   node.released = true;
+  node.freedBy = why;
   for (const t of node.saved.inputs) t?.dispose();
   for (const t of node.saved.outputs) t?.dispose();
   node.saved.inputs.length = 0;
