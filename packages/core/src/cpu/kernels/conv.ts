@@ -1,5 +1,6 @@
 import type { Conv2dAttrs, Conv2dBackwardInputAttrs, Conv2dBackwardWeightAttrs } from '../../ops/conv.js';
 import { gemm, packMatrix } from '../gemm.js';
+import type { KernelEnv } from '../options.js';
 import type { CpuInput, CpuKernel } from '../types.js';
 
 /**
@@ -166,7 +167,7 @@ const conv2dBackwardWeightKernel: CpuKernel<Conv2dBackwardWeightAttrs> = ([x, gy
   out.data.set(gw);
 };
 
-export function convKernels(): Record<string, CpuKernel> {
+export function convKernels(_env: KernelEnv): Record<string, CpuKernel> {
   return {
     conv2d: conv2dKernel,
     conv2dBackwardInput: conv2dBackwardInputKernel,

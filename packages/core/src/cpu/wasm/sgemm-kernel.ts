@@ -1,0 +1,261 @@
+import { FunctionBuilder } from './emitter.js';
+
+/**
+ * Rows and columns of C per microkernel tile: 4 × (2 v128). Eight accumulators plus two B
+ * vectors and one splat fit the 16 SIMD registers without spills; on this V8 bigger tiles
+ * (4×3, 6×2, 4×4) and unrolling the k loop measured slower (register pressure).
+ */
+export const MR = 4;
+const NRV = 2;
+export const NR = NRV * 4;
+/** k steps per pass over a C tile: one B micro-panel (KC × NR × 4 B = 8 KiB) stays in L1. */
+export const KC = 256;
+/**
+ * k steps summed in registers before they are added to C (see sgemm_block). One long f32 sum
+ * of k = 300 products of values in [-3, 3] errs by up to ~6e-5 where the result is near 0;
+ * sums of 8 added to C keep that near 1e-5, the f32 product rounding floor being ~4e-6.
+ */
+const KCHUNK = 8;
+/** A rows (in MR panels) and B columns (in NR panels) per task: an A block of 64 × KC is 64 KiB (L2). */
+export const MC_PANELS = 16;
+export const NC_PANELS = 32;
+
+/**
+ * `sgemm_block(ap, bp, cp, mPanels, nPanels, kc, aStride, bStride, ldc, zero)`: for every pair
+ * of an A panel (MR rows × kc, k-major: A[r, p] at ap + (p·MR + r)·4) and a B panel (kc × NR,
+ * B[p, c] at bp + (p·NR + c)·4), the MR×NR tile of C at cp (row pitch ldc bytes) becomes
+ *   C[r, c] = (zero ? 0 : C[r, c]) + Σₚ A[r, p]·B[p, c]
+ * in f32. The accumulators live in registers for the whole k loop; each k step loads NRV
+ * vectors of B, splats each A value once and issues MR·NRV mul+add pairs (baseline SIMD has
+ * no fused multiply-add). Panels follow each other aStride / bStride bytes apart; the B panel
+ * is the outer loop so it stays in L1 while the A panels stream past from L2.
+ */
+export function sgemmBlock(): FunctionBuilder {
+  const f = new FunctionBuilder('sgemm_block', Array<'i32'>(10).fill('i32'));
+  const [ap, bp, cp, mPanels, nPanels, kc, aStride, bStride, ldc, zero] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const jr = f.local('i32');
+  const ir = f.local('i32');
+  const acur = f.local('i32');
+  const ci = f.local('i32');
+  const cj = f.local('i32');
+  const a = f.local('i32');
+  const b = f.local('i32');
+  const p = f.local('i32');
+  const cr = f.local('i32');
+  const first = f.local('i32');
+  const left = f.local('i32');
+  const q = f.local('i32');
+  const splat = f.local('v128');
+  const bv = Array.from({ length: NRV }, () => f.local('v128'));
+  const acc = Array.from({ length: MR }, () => Array.from({ length: NRV }, () => f.local('v128')));
+
+  f.i32(0).set(jr).get(cp).set(cj);
+  f.forLt(jr, nPanels, 1, () => {
+    f.i32(0).set(ir).get(ap).set(acur).get(cj).set(ci);
+    f.forLt(ir, mPanels, 1, () => {
+      // k in chunks of KCHUNK, each summed in fresh accumulators and then added to C: a
+      // two-level sum whose rounding error is a few times smaller than one long f32 sum.
+      f.get(zero).set(first).get(kc).set(left).get(acur).set(a).get(bp).set(b);
+      f.loop();
+      for (let r = 0; r < MR; r++) for (let v = 0; v < NRV; v++) f.f32x4(0).set(acc[r][v]);
+      f.get(left).set(p).i32(KCHUNK).set(q);
+      minU(f, p, q);
+      f.set(p);
+      f.get(left).get(p).op('i32.sub').set(left);
+      f.block().get(p).op('i32.eqz').brIf(0).loop();
+      for (let v = 0; v < NRV; v++)
+        f.get(b)
+          .load('v128', v * 16)
+          .set(bv[v]);
+      for (let r = 0; r < MR; r++) {
+        f.get(a)
+          .splatLoad(r * 4)
+          .set(splat);
+        for (let v = 0; v < NRV; v++) {
+          f.get(acc[r][v]).get(splat).get(bv[v]).simd('f32x4.mul').simd('f32x4.add').set(acc[r][v]);
+        }
+      }
+      f.inc(a, MR * 4).inc(b, NR * 4);
+      f.get(p).i32(1).op('i32.sub').tee(p).brIf(0);
+      f.end().end();
+      for (const add of [false, true]) {
+        if (add) f.else();
+        else f.get(first).if();
+        f.get(ci).set(cr);
+        for (let r = 0; r < MR; r++) {
+          for (let v = 0; v < NRV; v++) {
+            f.get(cr).get(acc[r][v]);
+            if (add)
+              f.get(cr)
+                .load('v128', v * 16)
+                .simd('f32x4.add');
+            f.store('v128', v * 16);
+          }
+          if (r < MR - 1) f.inc(cr, { local: ldc });
+        }
+      }
+      f.end();
+      f.i32(0).set(first);
+      f.get(left).brIf(0);
+      f.end();
+      f.inc(acur, { local: aStride });
+      f.get(ci).get(ldc).i32(MR).op('i32.mul').op('i32.add').set(ci);
+    });
+    f.inc(bp, { local: bStride });
+    f.inc(cj, NR * 4);
+  });
+  return f;
+}
+
+/** Pushes min(x, y) of two i32 locals (unsigned). */
+function minU(f: FunctionBuilder, x: number, y: number): void {
+  f.get(x).get(y).get(x).get(y).op('i32.lt_u').op('select');
+}
+
+/**
+ * `sgemm_task(aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, t)`: task t
+ * of a batched product is the C block (batch, MC rows, NC columns) with
+ *   batch = t / (mBlocks·nBlocks), row block = (t mod …) / nBlocks, column block = t mod nBlocks.
+ * Batch i's packed A and B start at the byte offsets aOffs[i] and bOffs[i] (so broadcast
+ * batches share one packed copy); its C starts at cp + i·cBatch. The k range is walked in KC
+ * steps, the first of which overwrites C. `blockIndex` is sgemm_block's function index.
+ */
+export function sgemmTask(blockIndex: number): FunctionBuilder {
+  const f = new FunctionBuilder('sgemm_task', Array<'i32'>(11).fill('i32'));
+  const [aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, t] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+  ];
+  const per = f.local('i32');
+  const bi = f.local('i32');
+  const rem = f.local('i32');
+  const ir0 = f.local('i32');
+  const jr0 = f.local('i32');
+  const mp = f.local('i32');
+  const np = f.local('i32');
+  const a0 = f.local('i32');
+  const b0 = f.local('i32');
+  const c0 = f.local('i32');
+  const k0 = f.local('i32');
+  const kc = f.local('i32');
+  const left = f.local('i32');
+  const cap = f.local('i32');
+
+  f.get(mBlocks).get(nBlocks).op('i32.mul').set(per);
+  f.get(t).get(per).op('i32.div_u').set(bi);
+  f.get(t).get(per).op('i32.rem_u').set(rem);
+  f.get(rem).get(nBlocks).op('i32.div_u').i32(MC_PANELS).op('i32.mul').set(ir0);
+  f.get(rem).get(nBlocks).op('i32.rem_u').i32(NC_PANELS).op('i32.mul').set(jr0);
+  f.get(mPanels).get(ir0).op('i32.sub').set(left).i32(MC_PANELS).set(cap);
+  minU(f, left, cap);
+  f.set(mp);
+  f.get(nPanels).get(jr0).op('i32.sub').set(left).i32(NC_PANELS).set(cap);
+  minU(f, left, cap);
+  f.set(np);
+  // a0 = aOffs[bi] + ir0·MR·k·4, b0 = bOffs[bi] + jr0·NR·k·4, c0 = cp + bi·cBatch + ir0·MR·ldc + jr0·NR·4
+  f.get(aOffs).get(bi).i32(2).op('i32.shl').op('i32.add').load('i32');
+  f.get(ir0)
+    .get(k)
+    .op('i32.mul')
+    .i32(MR * 4)
+    .op('i32.mul')
+    .op('i32.add')
+    .set(a0);
+  f.get(bOffs).get(bi).i32(2).op('i32.shl').op('i32.add').load('i32');
+  f.get(jr0)
+    .get(k)
+    .op('i32.mul')
+    .i32(NR * 4)
+    .op('i32.mul')
+    .op('i32.add')
+    .set(b0);
+  f.get(cp).get(bi).get(cBatch).op('i32.mul').op('i32.add');
+  f.get(ir0).i32(MR).op('i32.mul').get(ldc).op('i32.mul').op('i32.add');
+  f.get(jr0)
+    .i32(NR * 4)
+    .op('i32.mul')
+    .op('i32.add')
+    .set(c0);
+  f.i32(0).set(k0);
+  // Do-while so that k = 0 still zeroes C once.
+  f.loop();
+  f.get(k).get(k0).op('i32.sub').set(left).i32(KC).set(cap);
+  minU(f, left, cap);
+  f.set(kc);
+  f.get(a0)
+    .get(k0)
+    .i32(MR * 4)
+    .op('i32.mul')
+    .op('i32.add');
+  f.get(b0)
+    .get(k0)
+    .i32(NR * 4)
+    .op('i32.mul')
+    .op('i32.add');
+  f.get(c0).get(mp).get(np).get(kc);
+  f.get(k)
+    .i32(MR * 4)
+    .op('i32.mul');
+  f.get(k)
+    .i32(NR * 4)
+    .op('i32.mul');
+  f.get(ldc).get(k0).op('i32.eqz').call(blockIndex);
+  f.inc(k0, KC).get(k0).get(k).op('i32.lt_u').brIf(0);
+  f.end();
+  return f;
+}
+
+/**
+ * `pack_panels(srcs, dst, slotBytes, lineB, stepB, lines, k, w, groupPanels, groups, t)`: packs
+ * matrices into the panel layouts sgemm_block reads. A "line" is a row of A (w = MR) or a
+ * column of B (w = NR); line l of k elements, read from srcs[slot] + l·lineB + p·stepB, goes to
+ *   dst + slot·slotBytes + ((l div w)·w·k + p·w + l mod w)·4,
+ * and lines past `lines` (up to a whole panel) are zero. Task t packs panels
+ * [g·groupPanels, (g + 1)·groupPanels) of matrix `slot`, with slot = t div groups, g = t mod groups.
+ */
+export function packPanels(): FunctionBuilder {
+  const f = new FunctionBuilder('pack_panels', Array<'i32'>(11).fill('i32'));
+  const [srcs, dst, slotBytes, lineB, stepB, lines, k, w, groupPanels, groups, t] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+  ];
+  const slot = f.local('i32');
+  const l = f.local('i32');
+  const lEnd = f.local('i32');
+  const s = f.local('i32');
+  const d = f.local('i32');
+  const p = f.local('i32');
+  const dStep = f.local('i32');
+  const src = f.local('i32');
+  const base = f.local('i32');
+  const cap = f.local('i32');
+
+  f.get(t).get(groups).op('i32.div_u').set(slot);
+  f.get(srcs).get(slot).i32(2).op('i32.shl').op('i32.add').load('i32').set(src);
+  f.get(dst).get(slot).get(slotBytes).op('i32.mul').op('i32.add').set(base);
+  // l = g·groupPanels·w, lEnd = min(l + groupPanels·w, ceil(lines / w)·w)
+  f.get(t).get(groups).op('i32.rem_u').get(groupPanels).op('i32.mul').get(w).op('i32.mul').set(l);
+  f.get(l).get(groupPanels).get(w).op('i32.mul').op('i32.add').set(lEnd);
+  f.get(lines).get(w).op('i32.add').i32(1).op('i32.sub').get(w).op('i32.div_u').get(w).op('i32.mul').set(cap);
+  minU(f, lEnd, cap);
+  f.set(lEnd);
+  f.get(w).i32(2).op('i32.shl').set(dStep);
+  f.forLt(l, lEnd, 1, () => {
+    // d = base + ((l div w)·w·k + l mod w)·4
+    f.get(base);
+    f.get(l).get(w).op('i32.div_u').get(w).op('i32.mul').get(k).op('i32.mul');
+    f.get(l).get(w).op('i32.rem_u').op('i32.add').i32(2).op('i32.shl').op('i32.add').set(d);
+    f.i32(0).set(p);
+    f.get(l).get(lines).op('i32.lt_u').if();
+    f.get(src).get(l).get(lineB).op('i32.mul').op('i32.add').set(s);
+    f.forLt(p, k, 1, () => {
+      f.get(d).get(s).load('f32').store('f32');
+      f.inc(d, { local: dStep }).inc(s, { local: stepB });
+    });
+    f.else();
+    f.forLt(p, k, 1, () => {
+      f.get(d).f32(0).store('f32');
+      f.inc(d, { local: dStep });
+    });
+    f.end();
+  });
+  return f;
+}
