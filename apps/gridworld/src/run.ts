@@ -1,6 +1,7 @@
 import {
   batchGdMean,
-  GridWorld,
+  bookGridWorld,
+  type GridWorld,
   mcBasic,
   mcEpsilonGreedy,
   mcExploringStarts,
@@ -23,18 +24,7 @@ import type { LineChart } from './line-chart.js';
 
 /** The book's 5×5 grid with the rewards and discount taken from the command line. */
 export function gridFromOptions(o: CliOptions): GridWorld {
-  return new GridWorld({
-    rows: 5,
-    cols: 5,
-    forbidden: [
-      [1, 1],
-      [1, 2],
-      [2, 2],
-      [3, 1],
-      [3, 3],
-      [4, 1],
-    ],
-    target: [3, 2],
+  return bookGridWorld({
     rBoundary: o.rBoundary,
     rForbidden: o.rForbidden,
     rTarget: o.rTarget,

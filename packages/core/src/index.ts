@@ -48,4 +48,4 @@ export {
   numel,
   type Shape,
 } from './shape.js';
-export { type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';
+export { type DisposeListener, type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';

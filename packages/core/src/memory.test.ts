@@ -91,3 +91,49 @@ describe('memory', () => {
     t.dispose();
   });
 });
+
+describe('dispose notification (the gradNode slot)', () => {
+  it('calls release(tensor) on the slot once, after the storage is released, and not on a double dispose', () => {
+    const ctx = createContext();
+    const before = memory(ctx);
+    const t = zeros([8], { context: ctx });
+    const heard: { disposed: boolean; tensors: number; bytes: number }[] = [];
+    t.gradNode = {
+      release(who: Tensor) {
+        expect(who).toBe(t);
+        heard.push({ disposed: who.isDisposed, tensors: memory(ctx).tensors, bytes: memory(ctx).bytes });
+      },
+    };
+    t.dispose();
+    t.dispose();
+    expect(heard).toEqual([{ disposed: true, tensors: before.tensors, bytes: before.bytes }]);
+  });
+
+  it('fires for handles disposed by tidy, and ignores slots without a release method', () => {
+    const ctx = createContext();
+    let calls = 0;
+    const slot = { release: () => calls++ };
+    tidy(() => {
+      const a = ones([2], { context: ctx });
+      a.gradNode = slot;
+      const b = a.add(1);
+      b.gradNode = { kind: 'something else', release: 42 };
+      const c = b.mul(2);
+      c.gradNode = null;
+    }, ctx);
+    expect(calls).toBe(1);
+    expect(memory(ctx).tensors).toBe(0);
+  });
+
+  it('a view shares storage but notifies only for its own handle', () => {
+    const ctx = createContext();
+    const seen: number[] = [];
+    const a = ones([2, 2], { context: ctx });
+    const v = a.reshape([4]);
+    a.gradNode = { release: (t: Tensor) => seen.push(t.id) };
+    v.dispose();
+    expect(seen).toEqual([]);
+    a.dispose();
+    expect(seen).toEqual([a.id]);
+  });
+});

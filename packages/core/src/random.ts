@@ -74,18 +74,35 @@ export class Philox {
   }
 }
 
-/** Fills `out` with uniform [0, 1) numbers (24 random bits each, exact in f32). */
+/**
+ * Calls `fill(i, u)` for i = 0, 4, 8, … below n, with u the four uniforms in [0, 1) of block
+ * base + i/4 (24 random bits each, exact in f32).
+ */
+function forEachBlock(
+  key: readonly [number, number],
+  base: number,
+  n: number,
+  fill: (i: number, u: Float64Array) => void,
+): void {
+  const block = new Uint32Array(4);
+  const u = new Float64Array(4);
+  for (let i = 0; i < n; i += 4) {
+    const c = base + i / 4;
+    philox4x32(c >>> 0, Math.floor(c / 2 ** 32) >>> 0, 0, 0, key[0], key[1], block);
+    for (let j = 0; j < 4; j++) u[j] = (block[j] >>> 8) * 2 ** -24;
+    fill(i, u);
+  }
+}
+
+/** Fills `out` with uniform [0, 1) numbers. */
 export function philoxUniform(
   key: readonly [number, number],
   base: number,
   out: Float64Array | Float32Array,
 ): void {
-  const block = new Uint32Array(4);
-  for (let i = 0; i < out.length; i += 4) {
-    const c = base + i / 4;
-    philox4x32(c >>> 0, Math.floor(c / 2 ** 32) >>> 0, 0, 0, key[0], key[1], block);
-    for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = (block[j] >>> 8) * 2 ** -24;
-  }
+  forEachBlock(key, base, out.length, (i, u) => {
+    for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = u[j];
+  });
 }
 
 /** Fills `out` with standard normals by Box–Muller on lanes (0,1) and (2,3) of each block. */
@@ -94,18 +111,14 @@ export function philoxNormal(
   base: number,
   out: Float64Array | Float32Array,
 ): void {
-  const block = new Uint32Array(4);
-  for (let i = 0; i < out.length; i += 4) {
-    const c = base + i / 4;
-    philox4x32(c >>> 0, Math.floor(c / 2 ** 32) >>> 0, 0, 0, key[0], key[1], block);
+  forEachBlock(key, base, out.length, (i, u) => {
     for (let p = 0; p < 2; p++) {
       // 1 − u keeps the logarithm's argument in (0, 1].
-      const u1 = 1 - (block[2 * p] >>> 8) * 2 ** -24;
-      const u2 = (block[2 * p + 1] >>> 8) * 2 ** -24;
-      const r = Math.sqrt(-2 * Math.log(u1));
+      const r = Math.sqrt(-2 * Math.log(1 - u[2 * p]));
+      const theta = 2 * Math.PI * u[2 * p + 1];
       const j = i + 2 * p;
-      if (j < out.length) out[j] = r * Math.cos(2 * Math.PI * u2);
-      if (j + 1 < out.length) out[j + 1] = r * Math.sin(2 * Math.PI * u2);
+      if (j < out.length) out[j] = r * Math.cos(theta);
+      if (j + 1 < out.length) out[j + 1] = r * Math.sin(theta);
     }
-  }
+  });
 }

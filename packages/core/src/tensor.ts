@@ -21,6 +21,19 @@ export type TensorLike = Tensor | Scalar;
 export type NestedArray = number | boolean | NestedArray[];
 
 /**
+ * What the opaque `gradNode` slot may hold to hear that a handle was disposed (autograd uses it
+ * to free graph nodes no tensor can reach any more). Called once per handle, after its storage
+ * reference is dropped (`tensor.isDisposed` is already true).
+ */
+export interface DisposeListener {
+  release(tensor: Tensor): void;
+}
+
+function isDisposeListener(v: unknown): v is DisposeListener {
+  return typeof v === 'object' && v !== null && typeof (v as { release?: unknown }).release === 'function';
+}
+
+/**
  * A tensor is a handle: shape, strides and offset over a refcounted storage on one device.
  * Views share storage; `dispose()` drops this handle's reference. Ops are methods and free
  * functions alike; readback is async (`await t.data()`), `dataSync()` only on the CPU.
@@ -33,7 +46,11 @@ export class Tensor<D extends DType = DType> {
   /** Leaves with requiresGrad get `.grad` from @tessera/autograd's backward(). */
   requiresGrad = false;
   grad: Tensor | undefined = undefined;
-  /** Opaque slot for autograd's graph node; core never reads it. */
+  /**
+   * Opaque slot for autograd's graph node. Core never interprets it, except that its owner may
+   * ask to hear about dispose: if it holds a {@link DisposeListener}, `dispose()` calls its
+   * `release(this)` once, after this handle's storage reference is dropped.
+   */
   gradNode: unknown = undefined;
   /** Set by keep(): tidy() leaves it alive. */
   kept = false;
@@ -92,6 +109,8 @@ export class Tensor<D extends DType = DType> {
     this.store = null;
     this.ctx.untrackTensor(this as Tensor);
     s.release();
+    const slot = this.gradNode;
+    if (isDisposeListener(slot)) slot.release(this as Tensor);
   }
 
   [Symbol.dispose](): void {

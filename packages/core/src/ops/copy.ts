@@ -3,6 +3,7 @@ import { type DType, isDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
+import { view } from './views.js';
 
 /** A contiguous copy (the kernel every backend needs first: strided → row-major). */
 export const copyDef = defineOp({
@@ -43,10 +44,13 @@ export function cast<E extends DType>(x: Tensor, dtype: E): Tensor<E> {
   return dispatch(castDef, [x], { dtype })[0] as Tensor<E>;
 }
 
-/** Moves to a device, or casts when given a dtype name. Returns a new handle either way. */
+/**
+ * Moves to a device, or casts when given a dtype name. Returns a new handle either way; when
+ * nothing changes it is a view (so autograd still sees the op).
+ */
 export function to(x: Tensor, target: string): Tensor {
-  if (isDType(target)) return x.dtype === target ? x.alias() : cast(x, target);
+  if (isDType(target)) return x.dtype === target ? view(x, x.shape) : cast(x, target);
   x.ctx.backend(target, 'to');
-  if (target === x.device) return x.alias();
+  if (target === x.device) return view(x, x.shape);
   return dispatch(toDeviceDef, [x], { device: target })[0];
 }

@@ -212,27 +212,32 @@ function floatDType(op: string, o?: CreateOptions): DType {
   return d;
 }
 
+/** n draws from the context's Philox stream, reserving one counter block per four values. */
+function draw(
+  op: string,
+  shape: readonly number[],
+  o: CreateOptions | undefined,
+  fill: typeof philoxUniform,
+): { s: number[]; values: Float64Array } {
+  const s = checkedShape(op, shape);
+  const { ctx } = place(op, o);
+  const values = new Float64Array(numel(s));
+  const { key, base } = ctx.rng.reserve(Math.ceil(values.length / 4));
+  fill(key, base, values);
+  return { s, values };
+}
+
 /** Uniform samples in [0, 1) from the context's Philox stream. */
 export function rand<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  const s = checkedShape('rand', shape);
   const dtype = floatDType('rand', o);
-  const { ctx } = place('rand', o);
-  const n = numel(s);
-  const { key, base } = ctx.rng.reserve(Math.ceil(n / 4));
-  const values = new Float64Array(n);
-  philoxUniform(key, base, values);
+  const { s, values } = draw('rand', shape, o, philoxUniform);
   return make('rand', o, dtype, s, values) as Tensor<D>;
 }
 
 /** Standard normal samples from the context's Philox stream (Box–Muller). */
 export function randn<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  const s = checkedShape('randn', shape);
   const dtype = floatDType('randn', o);
-  const { ctx } = place('randn', o);
-  const n = numel(s);
-  const { key, base } = ctx.rng.reserve(Math.ceil(n / 4));
-  const values = new Float64Array(n);
-  philoxNormal(key, base, values);
+  const { s, values } = draw('randn', shape, o, philoxNormal);
   return make('randn', o, dtype, s, values) as Tensor<D>;
 }
 
@@ -243,15 +248,10 @@ export function randint<D extends DType = 'i32'>(
   shape: readonly number[],
   o?: CreateOptions<D>,
 ): Tensor<D> {
-  const s = checkedShape('randint', shape);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     fail('randint', `expected integers low < high, got low=${low}, high=${high}`);
   }
-  const { ctx } = place('randint', o);
-  const n = numel(s);
-  const { key, base } = ctx.rng.reserve(Math.ceil(n / 4));
-  const values = new Float64Array(n);
-  philoxUniform(key, base, values);
-  for (let i = 0; i < n; i++) values[i] = low + Math.floor(values[i] * (high - low));
+  const { s, values } = draw('randint', shape, o, philoxUniform);
+  for (let i = 0; i < values.length; i++) values[i] = low + Math.floor(values[i] * (high - low));
   return make('randint', o, o?.dtype ?? 'i32', s, values) as Tensor<D>;
 }

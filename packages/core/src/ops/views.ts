@@ -234,7 +234,8 @@ export function permute<T extends Tensor>(x: T, axes: readonly number[]): T {
 }
 
 export function transpose<T extends Tensor>(x: T, axis0 = -2, axis1 = -1): T {
-  if (x.rank < 2 && axis0 === -2 && axis1 === -1) return x.alias() as T;
+  // Like PyTorch, a tensor of rank < 2 is its own transpose (still a recorded view).
+  if (x.rank < 2 && axis0 === -2 && axis1 === -1) return view(x, x.shape);
   const a = normalizeAxis('transpose', axis0, x.rank);
   const b = normalizeAxis('transpose', axis1, x.rank);
   const axes = Array.from({ length: x.rank }, (_, i) => i);

@@ -1,0 +1,69 @@
+import { add, contiguous, isFloat, keep, onesLike, type Tensor, TesseraError } from '@tessera/core';
+import { reversePass } from './engine.js';
+import { enableAutograd } from './middleware.js';
+import { withGradMode } from './state.js';
+
+export interface BackwardOptions {
+  /** Gradient of the loss; required when the loss has more than one element. */
+  gradOutput?: Tensor;
+  /** Keep the graph's saved tensors for another backward (default false). */
+  retainGraph?: boolean;
+  /** Record the backward pass so that the gradients can be differentiated again (default false). */
+  createGraph?: boolean;
+}
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * PyTorch's `loss.backward()`: accumulates d loss / d leaf into `.grad` of every leaf that
+ * requires grad. Each `.grad` is a kept tensor the caller owns (zeroGrad clears them).
+ */
+export function backward(loss: Tensor, options: BackwardOptions = {}): void {
+  const fail = (m: string): never => {
+    throw new TesseraError('backward', m);
+  };
+  if (loss.isDisposed) fail(`the loss (shape ${fmt(loss.shape)}, ${loss.dtype}) has been disposed`);
+  enableAutograd(loss.ctx);
+  if (!isFloat(loss.dtype)) fail(`a ${loss.dtype} tensor (shape ${fmt(loss.shape)}) is not differentiable`);
+  const { gradOutput } = options;
+  if (!gradOutput && loss.size !== 1) {
+    fail(`the loss has shape ${fmt(loss.shape)}; pass { gradOutput } for a non-scalar output`);
+  }
+  if (gradOutput && (gradOutput.dtype !== loss.dtype || gradOutput.shape.join() !== loss.shape.join())) {
+    fail(
+      `gradOutput is ${fmt(gradOutput.shape)} ${gradOutput.dtype}, the loss is ${fmt(loss.shape)} ${loss.dtype}`,
+    );
+  }
+  const createGraph = options.createGraph ?? false;
+  const seed = gradOutput ?? withGradMode(loss.ctx, false, () => onesLike(loss));
+  try {
+    const found = reversePass(loss.ctx, [loss], [seed], 'leaves', {
+      retainGraph: options.retainGraph ?? createGraph,
+      createGraph,
+    });
+    withGradMode(loss.ctx, createGraph, () => {
+      for (const [edge, g] of found) {
+        if (edge.kind !== 'leaf') continue;
+        const leaf = edge.tensor;
+        // A leaf disposed since the forward pass has nowhere to keep its gradient.
+        if (leaf.isDisposed) {
+          g.dispose();
+          continue;
+        }
+        const prev = leaf.grad;
+        if (prev && !prev.isDisposed) {
+          leaf.grad = keep(add(prev, g));
+          prev.dispose();
+          g.dispose();
+        } else {
+          // A gradient may arrive as a broadcast view (stride 0); .grad is a tensor of its own.
+          const own = contiguous(g);
+          if (own !== g) g.dispose();
+          leaf.grad = keep(own);
+        }
+      }
+    });
+  } finally {
+    if (seed !== gradOutput) seed.dispose();
+  }
+}

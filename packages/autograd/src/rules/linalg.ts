@@ -1,0 +1,67 @@
+import {
+  avgPool2dBackward,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  matmul,
+  maxPool2dBackward,
+  sum,
+  type Tensor,
+} from '@tessera/core';
+import { type GradRule, rule } from '../rule.js';
+import { sumToShape } from '../sum-to-shape.js';
+
+type Pair = [number, number];
+interface ConvAttrs {
+  stride: Pair;
+  padding: Pair;
+  dilation: Pair;
+  groups: number;
+}
+interface MaxPoolAttrs {
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+  dilation: Pair;
+}
+interface AvgPoolAttrs {
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+  countIncludePad: boolean;
+}
+
+const mT = (t: Tensor): Tensor => t.transpose(-2, -1);
+
+/** Rules for ops/linalg.ts, conv.ts and pool.ts. */
+export const LINALG_RULES: Record<string, GradRule> = {
+  // d(AB) = dA·B + A·dB, so gA = g·Bᵀ and gB = Aᵀ·g, summed over broadcast batch dims
+  matmul: rule({
+    saves: { inputs: [0, 1] },
+    vjp: ({ g, x: [a, b], needs }) => [
+      needs[0] ? sumToShape(matmul(g, mT(b)), a.shape) : undefined,
+      needs[1] ? sumToShape(matmul(mT(a), g), b.shape) : undefined,
+    ],
+  }),
+  // conv2d: gx is the transposed convolution of g, gw correlates x with g, gb = Σ g over N, H, W
+  conv2d: rule<ConvAttrs>({
+    saves: { inputs: [0, 1] },
+    vjp: ({ g, x: [x, w], inputs, needs, attrs }) => [
+      needs[0] ? conv2dBackwardInput(g, w, inputs[0].shape, attrs) : undefined,
+      needs[1] ? conv2dBackwardWeight(x, g, inputs[1].shape, attrs) : undefined,
+      needs[2] ? sum(g, [0, 2, 3]) : undefined,
+    ],
+  }),
+  // max pooling routes g to each window's maximum
+  maxPool2d: rule<MaxPoolAttrs>({
+    saves: { inputs: [0] },
+    vjp: ({ g, x: [x], attrs: { kernel, ...rest } }) => [
+      maxPool2dBackward(x, g, { kernelSize: kernel, ...rest }),
+    ],
+  }),
+  // average pooling spreads g evenly over each window
+  avgPool2d: rule<AvgPoolAttrs>({
+    vjp: ({ g, inputs: [x], attrs: { kernel, ...rest } }) => [
+      avgPool2dBackward(g, x.shape, { kernelSize: kernel, ...rest }),
+    ],
+  }),
+};
