@@ -62,7 +62,7 @@ export class CpuBackend implements Backend {
     const env: KernelEnv = { wasm: () => this.wasm() };
     this.kernels = new Map<string, CpuKernel>([
       ...Object.entries(copyKernels()),
-      ...Object.entries(elementwiseKernels()),
+      ...Object.entries(elementwiseKernels(env)),
       ...Object.entries(joiningKernels()),
       ...Object.entries(indexingKernels()),
       ...Object.entries(padKernels()),

@@ -1,19 +1,29 @@
+import { BINARY_SIMD, binaryKernel, UNARY_SIMD, unaryKernel } from './elementwise-kernel.js';
 import { emitModule } from './emitter.js';
 import { HEADER_BYTES } from './job-header.js';
 import { packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
 
-/** Exported kernels; a job names one by its index here. */
-const KERNELS = ['sgemm_block', 'sgemm_task', 'pack_panels'] as const;
-export type KernelName = (typeof KERNELS)[number];
+/** The module's functions (sgemm_block first: sgemm_task calls it by index 0). */
+function kernelFunctions() {
+  return [
+    sgemmBlock(),
+    sgemmTask(0),
+    packPanels(),
+    ...Object.keys(BINARY_SIMD).map(binaryKernel),
+    ...Object.keys(UNARY_SIMD).map(unaryKernel),
+  ];
+}
+
+/** Exported kernels by name; a job names one by its index here. */
+const KERNELS: readonly string[] = kernelFunctions().map((f) => f.name);
 
 const PAGE = 65536;
 /** 2 GiB: byte offsets stay below 2³¹, so they pass through i32 arguments unchanged. */
 const MAX_PAGES = 32768;
 
 function kernelModule(shared: boolean): Uint8Array<ArrayBuffer> {
-  const fns = [sgemmBlock(), sgemmTask(0), packPanels()];
-  return emitModule(fns, { initial: 1, maximum: MAX_PAGES, shared });
+  return emitModule(kernelFunctions(), { initial: 1, maximum: MAX_PAGES, shared });
 }
 
 /**
@@ -93,8 +103,9 @@ export class WasmRuntime {
    * Runs kernel(...args, t) for every task t: on the calling thread alone when `parallel` is
    * false (small jobs, where waking workers costs more than it saves), else on all threads.
    */
-  run(kernel: KernelName, args: readonly number[], tasks: number, parallel: boolean): void {
+  run(kernel: string, args: readonly number[], tasks: number, parallel: boolean): void {
     const fn = KERNELS.indexOf(kernel);
+    if (fn < 0) throw new Error(`wasm runtime: no kernel ${kernel}`);
     if (this.pool && !this.disposed && parallel && tasks > 1) {
       this.pool.run(fn, args, tasks);
       return;
