@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../context.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../ops/conv.js';
 import { tensor } from '../../ops/creation.js';
 import { abs, add, div, maximum, minimum, mul, neg, relu, sqrt, square, sub } from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
@@ -165,6 +166,25 @@ describe('WebAssembly SIMD kernels', () => {
       tensor(b, [200, 310], { context: one }),
     ).dataSync();
     expect(firstDifference(got, want)).toBe(-1);
+  });
+
+  it('conv2d and its gradients (grouped, padded, strided) agree with the f64 TypeScript path', () => {
+    const opts = { stride: 2, padding: 1, groups: 2 };
+    const xs = [2, 8, 21, 19];
+    const ws = [12, 4, 3, 3];
+    const run = (ctx: Context) => {
+      const x = tensor(unit(2 * 8 * 21 * 19, 13), xs, { context: ctx });
+      const w = tensor(unit(12 * 4 * 9, 14), ws, { context: ctx });
+      const b = tensor(unit(12, 15), [12], { context: ctx });
+      const y = conv2d(x, w, b, opts);
+      const gy = tensor(unit(y.size, 16), y.shape, { context: ctx });
+      return [y, conv2dBackwardInput(gy, w, xs, opts), conv2dBackwardWeight(x, gy, ws, opts)].map((t) =>
+        t.dataSync(),
+      );
+    };
+    const got = run(simd);
+    const want = run(ts);
+    for (let i = 0; i < 3; i++) expectClose(got[i], want[i]);
   });
 
   it('a disposed backend keeps computing on the calling thread', () => {
