@@ -4,7 +4,7 @@
  * (XNNPACK, single-threaded as in Node) backends, in one process, timed round-robin.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Context, createContext, matmul, type Tensor, tensor } from '@tessera/core';
+import { type Context, createContext, matmul, tensor } from '@tessera/core';
 import { type Contender, randomData, timeInterleaved, useTfBackend } from './timing.js';
 
 interface Size {
