@@ -41,10 +41,9 @@ export function sgemmBlock(): FunctionBuilder {
   const a = f.local('i32');
   const b = f.local('i32');
   const p = f.local('i32');
-  const cr = f.local('i32');
+  const crow = Array.from({ length: MR }, () => f.local('i32'));
   const first = f.local('i32');
   const left = f.local('i32');
-  const q = f.local('i32');
   const splat = f.local('v128');
   const bv = Array.from({ length: NRV }, () => f.local('v128'));
   const acc = Array.from({ length: MR }, () => Array.from({ length: NRV }, () => f.local('v128')));
@@ -53,47 +52,52 @@ export function sgemmBlock(): FunctionBuilder {
   f.forLt(jr, nPanels, 1, () => {
     f.i32(0).set(ir).get(ap).set(acur).get(cj).set(ci);
     f.forLt(ir, mPanels, 1, () => {
-      // k in chunks of KCHUNK, each summed in fresh accumulators and then added to C: a
-      // two-level sum whose rounding error is a few times smaller than one long f32 sum.
+      // k in chunks of KCHUNK, each summed in fresh accumulators (its first step sets them)
+      // and then added to C: a two-level sum whose rounding error is a few times smaller
+      // than one long f32 sum. kc > 0 here (sgemmWasm handles k = 0).
+      for (let r = 0; r < MR; r++) f.get(ci).get(ldc).i32(r).op('i32.mul').op('i32.add').set(crow[r]);
       f.get(zero).set(first).get(kc).set(left).get(acur).set(a).get(bp).set(b);
       f.loop();
-      for (let r = 0; r < MR; r++) for (let v = 0; v < NRV; v++) f.f32x4(0).set(acc[r][v]);
-      f.get(left).set(p).i32(KCHUNK).set(q);
-      minU(f, p, q);
-      f.set(p);
+      f.get(left).i32(KCHUNK).get(left).i32(KCHUNK).op('i32.lt_u').op('select').set(p);
       f.get(left).get(p).op('i32.sub').set(left);
-      f.block().get(p).op('i32.eqz').brIf(0).loop();
-      for (let v = 0; v < NRV; v++)
-        f.get(b)
-          .load('v128', v * 16)
-          .set(bv[v]);
-      for (let r = 0; r < MR; r++) {
-        f.get(a)
-          .splatLoad(r * 4)
-          .set(splat);
-        for (let v = 0; v < NRV; v++) {
-          f.get(acc[r][v]).get(splat).get(bv[v]).simd('f32x4.mul').simd('f32x4.add').set(acc[r][v]);
+      const step = (init: boolean) => {
+        for (let v = 0; v < NRV; v++)
+          f.get(b)
+            .load('v128', v * 16)
+            .set(bv[v]);
+        for (let r = 0; r < MR; r++) {
+          f.get(a)
+            .splatLoad(r * 4)
+            .set(splat);
+          for (let v = 0; v < NRV; v++) {
+            if (!init) f.get(acc[r][v]);
+            f.get(splat).get(bv[v]).simd('f32x4.mul');
+            if (!init) f.simd('f32x4.add');
+            f.set(acc[r][v]);
+          }
         }
-      }
-      f.inc(a, MR * 4).inc(b, NR * 4);
+        f.inc(a, MR * 4).inc(b, NR * 4);
+      };
+      step(true);
+      f.block().get(p).i32(1).op('i32.sub').tee(p).op('i32.eqz').brIf(0).loop();
+      step(false);
       f.get(p).i32(1).op('i32.sub').tee(p).brIf(0);
       f.end().end();
-      for (const add of [false, true]) {
-        if (add) f.else();
-        else f.get(first).if();
-        f.get(ci).set(cr);
-        for (let r = 0; r < MR; r++) {
-          for (let v = 0; v < NRV; v++) {
-            f.get(cr).get(acc[r][v]);
-            if (add)
-              f.get(cr)
-                .load('v128', v * 16)
-                .simd('f32x4.add');
-            f.store('v128', v * 16);
-          }
-          if (r < MR - 1) f.inc(cr, { local: ldc });
-        }
-      }
+      f.get(first).if();
+      for (let r = 0; r < MR; r++)
+        for (let v = 0; v < NRV; v++)
+          f.get(crow[r])
+            .get(acc[r][v])
+            .store('v128', v * 16);
+      f.else();
+      for (let r = 0; r < MR; r++)
+        for (let v = 0; v < NRV; v++)
+          f.get(crow[r])
+            .get(acc[r][v])
+            .get(crow[r])
+            .load('v128', v * 16)
+            .simd('f32x4.add')
+            .store('v128', v * 16);
       f.end();
       f.i32(0).set(first);
       f.get(left).brIf(0);

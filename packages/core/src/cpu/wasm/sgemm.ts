@@ -120,6 +120,10 @@ export function sgemmWasm(
   out: Float32Array,
 ): boolean {
   if (batches === 0 || m === 0 || n === 0) return true;
+  if (k === 0) {
+    out.fill(0, 0, batches * m * n);
+    return true;
+  }
   const mPanels = Math.ceil(m / MR);
   const nPanels = Math.ceil(n / NR);
   const ldcElems = nPanels * NR;
