@@ -24,6 +24,8 @@ function matmulTable(results: MatmulResult[], threads: number): string {
     const t1 = get(label, 'tessera (1 thread)')?.gflops ?? null;
     const w = get(label, 'tfjs wasm')?.gflops ?? null;
     const c = get(label, 'tfjs cpu');
+    const t1c = get(label, 'tessera (1 thread)')?.cpuGflops ?? null;
+    const wc = get(label, 'tfjs wasm')?.cpuGflops ?? null;
     return [
       label,
       fmt(t),
@@ -32,6 +34,7 @@ function matmulTable(results: MatmulResult[], threads: number): string {
       fmt(w),
       t && w ? `${fmt(t / w)}×` : '—',
       t1 && w ? `${fmt(t1 / w)}×` : '—',
+      t1c && wc ? `${fmt(t1c)} / ${fmt(wc)} = ${fmt(t1c / wc)}×` : '—',
     ];
   });
   const header = [
@@ -68,7 +71,9 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const peak = simdPeakGflops();
-  console.log(`WebAssembly SIMD limit, one core (tight f32x4 mul+add loop): ${peak.toFixed(1)} GFLOP/s`);
+  console.log(
+    `WebAssembly SIMD limit, one core (tight f32x4 mul+add loop): ${peak.wall.toFixed(1)} GFLOP/s wall-clock, ${peak.cpu.toFixed(1)} GFLOP/s per CPU-second`,
+  );
   await initTfjs();
   console.log(
     `cross-check vs tfjs wasm (67×129·129×33): max relative difference ${(await crossCheck(probe)).toExponential(2)}`,

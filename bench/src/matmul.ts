@@ -34,6 +34,8 @@ export interface MatmulResult {
   impl: string;
   medianMs: number | null;
   gflops: number | null;
+  /** GFLOP/s per CPU-second of the whole process (one thread's work rate for single-threaded runs). */
+  cpuGflops: number | null;
   runs: number;
   note?: string;
 }
@@ -143,7 +145,14 @@ export async function benchMatmul(threads: number): Promise<MatmulResult[]> {
     for (const [impl, r] of timed) {
       const gflops = flops(s) / r.ms / 1e6;
       if (impl === 'tfjs cpu') cpuGflops = gflops;
-      results.push({ size: s.label, impl, medianMs: r.ms, gflops, runs: r.runs });
+      results.push({
+        size: s.label,
+        impl,
+        medianMs: r.ms,
+        gflops,
+        cpuGflops: flops(s) / r.cpuMs / 1e6,
+        runs: r.runs,
+      });
     }
     if (skipCpu)
       results.push({
@@ -151,6 +160,7 @@ export async function benchMatmul(threads: number): Promise<MatmulResult[]> {
         impl: 'tfjs cpu',
         medianMs: null,
         gflops: null,
+        cpuGflops: null,
         runs: 0,
         note: `skipped (too slow: ~${(cpuEstimateMs / 1000).toFixed(0)} s a run)`,
       });

@@ -140,6 +140,8 @@ export interface MlpResult {
   impl: string;
   stepsPerSec: number;
   msPerStep: number;
+  /** Process CPU ms per step (all threads). */
+  cpuMsPerStep: number;
   runs: number;
 }
 
@@ -163,6 +165,7 @@ export async function benchMlp(threads: number): Promise<MlpResult[]> {
   return [...timed].map(([impl, r]) => ({
     impl,
     msPerStep: r.ms / STEPS,
+    cpuMsPerStep: r.cpuMs / STEPS,
     stepsPerSec: (1000 * STEPS) / r.ms,
     runs: r.runs,
   }));

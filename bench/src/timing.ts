@@ -30,17 +30,27 @@ export interface Contender {
   run: () => void;
 }
 
+/** Median wall-clock ms per run, median process CPU ms per run (all threads), and the run count. */
+export interface Timing {
+  ms: number;
+  cpuMs: number;
+  runs: number;
+}
+
 /**
  * Times the contenders round-robin: a warm-up each, then up to `rounds` rounds in which every
  * contender runs once, so that load from other processes falls on all of them alike. A
- * contender stops being run once its own time passes `budgetMs`. Returns median ms per run.
+ * contender stops being run once its own time passes `budgetMs`. Besides wall-clock time it
+ * records the process's CPU time, which for a single-threaded contender measures its work even
+ * when other processes take turns on the core.
  */
 export async function timeInterleaved(
   contenders: Contender[],
   rounds: number,
   budgetMs: number,
-): Promise<Map<string, { ms: number; runs: number }>> {
+): Promise<Map<string, Timing>> {
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) {
     await c.prepare?.();
     c.run();
@@ -50,12 +60,17 @@ export async function timeInterleaved(
       const ts = times.get(c.name)!;
       if (ts.reduce((a, b) => a + b, 0) > budgetMs) continue;
       await c.prepare?.();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       c.run();
       ts.push(performance.now() - t0);
+      const used = process.cpuUsage(c0);
+      cpu.get(c.name)!.push((used.user + used.system) / 1000);
     }
   }
-  return new Map([...times].map(([k, ts]) => [k, { ms: median(ts), runs: ts.length }]));
+  return new Map(
+    [...times].map(([k, ts]) => [k, { ms: median(ts), cpuMs: median(cpu.get(k)!), runs: ts.length }]),
+  );
 }
 
 /** tfjs with its cpu and wasm backends; wasm single-threaded, as Node users get it. */
