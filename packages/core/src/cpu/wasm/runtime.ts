@@ -102,14 +102,16 @@ export class WasmRuntime {
   /**
    * Runs kernel(...args, t) for every task t: on the calling thread alone when `parallel` is
    * false (small jobs, where waking workers costs more than it saves), else on all threads.
+   * `side` runs on the calling thread first, overlapping the workers' start on the job.
    */
-  run(kernel: string, args: readonly number[], tasks: number, parallel: boolean): void {
+  run(kernel: string, args: readonly number[], tasks: number, parallel: boolean, side?: () => void): void {
     const fn = KERNELS.indexOf(kernel);
     if (fn < 0) throw new Error(`wasm runtime: no kernel ${kernel}`);
     if (this.pool && !this.disposed && parallel && tasks > 1) {
-      this.pool.run(fn, args, tasks);
+      this.pool.run(fn, args, tasks, side);
       return;
     }
+    side?.();
     const f = this.fns[fn];
     for (let t = 0; t < tasks; t++) f(...args, t);
   }

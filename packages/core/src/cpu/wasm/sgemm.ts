@@ -106,7 +106,8 @@ function planPack(offs: Map<number, number>, rows: number, cols: number, rs: num
  * operands are copied into wasm memory and packed there by pack_panels tasks (which also
  * resolves transposed and strided layouts; batches that read the same source matrix share one
  * packed copy), the products run as sgemm_task jobs split by C blocks over the runtime's
- * threads, and C is copied out. Returns false, having written nothing, when the scratch would
+ * threads, and C is copied out (overlapping the next job when there are several: batches are
+ * run `cBytesPerJob` of C at a time). Returns false, having written nothing, when the scratch would
  * not fit in wasm memory.
  */
 export function sgemmWasm(
@@ -118,6 +119,7 @@ export function sgemmWasm(
   a: MatrixOperand,
   b: MatrixOperand,
   out: Float32Array,
+  cBytesPerJob = C_BYTES_PER_JOB,
 ): boolean {
   if (batches === 0 || m === 0 || n === 0) return true;
   if (k === 0) {
@@ -135,10 +137,16 @@ export function sgemmWasm(
   if (mBlocks * nBlocks > MAX_TASKS) return false;
   const perJob = Math.max(
     1,
-    Math.min(Math.floor(C_BYTES_PER_JOB / (cElems * 4)), Math.floor(MAX_TASKS / (mBlocks * nBlocks))),
+    Math.min(Math.floor(cBytesPerJob / (cElems * 4)), Math.floor(MAX_TASKS / (mBlocks * nBlocks))),
   );
   const parallel = m * n * k >= PARALLEL_MACS;
-  for (let t0 = 0; t0 < batches; t0 += perJob) {
+  const al = (x: number) => Math.ceil(x / 16) * 16;
+  // With several jobs C is double-buffered: the calling thread copies job j − 1's C out while
+  // the workers start on job j.
+  const cSlot = al(perJob * cElems);
+  const cRegions = batches > perJob ? 2 : 1;
+  let pending: (() => void) | undefined;
+  for (let t0 = 0, job = 0; t0 < batches; t0 += perJob, job++) {
     const tb = Math.min(perJob, batches - t0);
     // Distinct source matrices of this job, each packed once.
     const aSlot = new Map<number, number>();
@@ -149,22 +157,23 @@ export function sgemmWasm(
     }
     const ap = planPack(aSlot, m, k, a.rs, a.cs);
     const bp = planPack(bSlot, k, n, b.rs, b.cs);
-    // Layout (4-byte words, each region 64-byte aligned): tables, packed A, packed B, C, raw A, raw B.
-    const al = (x: number) => Math.ceil(x / 16) * 16;
-    const tables = al(2 * tb + aSlot.size + bSlot.size);
-    const aAt = tables;
+    // Layout (4-byte words, each region 64-byte aligned): C regions, tables, packed A, packed B, raw A, raw B.
+    const tables = cRegions * cSlot;
+    const aAt = tables + al(2 * tb + aSlot.size + bSlot.size);
     const bAt = aAt + al(aSlot.size * aElems);
-    const cAt = bAt + al(bSlot.size * bElems);
-    const rawA = cAt + al(tb * cElems);
+    const rawA = bAt + al(bSlot.size * bElems);
     const rawB = rawA + al(ap.rawElems);
     const base = rt.reserve((rawB + bp.rawElems) * 4);
-    if (base < 0) return false;
+    if (base < 0) {
+      if (job > 0) throw new Error(`matmul: wasm memory exhausted after ${job} of its jobs`);
+      return false;
+    }
     const w = base / 4;
     const f32 = rt.f32();
     const i32 = rt.i32();
-    const aOffs = w;
-    const bOffs = w + tb;
-    const aSrcs = w + 2 * tb;
+    const aOffs = w + tables;
+    const bOffs = aOffs + tb;
+    const aSrcs = bOffs + tb;
     const bSrcs = aSrcs + aSlot.size;
     for (let t = 0; t < tb; t++) {
       i32[aOffs + t] = (w + aAt + aSlot.get(a.offsets[t0 + t])! * aElems) * 4;
@@ -186,10 +195,11 @@ export function sgemmWasm(
     } else {
       for (const [src, slot] of bSlot) packB(b.data, src, b.rs, b.cs, k, n, f32, w + bAt + slot * bElems);
     }
+    const cw = w + (job % cRegions) * cSlot;
     const args = [
       aOffs * 4,
       bOffs * 4,
-      (w + cAt) * 4,
+      cw * 4,
       mPanels,
       nPanels,
       k,
@@ -198,19 +208,21 @@ export function sgemmWasm(
       nBlocks,
       cElems * 4,
     ];
-    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel);
-    const c = rt.f32();
-    const cw = w + cAt;
-    if (ldcElems === n && mPanels * MR === m) {
-      out.set(c.subarray(cw, cw + tb * m * n), t0 * m * n);
-    } else {
+    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending);
+    pending = () => {
+      const c = rt.f32();
+      if (ldcElems === n && mPanels * MR === m) {
+        out.set(c.subarray(cw, cw + tb * m * n), t0 * m * n);
+        return;
+      }
       for (let t = 0; t < tb; t++) {
         for (let i = 0; i < m; i++) {
           const s = cw + t * cElems + i * ldcElems;
           out.set(c.subarray(s, s + n), (t0 + t) * m * n + i * n);
         }
       }
-    }
+    };
   }
+  pending?.();
   return true;
 }

@@ -79,8 +79,12 @@ export class ThreadPool {
     return handles;
   }
 
-  /** Runs fns[fn](...args, t) for t in 0 … tasks−1 on every thread; returns when all are done. */
-  run(fn: number, args: readonly number[], tasks: number): void {
+  /**
+   * Runs fns[fn](...args, t) for t in 0 … tasks−1 on every thread; returns when all are done.
+   * `side`, if given, runs on the calling thread once the workers have been woken, before it
+   * claims tasks itself (e.g. copying out the previous job's results meanwhile).
+   */
+  run(fn: number, args: readonly number[], tasks: number, side?: () => void): void {
     if (tasks > MAX_TASKS || args.length > MAX_ARGS)
       throw new Error(`thread pool: job too large (${tasks} tasks)`);
     this.handles ??= this.start();
@@ -97,6 +101,11 @@ export class ThreadPool {
     Atomics.notify(h, GEN);
     const f = this.fns[fn];
     let failure: unknown;
+    try {
+      side?.();
+    } catch (e) {
+      failure = e;
+    }
     for (;;) {
       const w = Atomics.load(h, NEXT);
       if (w >>> 16 !== stamp || (w & 0xffff) === 0) break;
