@@ -12,8 +12,11 @@ export interface MatrixOperand {
 
 /** Products smaller than this many multiply-adds stay on the calling thread. */
 const PARALLEL_MACS = 1 << 20;
-/** C scratch per job; bigger batches run as several jobs, which bounds the memory held. */
-const C_BYTES_PER_JOB = 64 << 20;
+/**
+ * C scratch per job; bigger batches run as several jobs, which bounds the memory held and lets
+ * each job's copy-out overlap the next job's compute.
+ */
+const C_BYTES_PER_JOB = 16 << 20;
 
 /** A[i, p] (rows i of a panel interleaved per p), zero rows past m: dst[ip·MR·k + p·MR + r]. */
 function packA(
