@@ -1,6 +1,5 @@
+import { encodePng, Raster, type Rgb } from '@tessera/plot';
 import { GRID_ACTION_ARROWS, type GridWorld, greedyActions, type Policy } from '@tessera/rl';
-import { encodePng } from './png.js';
-import { Raster, type Rgb } from './raster.js';
 
 /** What a picture of a solved grid world shows: the grid, a state value per cell and the policy's arrows. */
 export interface GridPicture {

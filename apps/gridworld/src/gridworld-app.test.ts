@@ -2,12 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
+import { crc32, encodePng, PNG_SIGNATURE, readPngSize, renderLineChartPng } from '@tessera/plot';
 import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
-import { crc32 } from './crc32.js';
 import { renderGridPng, renderGridSvg, renderGridText } from './grid-picture.js';
-import { renderLineChartPng } from './line-chart.js';
-import { encodePng, PNG_SIGNATURE, readPngSize } from './png.js';
 import { solveGrid, stochasticApproximationCharts } from './run.js';
 
 describe('PNG encoding', () => {

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderLineChartPng } from '@tessera/plot';
 import { parseCli, USAGE } from './cli.js';
 import { renderGridHtml, renderGridPng, renderGridSvg, renderGridText } from './grid-picture.js';
-import { renderLineChartPng } from './line-chart.js';
 import { solveGrid, stochasticApproximationCharts } from './run.js';
 
 const defaultOut = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'out');

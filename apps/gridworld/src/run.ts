@@ -1,3 +1,4 @@
+import type { LineChart } from '@tessera/plot';
 import {
   batchGdMean,
   bookGridWorld,
@@ -20,7 +21,6 @@ import {
 } from '@tessera/rl';
 import type { CliOptions } from './cli.js';
 import type { GridPicture } from './grid-picture.js';
-import type { LineChart } from './line-chart.js';
 
 /** The book's 5×5 grid with the rewards and discount taken from the command line. */
 export function gridFromOptions(o: CliOptions): GridWorld {

