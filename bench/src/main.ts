@@ -55,9 +55,10 @@ function mlpTable(results: MlpResult[]): string {
     r.impl,
     fmt(r.stepsPerSec, 1),
     fmt(r.msPerStep, 2),
+    fmt(r.cpuMsPerStep, 2),
     `${fmt(r.stepsPerSec / wasm.stepsPerSec)}×`,
   ]);
-  return table(['implementation', 'steps/s', 'ms/step', 'vs tfjs wasm'], rows);
+  return table(['implementation', 'steps/s', 'ms/step', 'CPU ms/step (all threads)', 'vs tfjs wasm'], rows);
 }
 
 async function main(): Promise<void> {

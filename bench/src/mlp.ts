@@ -1,21 +1,12 @@
 /**
  * One training step of a 784-256-10 ReLU MLP (batch 128, softmax cross-entropy, Adam) in
- * steps/s: Tessera (autograd, and an Adam update written with core ops) against tfjs
+ * steps/s: Tessera (@tessera/autograd and @tessera/optim's Adam) against tfjs
  * (tf.train.adam, same model) on its `cpu` and `wasm` backends.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { backward, noGrad, requiresGrad } from '@tessera/autograd';
-import {
-  type Context,
-  createContext,
-  keep,
-  logSoftmax,
-  matmul,
-  type Tensor,
-  tensor,
-  tidy,
-  zeros,
-} from '@tessera/core';
+import { backward, requiresGrad } from '@tessera/autograd';
+import { type Context, createContext, logSoftmax, matmul, tensor, tidy } from '@tessera/core';
+import { Adam } from '@tessera/optim';
 import { type Contender, randomData, timeInterleaved, useTfBackend } from './timing.js';
 
 const BATCH = 128;
@@ -41,16 +32,13 @@ function batch(): { x: Float32Array; y: Float32Array } {
 
 const SHAPES = [[SIZES[0], SIZES[1]], [SIZES[1]], [SIZES[1], SIZES[2]], [SIZES[2]]];
 
-/** Tessera: forward and backward under autograd, then Adam with core ops under noGrad. */
+/** Tessera: forward and backward under autograd, then @tessera/optim's Adam. */
 function tesseraMlp(name: string, ctx: Context) {
   const { x: xd, y: yd } = batch();
   const x = tensor(xd, [BATCH, SIZES[0]], { context: ctx });
   const y = tensor(yd, [BATCH, SIZES[2]], { context: ctx });
-  const init = initialWeights();
-  const params = init.map((w, i) => requiresGrad(tensor(w, SHAPES[i], { context: ctx })));
-  const m: Tensor[] = SHAPES.map((s) => zeros(s, { context: ctx }));
-  const v: Tensor[] = SHAPES.map((s) => zeros(s, { context: ctx }));
-  let t = 0;
+  const params = initialWeights().map((w, i) => requiresGrad(tensor(w, SHAPES[i], { context: ctx })));
+  const opt = new Adam(params, { lr: LR, betas: [B1, B2], eps: EPS });
   const step = () => {
     tidy(() => {
       const [w1, b1, w2, b2] = params;
@@ -59,26 +47,8 @@ function tesseraMlp(name: string, ctx: Context) {
       backward(loss);
       loss.itemSync();
     }, ctx);
-    t++;
-    // p ← p − lr·m̂ / (√v̂ + ε), m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ)
-    const c1 = 1 - B1 ** t;
-    const c2 = 1 - B2 ** t;
-    noGrad(
-      () =>
-        tidy(() => {
-          params.forEach((p, i) => {
-            const g = p.grad!;
-            const mi = keep(m[i].mul(B1).add(g.mul(1 - B1)));
-            const vi = keep(v[i].mul(B2).add(g.square().mul(1 - B2)));
-            const next = keep(p.sub(mi.div(c1).mul(LR).div(vi.div(c2).sqrt().add(EPS))));
-            for (const old of [m[i], v[i], g, p]) old.dispose();
-            m[i] = mi;
-            v[i] = vi;
-            params[i] = requiresGrad(next);
-          });
-        }, ctx),
-      ctx,
-    );
+    opt.step();
+    opt.zeroGrad();
   };
   const c: Contender = {
     name,
@@ -89,7 +59,8 @@ function tesseraMlp(name: string, ctx: Context) {
   return {
     c,
     dispose: () => {
-      for (const q of [x, y, ...params, ...m, ...v]) q.dispose();
+      opt.dispose();
+      for (const q of [x, y, ...params]) q.dispose();
     },
   };
 }
