@@ -45,6 +45,7 @@ function matmulTable(results: MatmulResult[], threads: number): string {
     'tfjs wasm',
     `${threads} thr / wasm`,
     '1 thr / wasm',
+    '1 thr vs wasm, GFLOP per CPU-s',
   ];
   return table(header, rows);
 }

@@ -16,7 +16,10 @@ export const KC = 256;
  * sums of 8 added to C keep that near 1e-5, the f32 product rounding floor being ~4e-6.
  */
 const KCHUNK = 8;
-/** A rows (in MR panels) and B columns (in NR panels) per task: an A block of 64 × KC is 64 KiB (L2). */
+/**
+ * Default A rows (in MR panels) and B columns (in NR panels) per task: an A block of 64 × KC is
+ * 64 KiB (L2). Small products use smaller blocks so that every thread gets several tasks.
+ */
 export const MC_PANELS = 16;
 export const NC_PANELS = 32;
 
@@ -117,17 +120,17 @@ function minU(f: FunctionBuilder, x: number, y: number): void {
 }
 
 /**
- * `sgemm_task(aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, t)`: task t
- * of a batched product is the C block (batch, MC rows, NC columns) with
+ * `sgemm_task(aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, mcp, ncp, t)`:
+ * task t of a batched product is the C block (batch, mcp·MR rows, ncp·NR columns) with
  *   batch = t / (mBlocks·nBlocks), row block = (t mod …) / nBlocks, column block = t mod nBlocks.
  * Batch i's packed A and B start at the byte offsets aOffs[i] and bOffs[i] (so broadcast
  * batches share one packed copy); its C starts at cp + i·cBatch. The k range is walked in KC
  * steps, the first of which overwrites C. `blockIndex` is sgemm_block's function index.
  */
 export function sgemmTask(blockIndex: number): FunctionBuilder {
-  const f = new FunctionBuilder('sgemm_task', Array<'i32'>(11).fill('i32'));
-  const [aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, t] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+  const f = new FunctionBuilder('sgemm_task', Array<'i32'>(13).fill('i32'));
+  const [aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, mcp, ncp, t] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
   ];
   const per = f.local('i32');
   const bi = f.local('i32');
@@ -147,12 +150,12 @@ export function sgemmTask(blockIndex: number): FunctionBuilder {
   f.get(mBlocks).get(nBlocks).op('i32.mul').set(per);
   f.get(t).get(per).op('i32.div_u').set(bi);
   f.get(t).get(per).op('i32.rem_u').set(rem);
-  f.get(rem).get(nBlocks).op('i32.div_u').i32(MC_PANELS).op('i32.mul').set(ir0);
-  f.get(rem).get(nBlocks).op('i32.rem_u').i32(NC_PANELS).op('i32.mul').set(jr0);
-  f.get(mPanels).get(ir0).op('i32.sub').set(left).i32(MC_PANELS).set(cap);
+  f.get(rem).get(nBlocks).op('i32.div_u').get(mcp).op('i32.mul').set(ir0);
+  f.get(rem).get(nBlocks).op('i32.rem_u').get(ncp).op('i32.mul').set(jr0);
+  f.get(mPanels).get(ir0).op('i32.sub').set(left).get(mcp).set(cap);
   minU(f, left, cap);
   f.set(mp);
-  f.get(nPanels).get(jr0).op('i32.sub').set(left).i32(NC_PANELS).set(cap);
+  f.get(nPanels).get(jr0).op('i32.sub').set(left).get(ncp).set(cap);
   minU(f, left, cap);
   f.set(np);
   // a0 = aOffs[bi] + ir0·MR·k·4, b0 = bOffs[bi] + jr0·NR·k·4, c0 = cp + bi·cBatch + ir0·MR·ldc + jr0·NR·4

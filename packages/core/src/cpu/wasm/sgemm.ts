@@ -135,14 +135,23 @@ export function sgemmWasm(
   const cElems = mPanels * MR * ldcElems;
   const aElems = mPanels * MR * k;
   const bElems = nPanels * NR * k;
-  const mBlocks = Math.ceil(mPanels / MC_PANELS);
-  const nBlocks = Math.ceil(nPanels / NC_PANELS);
+  const parallel = m * n * k >= PARALLEL_MACS && rt.threads > 1;
+  // Blocks small enough that each thread gets about four tasks (a descheduled or slower thread
+  // then holds up the others by at most one small task).
+  let mcp = MC_PANELS;
+  let ncp = NC_PANELS;
+  const taskCount = () => batches * Math.ceil(mPanels / mcp) * Math.ceil(nPanels / ncp);
+  while (parallel && taskCount() < 4 * rt.threads && (mcp > 4 || ncp > 4)) {
+    if (ncp > 4 && (ncp >= 2 * mcp || mcp <= 4)) ncp /= 2;
+    else mcp /= 2;
+  }
+  const mBlocks = Math.ceil(mPanels / mcp);
+  const nBlocks = Math.ceil(nPanels / ncp);
   if (mBlocks * nBlocks > MAX_TASKS) return false;
   const perJob = Math.max(
     1,
     Math.min(Math.floor(cBytesPerJob / (cElems * 4)), Math.floor(MAX_TASKS / (mBlocks * nBlocks))),
   );
-  const parallel = m * n * k >= PARALLEL_MACS;
   const al = (x: number) => Math.ceil(x / 16) * 16;
   // With several jobs C is double-buffered: the calling thread copies job j − 1's C out while
   // the workers start on job j.
@@ -185,7 +194,7 @@ export function sgemmWasm(
     if (ap.raw) {
       f32.set(a.data.subarray(ap.lo, ap.lo + ap.rawElems), w + rawA);
       for (const [src, slot] of aSlot) i32[aSrcs + slot] = (w + rawA + src - ap.lo) * 4;
-      const args = [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.rs * 4, a.cs * 4, m, k, MR, MC_PANELS, mBlocks];
+      const args = [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.rs * 4, a.cs * 4, m, k, MR, mcp, mBlocks];
       rt.run('pack_panels', args, aSlot.size * mBlocks, parallel);
     } else {
       for (const [src, slot] of aSlot) packA(a.data, src, a.rs, a.cs, m, k, f32, w + aAt + slot * aElems);
@@ -193,7 +202,7 @@ export function sgemmWasm(
     if (bp.raw) {
       f32.set(b.data.subarray(bp.lo, bp.lo + bp.rawElems), w + rawB);
       for (const [src, slot] of bSlot) i32[bSrcs + slot] = (w + rawB + src - bp.lo) * 4;
-      const args = [bSrcs * 4, (w + bAt) * 4, bElems * 4, b.cs * 4, b.rs * 4, n, k, NR, NC_PANELS, nBlocks];
+      const args = [bSrcs * 4, (w + bAt) * 4, bElems * 4, b.cs * 4, b.rs * 4, n, k, NR, ncp, nBlocks];
       rt.run('pack_panels', args, bSlot.size * nBlocks, parallel);
     } else {
       for (const [src, slot] of bSlot) packB(b.data, src, b.rs, b.cs, k, n, f32, w + bAt + slot * bElems);
@@ -210,6 +219,8 @@ export function sgemmWasm(
       mBlocks,
       nBlocks,
       cElems * 4,
+      mcp,
+      ncp,
     ];
     rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending);
     pending = () => {
