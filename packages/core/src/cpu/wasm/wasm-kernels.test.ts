@@ -153,6 +153,20 @@ describe('WebAssembly SIMD kernels', () => {
     expectClose(matmul(a, b).dataSync(), reference(av, bv, batch, m, k, n, false));
   });
 
+  it('matmul of narrow views into big tensors (packed in TypeScript, not copied whole)', () => {
+    const av = unit(900 * 400, 17);
+    const bv = unit(7 * 3000, 18);
+    const a = tensor(av, [900, 400], { context: simd }).slice(1, 3, 10); // [900, 7], span ≫ size
+    const b = tensor(bv, [7, 3000], { context: simd }).slice(1, 100, 400, 3); // [7, 100], strided
+    const got = matmul(a, b).dataSync();
+    const as = Array.from({ length: 900 * 7 }, (_, i) => av[Math.floor(i / 7) * 400 + 3 + (i % 7)]);
+    const bs = Array.from(
+      { length: 7 * 100 },
+      (_, i) => bv[Math.floor(i / 100) * 3000 + 100 + 3 * (i % 100)],
+    );
+    expectClose(got, reference(as, bs, 1, 900, 7, 100));
+  });
+
   it('matmul gives the same bits on one thread and on two', () => {
     const one = createContext({ cpu: { threads: 1 } });
     const a = values(300 * 200, 11);
