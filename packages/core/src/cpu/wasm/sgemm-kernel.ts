@@ -266,3 +266,69 @@ export function packPanels(): FunctionBuilder {
   });
   return f;
 }
+
+/**
+ * `pack_contig(srcs, dst, slotBytes, stepB, lines, k, w, groupPanels, groups, t)`: pack_panels for
+ * the common layout where a panel's w lines are adjacent in memory (B row-major: w = NR columns
+ * of one row; A column-major, i.e. a transposed view: w = MR rows of one column). Element p of
+ * line l is at srcs[slot] + p·stepB + l·4, so each (panel, p) is w/4 vector copies. A last,
+ * partial panel is copied line by line and padded with zeros.
+ */
+export function packContig(): FunctionBuilder {
+  const f = new FunctionBuilder('pack_contig', Array<'i32'>(10).fill('i32'));
+  const [srcs, dst, slotBytes, stepB, lines, k, w, groupPanels, groups, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const slot = f.local('i32');
+  const q = f.local('i32');
+  const qEnd = f.local('i32');
+  const s = f.local('i32');
+  const d = f.local('i32');
+  const p = f.local('i32');
+  const c = f.local('i32');
+  const src = f.local('i32');
+  const cap = f.local('i32');
+  const wB = f.local('i32');
+  const dc = f.local('i32');
+
+  f.get(w).i32(2).op('i32.shl').set(wB);
+  f.get(t).get(groups).op('i32.div_u').set(slot);
+  f.get(srcs).get(slot).i32(2).op('i32.shl').op('i32.add').load('i32').set(src);
+  f.get(dst).get(slot).get(slotBytes).op('i32.mul').op('i32.add').set(d);
+  // panels [q, qEnd) = [g·groupPanels, min((g + 1)·groupPanels, ceil(lines / w)))
+  f.get(t).get(groups).op('i32.rem_u').get(groupPanels).op('i32.mul').set(q);
+  f.get(q).get(groupPanels).op('i32.add').set(qEnd);
+  f.get(lines).get(w).op('i32.add').i32(1).op('i32.sub').get(w).op('i32.div_u').set(cap);
+  minU(f, qEnd, cap);
+  f.set(qEnd);
+  // d = dst slot + q·w·k·4 (panels are contiguous, so d just runs on)
+  f.get(d).get(q).get(k).op('i32.mul').get(wB).op('i32.mul').op('i32.add').set(d);
+  f.forLt(q, qEnd, 1, () => {
+    f.i32(0).set(p);
+    f.get(src).get(q).get(wB).op('i32.mul').op('i32.add').set(s);
+    f.get(q).i32(1).op('i32.add').get(w).op('i32.mul').get(lines).op('i32.le_u').if();
+    f.forLt(p, k, 1, () => {
+      for (let v = 0; v < NR / 4; v++) {
+        // w is MR (one vector) or NR (two): the second copy only when w = NR.
+        if (v > 0) f.get(w).i32(4).op('i32.gt_u').if();
+        f.get(d)
+          .get(s)
+          .load('v128', v * 16)
+          .store('v128', v * 16);
+        if (v > 0) f.end();
+      }
+      f.inc(d, { local: wB }).inc(s, { local: stepB });
+    });
+    f.else();
+    f.forLt(p, k, 1, () => {
+      f.i32(0).set(c);
+      f.forLt(c, w, 1, () => {
+        f.get(d).get(c).i32(2).op('i32.shl').op('i32.add').set(dc);
+        f.get(q).get(w).op('i32.mul').get(c).op('i32.add').get(lines).op('i32.lt_u').if();
+        f.get(dc).get(s).get(c).i32(2).op('i32.shl').op('i32.add').load('f32').store('f32');
+        f.else().get(dc).f32(0).store('f32').end();
+      });
+      f.inc(d, { local: wB }).inc(s, { local: stepB });
+    });
+    f.end();
+  });
+  return f;
+}

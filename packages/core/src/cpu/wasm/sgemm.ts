@@ -194,16 +194,24 @@ export function sgemmWasm(
     if (ap.raw) {
       f32.set(a.data.subarray(ap.lo, ap.lo + ap.rawElems), w + rawA);
       for (const [src, slot] of aSlot) i32[aSrcs + slot] = (w + rawA + src - ap.lo) * 4;
-      const args = [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.rs * 4, a.cs * 4, m, k, MR, mcp, mBlocks];
-      rt.run('pack_panels', args, aSlot.size * mBlocks, parallel);
+      // Rows of A adjacent in memory (a transposed view): whole-vector copies.
+      const args =
+        a.rs === 1
+          ? [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.cs * 4, m, k, MR, mcp, mBlocks]
+          : [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.rs * 4, a.cs * 4, m, k, MR, mcp, mBlocks];
+      rt.run(a.rs === 1 ? 'pack_contig' : 'pack_panels', args, aSlot.size * mBlocks, parallel);
     } else {
       for (const [src, slot] of aSlot) packA(a.data, src, a.rs, a.cs, m, k, f32, w + aAt + slot * aElems);
     }
     if (bp.raw) {
       f32.set(b.data.subarray(bp.lo, bp.lo + bp.rawElems), w + rawB);
       for (const [src, slot] of bSlot) i32[bSrcs + slot] = (w + rawB + src - bp.lo) * 4;
-      const args = [bSrcs * 4, (w + bAt) * 4, bElems * 4, b.cs * 4, b.rs * 4, n, k, NR, ncp, nBlocks];
-      rt.run('pack_panels', args, bSlot.size * nBlocks, parallel);
+      // Columns of B adjacent in memory (row-major B): whole-vector copies.
+      const args =
+        b.cs === 1
+          ? [bSrcs * 4, (w + bAt) * 4, bElems * 4, b.rs * 4, n, k, NR, ncp, nBlocks]
+          : [bSrcs * 4, (w + bAt) * 4, bElems * 4, b.cs * 4, b.rs * 4, n, k, NR, ncp, nBlocks];
+      rt.run(b.cs === 1 ? 'pack_contig' : 'pack_panels', args, bSlot.size * nBlocks, parallel);
     } else {
       for (const [src, slot] of bSlot) packB(b.data, src, b.rs, b.cs, k, n, f32, w + bAt + slot * bElems);
     }
