@@ -157,6 +157,13 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** i32x4 lanes picked from two vectors (0–3: the first, 4–7: the second), as i8x16.shuffle. */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    this.code.push(0xfd, 0x0d);
+    for (const l of lanes) this.code.push(l * 4, l * 4 + 1, l * 4 + 2, l * 4 + 3);
+    return this;
+  }
+
   /** v128.const with four equal f32 lanes. */
   f32x4(x: number): this {
     this.code.push(0xfd, 0x0c);

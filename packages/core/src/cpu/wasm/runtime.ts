@@ -1,7 +1,7 @@
 import { BINARY_SIMD, binaryKernel, UNARY_SIMD, unaryKernel } from './elementwise-kernel.js';
 import { emitModule } from './emitter.js';
 import { HEADER_BYTES } from './job-header.js';
-import { packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
+import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
 
 /** The module's functions (sgemm_block first: sgemm_task calls it by index 0). */
@@ -11,6 +11,7 @@ function kernelFunctions() {
     sgemmTask(0),
     packPanels(),
     packContig(),
+    packARows(),
     ...Object.keys(BINARY_SIMD).map(binaryKernel),
     ...Object.keys(UNARY_SIMD).map(unaryKernel),
   ];

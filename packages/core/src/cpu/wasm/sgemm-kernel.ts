@@ -332,3 +332,97 @@ export function packContig(): FunctionBuilder {
   });
   return f;
 }
+
+/**
+ * `pack_a_rows(srcs, dst, slotBytes, rowB, m, k, groupPanels, groups, t)`: pack_panels for a
+ * row-major A (element p of row i at srcs[slot] + i·rowB + p·4). Four rows × four k are loaded
+ * as four vectors and transposed with eight shuffles, so each store writes one k step of the
+ * panel (A[0..3, p]); k mod 4 tail steps and a last partial panel go element by element.
+ */
+export function packARows(): FunctionBuilder {
+  const f = new FunctionBuilder('pack_a_rows', Array<'i32'>(9).fill('i32'));
+  const [srcs, dst, slotBytes, rowB, m, k, groupPanels, groups, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const slot = f.local('i32');
+  const q = f.local('i32');
+  const qEnd = f.local('i32');
+  const s = f.local('i32');
+  const d = f.local('i32');
+  const p = f.local('i32');
+  const r = f.local('i32');
+  const src = f.local('i32');
+  const cap = f.local('i32');
+  const k4 = f.local('i32');
+  const dr = f.local('i32');
+  const rows = f.local('i32');
+  const v = Array.from({ length: 4 }, () => f.local('v128'));
+  const u = Array.from({ length: 4 }, () => f.local('v128'));
+
+  f.get(t).get(groups).op('i32.div_u').set(slot);
+  f.get(srcs).get(slot).i32(2).op('i32.shl').op('i32.add').load('i32').set(src);
+  f.get(t).get(groups).op('i32.rem_u').get(groupPanels).op('i32.mul').set(q);
+  f.get(q).get(groupPanels).op('i32.add').set(qEnd);
+  f.get(m)
+    .i32(MR - 1)
+    .op('i32.add')
+    .i32(MR)
+    .op('i32.div_u')
+    .set(cap);
+  minU(f, qEnd, cap);
+  f.set(qEnd);
+  f.get(k).i32(-4).op('i32.and').set(k4);
+  f.i32(MR).set(rows);
+  f.forLt(q, qEnd, 1, () => {
+    // d = dst slot + q·MR·k·4; s = src + q·MR·rowB
+    f.get(dst).get(slot).get(slotBytes).op('i32.mul').op('i32.add');
+    f.get(q)
+      .get(k)
+      .op('i32.mul')
+      .i32(MR * 4)
+      .op('i32.mul')
+      .op('i32.add')
+      .set(d);
+    f.get(src).get(q).i32(MR).op('i32.mul').get(rowB).op('i32.mul').op('i32.add').set(s);
+    f.i32(0).set(p);
+    f.get(q).i32(1).op('i32.add').i32(MR).op('i32.mul').get(m).op('i32.le_u').if();
+    // Full panel: 4×4 transposes, then the k tail.
+    f.forLt(p, k4, 4, () => {
+      for (let i = 0; i < 4; i++) {
+        f.get(s).get(p).i32(2).op('i32.shl').op('i32.add');
+        if (i > 0) f.get(rowB).i32(i).op('i32.mul').op('i32.add');
+        f.load('v128').set(v[i]);
+      }
+      f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(u[0]);
+      f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(u[1]);
+      f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(u[2]);
+      f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(u[3]);
+      f.get(d).get(u[0]).get(u[2]).shuffle32([0, 1, 4, 5]).store('v128', 0);
+      f.get(d).get(u[0]).get(u[2]).shuffle32([2, 3, 6, 7]).store('v128', 16);
+      f.get(d).get(u[1]).get(u[3]).shuffle32([0, 1, 4, 5]).store('v128', 32);
+      f.get(d).get(u[1]).get(u[3]).shuffle32([2, 3, 6, 7]).store('v128', 48);
+      f.inc(d, 64);
+    });
+    f.end();
+    // Whatever is left (the k tail, or the whole of a partial panel), element by element.
+    f.forLt(p, k, 1, () => {
+      f.i32(0).set(r);
+      f.forLt(r, rows, 1, () => {
+        f.get(d).get(r).i32(2).op('i32.shl').op('i32.add').set(dr);
+        f.get(q).i32(MR).op('i32.mul').get(r).op('i32.add').get(m).op('i32.lt_u').if();
+        f.get(dr)
+          .get(s)
+          .get(r)
+          .get(rowB)
+          .op('i32.mul')
+          .op('i32.add')
+          .get(p)
+          .i32(2)
+          .op('i32.shl')
+          .op('i32.add');
+        f.load('f32').store('f32');
+        f.else().get(dr).f32(0).store('f32').end();
+      });
+      f.inc(d, MR * 4);
+    });
+  });
+  return f;
+}

@@ -194,12 +194,20 @@ export function sgemmWasm(
     if (ap.raw) {
       f32.set(a.data.subarray(ap.lo, ap.lo + ap.rawElems), w + rawA);
       for (const [src, slot] of aSlot) i32[aSrcs + slot] = (w + rawA + src - ap.lo) * 4;
-      // Rows of A adjacent in memory (a transposed view): whole-vector copies.
-      const args =
-        a.rs === 1
-          ? [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.cs * 4, m, k, MR, mcp, mBlocks]
-          : [aSrcs * 4, (w + aAt) * 4, aElems * 4, a.rs * 4, a.cs * 4, m, k, MR, mcp, mBlocks];
-      rt.run(a.rs === 1 ? 'pack_contig' : 'pack_panels', args, aSlot.size * mBlocks, parallel);
+      // Rows of A adjacent in memory (a transposed view): whole-vector copies; row-major A:
+      // 4×4 transposes; any other layout: element by element.
+      const head = [aSrcs * 4, (w + aAt) * 4, aElems * 4];
+      if (a.rs === 1)
+        rt.run('pack_contig', [...head, a.cs * 4, m, k, MR, mcp, mBlocks], aSlot.size * mBlocks, parallel);
+      else if (a.cs === 1)
+        rt.run('pack_a_rows', [...head, a.rs * 4, m, k, mcp, mBlocks], aSlot.size * mBlocks, parallel);
+      else
+        rt.run(
+          'pack_panels',
+          [...head, a.rs * 4, a.cs * 4, m, k, MR, mcp, mBlocks],
+          aSlot.size * mBlocks,
+          parallel,
+        );
     } else {
       for (const [src, slot] of aSlot) packA(a.data, src, a.rs, a.cs, m, k, f32, w + aAt + slot * aElems);
     }
