@@ -3,8 +3,8 @@ import { contiguousStrides, numel } from '../../shape.js';
 import type { KernelEnv } from '../options.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
 import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
-import { binaryWasm, unaryWasm } from '../wasm/elementwise.js';
-import { BINARY_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
+import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
+import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
 /** Below this many elements the TypeScript loop beats copying into wasm memory and back. */
 const WASM_MIN = 256;
@@ -28,9 +28,29 @@ function access(
   return d > 0 && d < shape.length ? { kind: 'row', inner: numel(shape.slice(d)) } : undefined;
 }
 
+/** The SIMD path of an f32 comparison (dense or scalar operands) giving bool, or false. */
+function compareSimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+  if (out.data.length < WASM_MIN) return false;
+  const rt = env.wasm();
+  if (!rt) return false;
+  const xa = access(a, out.shape);
+  const xb = access(b, out.shape);
+  let mode: number;
+  if (xa?.kind === 'dense' && xb?.kind === 'dense') mode = MODE.dense;
+  else if (xa?.kind === 'dense' && xb?.kind === 'scalar') mode = MODE.bScalar;
+  else if (xa?.kind === 'scalar' && xb?.kind === 'dense') mode = MODE.aScalar;
+  else return false;
+  const n = out.data.length;
+  const opA = { data: a.data as Float32Array, offset: a.offset, count: xa.kind === 'dense' ? n : 1 };
+  const opB = { data: b.data as Float32Array, offset: b.offset, count: xb.kind === 'dense' ? n : 1 };
+  return compareWasm(rt, name, opA, opB, mode, out.data as Uint8Array);
+}
+
 /** The SIMD path of a binary op on f32, or false to take the TypeScript one. */
 function binarySimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
-  if (!(name in BINARY_SIMD) || out.dtype !== 'f32' || a.dtype !== 'f32' || b.dtype !== 'f32') return false;
+  if (a.dtype !== 'f32' || b.dtype !== 'f32') return false;
+  if (name in COMPARE_SIMD && out.dtype === 'bool') return compareSimd(env, name, a, b, out);
+  if (!(name in BINARY_SIMD) || out.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN) return false;
   const rt = env.wasm();
   if (!rt) return false;

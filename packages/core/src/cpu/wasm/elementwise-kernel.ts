@@ -172,3 +172,79 @@ export function unaryKernel(name: string): FunctionBuilder {
   f.end().end();
   return f;
 }
+
+/** Comparisons giving bool (one byte, 0 or 1); with NaN only `ne` is true, as in JS. */
+export const COMPARE_SIMD: Record<string, [SimdOp, PlainOp]> = {
+  eq: ['f32x4.eq', 'f32.eq'],
+  ne: ['f32x4.ne', 'f32.ne'],
+  lt: ['f32x4.lt', 'f32.lt'],
+  le: ['f32x4.le', 'f32.le'],
+  gt: ['f32x4.gt', 'f32.gt'],
+  ge: ['f32x4.ge', 'f32.ge'],
+};
+
+/**
+ * `cmp_<op>(a, b, out, n, mode, chunk, t)`: out[i] = a′ op b′ ? 1 : 0 as bytes, for i in task t's
+ * chunk (a multiple of 16), with a and b dense or scalar (MODE.dense, bScalar, aScalar). Sixteen
+ * lanes per step: four f32x4 compares (all-ones masks) narrowed to bytes and masked to 1.
+ */
+export function compareKernel(name: string): FunctionBuilder {
+  const [vop, sop] = COMPARE_SIMD[name];
+  const f = new FunctionBuilder(`cmp_${name}`, Array<'i32'>(7).fill('i32'));
+  const [a, b, out, n, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6];
+  const start = f.local('i32');
+  const end = f.local('i32');
+  const pa = f.local('i32');
+  const pb = f.local('i32');
+  const po = f.local('i32');
+  const len = f.local('i32');
+  const sa = f.local('v128');
+  const sb = f.local('v128');
+  const ones = f.local('v128');
+  f.get(t).get(chunk).op('i32.mul').set(start);
+  f.get(start).get(chunk).op('i32.add').set(end);
+  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
+  f.get(end).get(start).op('i32.sub').set(len);
+  f.get(out).get(start).op('i32.add').set(po);
+  f.i32(1).simd('i8x16.splat').set(ones);
+  for (const [m, as, bs] of [
+    [MODE.dense, false, false],
+    [MODE.bScalar, false, true],
+    [MODE.aScalar, true, false],
+  ] as const) {
+    f.get(mode).i32(m).op('i32.eq').if();
+    if (as) f.get(a).set(pa).get(pa).splatLoad().set(sa);
+    else f.get(a).get(start).i32(2).op('i32.shl').op('i32.add').set(pa);
+    if (bs) f.get(b).set(pb).get(pb).splatLoad().set(sb);
+    else f.get(b).get(start).i32(2).op('i32.shl').op('i32.add').set(pb);
+    const quad = (q: number) => {
+      if (as) f.get(sa);
+      else f.get(pa).load('v128', q * 16);
+      if (bs) f.get(sb);
+      else f.get(pb).load('v128', q * 16);
+      f.simd(vop);
+    };
+    f.block().loop();
+    f.get(len).i32(16).op('i32.lt_u').brIf(1);
+    f.get(po);
+    quad(0);
+    quad(1);
+    f.simd('i16x8.narrow_i32x4_s');
+    quad(2);
+    quad(3);
+    f.simd('i16x8.narrow_i32x4_s').simd('i8x16.narrow_i16x8_s').get(ones).simd('v128.and').store('v128');
+    if (!as) f.inc(pa, 64);
+    if (!bs) f.inc(pb, 64);
+    f.inc(po, 16).get(len).i32(16).op('i32.sub').set(len).br(0);
+    f.end().end();
+    f.block().loop();
+    f.get(len).op('i32.eqz').brIf(1);
+    f.get(po).get(pa).load('f32').get(pb).load('f32').op(sop).store8();
+    if (!as) f.inc(pa, 4);
+    if (!bs) f.inc(pb, 4);
+    f.inc(po, 1).get(len).i32(1).op('i32.sub').set(len).br(0);
+    f.end().end();
+    f.op('return').end();
+  }
+  return f;
+}

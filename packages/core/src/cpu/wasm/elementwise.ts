@@ -60,3 +60,28 @@ export function unaryWasm(rt: WasmRuntime, op: string, a: EwOperand, out: Float3
   out.set(rt.f32().subarray(po, po + n));
   return true;
 }
+
+/** out[i] = a′ op b′ as bool bytes with cmp_<op>; a and b dense or scalar (mode). */
+export function compareWasm(
+  rt: WasmRuntime,
+  op: string,
+  a: EwOperand,
+  b: EwOperand,
+  mode: number,
+  out: Uint8Array,
+): boolean {
+  const n = out.length;
+  const al = (x: number) => Math.ceil(x / 16) * 16;
+  const base = rt.reserve((al(a.count) + al(b.count) + al(n / 4)) * 4);
+  if (base < 0) return false;
+  const pa = base / 4;
+  const pb = pa + al(a.count);
+  const po = (pb + al(b.count)) * 4;
+  const f32 = rt.f32();
+  f32.set(a.data.subarray(a.offset, a.offset + a.count), pa);
+  f32.set(b.data.subarray(b.offset, b.offset + b.count), pb);
+  const t = tasks(rt, n);
+  rt.run(`cmp_${op}`, [pa * 4, pb * 4, po, n, mode, t.chunk], t.count, t.parallel);
+  out.set(new Uint8Array(rt.memory.buffer, po, n));
+  return true;
+}

@@ -41,8 +41,15 @@ const SIMD = {
   'v128.store': 0x0b,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
+  'i8x16.splat': 0x0f,
   'f32x4.eq': 0x41,
+  'f32x4.ne': 0x42,
+  'f32x4.lt': 0x43,
   'f32x4.gt': 0x44,
+  'f32x4.le': 0x45,
+  'f32x4.ge': 0x46,
+  'i8x16.narrow_i16x8_s': 0x65,
+  'i16x8.narrow_i32x4_s': 0x85,
   'v128.and': 0x4e,
   'v128.bitselect': 0x52,
   'f32x4.abs': 0xe0,
@@ -87,7 +94,12 @@ const OP = {
   'f32.div': 0x95,
   'f32.min': 0x96,
   'f32.max': 0x97,
+  'f32.eq': 0x5b,
+  'f32.ne': 0x5c,
+  'f32.lt': 0x5d,
   'f32.gt': 0x5e,
+  'f32.le': 0x5f,
+  'f32.ge': 0x60,
   drop: 0x1a,
   select: 0x1b,
   return: 0x0f,
@@ -187,6 +199,12 @@ export class FunctionBuilder {
     }
     this.code.push(type === 'i32' ? 0x28 : 0x2a);
     return this.mem(2, offset);
+  }
+
+  /** i32.store8: the low byte of an i32. */
+  store8(offset = 0): this {
+    this.code.push(0x3a);
+    return this.mem(0, offset);
   }
 
   store(type: 'i32' | 'f32' | 'v128', offset = 0): this {

@@ -1,4 +1,11 @@
-import { BINARY_SIMD, binaryKernel, UNARY_SIMD, unaryKernel } from './elementwise-kernel.js';
+import {
+  BINARY_SIMD,
+  binaryKernel,
+  COMPARE_SIMD,
+  compareKernel,
+  UNARY_SIMD,
+  unaryKernel,
+} from './elementwise-kernel.js';
 import { emitModule } from './emitter.js';
 import { HEADER_BYTES } from './job-header.js';
 import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
@@ -14,6 +21,7 @@ function kernelFunctions() {
     packARows(),
     ...Object.keys(BINARY_SIMD).map(binaryKernel),
     ...Object.keys(UNARY_SIMD).map(unaryKernel),
+    ...Object.keys(COMPARE_SIMD).map(compareKernel),
   ];
 }
 

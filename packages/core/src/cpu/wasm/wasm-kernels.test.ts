@@ -2,7 +2,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../context.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../ops/conv.js';
 import { tensor } from '../../ops/creation.js';
-import { abs, add, div, maximum, minimum, mul, neg, relu, sqrt, square, sub } from '../../ops/elementwise.js';
+import {
+  abs,
+  add,
+  div,
+  eq,
+  ge,
+  gt,
+  le,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  relu,
+  sqrt,
+  square,
+  sub,
+} from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
 import { createContext } from '../../runtime.js';
 import type { Tensor } from '../../tensor.js';
@@ -65,6 +83,34 @@ describe('WebAssembly SIMD kernels', () => {
       it(`${name}: ${label} matches the TypeScript kernel exactly`, () => {
         const got = fn(make(simd, sa, 1, true), make(simd, sb, 2)).dataSync();
         const want = fn(make(ts, sa, 1, true), make(ts, sb, 2)).dataSync();
+        expect(firstDifference(got, want)).toBe(-1);
+      });
+    }
+  }
+
+  const compare = { eq, ne, lt, le, gt, ge };
+  const compareLayouts: [string, number[], number[]][] = [
+    ['dense [37, 71]', [37, 71], [37, 71]],
+    ['scalar right', [37, 71], []],
+    ['scalar left', [], [37, 71]],
+    ['dense, parallel [520, 512]', [520, 512], [520, 512]],
+  ];
+  for (const [name, fn] of Object.entries(compare)) {
+    for (const [label, sa, sb] of compareLayouts) {
+      it(`${name}: ${label} matches the TypeScript kernel exactly`, () => {
+        // Coarse values so that equal pairs occur; NaN on the left.
+        const mk = (ctx: Context, shape: number[], seed: number, nan: boolean) =>
+          tensor(
+            values(
+              shape.reduce((x, y) => x * y, 1),
+              seed,
+              nan,
+            ).map((v) => (Number.isNaN(v) ? v : Math.round(v))),
+            shape,
+            { context: ctx },
+          );
+        const got = fn(mk(simd, sa, 1, true), mk(simd, sb, 2, false)).dataSync();
+        const want = fn(mk(ts, sa, 1, true), mk(ts, sb, 2, false)).dataSync();
         expect(firstDifference(got, want)).toBe(-1);
       });
     }
