@@ -8,10 +8,12 @@ export interface TestDevice {
 }
 
 /**
- * A fresh context with WebGPU initialized, or null with the reason when no adapter exists. Under
- * CI=true a missing adapter is an error (the WebGPU tests must fail, not skip); elsewhere tests skip.
+ * A fresh context with WebGPU initialized, or `{ skip }` with the reason when no adapter exists. Under
+ * CI=true a missing adapter is an error (WebGPU tests must fail there, not skip); elsewhere tests skip.
+ * `suite` names the skipped tests in the warning. Exported as `@tessera/webgpu/testing` so that other
+ * packages' and apps' WebGPU tests follow the same rule.
  */
-export async function testDevice(): Promise<TestDevice | { skip: string }> {
+export async function testDevice(suite = '@tessera/webgpu tests'): Promise<TestDevice | { skip: string }> {
   const ctx = createContext();
   try {
     const backend = await initWebGPU({ context: ctx });
@@ -21,7 +23,7 @@ export async function testDevice(): Promise<TestDevice | { skip: string }> {
     if (process.env.CI === 'true' || process.env.CI === '1') {
       throw new Error(`${reason} (CI=true: run .ci/install-lavapipe.sh first)`);
     }
-    console.warn(`@tessera/webgpu tests skipped: ${reason}`);
+    console.warn(`${suite} skipped: ${reason}`);
     return { skip: reason };
   }
 }
