@@ -25,4 +25,6 @@ export interface Backend {
   execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void;
   /** Ops (by name) this backend has kernels for, for the support table. */
   kernelNames(): readonly string[];
+  /** Releases what the backend holds beyond tensors (e.g. the CPU backend's worker threads). */
+  dispose?(): void;
 }

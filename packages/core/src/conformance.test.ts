@@ -3,7 +3,18 @@ import { CORE_OPS } from './ops/index.js';
 import { createContext } from './runtime.js';
 import { ALL_GROUPS, describeConformance } from './testing/index.js';
 
-describeConformance({ name: 'cpu', device: 'cpu', context: () => createContext() });
+// The WebAssembly SIMD kernels on two threads (so the worker pool is exercised whatever the
+// machine), and the pure TypeScript kernels they fall back to.
+describeConformance({
+  name: 'cpu (wasm simd, 2 threads)',
+  device: 'cpu',
+  context: () => createContext({ cpu: { threads: 2 } }),
+});
+describeConformance({
+  name: 'cpu (typescript)',
+  device: 'cpu',
+  context: () => createContext({ cpu: { simd: false } }),
+});
 
 describe('conformance coverage', () => {
   // toDevice needs a second backend; the WebGPU package covers it.

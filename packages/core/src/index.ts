@@ -1,6 +1,7 @@
 export type { Backend } from './backend.js';
 export { Context, type DeviceMemory, type MemoryInfo, type Middleware, type OpCall } from './context.js';
 export { CpuBackend } from './cpu/backend.js';
+export type { CpuOptions } from './cpu/options.js';
 export { forEachRow } from './cpu/strided.js';
 export type { CpuInput, CpuKernel, CpuOutput, NumArray } from './cpu/types.js';
 export { dispatch, type Placement } from './dispatch.js';
@@ -23,6 +24,7 @@ export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } 
 export * from './ops/index.js';
 export { philox4x32 } from './random.js';
 export {
+  type ContextOptions,
   createContext,
   defaultContext,
   dispose,

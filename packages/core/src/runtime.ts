@@ -1,13 +1,19 @@
 import type { Backend } from './backend.js';
 import { Context, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
+import type { CpuOptions } from './cpu/options.js';
 import { fail } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { collectTensors, runScoped } from './tidy.js';
 
+export interface ContextOptions {
+  /** Options of the context's CPU backend: threads, WebAssembly SIMD. */
+  cpu?: CpuOptions;
+}
+
 /** A fresh context with its own CPU backend, RNG, scopes and counters. */
-export function createContext(): Context {
-  return new Context(new CpuBackend());
+export function createContext(options: ContextOptions = {}): Context {
+  return new Context(new CpuBackend(options.cpu));
 }
 
 let fallback: Context | undefined;

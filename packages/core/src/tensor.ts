@@ -2,7 +2,7 @@ import type { Context } from './context.js';
 import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import * as cv from './ops/conv.js';
-import { cast, clone, contiguous, to } from './ops/copy.js';
+import { cast, clone, contiguous, to, toAsync } from './ops/copy.js';
 import * as ew from './ops/elementwise.js';
 import * as ix from './ops/indexing.js';
 import * as jn from './ops/joining.js';
@@ -239,6 +239,11 @@ export class Tensor<D extends DType = DType> {
   /** Moves to another device (`'cpu'`, `'webgpu'`) or casts to a dtype. */
   to(target: string): Tensor {
     return to(this, target);
+  }
+
+  /** `to` that awaits an asynchronous readback (GPU → CPU); see ops/copy.ts. */
+  toAsync(target: string): Promise<Tensor> {
+    return toAsync(this, target);
   }
 
   // ---- views ----

@@ -1,3 +1,4 @@
+import { backward } from '@tessera/autograd';
 import { createContext, memory, type Tensor, tensor, zeros } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { ReLU } from './layers/activations.js';
@@ -93,6 +94,14 @@ describe('Module', () => {
       ).dtype,
     ).toBe('f64');
     expect(() => m.to('i32')).toThrow(/Module.to: can only cast parameters to a floating dtype/);
+  });
+
+  it('to() leaves leaf parameters that collect their own gradients', () => {
+    const ctx = createContext();
+    const m = new Linear(2, 1, { context: ctx }).to('f64');
+    backward(m.forward(tensor([[1, 2]], { dtype: 'f64', context: ctx })).sum());
+    expect(Array.from(m.weight.grad?.dataSync() ?? [])).toEqual([1, 2]);
+    expect(Array.from(m.bias?.grad?.dataSync() ?? [])).toEqual([1]);
   });
 
   it('dispose() frees every parameter and buffer', () => {

@@ -1,4 +1,4 @@
-import { requiresGrad } from '@tessera/autograd';
+import { noGrad, requiresGrad } from '@tessera/autograd';
 import { type Context, DTYPES, type DType, isFloat, keep, type Tensor, TesseraError } from '@tessera/core';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -199,7 +199,9 @@ export abstract class Module {
       for (const table of [m.params, m.buffers]) {
         for (const [name, old] of table) {
           if (dtypeTarget && (!isFloat(old.dtype) || old.dtype === target)) continue;
-          const next = keep(old.to(target));
+          // Unrecorded: the moved parameter must be a new leaf, not a node whose gradient flows back
+          // to the disposed original (its .grad would stay empty, and a GPU → CPU vjp cannot run).
+          const next = keep(noGrad(() => old.to(target), old.ctx));
           if (table === m.params) requiresGrad(next);
           table.set(name, next);
           m.rebindFields(old, next);

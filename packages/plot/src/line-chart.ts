@@ -30,6 +30,14 @@ function formatTick(x: number): string {
 
 /** A PNG line chart: one polyline per series over a shared x range, with axes, ticks and a legend. */
 export function renderLineChartPng(chart: LineChart): Uint8Array {
+  const { width = 720, height = 420 } = chart;
+  const img = new Raster(width, height);
+  drawLineChart(img, chart);
+  return encodePng(width, height, img.pixels);
+}
+
+/** Draws the chart into `img` with its top-left corner at (x0, y0), e.g. as one panel of a figure. */
+export function drawLineChart(img: Raster, chart: LineChart, x0 = 0, y0 = 0): void {
   const { width = 720, height = 420, series } = chart;
   if (series.length === 0) throw new Error('renderLineChartPng: need at least one series');
   let n = 0;
@@ -53,14 +61,13 @@ export function renderLineChartPng(chart: LineChart): Uint8Array {
   // Errors and other non-negative series keep 0 as the floor of the axis.
   lo = lo >= 0 ? Math.max(0, lo - pad) : lo - pad;
   hi += pad;
-  const img = new Raster(width, height);
-  const left = 80;
-  const right = width - 20;
-  const top = 64;
-  const bottom = height - 60;
+  const left = x0 + 80;
+  const right = x0 + width - 20;
+  const top = y0 + 64;
+  const bottom = y0 + height - 60;
   const px = (i: number) => left + ((right - left) * i) / (n - 1);
   const py = (y: number) => bottom - ((bottom - top) * (y - lo)) / (hi - lo);
-  img.textCentered(width / 2, 20, chart.title, TEXT, 2);
+  img.textCentered(x0 + width / 2, y0 + 20, chart.title, TEXT, 2);
   for (let t = 0; t <= 4; t++) {
     const y = lo + ((hi - lo) * t) / 4;
     img.line(left, py(y), right, py(y), GRID);
@@ -72,8 +79,8 @@ export function renderLineChartPng(chart: LineChart): Uint8Array {
   }
   img.line(left, top, left, bottom, AXIS, 2);
   img.line(left, bottom, right, bottom, AXIS, 2);
-  img.textCentered((left + right) / 2, height - 22, chart.xLabel, TEXT, 2);
-  img.text(8, top - 22, chart.yLabel, TEXT, 2);
+  img.textCentered((left + right) / 2, y0 + height - 22, chart.xLabel, TEXT, 2);
+  img.text(x0 + 8, top - 22, chart.yLabel, TEXT, 2);
   for (const s of series) {
     for (let i = 1; i < s.values.length; i++)
       img.line(px(i - 1), py(s.values[i - 1]), px(i), py(s.values[i]), s.color, 2);
@@ -84,5 +91,4 @@ export function renderLineChartPng(chart: LineChart): Uint8Array {
     img.text(legendX + 24, top + 6, s.name, TEXT);
     legendX += 24 + Raster.textWidth(s.name) + 24;
   }
-  return encodePng(width, height, img.pixels);
 }

@@ -22,7 +22,9 @@ import { poolKernels } from './kernels/pool.js';
 import { rearrangeKernels } from './kernels/rearrange.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
+import { availableCores, type CpuOptions, type KernelEnv } from './options.js';
 import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
+import { WasmRuntime } from './wasm/runtime.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
   const dec = dtype === 'f16' ? f16BitsToF32 : bf16BitsToF32;
@@ -38,26 +40,60 @@ function encodeHalf(dtype: 'f16' | 'bf16', src: Float32Array, dst: Uint16Array):
 
 /**
  * The reference backend: storage is a typed array, every core op has a kernel. f16 and bf16
- * are widened to f32 around each kernel, so kernels only see f32, f64, i32 and bool.
+ * are widened to f32 around each kernel, so kernels only see f32, f64, i32 and bool. f32 hot
+ * paths (matmul, conv2d) run WebAssembly SIMD kernels on a thread pool unless `simd: false`;
+ * the pool's workers start on first use and end with `dispose()`.
  */
 export class CpuBackend implements Backend {
   readonly device = 'cpu';
+  /** Threads kernels may use (see CpuOptions). */
+  readonly threads: number;
+  /** Whether WebAssembly SIMD kernels were asked for (they also need platform support). */
+  readonly simd: boolean;
   private readonly kernels: ReadonlyMap<string, CpuKernel>;
+  private runtime: WasmRuntime | null | undefined;
 
-  constructor() {
+  constructor(options: CpuOptions = {}) {
+    const threads = options.threads ?? availableCores();
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`CpuBackend: threads must be a positive integer, got ${threads}`);
+    this.threads = threads;
+    this.simd = options.simd ?? true;
+    const env: KernelEnv = { wasm: () => this.wasm() };
     this.kernels = new Map<string, CpuKernel>([
       ...Object.entries(copyKernels()),
-      ...Object.entries(elementwiseKernels()),
+      ...Object.entries(elementwiseKernels(env)),
       ...Object.entries(joiningKernels()),
       ...Object.entries(indexingKernels()),
       ...Object.entries(padKernels()),
       ...Object.entries(rearrangeKernels()),
       ...Object.entries(reduceKernels()),
       ...Object.entries(softmaxKernels()),
-      ...Object.entries(matmulKernels()),
-      ...Object.entries(convKernels()),
+      ...Object.entries(matmulKernels(env)),
+      ...Object.entries(convKernels(env)),
       ...Object.entries(poolKernels()),
     ]);
+  }
+
+  /** The WebAssembly runtime, made on first use; undefined when disabled or unsupported. */
+  wasm(): WasmRuntime | undefined {
+    if (this.runtime === undefined) this.runtime = (this.simd && WasmRuntime.create(this.threads)) || null;
+    return this.runtime ?? undefined;
+  }
+
+  /** Whether f32 kernels run as WebAssembly SIMD here, and on how many threads. */
+  info(): { simd: boolean; threads: number } {
+    const rt = this.wasm();
+    return { simd: rt !== undefined, threads: rt?.threads ?? 1 };
+  }
+
+  /** Ends the worker threads. Kernels keep working afterwards, on the calling thread. */
+  dispose(): void {
+    this.runtime?.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   allocate(dtype: DType, size: number): TypedArray {

@@ -1,4 +1,4 @@
-import { copyToBackend, dispatch } from '../dispatch.js';
+import { copyToBackend, dispatch, tensorFromStorageArray } from '../dispatch.js';
 import { type DType, isDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
@@ -53,4 +53,24 @@ export function to(x: Tensor, target: string): Tensor {
   x.ctx.backend(target, 'to');
   if (target === x.device) return view(x, x.shape);
   return dispatch(toDeviceDef, [x], { device: target })[0];
+}
+
+/**
+ * Like `to`, but awaits the source backend's asynchronous readback when it has no synchronous one:
+ * the way from a GPU to the CPU. (A plain data transfer: autograd does not record it.)
+ */
+export async function toAsync(x: Tensor, target: string): Promise<Tensor> {
+  const src = x.storageFor('toAsync');
+  if (isDType(target) || src.backend.readSync) return to(x, target);
+  x.ctx.backend(target, 'toAsync');
+  if (target === x.device) return x.alias();
+  const packed = contiguous(x);
+  try {
+    const s = packed.storageFor('toAsync');
+    const raw = await s.backend.read(s.buffer, s.dtype, s.size);
+    const data = raw.slice(packed.offset, packed.offset + packed.size);
+    return tensorFromStorageArray(x.ctx, target, x.dtype, x.shape, data);
+  } finally {
+    if (packed !== x) packed.dispose();
+  }
 }

@@ -21,7 +21,7 @@ export {
   conv2dBackwardInput,
   conv2dBackwardWeight,
 } from './conv.js';
-export { cast, clone, contiguous, to } from './copy.js';
+export { cast, clone, contiguous, to, toAsync } from './copy.js';
 export {
   arange,
   type CreateOptions,

@@ -1,15 +1,16 @@
 import { DTYPES, type DType } from '../dtype.js';
 import { CORE_OPS } from '../ops/index.js';
+import type { TableBackend } from './backends.js';
 import { ALL_GROUPS } from './cases/index.js';
 
 export const TABLE_START = '<!-- support-table:start -->';
 export const TABLE_END = '<!-- support-table:end -->';
 
 /**
- * The op × dtype table, read from the conformance cases: a dtype is listed for an op only
- * where a case runs the op at that dtype, on every backend that runs the suite.
+ * The op × dtype × backend table, read from the conformance cases: a backend is listed for an op
+ * at a dtype only where a case runs the op at that dtype and the backend claims the dtype.
  */
-export function supportTable(backends: readonly string[]): string {
+export function supportTable(backends: readonly TableBackend[]): string {
   const tested = new Map<string, Set<DType>>();
   for (const g of ALL_GROUPS) {
     for (const c of g.cases) {
@@ -22,11 +23,19 @@ export function supportTable(backends: readonly string[]): string {
   const rule = `|---|${DTYPES.map(() => ':-:').join('|')}|`;
   const rows = CORE_OPS.filter((d) => tested.has(d.name)).map((d) => {
     const set = tested.get(d.name)!;
-    return `| \`${d.name}\` | ${DTYPES.map((t) => (set.has(t) ? '✓' : '')).join(' | ')} |`;
+    const cell = (t: DType): string =>
+      set.has(t)
+        ? backends
+            .filter((b) => b.dtypes.includes(t))
+            .map((b) => b.name)
+            .join(', ')
+        : '';
+    return `| \`${d.name}\` | ${DTYPES.map(cell).join(' | ')} |`;
   });
   return [
     TABLE_START,
-    `Generated from the conformance cases (\`pnpm --filter @tessera/core support-table\`); backends: ${backends.join(', ')}.`,
+    'Generated from the conformance cases (`pnpm --filter @tessera/core support-table`): each cell lists the',
+    'backends whose conformance run covers the op at that input dtype.',
     '',
     header,
     rule,
@@ -36,7 +45,7 @@ export function supportTable(backends: readonly string[]): string {
 }
 
 /** README text with its table section replaced. */
-export function withSupportTable(readme: string, backends: readonly string[]): string {
+export function withSupportTable(readme: string, backends: readonly TableBackend[]): string {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
   if (start < 0 || end < start) throw new Error('support-table: README has no table markers');

@@ -1,10 +1,91 @@
 import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '../../ops/elementwise.js';
+import { contiguousStrides, numel } from '../../shape.js';
+import type { KernelEnv } from '../options.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
-import type { CpuKernel } from '../types.js';
+import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
+import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
+import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
-function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
+/** Below this many elements the TypeScript loop beats copying into wasm memory and back. */
+const WASM_MIN = 256;
+
+/**
+ * How an input is read along a contiguous output, if a SIMD kernel can read it that way:
+ * dense (element i), a scalar (one element broadcast), or a row of `inner` contiguous elements
+ * repeated along the leading axes (a bias). Undefined for any other layout.
+ */
+function access(
+  x: CpuInput,
+  shape: readonly number[],
+): { kind: 'dense' | 'scalar' | 'row'; inner: number } | undefined {
+  if (isDense(x, shape)) return { kind: 'dense', inner: 0 };
+  if (numel(x.shape) === 1) return { kind: 'scalar', inner: 1 };
+  const s = stridesFor(x, shape);
+  const c = contiguousStrides(shape);
+  let d = shape.length;
+  while (d > 0 && (shape[d - 1] === 1 || s[d - 1] === c[d - 1])) d--;
+  for (let i = 0; i < d; i++) if (s[i] !== 0 && shape[i] !== 1) return undefined;
+  return d > 0 && d < shape.length ? { kind: 'row', inner: numel(shape.slice(d)) } : undefined;
+}
+
+/** The SIMD path of an f32 comparison (dense or scalar operands) giving bool, or false. */
+function compareSimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+  if (out.data.length < WASM_MIN) return false;
+  const rt = env.wasm();
+  if (!rt) return false;
+  const xa = access(a, out.shape);
+  const xb = access(b, out.shape);
+  let mode: number;
+  if (xa?.kind === 'dense' && xb?.kind === 'dense') mode = MODE.dense;
+  else if (xa?.kind === 'dense' && xb?.kind === 'scalar') mode = MODE.bScalar;
+  else if (xa?.kind === 'scalar' && xb?.kind === 'dense') mode = MODE.aScalar;
+  else return false;
+  const n = out.data.length;
+  const opA = { data: a.data as Float32Array, offset: a.offset, count: xa.kind === 'dense' ? n : 1 };
+  const opB = { data: b.data as Float32Array, offset: b.offset, count: xb.kind === 'dense' ? n : 1 };
+  return compareWasm(rt, name, opA, opB, mode, out.data as Uint8Array);
+}
+
+/** The SIMD path of a binary op on f32, or false to take the TypeScript one. */
+function binarySimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+  if (a.dtype !== 'f32' || b.dtype !== 'f32') return false;
+  if (name in COMPARE_SIMD && out.dtype === 'bool') return compareSimd(env, name, a, b, out);
+  if (!(name in BINARY_SIMD) || out.dtype !== 'f32') return false;
+  if (out.data.length < WASM_MIN) return false;
+  const rt = env.wasm();
+  if (!rt) return false;
+  const xa = access(a, out.shape);
+  const xb = access(b, out.shape);
+  if (!xa || !xb) return false;
+  const n = out.data.length;
+  let mode: number;
+  let inner = 0;
+  if (xa.kind === 'dense' && xb.kind === 'dense') mode = MODE.dense;
+  else if (xa.kind === 'dense' && xb.kind === 'scalar') mode = MODE.bScalar;
+  else if (xa.kind === 'scalar' && xb.kind === 'dense') mode = MODE.aScalar;
+  else if (xa.kind === 'dense' && xb.kind === 'row') [mode, inner] = [MODE.bRow, xb.inner];
+  else if (xa.kind === 'row' && xb.kind === 'dense') [mode, inner] = [MODE.aRow, xa.inner];
+  else return false;
+  const count = (k: string, i: number) => (k === 'dense' ? n : k === 'scalar' ? 1 : i);
+  const opA = { data: a.data as Float32Array, offset: a.offset, count: count(xa.kind, xa.inner) };
+  const opB = { data: b.data as Float32Array, offset: b.offset, count: count(xb.kind, xb.inner) };
+  return binaryWasm(rt, name, opA, opB, mode, inner, out.data as Float32Array);
+}
+
+/** The SIMD path of a unary op on a dense f32 input, or false. */
+function unarySimd(env: KernelEnv, name: string, x: CpuInput, out: CpuOutput): boolean {
+  if (!(name in UNARY_SIMD) || out.dtype !== 'f32' || x.dtype !== 'f32') return false;
+  if (out.data.length < WASM_MIN || !isDense(x, out.shape)) return false;
+  const rt = env.wasm();
+  if (!rt) return false;
+  const op = { data: x.data as Float32Array, offset: x.offset, count: out.data.length };
+  return unaryWasm(rt, name, op, out.data as Float32Array);
+}
+
+function unaryKernel<A>(e: UnaryEntry<A>, env: KernelEnv): CpuKernel<A> {
   const f = e.js;
   return ([x], [out], attrs) => {
+    if (unarySimd(env, e.name, x, out)) return;
     const src = x.data;
     const dst = out.data;
     if (isDense(x, out.shape)) {
@@ -19,9 +100,10 @@ function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
   };
 }
 
-function binaryKernel(e: BinaryEntry): CpuKernel {
+function binaryKernel(e: BinaryEntry, env: KernelEnv): CpuKernel {
   const f = e.js;
   return ([a, b], [out]) => {
+    if (binarySimd(env, e.name, a, b, out)) return;
     const x = a.data;
     const y = b.data;
     const dst = out.data;
@@ -67,10 +149,13 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
   );
 };
 
-/** CPU kernels generated from the elementwise table in ops/elementwise.ts. */
-export function elementwiseKernels(): Record<string, CpuKernel> {
+/**
+ * CPU kernels generated from the elementwise table in ops/elementwise.ts; f32 arithmetic over
+ * dense, scalar and bias-row operands runs as WebAssembly SIMD when the backend has a runtime.
+ */
+export function elementwiseKernels(env: KernelEnv): Record<string, CpuKernel> {
   const table: Record<string, CpuKernel> = { where: whereKernel };
-  for (const e of Object.values(UNARY)) table[e.name] = unaryKernel(e as UnaryEntry<unknown>);
-  for (const e of Object.values(BINARY)) table[e.name] = binaryKernel(e);
+  for (const e of Object.values(UNARY)) table[e.name] = unaryKernel(e as UnaryEntry<unknown>, env);
+  for (const e of Object.values(BINARY)) table[e.name] = binaryKernel(e, env);
   return table;
 }

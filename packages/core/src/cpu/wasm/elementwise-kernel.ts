@@ -1,0 +1,250 @@
+import { type FunctionBuilder as F, FunctionBuilder, type PlainOp, type SimdOp } from './emitter.js';
+
+/**
+ * f32 elementwise kernels. Every op here is one IEEE f32 operation per element, so the SIMD
+ * results are bit-identical to the TypeScript kernels (which compute in f64 and round once:
+ * for + − × ÷ √ that double rounding is exact). min/max propagate NaN and order −0 < +0 in
+ * both, like Math.min/Math.max.
+ */
+export const BINARY_SIMD: Record<string, [SimdOp, PlainOp]> = {
+  add: ['f32x4.add', 'f32.add'],
+  sub: ['f32x4.sub', 'f32.sub'],
+  mul: ['f32x4.mul', 'f32.mul'],
+  div: ['f32x4.div', 'f32.div'],
+  maximum: ['f32x4.max', 'f32.max'],
+  minimum: ['f32x4.min', 'f32.min'],
+};
+
+/** Locals every unary kernel declares first (after its 5 parameters), for ops that reuse their operand. */
+const SCRATCH = 5;
+const SCRATCH_F = 6;
+
+/** Unary ops as code applied to a value on the stack (vector, scalar). */
+export const UNARY_SIMD: Record<string, [(f: F) => void, (f: F) => void]> = {
+  neg: [(f) => f.simd('f32x4.neg'), (f) => f.op('f32.neg')],
+  abs: [(f) => f.simd('f32x4.abs'), (f) => f.op('f32.abs')],
+  sqrt: [(f) => f.simd('f32x4.sqrt'), (f) => f.op('f32.sqrt')],
+  square: [
+    (f) => f.tee(SCRATCH).get(SCRATCH).simd('f32x4.mul'),
+    (f) => f.tee(SCRATCH_F).get(SCRATCH_F).op('f32.mul'),
+  ],
+  relu: [(f) => f.f32x4(0).simd('f32x4.max'), (f) => f.f32(0).op('f32.max')],
+};
+
+/** Operand modes of a binary kernel (how each side is indexed for output element i). */
+export const MODE = { dense: 0, bScalar: 1, aScalar: 2, bRow: 3, aRow: 4 } as const;
+
+/**
+ * out[i] = a′ op b′ for i in [p, p + len), pointers advancing by 4 bytes per element; a side
+ * marked scalar stays put (its value splatted once into `sa`/`sb`).
+ */
+function segment(
+  f: F,
+  op: [SimdOp, PlainOp],
+  r: { pa: number; pb: number; po: number; len: number; sa: number; sb: number },
+  aScalar: boolean,
+  bScalar: boolean,
+): void {
+  const { pa, pb, po, len, sa, sb } = r;
+  if (aScalar) f.get(pa).splatLoad().set(sa);
+  if (bScalar) f.get(pb).splatLoad().set(sb);
+  f.block().loop();
+  f.get(len).i32(4).op('i32.lt_u').brIf(1);
+  f.get(po);
+  if (aScalar) f.get(sa);
+  else f.get(pa).load('v128');
+  if (bScalar) f.get(sb);
+  else f.get(pb).load('v128');
+  f.simd(op[0]).store('v128');
+  if (!aScalar) f.inc(pa, 16);
+  if (!bScalar) f.inc(pb, 16);
+  f.inc(po, 16).get(len).i32(4).op('i32.sub').set(len).br(0);
+  f.end().end();
+  f.block().loop();
+  f.get(len).op('i32.eqz').brIf(1);
+  f.get(po).get(pa).load('f32').get(pb).load('f32').op(op[1]).store('f32');
+  if (!aScalar) f.inc(pa, 4);
+  if (!bScalar) f.inc(pb, 4);
+  f.inc(po, 4).get(len).i32(1).op('i32.sub').set(len).br(0);
+  f.end().end();
+}
+
+/**
+ * `bin_<op>(a, b, out, n, inner, mode, chunk, t)`: task t computes out[i] = a[·] op b[·] for
+ * i in [t·chunk, min(n, (t + 1)·chunk)), with a and b read per MODE: dense (index i), scalar
+ * (index 0) or a row of `inner` elements repeated along the output (index i mod inner).
+ */
+export function binaryKernel(name: string): FunctionBuilder {
+  const op = BINARY_SIMD[name];
+  const f = new FunctionBuilder(`bin_${name}`, Array<'i32'>(8).fill('i32'));
+  const [a, b, out, n, inner, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const start = f.local('i32');
+  const end = f.local('i32');
+  const r = {
+    pa: f.local('i32'),
+    pb: f.local('i32'),
+    po: f.local('i32'),
+    len: f.local('i32'),
+    sa: f.local('v128'),
+    sb: f.local('v128'),
+  };
+  const j = f.local('i32');
+  const i = f.local('i32');
+  const cap = f.local('i32');
+  f.get(t).get(chunk).op('i32.mul').set(start);
+  f.get(start).get(chunk).op('i32.add').set(end);
+  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
+  f.get(end).get(start).op('i32.sub').set(r.len);
+  f.get(out).get(start).i32(2).op('i32.shl').op('i32.add').set(r.po);
+  const at = (base: number, idx: number) => f.get(base).get(idx).i32(2).op('i32.shl').op('i32.add');
+  const simple: [number, boolean, boolean][] = [
+    [MODE.dense, false, false],
+    [MODE.bScalar, false, true],
+    [MODE.aScalar, true, false],
+  ];
+  for (const [m, as, bs] of simple) {
+    f.get(mode).i32(m).op('i32.eq').if();
+    if (as) f.get(a).set(r.pa);
+    else at(a, start).set(r.pa);
+    if (bs) f.get(b).set(r.pb);
+    else at(b, start).set(r.pb);
+    segment(f, op, r, as, bs);
+    f.op('return').end();
+  }
+  // Row modes: walk [start, end) in segments that end at row boundaries.
+  for (const [m, rowIsA] of [
+    [MODE.bRow, false],
+    [MODE.aRow, true],
+  ] as const) {
+    f.get(mode).i32(m).op('i32.eq').if();
+    f.get(start).set(i).get(start).get(inner).op('i32.rem_u').set(j);
+    f.block().loop();
+    f.get(i).get(end).op('i32.ge_u').brIf(1);
+    // len = min(end − i, inner − j)
+    f.get(end).get(i).op('i32.sub').set(r.len).get(inner).get(j).op('i32.sub').set(cap);
+    f.get(r.len).get(cap).get(r.len).get(cap).op('i32.lt_u').op('select').set(r.len);
+    f.get(i).get(r.len).op('i32.add').set(i);
+    at(out, i).get(r.len).i32(2).op('i32.shl').op('i32.sub').set(r.po);
+    if (rowIsA) {
+      at(a, j).set(r.pa);
+      at(b, i).get(r.len).i32(2).op('i32.shl').op('i32.sub').set(r.pb);
+    } else {
+      at(a, i).get(r.len).i32(2).op('i32.shl').op('i32.sub').set(r.pa);
+      at(b, j).set(r.pb);
+    }
+    f.i32(0).set(j);
+    segment(f, op, r, false, false);
+    f.br(0).end().end();
+    f.end();
+  }
+  return f;
+}
+
+/** `un_<op>(a, out, n, chunk, t)`: out[i] = op(a[i]) for i in task t's chunk, a and out dense. */
+export function unaryKernel(name: string): FunctionBuilder {
+  const [vec, sca] = UNARY_SIMD[name];
+  const f = new FunctionBuilder(`un_${name}`, Array<'i32'>(5).fill('i32'));
+  const [a, out, n, chunk, t] = [0, 1, 2, 3, 4];
+  f.local('v128'); // SCRATCH
+  f.local('f32'); // SCRATCH_F
+  const start = f.local('i32');
+  const end = f.local('i32');
+  const pa = f.local('i32');
+  const po = f.local('i32');
+  const len = f.local('i32');
+  f.get(t).get(chunk).op('i32.mul').set(start);
+  f.get(start).get(chunk).op('i32.add').set(end);
+  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
+  f.get(end).get(start).op('i32.sub').set(len);
+  f.get(a).get(start).i32(2).op('i32.shl').op('i32.add').set(pa);
+  f.get(out).get(start).i32(2).op('i32.shl').op('i32.add').set(po);
+  f.block().loop();
+  f.get(len).i32(4).op('i32.lt_u').brIf(1);
+  f.get(po).get(pa).load('v128');
+  vec(f);
+  f.store('v128').inc(pa, 16).inc(po, 16).get(len).i32(4).op('i32.sub').set(len).br(0);
+  f.end().end();
+  f.block().loop();
+  f.get(len).op('i32.eqz').brIf(1);
+  f.get(po).get(pa).load('f32');
+  sca(f);
+  f.store('f32').inc(pa, 4).inc(po, 4).get(len).i32(1).op('i32.sub').set(len).br(0);
+  f.end().end();
+  return f;
+}
+
+/** Comparisons giving bool (one byte, 0 or 1); with NaN only `ne` is true, as in JS. */
+export const COMPARE_SIMD: Record<string, [SimdOp, PlainOp]> = {
+  eq: ['f32x4.eq', 'f32.eq'],
+  ne: ['f32x4.ne', 'f32.ne'],
+  lt: ['f32x4.lt', 'f32.lt'],
+  le: ['f32x4.le', 'f32.le'],
+  gt: ['f32x4.gt', 'f32.gt'],
+  ge: ['f32x4.ge', 'f32.ge'],
+};
+
+/**
+ * `cmp_<op>(a, b, out, n, mode, chunk, t)`: out[i] = a′ op b′ ? 1 : 0 as bytes, for i in task t's
+ * chunk (a multiple of 16), with a and b dense or scalar (MODE.dense, bScalar, aScalar). Sixteen
+ * lanes per step: four f32x4 compares (all-ones masks) narrowed to bytes and masked to 1.
+ */
+export function compareKernel(name: string): FunctionBuilder {
+  const [vop, sop] = COMPARE_SIMD[name];
+  const f = new FunctionBuilder(`cmp_${name}`, Array<'i32'>(7).fill('i32'));
+  const [a, b, out, n, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6];
+  const start = f.local('i32');
+  const end = f.local('i32');
+  const pa = f.local('i32');
+  const pb = f.local('i32');
+  const po = f.local('i32');
+  const len = f.local('i32');
+  const sa = f.local('v128');
+  const sb = f.local('v128');
+  const ones = f.local('v128');
+  f.get(t).get(chunk).op('i32.mul').set(start);
+  f.get(start).get(chunk).op('i32.add').set(end);
+  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
+  f.get(end).get(start).op('i32.sub').set(len);
+  f.get(out).get(start).op('i32.add').set(po);
+  f.i32(1).simd('i8x16.splat').set(ones);
+  for (const [m, as, bs] of [
+    [MODE.dense, false, false],
+    [MODE.bScalar, false, true],
+    [MODE.aScalar, true, false],
+  ] as const) {
+    f.get(mode).i32(m).op('i32.eq').if();
+    if (as) f.get(a).set(pa).get(pa).splatLoad().set(sa);
+    else f.get(a).get(start).i32(2).op('i32.shl').op('i32.add').set(pa);
+    if (bs) f.get(b).set(pb).get(pb).splatLoad().set(sb);
+    else f.get(b).get(start).i32(2).op('i32.shl').op('i32.add').set(pb);
+    const quad = (q: number) => {
+      if (as) f.get(sa);
+      else f.get(pa).load('v128', q * 16);
+      if (bs) f.get(sb);
+      else f.get(pb).load('v128', q * 16);
+      f.simd(vop);
+    };
+    f.block().loop();
+    f.get(len).i32(16).op('i32.lt_u').brIf(1);
+    f.get(po);
+    quad(0);
+    quad(1);
+    f.simd('i16x8.narrow_i32x4_s');
+    quad(2);
+    quad(3);
+    f.simd('i16x8.narrow_i32x4_s').simd('i8x16.narrow_i16x8_s').get(ones).simd('v128.and').store('v128');
+    if (!as) f.inc(pa, 64);
+    if (!bs) f.inc(pb, 64);
+    f.inc(po, 16).get(len).i32(16).op('i32.sub').set(len).br(0);
+    f.end().end();
+    f.block().loop();
+    f.get(len).op('i32.eqz').brIf(1);
+    f.get(po).get(pa).load('f32').get(pb).load('f32').op(sop).store8();
+    if (!as) f.inc(pa, 4);
+    if (!bs) f.inc(pb, 4);
+    f.inc(po, 1).get(len).i32(1).op('i32.sub').set(len).br(0);
+    f.end().end();
+    f.op('return').end();
+  }
+  return f;
+}

@@ -1,0 +1,365 @@
+import {
+  type Backend,
+  type DType,
+  type OpDef,
+  type Tensor,
+  TesseraError,
+  type TypedArray,
+} from '@tessera/core';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { allKernels } from './kernels/index.js';
+import type { GpuBuffer, GpuInput, GpuKernel, GpuOutput, KernelHost, Launch } from './kernels/types.js';
+import { GPU_ELEMENT_BYTES, type GpuDType, isGpuDType } from './wgsl/dtype.js';
+
+/** Params slots per batch: each dispatch gets one 256-byte slot (the storage offset alignment). */
+const SLOT_WORDS = 64;
+const MAX_BATCH = 256;
+/** Uploaded i32 tensors up to this many elements keep a host copy for index validation. */
+const HOST_SHADOW_MAX = 1 << 16;
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** 'software' for CPU rasterizers (lavapipe/llvmpipe, SwiftShader, WARP). */
+  adapterClass: 'software' | 'gpu';
+}
+
+export interface WebGPUMemory extends PoolStats {
+  /** Compute pipelines compiled so far. */
+  pipelines: number;
+}
+
+const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (GPUBufferUsage is not global in Node)
+const MAP_READ = 0x1;
+const COPY_DST = 0x8;
+const UNIFORM_STORAGE = 0x80 | 0x8;
+
+/**
+ * The WebGPU backend: pooled storage buffers, WGSL kernels, and one open command encoder that
+ * collects dispatches until something must be read (or a batch fills), then submits them at once.
+ */
+export class WebGPUBackend implements Backend, KernelHost {
+  readonly device = 'webgpu';
+  readonly adapterInfo: AdapterSummary;
+  readonly adapterClass: 'software' | 'gpu';
+  readonly limits: GPUSupportedLimits;
+  /** Kernel shape overrides for tuning; see KernelHost. */
+  tuning: KernelHost['tuning'] = undefined;
+  private readonly kernels: Map<string, GpuKernel>;
+  private readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly params: Uint32Array;
+  private readonly paramsBuffer: GPUBuffer;
+  private slot = 0;
+  private scratchBuffers: GpuBuffer[] = [];
+  private lostMessage: string | null = null;
+  private gpuError: string | undefined;
+  private readonly keepAlive: readonly unknown[];
+
+  constructor(
+    readonly gpuDevice: GPUDevice,
+    info: AdapterSummary,
+    options: { maxPooledBytes?: number; keepAlive?: readonly unknown[] } = {},
+  ) {
+    // Dawn in Node tears the instance down when its GPU object is collected, taking the device with it.
+    this.keepAlive = options.keepAlive ?? [];
+    this.adapterInfo = info;
+    this.adapterClass = info.adapterClass;
+    this.limits = gpuDevice.limits;
+    this.kernels = allKernels();
+    this.pool = new BufferPool(gpuDevice, STORAGE_USAGE, options.maxPooledBytes ?? 512 * 1024 * 1024);
+    this.params = new Uint32Array(SLOT_WORDS * MAX_BATCH);
+    this.paramsBuffer = gpuDevice.createBuffer({ size: this.params.byteLength, usage: UNIFORM_STORAGE });
+    // Validation and shader errors surface asynchronously; the first is kept and thrown at the next read.
+    gpuDevice.addEventListener('uncapturederror', (e) => {
+      this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+    gpuDevice.lost.then((e) => {
+      this.lostMessage = `the WebGPU device was lost (${e.reason}: ${e.message || 'no message'})`;
+    });
+  }
+
+  /** Whether the device was lost (destroyed, driver reset); every call then throws. */
+  get isLost(): boolean {
+    return this.lostMessage !== null;
+  }
+
+  private checkAlive(op: string): void {
+    if (this.lostMessage !== null) {
+      throw new Error(`${op}: ${this.lostMessage}; call initWebGPU() again and recreate the tensors`);
+    }
+  }
+
+  private checkDType(op: string, dtype: DType): GpuDType {
+    if (!isGpuDType(dtype)) {
+      const hint = dtype === 'f64' ? 'f64 is CPU-only' : `${dtype} storage is not supported on webgpu yet`;
+      throw new TesseraError(
+        op,
+        `${hint}; cast the tensor to f32 (or keep it on 'cpu') before moving it to 'webgpu'`,
+      );
+    }
+    return dtype;
+  }
+
+  // ---- memory ----
+
+  allocate(dtype: DType, size: number): GpuBuffer {
+    this.checkAlive('allocate');
+    this.checkDType('allocate', dtype);
+    return this.pool.acquire(size * GPU_ELEMENT_BYTES);
+  }
+
+  upload(dtype: DType, data: TypedArray): GpuBuffer {
+    this.checkAlive('upload');
+    const d = this.checkDType('upload', dtype);
+    const buf = this.pool.acquire(data.length * GPU_ELEMENT_BYTES);
+    if (data.length > 0) {
+      // bool arrives as one byte per element and lives as u32.
+      const words = d === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
+      this.gpuDevice.queue.writeBuffer(buf.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    }
+    buf.needsClear = false;
+    if (d === 'i32' && data.length <= HOST_SHADOW_MAX) buf.host = (data as Int32Array).slice();
+    return buf;
+  }
+
+  release(buffer: unknown): void {
+    const b = buffer as GpuBuffer;
+    this.pool.release(b, this.encoder !== null);
+  }
+
+  async read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray> {
+    const [out] = await this.readBuffers([{ buf: buffer as GpuBuffer, dtype, size }]);
+    return out;
+  }
+
+  /** Reads several buffers with one submit and one map. */
+  async readBuffers(items: readonly { buf: GpuBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]> {
+    this.checkAlive('read');
+    let total = 0;
+    const offsets = items.map((it) => {
+      const o = total;
+      total += Math.ceil((it.size * GPU_ELEMENT_BYTES) / 4) * 4;
+      return o;
+    });
+    if (total === 0) return items.map((it) => allocOut(it.dtype, 0));
+    const staging = this.gpuDevice.createBuffer({ size: total, usage: MAP_READ | COPY_DST });
+    this.endPass();
+    for (const [i, it] of items.entries()) {
+      if (it.size === 0) continue;
+      this.clearIfNeeded(it.buf);
+      this.openEncoder().copyBufferToBuffer(it.buf.buffer, 0, staging, offsets[i], it.size * 4);
+    }
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_READ);
+    } catch (e) {
+      staging.destroy();
+      this.checkAlive('read');
+      throw new Error(`read: mapping the readback buffer failed: ${(e as Error).message}`);
+    }
+    if (this.gpuError !== undefined) {
+      staging.unmap();
+      staging.destroy();
+      const msg = this.gpuError;
+      this.gpuError = undefined;
+      throw new Error(`read: an earlier WebGPU command failed, so results may be wrong:\n${msg}`);
+    }
+    const mapped = staging.getMappedRange();
+    const res = items.map((it, i) => {
+      const words = new Uint32Array(mapped, offsets[i], it.size);
+      const out = allocOut(it.dtype, it.size);
+      if (it.dtype === 'bool') (out as Uint8Array).set(words);
+      else new Uint32Array(out.buffer).set(words);
+      return out;
+    });
+    staging.unmap();
+    staging.destroy();
+    return res;
+  }
+
+  /** Live, peak and pooled GPU bytes (4 bytes per element for every dtype, in size classes). */
+  memory(): WebGPUMemory {
+    return { ...this.pool.stats(), pipelines: this.pipelines.size };
+  }
+
+  resetPeak(): void {
+    this.pool.resetPeak();
+  }
+
+  /** Frees idle pooled buffers. */
+  trim(): void {
+    this.flush();
+    this.pool.trim();
+  }
+
+  // ---- kernels ----
+
+  supports(def: OpDef, inputs: readonly Tensor[]): boolean {
+    return this.kernelFor(def) !== undefined && inputs.every((t) => isGpuDType(t.dtype));
+  }
+
+  private kernelFor(def: OpDef): GpuKernel | undefined {
+    return (def.kernels?.webgpu as GpuKernel | undefined) ?? this.kernels.get(def.name);
+  }
+
+  kernelNames(): readonly string[] {
+    return [...this.kernels.keys()];
+  }
+
+  execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void {
+    this.checkAlive(def.name);
+    const kernel = this.kernelFor(def);
+    if (!kernel) throw new Error(`${def.name}: no webgpu kernel`);
+    const ins: GpuInput[] = inputs.map((t) => {
+      const buf = t.storageFor(def.name).buffer as GpuBuffer;
+      this.clearIfNeeded(buf);
+      return {
+        buf,
+        shape: t.shape,
+        strides: t.strides,
+        offset: t.offset,
+        dtype: this.checkDType(def.name, t.dtype),
+      };
+    });
+    const outs: GpuOutput[] = outputs.map((t) => ({
+      buf: t.storageFor(def.name).buffer as GpuBuffer,
+      shape: t.shape,
+      dtype: this.checkDType(def.name, t.dtype),
+    }));
+    // Kernels write every output element, so a recycled output needs no clearing; an empty output
+    // has nothing to write.
+    for (const o of outs) this.clearIfNeeded(o.buf);
+    kernel(this, ins, outs, attrs);
+  }
+
+  private clearIfNeeded(buf: GpuBuffer): void {
+    if (!buf.needsClear) return;
+    buf.needsClear = false;
+    this.endPass();
+    this.openEncoder().clearBuffer(buf.buffer, 0, buf.capacity);
+  }
+
+  // ---- KernelHost ----
+
+  private openEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.gpuDevice.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  private pipeline(wgsl: string, op: string): GPUComputePipeline {
+    let p = this.pipelines.get(wgsl);
+    if (!p) {
+      const module = this.gpuDevice.createShaderModule({ code: wgsl, label: op });
+      p = this.gpuDevice.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+        label: op,
+      });
+      this.pipelines.set(wgsl, p);
+    }
+    return p;
+  }
+
+  launch(l: Launch): void {
+    this.checkAlive(l.op);
+    if (l.params.length > SLOT_WORDS)
+      throw new Error(`${l.op}: ${l.params.length} params exceed ${SLOT_WORDS}`);
+    if (this.slot === MAX_BATCH) this.flush();
+    const pipeline = this.pipeline(l.wgsl, l.op);
+    const slot = this.slot++;
+    this.params.set(l.params, slot * SLOT_WORDS);
+    const entries: GPUBindGroupEntry[] = [
+      {
+        binding: 0,
+        resource: { buffer: this.paramsBuffer, offset: slot * SLOT_WORDS * 4, size: SLOT_WORDS * 4 },
+      },
+    ];
+    for (const [i, b] of [...l.reads, ...l.writes].entries()) {
+      entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: 0, size: b.capacity } });
+    }
+    const group = this.gpuDevice.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const encoder = this.openEncoder();
+    this.pass ??= encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(l.groups[0], l.groups[1], l.groups[2]);
+  }
+
+  copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void {
+    this.checkAlive('copy');
+    this.clearIfNeeded(src);
+    this.endPass();
+    this.openEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+  }
+
+  fill(buf: GpuBuffer, start: number, elements: number): void {
+    if (elements === 0) return;
+    this.endPass();
+    // clearBuffer needs 4-byte multiples, which every element is.
+    this.openEncoder().clearBuffer(buf.buffer, start * 4, elements * 4);
+  }
+
+  scratch(bytes: number): GpuBuffer {
+    const b = this.pool.acquire(bytes);
+    this.scratchBuffers.push(b);
+    return b;
+  }
+
+  /** Submits everything encoded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.slot > 0) {
+      // Written on the queue timeline just before this submit, after earlier submits read their slots.
+      this.gpuDevice.queue.writeBuffer(
+        this.paramsBuffer,
+        0,
+        this.params.buffer,
+        0,
+        this.slot * SLOT_WORDS * 4,
+      );
+    }
+    this.gpuDevice.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.slot = 0;
+    for (const b of this.scratchBuffers) this.pool.release(b, true);
+    this.scratchBuffers = [];
+    this.pool.onSubmit();
+  }
+
+  /** Resolves once all submitted work has finished. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.gpuDevice.queue.onSubmittedWorkDone();
+  }
+
+  /** Releases the pool and the device. */
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    this.gpuDevice.destroy();
+  }
+}
+
+function allocOut(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case 'f32':
+      return new Float32Array(n);
+    case 'i32':
+      return new Int32Array(n);
+    default:
+      return new Uint8Array(n);
+  }
+}

@@ -1,0 +1,31 @@
+import { convKernels } from './conv.js';
+import { copyKernels } from './copy.js';
+import { elementwiseKernels } from './elementwise.js';
+import { indexingKernels } from './indexing.js';
+import { joiningKernels } from './joining.js';
+import { matmulKernels } from './matmul.js';
+import { padKernels } from './pad.js';
+import { poolKernels } from './pool.js';
+import { rearrangeKernels } from './rearrange.js';
+import { reduceKernels } from './reduce.js';
+import { softmaxKernels } from './softmax.js';
+import type { GpuKernel } from './types.js';
+
+/** Every WebGPU kernel by op name. */
+export function allKernels(): Map<string, GpuKernel> {
+  return new Map<string, GpuKernel>(
+    Object.entries({
+      ...convKernels(),
+      ...copyKernels(),
+      ...elementwiseKernels(),
+      ...indexingKernels(),
+      ...joiningKernels(),
+      ...matmulKernels(),
+      ...padKernels(),
+      ...poolKernels(),
+      ...rearrangeKernels(),
+      ...reduceKernels(),
+      ...softmaxKernels(),
+    }),
+  );
+}

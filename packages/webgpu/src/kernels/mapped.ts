@@ -1,0 +1,103 @@
+import { storageType } from '../wgsl/dtype.js';
+import { preludeFor } from '../wgsl/prelude.js';
+import { flatIndex, groups1d } from './layout.js';
+import { bindings, type GpuInput, type GpuOutput, type KernelHost } from './types.js';
+
+const WG = 256;
+
+/** WGSL accessors a mapped kernel's body uses (all i32 expressions). */
+export interface MappedScope {
+  /** Output rank; output coordinates are `c0 … c{rank-1}`. */
+  rank: number;
+  /** Output dim d. */
+  outDim(d: number): string;
+  /** Input k's dim d. */
+  dim(k: number, d: number): string;
+  /** Flat storage index of input k at the given coordinate expressions. */
+  at(k: number, coords: readonly string[]): string;
+  /** Extra param j as u32 / i32 / f32. */
+  extra(j: number): string;
+  extraI32(j: number): string;
+  extraF32(j: number): string;
+}
+
+/**
+ * One thread per output element, with its coordinates decoded: the template behind data-movement
+ * kernels (pad, repeat, flip, triangles, gather, indexSelect, oneHot, scatterAdd, padBackward).
+ * Each input is addressed through its own shape, strides and offset (params), so views need no copy.
+ * `body` returns WGSL statements that assign `out[i]`.
+ */
+export function launchMapped(
+  host: KernelHost,
+  op: string,
+  inputs: readonly GpuInput[],
+  out: GpuOutput,
+  extra: readonly number[],
+  body: (s: MappedScope) => string,
+  /** Distinguishes generated code that depends on attrs baked into the WGSL. */
+  variant = '',
+  /** Module-scope WGSL (helper functions) that may use the scope's accessors. */
+  helpers?: (s: MappedScope) => string,
+): void {
+  const n = out.shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const rank = out.shape.length;
+  const params: number[] = [n, ...out.shape];
+  const inBase: number[] = [];
+  for (const x of inputs) {
+    inBase.push(params.length);
+    params.push(x.offset, ...x.shape, ...x.strides);
+  }
+  const extraBase = params.length;
+  params.push(...extra);
+  const pi = (j: number) => `bitcast<i32>(p[${j}u])`;
+  const scope: MappedScope = {
+    rank,
+    outDim: (d) => pi(1 + d),
+    dim: (k, d) => pi(inBase[k] + 1 + d),
+    at: (k, coords) => {
+      const r = inputs[k].shape.length;
+      const terms = coords.map((c, d) => `(${c}) * ${pi(inBase[k] + 1 + r + d)}`);
+      return `u32(${[pi(inBase[k]), ...terms].join(' + ')})`;
+    },
+    extra: (j) => `p[${extraBase + j}u]`,
+    extraI32: (j) => pi(extraBase + j),
+    extraF32: (j) => `bitcast<f32>(p[${extraBase + j}u])`,
+  };
+  const lines: string[] = [];
+  if (rank > 0) lines.push('  var rem = i;');
+  for (let d = rank - 1; d >= 0; d--) {
+    lines.push(`  let c${d} = i32(rem % p[${1 + d}u]);`);
+    if (d > 0) lines.push(`  rem = rem / p[${1 + d}u];`);
+  }
+  lines.push(body(scope));
+  const code = lines.join('\n');
+  const extraFns = helpers ? helpers(scope) : '';
+  const wgsl = `// ${op} ${variant}
+${bindings(
+  inputs.map((x) => storageType(x.dtype)),
+  [storageType(out.dtype)],
+)}
+${preludeFor(code + extraFns)}
+${extraFns}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = ${flatIndex(WG)};
+  if (i >= p[0]) { return; }
+${code}
+}
+`;
+  host.launch({
+    op,
+    wgsl,
+    reads: inputs.map((x) => x.buf),
+    writes: [out.buf],
+    params,
+    groups: groups1d(n, WG),
+  });
+}
+
+/** The zero of a storage dtype as WGSL. */
+export function zeroOf(t: 'f32' | 'i32' | 'u32'): string {
+  return t === 'f32' ? '0.0' : t === 'i32' ? '0' : '0u';
+}

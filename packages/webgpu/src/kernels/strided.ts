@@ -1,0 +1,80 @@
+import { storageType } from '../wgsl/dtype.js';
+import { preludeFor } from '../wgsl/prelude.js';
+import { broadcastTo, coalesce, flatIndex, groups1d, isDenseStrides, rowMajorStrides } from './layout.js';
+import { bindings, type GpuInput, type GpuOutput, type KernelHost } from './types.js';
+
+const WG = 256;
+
+/**
+ * The one-thread-per-output-element template behind every elementwise-like kernel: each input is
+ * read through its own (broadcast) strides and offset, given as params, so one pipeline serves every
+ * shape of a given merged rank. When all inputs are row-major in the output's shape (after merging
+ * dims) the index decomposition is skipped: that is the contiguous fast path.
+ *
+ * `expr` receives the WGSL names of the loaded input values (in storage type) and returns the value
+ * to store, already in the output's storage type.
+ */
+export function launchStrided(
+  host: KernelHost,
+  op: string,
+  inputs: readonly GpuInput[],
+  out: GpuOutput,
+  expr: (v: readonly string[]) => string,
+): void {
+  const n = out.shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const outStrides = rowMajorStrides(out.shape);
+  const merged = coalesce(out.shape, [outStrides, ...inputs.map((x) => broadcastTo(x, out.shape))]);
+  const shape = merged.shape;
+  const rank = shape.length;
+  const inStrides = merged.strides.slice(1);
+  const dense = inStrides.map((s) => isDenseStrides(shape, s));
+  const strided = dense.some((d) => !d);
+
+  // params: n, shape[rank], then per input: offset, strides[rank]
+  const params: number[] = [n, ...shape];
+  const base = (k: number) => 1 + rank + k * (rank + 1);
+  for (const [k, x] of inputs.entries()) params.push(x.offset, ...inStrides[k]);
+
+  const lines: string[] = [];
+  if (strided) {
+    lines.push('  var rem = i;');
+    inputs.forEach((_, k) => {
+      if (!dense[k]) lines.push(`  var o${k} = bitcast<i32>(p[${base(k)}u]);`);
+    });
+    for (let d = rank - 1; d >= 0; d--) {
+      lines.push(`  let c${d} = i32(rem % p[${1 + d}u]);`);
+      if (d > 0) lines.push(`  rem = rem / p[${1 + d}u];`);
+      inputs.forEach((_, k) => {
+        if (!dense[k]) lines.push(`  o${k} += c${d} * bitcast<i32>(p[${base(k) + 1 + d}u]);`);
+      });
+    }
+  }
+  const names = inputs.map((_, k) => `v${k}`);
+  inputs.forEach((_, k) => {
+    const at = dense[k] ? `i + p[${base(k)}u]` : `u32(o${k})`;
+    lines.push(`  let v${k} = in${k}[${at}];`);
+  });
+  lines.push(`  out[i] = ${expr(names)};`);
+  const body = lines.join('\n');
+  const wgsl = `${bindings(
+    inputs.map((x) => storageType(x.dtype)),
+    [storageType(out.dtype)],
+  )}
+${preludeFor(body)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = ${flatIndex(WG)};
+  if (i >= p[0]) { return; }
+${body}
+}
+`;
+  host.launch({
+    op,
+    wgsl,
+    reads: inputs.map((x) => x.buf),
+    writes: [out.buf],
+    params,
+    groups: groups1d(n, WG),
+  });
+}
