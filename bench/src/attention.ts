@@ -20,6 +20,7 @@ import { backward, requiresGrad } from '@tessera/autograd';
 import { createContext, memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
 import * as ort from 'onnxruntime-node';
 import { naiveAttentionModel } from './onnx/attention-model.js';
+import { median, randomData } from './timing.js';
 
 const HEADS = 8;
 const DIM = 64;
@@ -43,21 +44,6 @@ interface Result {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsPath = join(here, '..', 'results', 'attention.json');
-
-function randomData(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /**
  * Median wall time and median process CPU time (user + system) of `runs` calls. On a shared

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createContext, matmul, softmax, sum, type Tensor, tensor } from '@tessera/core';
 import { initWebGPU } from '@tessera/webgpu';
 import { create, globals } from 'webgpu';
+import { median, randomData } from './timing.js';
 
 interface Case {
   label: string;
@@ -79,21 +80,6 @@ const BLOCKS = 3;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsPath = join(here, '..', 'results', 'webgpu.json');
-
-function randomData(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function time(run: () => Promise<void>, runs: number): Promise<number> {
   await run(); // warm-up: pipeline compilation, buffer pools

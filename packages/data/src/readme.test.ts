@@ -1,35 +1,19 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { runReadmeExample } from '@tessera/core/testing';
+import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The README's "## Example" code block, importing this package from source. */
-function example(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const block = /## Example\s+```ts\n([\s\S]*?)```/.exec(readme);
-  if (!block) throw new Error('README.md has no ## Example ts block');
-  return block[1]
-    .replaceAll("'@tessera/data/node'", `'${join(root, 'src', 'mnist-node.ts')}'`)
-    .replaceAll("'@tessera/data'", `'${join(root, 'src', 'index.ts')}'`);
-}
-
 describe('README example', () => {
   it('runs as written: a batch of MNIST and a tokenizer round trip', async () => {
-    const dir = join(root, 'node_modules', '.readme');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'example.ts');
-    writeFileSync(file, example());
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    try {
-      await import(/* @vite-ignore */ file);
-      expect(log.mock.calls).toEqual([
-        [[128, 1, 28, 28], 'i32', 62],
-        [7, 'be or not', [2000]],
-      ]);
-    } finally {
-      log.mockRestore();
-    }
+    const logged = await runReadmeExample(root, {
+      '@tessera/data/node': join(root, 'src', 'mnist-node.ts'),
+      '@tessera/data': join(root, 'src', 'index.ts'),
+    });
+    expect(logged).toEqual([
+      [[128, 1, 28, 28], 'i32', 62],
+      [7, 'be or not', [2000]],
+    ]);
   });
 });

@@ -5,6 +5,7 @@
  */
 export { ALL_GROUPS } from './cases/index.js';
 export { makeInput, specValues, testValues } from './inputs.js';
+export { runReadmeExample } from './readme-example.js';
 export * as reference from './reference/base.js';
 export { refErf, refRoundHalfEven, refSigmoid } from './reference/scalar.js';
 export { type ConformanceOptions, describeConformance, firstMismatch } from './suite.js';
