@@ -1,8 +1,9 @@
-import type { CpuInput, CpuOutput } from '@tessera/core';
+import type { CpuInput, CpuKernel, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
 import { maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
+import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
 
 /**
  * FlashAttention backward on the CPU. Inputs q, k, v, O, dO, L, dL (and the mask last when the
@@ -18,7 +19,12 @@ import { pad8, tileEngine } from './tile-gemm.js';
  * written once; query heads that share a kv head (grouped-query) add into the same dK/dV.
  * Rows with L = −∞ saw no key: they contribute nothing and get dQ = 0.
  */
-export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs: FlashAttrs): void {
+function flashBackward(
+  inputs: CpuInput[],
+  outputs: CpuOutput[],
+  attrs: FlashAttrs,
+  wasm: WasmTileSource,
+): void {
   const [qIn, kIn, vIn, oIn, dOIn, lseIn, dLseIn, maskIn] = inputs;
   const [dqOut, dkOut, dvOut] = outputs;
   const [batch, heads, sq, dim] = qIn.shape;
@@ -55,7 +61,7 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
   const DK = DS + bq * bkP;
   const DV = DK + bkP * dimP;
   const DQ = DV + bkP * dvP;
-  const engine = tileEngine(qIn.dtype === 'f64', DQ + sq * dimP, attrs.simd ?? true);
+  const engine = tileEngine(qIn.dtype === 'f64', DQ + sq * dimP, attrs.simd ?? true, wasm);
   const H = engine.heap;
   const rowL = new Float64Array(sq);
   const rowD = new Float64Array(sq);
@@ -146,3 +152,9 @@ export function flashBackwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs
     }
   }
 }
+
+/** The backward kernel with a wasm tile cache of its own; each flash op definition makes one. */
+export const flashBackwardKernel = (): CpuKernel<FlashAttrs> => withWasmTiles(flashBackward);
+
+/** The backward kernel for callers outside the op definitions, with a cache of its own. */
+export const flashBackwardCpu: CpuKernel<FlashAttrs> = flashBackwardKernel();

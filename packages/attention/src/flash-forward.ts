@@ -1,8 +1,9 @@
-import type { CpuInput, CpuOutput } from '@tessera/core';
+import type { CpuInput, CpuKernel, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
 import { maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
+import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
 
 /**
  * FlashAttention forward on the CPU. Inputs q [b, h, sq, d], k [b, hk, sk, d], v [b, hk, sk, dv]
@@ -20,7 +21,12 @@ import { pad8, tileEngine } from './tile-gemm.js';
  * attention without copying K/V per head). Dropout scales e^(S−m') by the kept factor in O only;
  * l stays the undropped normalizer.
  */
-export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs: FlashAttrs): void {
+function flashForward(
+  inputs: CpuInput[],
+  outputs: CpuOutput[],
+  attrs: FlashAttrs,
+  wasm: WasmTileSource,
+): void {
   const [qIn, kIn, vIn, maskIn] = inputs;
   const [oOut, lseOut] = outputs;
   const [batch, heads, sq, dim] = qIn.shape;
@@ -49,7 +55,7 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
   const QT = VH + (sk + 8) * dvP;
   const ST = QT + bq * dimP;
   const ACC = ST + bq * bkP;
-  const engine = tileEngine(qIn.dtype === 'f64', ACC + bq * dvP, attrs.simd ?? true);
+  const engine = tileEngine(qIn.dtype === 'f64', ACC + bq * dvP, attrs.simd ?? true, wasm);
   const H = engine.heap;
   const m = new Float64Array(bq);
   const l = new Float64Array(bq);
@@ -148,3 +154,9 @@ export function flashForwardCpu(inputs: CpuInput[], outputs: CpuOutput[], attrs:
     }
   }
 }
+
+/** The forward kernel with a wasm tile cache of its own; each flash op definition makes one. */
+export const flashForwardKernel = (): CpuKernel<FlashAttrs> => withWasmTiles(flashForward);
+
+/** The forward kernel for callers outside the op definitions, with a cache of its own. */
+export const flashForwardCpu: CpuKernel<FlashAttrs> = flashForwardKernel();

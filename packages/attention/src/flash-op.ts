@@ -1,8 +1,8 @@
 import { type CustomOpDef, defineCustomOp, rule } from '@tessera/autograd';
 import { defineOp, dispatch, type OpDef, type Tensor } from '@tessera/core';
 import type { FlashAttrs } from './flash-attrs.js';
-import { flashBackwardCpu } from './flash-backward.js';
-import { flashForwardCpu } from './flash-forward.js';
+import { flashBackwardKernel } from './flash-backward.js';
+import { flashForwardKernel } from './flash-forward.js';
 import { checkAttentionInputs } from './validate.js';
 
 /**
@@ -18,7 +18,7 @@ function makeBackwardDef(masked: boolean): OpDef<FlashAttrs> {
       { shape: [...k.shape], dtype: k.dtype },
       { shape: [...v.shape], dtype: v.dtype },
     ],
-    kernels: { cpu: flashBackwardCpu },
+    kernels: { cpu: flashBackwardKernel() },
   });
 }
 
@@ -39,7 +39,7 @@ function makeForwardDef(masked: boolean, backward: OpDef<FlashAttrs>): CustomOpD
         { shape: [b, h, sq], dtype: q.dtype === 'f64' ? 'f64' : 'f32' },
       ];
     },
-    kernels: { cpu: flashForwardCpu },
+    kernels: { cpu: flashForwardKernel() },
     gradient: rule<FlashAttrs>({
       saves: { inputs: masked ? [0, 1, 2, 3] : [0, 1, 2], outputs: [0, 1] },
       vjp: ({ grads, x, y, attrs }) => {

@@ -1,4 +1,4 @@
-import { wasmTiles } from './wasm-gemm.js';
+import { type WasmTileSource, wasmTileSource } from './wasm-gemm.js';
 
 /**
  * Where the flash kernels keep their tiles and how they multiply them. All scratch is one typed
@@ -8,7 +8,9 @@ import { wasmTiles } from './wasm-gemm.js';
  *
  * with B and C row-major (row strides ldb, ldc) and n a multiple of 8. f32 tiles use the
  * WebAssembly SIMD product when the runtime has it; f64 tiles (and runtimes without wasm SIMD)
- * use the JS loops below.
+ * use the JS loops below. `wasm` supplies the SIMD tiles; the flash kernels pass the source their
+ * factory owns (so the module is compiled once per kernel), and without one a fresh source
+ * compiles it for this engine alone.
  */
 export interface TileEngine {
   readonly heap: Float32Array | Float64Array;
@@ -32,9 +34,14 @@ export interface TileEngine {
 /** Rounds up to the multiple of 8 that the products' column blocks need. */
 export const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-export function tileEngine(wide: boolean, floats: number, simd = true): TileEngine {
+export function tileEngine(
+  wide: boolean,
+  floats: number,
+  simd = true,
+  wasm: WasmTileSource = wasmTileSource(),
+): TileEngine {
   if (!wide && simd) {
-    const w = wasmTiles(floats);
+    const w = wasm(floats);
     if (w) {
       const { heap, gemm, expShift } = w;
       return {

@@ -1,8 +1,9 @@
 /**
  * A minimal WebAssembly binary writer: enough of the format (types, one imported memory,
  * functions, exports, code) and of the instruction set (i32 arithmetic, control flow, f32 and
- * 128-bit SIMD loads/stores/arithmetic) for the CPU kernels to be generated at run time, with
- * no toolchain outside this package. Encodings follow the WebAssembly core and SIMD specs.
+ * 128-bit SIMD loads/stores/arithmetic) for kernels to be generated at run time, with no
+ * toolchain outside this package. Encodings follow the WebAssembly core and SIMD specs. The
+ * CPU backend's kernels use it, and other packages reach it as `@tessera/core/wasm`.
  */
 
 export type ValType = 'i32' | 'f32' | 'v128';
@@ -41,6 +42,7 @@ const SIMD = {
   'v128.store': 0x0b,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
+  'f32x4.floor': 0x68,
   'i8x16.splat': 0x0f,
   'f32x4.eq': 0x41,
   'f32x4.ne': 0x42,
@@ -50,6 +52,8 @@ const SIMD = {
   'f32x4.ge': 0x46,
   'i8x16.narrow_i16x8_s': 0x65,
   'i16x8.narrow_i32x4_s': 0x85,
+  'i32x4.shl': 0xab,
+  'i32x4.add': 0xae,
   'v128.and': 0x4e,
   'v128.bitselect': 0x52,
   'f32x4.abs': 0xe0,
@@ -63,6 +67,7 @@ const SIMD = {
   'f32x4.max': 0xe9,
   'f32x4.pmin': 0xea,
   'f32x4.pmax': 0xeb,
+  'i32x4.trunc_sat_f32x4_s': 0xf8,
 } as const;
 
 export type SimdOp = keyof typeof SIMD;
@@ -75,6 +80,7 @@ const OP = {
   'i32.lt_s': 0x48,
   'i32.lt_u': 0x49,
   'i32.gt_u': 0x4b,
+  'i32.ge_s': 0x4e,
   'i32.le_u': 0x4d,
   'i32.ge_u': 0x4f,
   'i32.add': 0x6a,
@@ -178,9 +184,16 @@ export class FunctionBuilder {
 
   /** v128.const with four equal f32 lanes. */
   f32x4(x: number): this {
-    this.code.push(0xfd, 0x0c);
-    const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
-    this.code.push(...b);
+    return this.v128(new Float32Array([x, x, x, x]).buffer);
+  }
+
+  /** v128.const with four equal i32 lanes. */
+  i32x4(n: number): this {
+    return this.v128(new Int32Array([n, n, n, n]).buffer);
+  }
+
+  private v128(lanes: ArrayBuffer): this {
+    this.code.push(0xfd, 0x0c, ...new Uint8Array(lanes));
     return this;
   }
 
@@ -241,8 +254,9 @@ export class FunctionBuilder {
     return this;
   }
 
-  if(): this {
-    this.code.push(0x04, 0x40);
+  /** `if`, leaving a value of type `result` on the stack (then both arms must), or none. */
+  if(result?: ValType): this {
+    this.code.push(0x04, result ? VALTYPE[result] : 0x40);
     return this;
   }
 
@@ -277,12 +291,15 @@ export class FunctionBuilder {
   }
 
   /**
-   * `for (; local[i] < local[limit]; local[i] += step) body()` as block/loop, unsigned compare;
-   * the counter must be initialised by the caller.
+   * `for (; local[i] < local[limit]; local[i] += step) body()` as block/loop, unsigned compare
+   * (signed with `signed`); the counter must be initialised by the caller.
    */
-  forLt(i: number, limit: number, step: number, body: () => void): this {
+  forLt(i: number, limit: number, step: number, body: () => void, signed = false): this {
     this.block().loop();
-    this.get(i).get(limit).op('i32.ge_u').brIf(1);
+    this.get(i)
+      .get(limit)
+      .op(signed ? 'i32.ge_s' : 'i32.ge_u')
+      .brIf(1);
     body();
     this.inc(i, step).br(0).end().end();
     return this;
@@ -317,12 +334,13 @@ function section(id: number, content: number[], out: number[]): void {
 }
 
 /**
- * A module importing `env.memory` (shared when `shared`, so worker instances see the same
- * bytes) and exporting every function by its name.
+ * A module importing `env.memory` of at least `initial` pages (at most `maximum` where given;
+ * shared when `shared`, which needs a maximum, so worker instances see the same bytes) and
+ * exporting every function by its name.
  */
 export function emitModule(
   fns: readonly FunctionBuilder[],
-  memory: { initial: number; maximum: number; shared: boolean },
+  memory: { initial: number; maximum?: number; shared?: boolean },
 ): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];
@@ -339,9 +357,11 @@ export function emitModule(
   uleb(1, imports);
   str('env', imports);
   str('memory', imports);
-  imports.push(0x02, memory.shared ? 0x03 : 0x01);
-  uleb(memory.initial, imports);
-  uleb(memory.maximum, imports);
+  const { initial, maximum, shared = false } = memory;
+  if (shared && maximum === undefined) throw new Error('emitModule: shared memory needs a maximum');
+  imports.push(0x02, shared ? 0x03 : maximum === undefined ? 0x00 : 0x01);
+  uleb(initial, imports);
+  if (maximum !== undefined) uleb(maximum, imports);
   section(2, imports, out);
   const funcs: number[] = [];
   uleb(fns.length, funcs);
@@ -360,4 +380,17 @@ export function emitModule(
   for (const f of fns) code.push(...f.bytes());
   section(10, code, out);
   return new Uint8Array(out);
+}
+
+/**
+ * The compiled module, or undefined where this runtime has no WebAssembly or rejects the bytes
+ * (as one without SIMD does).
+ */
+export function compileModule(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | undefined {
+  if (typeof WebAssembly !== 'object') return undefined;
+  try {
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import {
   UNARY_SIMD,
   unaryKernel,
 } from './elementwise-kernel.js';
-import { emitModule } from './emitter.js';
+import { compileModule, emitModule } from './emitter.js';
 import { HEADER_BYTES } from './job-header.js';
 import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
@@ -65,8 +65,8 @@ export class WasmRuntime {
     try {
       const fns = kernelFunctions();
       const bytes = emitModule(fns, { initial: 1, maximum: MAX_PAGES, shared: parallel });
-      if (!WebAssembly.validate(bytes)) return undefined;
-      const module = new WebAssembly.Module(bytes);
+      const module = compileModule(bytes);
+      if (!module) return undefined;
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: parallel });
       return new WasmRuntime(
         memory,
