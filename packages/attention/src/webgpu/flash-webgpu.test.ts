@@ -1,0 +1,205 @@
+import { backward, requiresGrad } from '@tessera/autograd';
+import { memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
+import { readMany } from '@tessera/webgpu';
+import { type TestDevice, testDevice } from '@tessera/webgpu/testing';
+import { describe, expect, it } from 'vitest';
+import { type AttentionOptions, scaledDotProductAttention } from '../scaled-dot-product-attention.js';
+import { type ReferenceCase, referenceAttention, relativeError, testValues } from '../testing/reference.js';
+
+const gpu = await testDevice('@tessera/attention WebGPU tests');
+const gpuIt = 'skip' in gpu ? it.skip : it;
+
+interface Case {
+  b?: number;
+  h?: number;
+  hk?: number;
+  sq: number;
+  sk?: number;
+  d?: number;
+  dv?: number;
+  causal?: boolean;
+  mask?: { data: number[]; shape: number[]; bool: boolean };
+}
+
+/** Runs flash on WebGPU (f32) and the f64 reference; returns the relative errors. */
+async function compare(c: Case, options: AttentionOptions = {}) {
+  const { ctx } = gpu as TestDevice;
+  const b = c.b ?? 1;
+  const h = c.h ?? 2;
+  const hk = c.hk ?? h;
+  const sk = c.sk ?? c.sq;
+  const d = c.d ?? 8;
+  const dv = c.dv ?? d;
+  const seed = 3;
+  const q0 = testValues(b * h * c.sq * d, seed);
+  const k0 = testValues(b * hk * sk * d, seed + 1);
+  const v0 = testValues(b * hk * sk * dv, seed + 2);
+  const dO = testValues(b * h * c.sq * dv, seed + 3);
+  let bias: ReferenceCase['bias'];
+  if (c.mask) {
+    const { data, shape, bool } = c.mask;
+    const lead = 4 - shape.length;
+    bias = (...idx: number[]) => {
+      let at = 0;
+      for (let a = 0; a < shape.length; a++) at = at * shape[a] + (shape[a] === 1 ? 0 : idx[lead + a]);
+      const x = data[at];
+      return bool ? (x ? 0 : Number.NEGATIVE_INFINITY) : x;
+    };
+  }
+  const ref: ReferenceCase = { b, h, hk, sq: c.sq, sk, d, dv, q: q0, k: k0, v: v0, scale: 1 / Math.sqrt(d), causal: c.causal, bias };
+  const expected = referenceAttention(ref, dO);
+  const device = 'webgpu';
+  const mk = (data: Float64Array, shape: number[]) =>
+    requiresGrad(tensor(data, shape, { dtype: 'f32', context: ctx, device }));
+  const q = mk(q0, [b, h, c.sq, d]);
+  const k = mk(k0, [b, hk, sk, d]);
+  const v = mk(v0, [b, hk, sk, dv]);
+  const mask = c.mask
+    ? tensor(c.mask.data, c.mask.shape, { dtype: c.mask.bool ? 'bool' : 'f32', context: ctx, device })
+    : undefined;
+  const { output, lse } = scaledDotProductAttention(q, k, v, {
+    causal: c.causal,
+    mask,
+    strategy: 'flash',
+    ...options,
+    returnLse: true,
+  });
+  backward(output, { gradOutput: tensor(dO, output.shape, { dtype: 'f32', context: ctx, device }) });
+  const [o, l, dq, dk, dvv] = await readMany([output, lse, q.grad as Tensor, k.grad as Tensor, v.grad as Tensor]);
+  for (const t of [q, k, v, output, lse, mask]) t?.dispose();
+  return {
+    o: relativeError(o, expected.o),
+    lse: relativeError(l, expected.lse),
+    dq: relativeError(dq, expected.dq),
+    dk: relativeError(dk, expected.dk),
+    dv: relativeError(dvv, expected.dv),
+  };
+}
+
+const CASES: [string, Case][] = [
+  ['full, seq not a multiple of the tile (37 × 45), batch 2', { b: 2, h: 2, sq: 37, sk: 45 }],
+  ['causal, seq 70', { h: 2, sq: 70, causal: true, d: 16 }],
+  ['causal, sq < sk (bottom-right)', { h: 2, sq: 20, sk: 50, causal: true }],
+  ['causal, sq > sk (first rows see nothing)', { h: 1, sq: 30, sk: 12, causal: true }],
+  [
+    'bool padding mask [b, 1, 1, sk]',
+    {
+      b: 2,
+      h: 2,
+      sq: 19,
+      sk: 37,
+      mask: {
+        data: Array.from({ length: 74 }, (_, i) => (i % 37 < (i < 37 ? 37 : 13) ? 1 : 0)),
+        shape: [2, 1, 1, 37],
+        bool: true,
+      },
+    },
+  ],
+  [
+    'additive float mask [sq, sk], causal',
+    {
+      h: 2,
+      sq: 18,
+      sk: 40,
+      causal: true,
+      mask: { data: Array.from(testValues(18 * 40, 9), (x) => x * 3), shape: [18, 40], bool: false },
+    },
+  ],
+  ['grouped-query (4 heads, 2 kv heads), causal', { b: 2, h: 4, hk: 2, sq: 37, sk: 70, causal: true }],
+  ['multi-query (4 heads, 1 kv head), dv ≠ d', { h: 4, hk: 1, sq: 17, d: 8, dv: 5 }],
+  ['seq 1', { h: 2, sq: 1 }],
+  ['one query, many keys, causal', { h: 2, sq: 1, sk: 33, causal: true }],
+  [
+    'fully masked rows',
+    {
+      h: 2,
+      sq: 6,
+      sk: 9,
+      mask: {
+        data: Array.from({ length: 54 }, (_, i) => (Math.floor(i / 9) === 2 || Math.floor(i / 9) === 5 ? 0 : 1)),
+        shape: [6, 9],
+        bool: true,
+      },
+    },
+  ],
+  ['head dim 64', { h: 1, sq: 45, d: 64, causal: true }],
+];
+
+describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => {
+  for (const [name, c] of CASES) {
+    gpuIt(name, async () => {
+      const err = await compare(c);
+      for (const [what, e] of Object.entries(err)) {
+        expect(e, `${name}: ${what} relative error ${e}`).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  gpuIt('small tiles (blockSize 4 × 3) give the same answer', async () => {
+    const err = await compare({ h: 2, hk: 1, sq: 23, sk: 29, causal: true }, { blockSize: { q: 4, k: 3 } });
+    for (const e of Object.values(err)) expect(e).toBeLessThan(1e-4);
+  });
+
+  gpuIt("'auto' picks the WGSL kernels on webgpu; dropout and varlen are CPU-only for 'flash'", async () => {
+    const { ctx } = gpu as TestDevice;
+    const mk = () => tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { context: ctx, device: 'webgpu' });
+    const [q, k, v] = [mk(), mk(), mk()];
+    const flash = scaledDotProductAttention(q, k, v, { strategy: 'flash' });
+    const auto = scaledDotProductAttention(q, k, v);
+    const [a, f] = await readMany([auto, flash]);
+    expect(Array.from(a)).toEqual(Array.from(f));
+    expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash', dropout: 0.1 })).toThrow(
+      /dropout has no webgpu flash kernel/,
+    );
+    expect(() =>
+      scaledDotProductAttention(q, k, v, { strategy: 'flash', cuSeqlens: [0, 3, 8] }),
+    ).toThrow(/cuSeqlens/);
+    // 'auto' runs those on the naive path instead.
+    const naive = scaledDotProductAttention(q, k, v, { cuSeqlens: [0, 3, 8] });
+    expect(naive.device).toBe('webgpu');
+  });
+});
+
+describe('flash attention on WebGPU: memory', () => {
+  gpuIt(
+    'seq 4096: the flash path allocates no N×N buffer (< 10% of the naive peak)',
+    async () => {
+      const { ctx, backend } = gpu as TestDevice;
+      const peak = async (n: number, h: number, d: number, strategy: 'flash' | 'naive') => {
+        const mk = (seed: number) =>
+          tensor(testValues(h * n * d, seed), [1, h, n, d], { dtype: 'f32', context: ctx, device: 'webgpu' });
+        const [q, k, v] = [mk(1), mk(2), mk(3)];
+        await backend.sync();
+        const before = memory(ctx).devices.webgpu.liveBytes;
+        resetPeakMemory(ctx);
+        const out = tidy(() => scaledDotProductAttention(q, k, v, { causal: true, strategy }), ctx);
+        const growth = memory(ctx).devices.webgpu.peakBytes - before;
+        const [o] = await readMany([out]);
+        expect(Number.isFinite(o[o.length - 1])).toBe(true);
+        for (const t of [q, k, v, out]) t.dispose();
+        return growth;
+      };
+      const n = 4096;
+      const h = 1;
+      const d = 32;
+      const flash = await peak(n, h, d, 'flash');
+      // The naive path at 4096 would spend most of the time budget on lavapipe, so it is measured
+      // at 1024 and its 4096 peak is bounded from below analytically: it must hold at least one
+      // [b, h, N, N] f32 score tensor, 4·h·N² bytes (64 MiB here; in practice several at once).
+      const naiveAnalytic = 4 * h * n * n;
+      const nSmall = 1024;
+      const flashSmall = await peak(nSmall, h, d, 'flash');
+      const naiveSmall = await peak(nSmall, h, d, 'naive');
+      console.log(
+        `peak growth: flash@${n} ${flash} B vs naive@${n} ≥ ${naiveAnalytic} B (analytic); ` +
+          `flash@${nSmall} ${flashSmall} B vs naive@${nSmall} ${naiveSmall} B (measured)`,
+      );
+      expect(naiveSmall).toBeGreaterThanOrEqual(4 * h * nSmall * nSmall);
+      expect(flashSmall).toBeLessThan(0.1 * naiveSmall);
+      expect(flash).toBeLessThan(0.1 * naiveAnalytic);
+      // Outputs only: O [1, h, N, d] and L [1, h, N] f32.
+      expect(flash).toBeLessThanOrEqual(4 * h * n * (d + 1) * 1.5);
+    },
+    60_000,
+  );
+});
