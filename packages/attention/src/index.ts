@@ -15,8 +15,6 @@ export {
   type MultiHeadAttentionOptions,
 } from './multi-head-attention.js';
 export { naiveAttention } from './naive-attention.js';
-export { flashBackwardWebGPU } from './webgpu/flash-backward-wgsl.js';
-export { flashForwardWebGPU } from './webgpu/flash-forward-wgsl.js';
 export { applyRotary, applyRotary2d, type Rotary2dOptions, type RotaryOptions } from './rotary.js';
 export {
   type AttentionOptions,
@@ -24,3 +22,5 @@ export {
   type AttentionStrategy,
   scaledDotProductAttention,
 } from './scaled-dot-product-attention.js';
+export { flashBackwardWebGPU } from './webgpu/flash-backward-wgsl.js';
+export { flashForwardWebGPU } from './webgpu/flash-forward-wgsl.js';

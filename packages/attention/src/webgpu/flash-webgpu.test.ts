@@ -1,5 +1,5 @@
 import { backward, requiresGrad } from '@tessera/autograd';
-import { memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
+import { memory, resetPeakMemory, type Tensor, tensor } from '@tessera/core';
 import { readMany } from '@tessera/webgpu';
 import { type TestDevice, testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +46,21 @@ async function compare(c: Case, options: AttentionOptions = {}) {
       return bool ? (x ? 0 : Number.NEGATIVE_INFINITY) : x;
     };
   }
-  const ref: ReferenceCase = { b, h, hk, sq: c.sq, sk, d, dv, q: q0, k: k0, v: v0, scale: 1 / Math.sqrt(d), causal: c.causal, bias };
+  const ref: ReferenceCase = {
+    b,
+    h,
+    hk,
+    sq: c.sq,
+    sk,
+    d,
+    dv,
+    q: q0,
+    k: k0,
+    v: v0,
+    scale: 1 / Math.sqrt(d),
+    causal: c.causal,
+    bias,
+  };
   const expected = referenceAttention(ref, dO);
   const device = 'webgpu';
   const mk = (data: Float64Array, shape: number[]) =>
@@ -65,7 +79,13 @@ async function compare(c: Case, options: AttentionOptions = {}) {
     returnLse: true,
   });
   backward(output, { gradOutput: tensor(dO, output.shape, { dtype: 'f32', context: ctx, device }) });
-  const [o, l, dq, dk, dvv] = await readMany([output, lse, q.grad as Tensor, k.grad as Tensor, v.grad as Tensor]);
+  const [o, l, dq, dk, dvv] = await readMany([
+    output,
+    lse,
+    q.grad as Tensor,
+    k.grad as Tensor,
+    v.grad as Tensor,
+  ]);
   for (const t of [q, k, v, output, lse, mask]) t?.dispose();
   return {
     o: relativeError(o, expected.o),
@@ -116,7 +136,9 @@ const CASES: [string, Case][] = [
       sq: 6,
       sk: 9,
       mask: {
-        data: Array.from({ length: 54 }, (_, i) => (Math.floor(i / 9) === 2 || Math.floor(i / 9) === 5 ? 0 : 1)),
+        data: Array.from({ length: 54 }, (_, i) =>
+          Math.floor(i / 9) === 2 || Math.floor(i / 9) === 5 ? 0 : 1,
+        ),
         shape: [6, 9],
         bool: true,
       },
@@ -143,7 +165,8 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
 
   gpuIt("'auto' picks the WGSL kernels on webgpu; dropout and varlen are CPU-only for 'flash'", async () => {
     const { ctx } = gpu as TestDevice;
-    const mk = () => tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { dtype: 'f32', context: ctx, device: 'webgpu' });
+    const mk = () =>
+      tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { dtype: 'f32', context: ctx, device: 'webgpu' });
     const [q, k, v] = [mk(), mk(), mk()];
     const flash = scaledDotProductAttention(q, k, v, { strategy: 'flash' });
     const auto = scaledDotProductAttention(q, k, v);
@@ -152,9 +175,9 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
     expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash', dropout: 0.1 })).toThrow(
       /dropout has no webgpu flash kernel/,
     );
-    expect(() =>
-      scaledDotProductAttention(q, k, v, { strategy: 'flash', cuSeqlens: [0, 3, 8] }),
-    ).toThrow(/cuSeqlens/);
+    expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash', cuSeqlens: [0, 3, 8] })).toThrow(
+      /cuSeqlens/,
+    );
     // 'auto' runs those on the naive path instead.
     const naive = scaledDotProductAttention(q, k, v, { cuSeqlens: [0, 3, 8] });
     expect(naive.device).toBe('webgpu');
@@ -173,7 +196,11 @@ describe('flash attention on WebGPU: memory', () => {
       const peak = async (strategy: 'flash' | 'naive', withBackward: boolean) => {
         const mk = (seed: number) =>
           requiresGrad(
-            tensor(testValues(h * n * d, seed), [1, h, n, d], { dtype: 'f32', context: ctx, device: 'webgpu' }),
+            tensor(testValues(h * n * d, seed), [1, h, n, d], {
+              dtype: 'f32',
+              context: ctx,
+              device: 'webgpu',
+            }),
           );
         const [q, k, v] = [mk(1), mk(2), mk(3)];
         await backend.sync();
