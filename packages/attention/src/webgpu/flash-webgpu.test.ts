@@ -163,6 +163,42 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
     for (const e of Object.values(err)) expect(e).toBeLessThan(1e-4);
   });
 
+  gpuIt('strided (permuted) inputs and a gradient into L match the CPU flash kernels', async () => {
+    const { ctx } = gpu as TestDevice;
+    const [b, s, h, hk, d] = [2, 33, 4, 2, 8];
+    const run = async (device: 'cpu' | 'webgpu') => {
+      // [b, s, heads, d] → permute to [b, heads, s, d]: non-contiguous views, as in MultiHeadAttention.
+      const mk = (heads: number, seed: number) =>
+        requiresGrad(
+          tensor(testValues(b * s * heads * d, seed), [b, s, heads, d], {
+            dtype: 'f32',
+            context: ctx,
+            device,
+          }),
+        );
+      const [q, k, v] = [mk(h, 1), mk(hk, 2), mk(hk, 3)];
+      const { output, lse } = scaledDotProductAttention(
+        q.permute([0, 2, 1, 3]),
+        k.permute([0, 2, 1, 3]),
+        v.permute([0, 2, 1, 3]),
+        {
+          causal: true,
+          returnLse: true,
+          strategy: 'flash',
+        },
+      );
+      const w = tensor(testValues(b * h * s, 7), [b, h, s], { dtype: 'f32', context: ctx, device });
+      backward(output.square().sum().add(lse.mul(w).sum()));
+      const ts = [output, lse, q.grad as Tensor, k.grad as Tensor, v.grad as Tensor];
+      return device === 'cpu' ? ts.map((t) => t.dataSync() as Float32Array) : readMany(ts);
+    };
+    const cpu = await run('cpu');
+    const gpuOut = await run('webgpu');
+    cpu.forEach((c, i) => {
+      expect(relativeError(gpuOut[i], c), `output ${i}`).toBeLessThan(1e-4);
+    });
+  });
+
   gpuIt("'auto' picks the WGSL kernels on webgpu; dropout and varlen are CPU-only for 'flash'", async () => {
     const { ctx } = gpu as TestDevice;
     const mk = () =>
