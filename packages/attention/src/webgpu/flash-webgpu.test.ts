@@ -1,8 +1,9 @@
 import { backward, requiresGrad } from '@tessera/autograd';
-import { memory, resetPeakMemory, type Tensor, tensor } from '@tessera/core';
+import { manualSeed, memory, resetPeakMemory, type Tensor, tensor } from '@tessera/core';
 import { readMany } from '@tessera/webgpu';
 import { type TestDevice, testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
+import { MultiHeadAttention } from '../multi-head-attention.js';
 import { type AttentionOptions, scaledDotProductAttention } from '../scaled-dot-product-attention.js';
 import { type ReferenceCase, referenceAttention, relativeError, testValues } from '../testing/reference.js';
 
@@ -198,6 +199,32 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
       expect(relativeError(gpuOut[i], c), `output ${i}`).toBeLessThan(1e-4);
     });
   });
+
+  gpuIt(
+    'MultiHeadAttention (GQA, rotary, causal) on webgpu matches the CPU, forward and backward',
+    async () => {
+      const { ctx } = gpu as TestDevice;
+      const build = () => {
+        manualSeed(5, ctx);
+        return new MultiHeadAttention(32, { heads: 4, kvHeads: 2, causal: true, rotary: true, context: ctx });
+      };
+      const xData = testValues(2 * 21 * 32, 11);
+      const run = async (device: 'cpu' | 'webgpu') => {
+        const mha = build();
+        if (device === 'webgpu') mha.to('webgpu');
+        const x = requiresGrad(tensor(xData, [2, 21, 32], { dtype: 'f32', context: ctx, device }));
+        const y = mha.forward(x);
+        backward(y.square().mean());
+        const ts = [y, x.grad as Tensor];
+        return device === 'cpu' ? ts.map((t) => t.dataSync() as Float32Array) : readMany(ts);
+      };
+      const cpu = await run('cpu');
+      const gpuOut = await run('webgpu');
+      cpu.forEach((c, i) => {
+        expect(relativeError(gpuOut[i], c), `output ${i}`).toBeLessThan(1e-4);
+      });
+    },
+  );
 
   gpuIt("'auto' picks the WGSL kernels on webgpu; dropout and varlen are CPU-only for 'flash'", async () => {
     const { ctx } = gpu as TestDevice;

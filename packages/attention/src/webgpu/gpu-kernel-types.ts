@@ -125,6 +125,12 @@ export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], att
       "dropout has no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for it), or run on 'cpu'",
     );
   }
+  const [b, h] = inputs[0].shape;
+  if (b * h > 65535) {
+    fail(
+      `batch·heads = ${b * h} exceeds the 65535 workgroups one dispatch dimension allows; split the batch`,
+    );
+  }
   for (const t of inputs.slice(0, 3)) {
     if (t.dtype !== 'f32') fail(`the webgpu flash kernels are f32 only, got ${t.dtype}`);
   }
