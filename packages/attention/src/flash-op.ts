@@ -4,6 +4,8 @@ import type { FlashAttrs } from './flash-attrs.js';
 import { flashBackwardKernel } from './flash-backward.js';
 import { flashForwardKernel } from './flash-forward.js';
 import { checkAttentionInputs } from './validate.js';
+import { flashBackwardWebGPU } from './webgpu/flash-backward-wgsl.js';
+import { flashForwardWebGPU } from './webgpu/flash-forward-wgsl.js';
 
 /**
  * The flash backward as an op of its own: inputs q, k, v, O, dO, L, dL (, mask); outputs
@@ -18,7 +20,7 @@ function makeBackwardDef(masked: boolean): OpDef<FlashAttrs> {
       { shape: [...k.shape], dtype: k.dtype },
       { shape: [...v.shape], dtype: v.dtype },
     ],
-    kernels: { cpu: flashBackwardKernel() },
+    kernels: { cpu: flashBackwardKernel(), webgpu: flashBackwardWebGPU },
   });
 }
 
@@ -39,7 +41,7 @@ function makeForwardDef(masked: boolean, backward: OpDef<FlashAttrs>): CustomOpD
         { shape: [b, h, sq], dtype: q.dtype === 'f64' ? 'f64' : 'f32' },
       ];
     },
-    kernels: { cpu: flashForwardKernel() },
+    kernels: { cpu: flashForwardKernel(), webgpu: flashForwardWebGPU },
     gradient: rule<FlashAttrs>({
       saves: { inputs: masked ? [0, 1, 2, 3] : [0, 1, 2], outputs: [0, 1] },
       vjp: ({ grads, x, y, attrs }) => {

@@ -22,3 +22,5 @@ export {
   type AttentionStrategy,
   scaledDotProductAttention,
 } from './scaled-dot-product-attention.js';
+export { flashBackwardWebGPU } from './webgpu/flash-backward-wgsl.js';
+export { flashForwardWebGPU } from './webgpu/flash-forward-wgsl.js';

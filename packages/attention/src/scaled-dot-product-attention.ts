@@ -120,7 +120,11 @@ function attention4(
   };
   const strategy = options.strategy ?? 'auto';
   const def = options.mask ? flashAttentionMaskedDef : flashAttentionDef;
-  const flash = strategy === 'flash' || (strategy === 'auto' && def.kernels?.[q.device] !== undefined);
+  // The WGSL kernels cover neither dropout nor varlen: 'auto' takes the naive path for those on
+  // webgpu, and 'flash' gets the kernel's error saying so.
+  const gpuOnly = q.device === 'webgpu' && (dropout > 0 || attrs.cuSeqlens !== null);
+  const flash =
+    strategy === 'flash' || (strategy === 'auto' && def.kernels?.[q.device] !== undefined && !gpuOnly);
   if (strategy !== 'flash' && strategy !== 'naive' && strategy !== 'auto') {
     fail(`strategy must be 'flash', 'naive' or 'auto', got '${String(strategy)}'`);
   }

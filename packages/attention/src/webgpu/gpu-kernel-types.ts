@@ -1,0 +1,156 @@
+import { TesseraError } from '@tessera/core';
+import type { FlashAttrs } from '../flash-attrs.js';
+
+/*
+ * The slice of @tessera/webgpu's kernel interface (`src/kernels/types.ts`) that the flash kernels
+ * use, declared structurally so that @tessera/attention needs no dependency on the backend: the
+ * backend calls `def.kernels.webgpu(host, inputs, outputs, attrs)` with these shapes.
+ */
+
+/** A pooled GPU buffer (opaque here: only passed back to `launch`). */
+export interface GpuBufferLike {
+  readonly capacity: number;
+}
+
+/** A strided input: shape, strides and offset in elements; bool is stored as one u32 each. */
+export interface GpuInputLike {
+  buf: GpuBufferLike;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+  dtype: 'f32' | 'i32' | 'bool';
+}
+
+/** A fresh row-major output. */
+export interface GpuOutputLike {
+  buf: GpuBufferLike;
+  shape: readonly number[];
+  dtype: 'f32' | 'i32' | 'bool';
+}
+
+/** One dispatch: params (u32 words, ≤ 64) at binding 0, then `reads`, then `writes`. */
+export interface LaunchLike {
+  wgsl: string;
+  reads: readonly GpuBufferLike[];
+  writes: readonly GpuBufferLike[];
+  params: readonly number[];
+  groups: readonly [number, number, number];
+  op: string;
+}
+
+export interface KernelHostLike {
+  launch(l: LaunchLike): void;
+  scratch(bytes: number): GpuBufferLike;
+  readonly limits: { readonly maxComputeWorkgroupStorageSize: number };
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The bit pattern of x as an f32 (read back in WGSL with bitcast<f32>). */
+export function f32Bits(x: number): number {
+  f32[0] = x;
+  return u32[0];
+}
+
+/** Strides of a 4-D operand as u32 words (i32 in WGSL), then its offset. */
+export function stridedWords(t: GpuInputLike): number[] {
+  return [...t.strides, t.offset].map((x) => x >>> 0);
+}
+
+/**
+ * A mask broadcastable to [b, h, sq, sk] as 4 strides (0 on broadcast axes) and its offset.
+ */
+export function maskWords(mask: GpuInputLike): number[] {
+  const lead = 4 - mask.shape.length;
+  const out = [0, 0, 0, 0];
+  mask.shape.forEach((n, i) => {
+    out[lead + i] = n === 1 ? 0 : mask.strides[i];
+  });
+  return [...out, mask.offset].map((x) => x >>> 0);
+}
+
+/** Binding declarations: params at 0, read-only inputs, then read-write outputs. */
+export function bindings(reads: readonly [string, string][], writes: readonly string[]): string {
+  const lines = ['@group(0) @binding(0) var<storage, read> p: array<u32>;'];
+  reads.forEach(([name, type], i) => {
+    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`);
+  });
+  writes.forEach((name, i) => {
+    lines.push(`@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<f32>;`);
+  });
+  return lines.join('\n');
+}
+
+/**
+ * WGSL shared by the kernels. Scores of keys a row cannot see are NEG (a finite −∞ stand-in, so
+ * no inf − inf can make a NaN); `NEG_INF()` is the true −∞ written into L for rows that see no key
+ * (via a private variable, since WGSL rejects an infinite constant expression).
+ */
+export const COMMON_WGSL = `const NEG: f32 = -1e30;
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+fn NEG_INF() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
+fn pi(k: u32) -> i32 { return bitcast<i32>(p[k]); }
+// Element (b, h, s, c) of a strided 4-D operand whose strides and offset start at word w.
+fn at4(w: u32, b: u32, h: u32, s: u32, c: u32) -> u32 {
+  return u32(pi(w + 4u) + i32(b) * pi(w) + i32(h) * pi(w + 1u) + i32(s) * pi(w + 2u) + i32(c) * pi(w + 3u));
+}`;
+
+/**
+ * The part of a mask lookup in WGSL: the score x of (b, h, i, j) becomes NEG where a bool mask
+ * drops the key, or x + mask (clamped at NEG, as the naive path does) for an additive mask.
+ */
+export function maskExpr(mask: GpuInputLike | undefined, name: string, word: number): string {
+  if (!mask) return '';
+  const e = `${name}[at4(${word}u, bi, hi, i, j)]`;
+  return mask.dtype === 'bool' ? `if (${e} == 0u) { x = NEG; }` : `x = max(x + ${e}, NEG);`;
+}
+
+export function maskType(mask: GpuInputLike | undefined): string {
+  return mask?.dtype === 'bool' ? 'u32' : 'f32';
+}
+
+/** Rejects what the WGSL kernels do not implement (varlen, dropout, non-f32) with a clear error. */
+export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], attrs: FlashAttrs): void {
+  const fail = (msg: string): never => {
+    throw new TesseraError(op, msg);
+  };
+  if (attrs.cuSeqlens) {
+    fail(
+      "packed variable-length sequences (cuSeqlens) have no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for them), or run on 'cpu'",
+    );
+  }
+  if (attrs.dropout > 0) {
+    fail(
+      "dropout has no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for it), or run on 'cpu'",
+    );
+  }
+  const [b, h] = inputs[0].shape;
+  if (b * h > 65535) {
+    fail(
+      `batch·heads = ${b * h} exceeds the 65535 workgroups one dispatch dimension allows; split the batch`,
+    );
+  }
+  for (const t of inputs.slice(0, 3)) {
+    if (t.dtype !== 'f32') fail(`the webgpu flash kernels are f32 only, got ${t.dtype}`);
+  }
+}
+
+/**
+ * Tile sizes: up to 32 query rows (one thread each) and 32 keys, shrunk until the workgroup
+ * tiles fit the device's workgroup storage (`floatsPer(bq, bk)` floats).
+ */
+export function tiles(
+  host: KernelHostLike,
+  attrs: FlashAttrs,
+  floatsPer: (bq: number, bk: number) => number,
+): { bq: number; bk: number } {
+  let bq = Math.max(1, Math.min(attrs.blockQ, 32));
+  let bk = Math.max(1, Math.min(attrs.blockK, 32));
+  const limit = host.limits.maxComputeWorkgroupStorageSize;
+  while (floatsPer(bq, bk) * 4 > limit && (bq > 1 || bk > 1)) {
+    if (bk >= bq && bk > 1) bk = Math.ceil(bk / 2);
+    else bq = Math.ceil(bq / 2);
+  }
+  return { bq, bk };
+}
