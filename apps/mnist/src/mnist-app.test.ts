@@ -16,7 +16,7 @@ import { run } from './run.js';
 // Without a WebGPU adapter the GPU smoke test skips, except under CI=true, where it fails (the
 // webgpu package's rule; CI installs lavapipe).
 const gpu = await testDevice('@tessera/app-mnist WebGPU smoke test');
-const gpuIt = 'skip' in gpu ? it.skip : it;
+const gpuIt = it.skipIf('skip' in gpu);
 
 describe('mnist app', () => {
   it('parses its options and rejects bad ones', () => {

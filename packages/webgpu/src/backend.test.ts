@@ -5,7 +5,7 @@ import { readMany } from './read.js';
 import { testDevice } from './test-device.js';
 
 const dev = await testDevice();
-const suite = 'skip' in dev ? describe.skip : describe;
+const suite = describe.skipIf('skip' in dev);
 
 describe('sizeClass', async () => {
   const { sizeClass } = await import('./buffer-pool.js');

@@ -1,5 +1,5 @@
 import { ALL_GROUPS, type CaseGroup, describeConformance } from '@tessera/core/testing';
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { testDevice } from './test-device.js';
 
 const dev = await testDevice();
@@ -22,11 +22,9 @@ const GPU_GROUPS: CaseGroup[] = ALL_GROUPS.map((g) => ({
   errors: g.errors.filter((e) => !needsF64(e)),
 }));
 
-if ('skip' in dev) {
-  describe.skip(`conformance: webgpu (${dev.skip})`, () => {
-    it('needs an adapter', () => {});
-  });
-} else {
+// Without an adapter (and only outside CI, where testDevice throws instead) the suite is reported skipped.
+describe.skipIf('skip' in dev)('conformance on an adapter', () => {
+  if ('skip' in dev) return;
   describeConformance({
     name: `webgpu (${dev.backend.adapterInfo.description || dev.backend.adapterInfo.device})`,
     device: 'webgpu',
@@ -35,4 +33,4 @@ if ('skip' in dev) {
     dtypes: ['f32', 'i32', 'bool'],
     groups: GPU_GROUPS,
   });
-}
+});

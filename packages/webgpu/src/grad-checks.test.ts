@@ -1,5 +1,5 @@
 import { describeGradChecks, GRAD_CASES } from '@tessera/autograd/testing';
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { testDevice } from './test-device.js';
 
 /**
@@ -17,11 +17,9 @@ const CASES = GRAD_CASES.filter(
   (c) => !/f64/.test(c.name) && !(c.op === 'ceil' && /transposed/.test(c.name)),
 );
 
-if ('skip' in dev) {
-  describe.skip(`gradient checks: webgpu (${dev.skip})`, () => {
-    it('needs an adapter', () => {});
-  });
-} else {
+// Without an adapter (and only outside CI, where testDevice throws instead) the suite is reported skipped.
+describe.skipIf('skip' in dev)('gradient checks on an adapter', () => {
+  if ('skip' in dev) return;
   describeGradChecks({
     name: 'webgpu',
     device: 'webgpu',
@@ -29,4 +27,4 @@ if ('skip' in dev) {
     dtype: 'f32',
     cases: CASES,
   });
-}
+});

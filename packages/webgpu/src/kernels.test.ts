@@ -22,7 +22,7 @@ import { testDevice } from './test-device.js';
  * and the vec4 matmul at sizes that are not multiples of its tile.
  */
 const dev = await testDevice();
-const suite = 'skip' in dev ? describe.skip : describe;
+const suite = describe.skipIf('skip' in dev);
 
 async function close(gpu: Tensor, cpu: Tensor, tol = 1e-4): Promise<void> {
   const a = await gpu.data();
