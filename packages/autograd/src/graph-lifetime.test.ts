@@ -1,60 +1,21 @@
-import {
-  type Context,
-  createContext,
-  keep,
-  linspace,
-  manualSeed,
-  matmul,
-  mean,
-  memory,
-  randn,
-  type Tensor,
-  tensor,
-  tidy,
-} from '@tessera/core';
+import { type Context, createContext, memory, type Tensor, tensor, tidy } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { backward } from './backward.js';
 import { grad } from './functional.js';
-import { noGrad, requiresGrad } from './grad-mode.js';
+import { requiresGrad } from './grad-mode.js';
+import { toyMlp } from './toy-mlp.test-support.js';
 
 const live = (ctx: Context) => {
   const m = memory(ctx);
   return { tensors: m.tensors, bytes: m.bytes };
 };
 
-/** A 1 → 16 → 1 tanh MLP on sin over [−2, 2], with parameters that require grad. */
+/** The toy MLP, plus a metric computed with recording on (the leak this file guards against). */
 function model(ctx: Context) {
-  manualSeed(3, ctx);
-  const o = { dtype: 'f64' as const, context: ctx };
-  const x = linspace(-2, 2, 32, o).reshape([32, 1]);
-  const y = x.sin();
-  const params = [
-    requiresGrad(keep(randn([1, 16], o).mul(0.8))),
-    requiresGrad(keep(randn([16], o).mul(0.1))),
-    requiresGrad(keep(randn([16, 1], o).mul(0.3))),
-    requiresGrad(keep(randn([1], o).mul(0.1))),
-  ];
-  const forward = () => {
-    const [w1, b1, w2, b2] = params;
-    return matmul(matmul(x, w1).add(b1).tanh(), w2).add(b2);
-  };
-  const loss = () => mean(forward().sub(y).square());
-  /** Mean absolute error, computed with recording on (the leak this file guards against). */
-  const metric = () => forward().sub(y).abs().mean().itemSync();
-  const sgd = (lr: number) =>
-    noGrad(
-      () =>
-        tidy(() => {
-          params.forEach((p, i) => {
-            const next = requiresGrad(keep(p.sub(p.grad!.mul(lr))));
-            p.grad!.dispose();
-            p.dispose();
-            params[i] = next;
-          });
-        }, ctx),
-      ctx,
-    );
-  return { params, forward, loss, metric, sgd };
+  const m = toyMlp(ctx, 3);
+  /** Mean absolute error. */
+  const metric = () => m.forward().sub(m.y).abs().mean().itemSync();
+  return { ...m, metric };
 }
 
 describe('graph lifetime: nodes are freed with the last tensor that can reach them', () => {

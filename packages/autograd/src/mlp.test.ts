@@ -1,53 +1,19 @@
-import {
-  type Context,
-  createContext,
-  keep,
-  linspace,
-  manualSeed,
-  matmul,
-  mean,
-  memory,
-  randn,
-  type Tensor,
-  tidy,
-} from '@tessera/core';
+import { type Context, createContext, memory, tidy } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { backward } from './backward.js';
-import { noGrad, requiresGrad } from './grad-mode.js';
+import { toyMlp } from './toy-mlp.test-support.js';
 
-/** A 1 → 16 → 1 tanh MLP fitting sin on [−2, 2], trained by plain full-batch SGD. */
+/** The toy MLP trained by plain full-batch SGD. */
 function setup(ctx: Context) {
-  manualSeed(7, ctx);
-  const o = { dtype: 'f64' as const, context: ctx };
-  const x = linspace(-2, 2, 32, o).reshape([32, 1]);
-  const y = x.sin();
-  const params = [
-    requiresGrad(keep(randn([1, 16], o).mul(0.8))),
-    requiresGrad(keep(randn([16], o).mul(0.1))),
-    requiresGrad(keep(randn([16, 1], o).mul(0.3))),
-    requiresGrad(keep(randn([1], o).mul(0.1))),
-  ];
-  const loss = ([w1, b1, w2, b2]: Tensor[]) =>
-    mean(matmul(matmul(x, w1).add(b1).tanh(), w2).add(b2).sub(y).square());
+  const m = toyMlp(ctx, 7);
   /** One forward/backward pass and an SGD update; returns the loss before the update. */
   const step = (lr: number): number => {
     const l = tidy(() => {
-      const v = loss(params);
+      const v = m.loss();
       backward(v);
       return v.itemSync();
     }, ctx);
-    noGrad(
-      () =>
-        tidy(() => {
-          params.forEach((p, i) => {
-            const next = requiresGrad(keep(p.sub(p.grad!.mul(lr))));
-            p.grad!.dispose();
-            p.dispose();
-            params[i] = next;
-          });
-        }, ctx),
-      ctx,
-    );
+    m.sgd(lr);
     return l;
   };
   return { step };
