@@ -7,6 +7,32 @@ import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHos
 const WG = 256;
 
 /**
+ * Lanes along one axis of x and of its row-major output, and the params both lane kernels read:
+ * nLanes, laneLen, x offset, x lane stride, out lane stride, x kept (shape, strides), out kept
+ * (shape, strides). Null when there is nothing to do.
+ */
+function axisLanes(x: GpuInput, axis: number) {
+  const axes = x.shape.length === 0 ? [] : [axis];
+  const l = laneLayout(x, axes);
+  const o = laneLayout({ ...x, strides: rowMajorStrides(x.shape), offset: 0 }, axes);
+  if (l.nOut === 0 || l.nRed === 0) return null;
+  const xStride = l.redShape.length === 1 ? l.redStrides[0] : 0;
+  const oStride = o.redShape.length === 1 ? o.redStrides[0] : 0;
+  const params = [
+    l.nOut,
+    l.nRed,
+    x.offset,
+    xStride,
+    oStride,
+    ...l.outShape,
+    ...l.outStrides,
+    ...o.outShape,
+    ...o.outStrides,
+  ];
+  return { l, ko: l.outShape.length, oo: o.outShape.length, params };
+}
+
+/**
  * softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) and logSoftmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m) along one
  * axis, m the lane max (so exp never overflows). One thread per lane for short lanes or many lanes,
  * else one workgroup per lane with two tree reductions (max, then the sum) in workgroup memory.
@@ -19,26 +45,9 @@ function launchSoftmax(
   axis: number,
   log: boolean,
 ): void {
-  const axes = x.shape.length === 0 ? [] : [axis];
-  const l = laneLayout(x, axes);
-  const o = laneLayout({ ...x, strides: rowMajorStrides(x.shape), offset: 0 }, axes);
-  if (l.nOut === 0 || l.nRed === 0) return;
-  const ko = l.outShape.length;
-  const oo = o.outShape.length;
-  const xStride = l.redShape.length === 1 ? l.redStrides[0] : 0;
-  const oStride = o.redShape.length === 1 ? o.redStrides[0] : 0;
-  // params: nLanes, laneLen, x offset, x lane stride, out lane stride, x kept (shape, strides), out kept (shape, strides)
-  const params = [
-    l.nOut,
-    l.nRed,
-    x.offset,
-    xStride,
-    oStride,
-    ...l.outShape,
-    ...l.outStrides,
-    ...o.outShape,
-    ...o.outStrides,
-  ];
+  const lanes = axisLanes(x, axis);
+  if (!lanes) return;
+  const { l, ko, oo, params } = lanes;
   const at = 5 + 2 * ko;
   const load = storageType(x.dtype) === 'f32' ? (v: string) => v : (v: string) => `f32(${v})`;
   const xv = (j: string) => load(`in0[u32(xb + i32(${j}) * bitcast<i32>(p[3u]))]`);
@@ -127,25 +136,9 @@ interface AxisAttrs {
 
 /** cumsum: one thread per lane, a sequential running sum along the axis (bool adds as i32). */
 function launchCumsum(host: KernelHost, x: GpuInput, out: GpuOutput, axis: number): void {
-  const axes = x.shape.length === 0 ? [] : [axis];
-  const l = laneLayout(x, axes);
-  const o = laneLayout({ ...x, strides: rowMajorStrides(x.shape), offset: 0 }, axes);
-  if (l.nOut === 0 || l.nRed === 0) return;
-  const ko = l.outShape.length;
-  const oo = o.outShape.length;
-  const xStride = l.redShape.length === 1 ? l.redStrides[0] : 0;
-  const oStride = o.redShape.length === 1 ? o.redStrides[0] : 0;
-  const params = [
-    l.nOut,
-    l.nRed,
-    x.offset,
-    xStride,
-    oStride,
-    ...l.outShape,
-    ...l.outStrides,
-    ...o.outShape,
-    ...o.outStrides,
-  ];
+  const lanes = axisLanes(x, axis);
+  if (!lanes) return;
+  const { l, ko, oo, params } = lanes;
   const t = storageType(out.dtype);
   const v =
     storageType(x.dtype) === t
