@@ -3,9 +3,9 @@ import {
   bindings,
   COMMON_WGSL,
   checkGpuSupport,
-  f32Bits,
   type GpuInputLike,
   type GpuOutputLike,
+  headerWords,
   type KernelHostLike,
   maskExpr,
   maskType,
@@ -48,14 +48,7 @@ export function flashForwardWebGPU(
   const { bq, bk } = tiles(host, attrs, (_bq, bk) => bk * (d + dv));
   // params: 0 b, 1 h, 2 hk, 3 sq, 4 sk, 5 scale, 6 causal, 8 q, 13 k, 18 v, 23 mask (strides, offset)
   const params = [
-    b,
-    h,
-    hk,
-    sq,
-    sk,
-    f32Bits(attrs.scale),
-    attrs.causal ? 1 : 0,
-    0,
+    ...headerWords([b, h, hk, sq, sk], attrs),
     ...stridedWords(q),
     ...stridedWords(k),
     ...stridedWords(v),

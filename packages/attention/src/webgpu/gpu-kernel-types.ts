@@ -53,6 +53,11 @@ export function f32Bits(x: number): number {
   return u32[0];
 }
 
+/** The first 8 param words of every flash pass: b, h, hk, sq, sk, scale (f32 bits), causal, padding. */
+export function headerWords(dims: [number, number, number, number, number], attrs: FlashAttrs): number[] {
+  return [...dims, f32Bits(attrs.scale), attrs.causal ? 1 : 0, 0];
+}
+
 /** Strides of a 4-D operand as u32 words (i32 in WGSL), then its offset. */
 export function stridedWords(t: GpuInputLike): number[] {
   return [...t.strides, t.offset].map((x) => x >>> 0);
