@@ -34,6 +34,26 @@ const K = (s: MappedScope) => ({
   incl: s.extraI32(8),
 });
 
+/**
+ * WGSL loops over the pooling windows (py, qx) of an output grid of ohExpr × owExpr that contain
+ * input pixel (c2, c3), running `body` for each; the caller closes the outer loop. A window
+ * (p, q) covers (h, w) where h = p·sh − ph + i·dh for some kernel row i (likewise w).
+ */
+function windowsContaining(k: ReturnType<typeof K>, ohExpr: string, owExpr: string, body: string): string {
+  return `  for (var i = 0; i < ${k.kh}; i++) {
+    let ty = c2 + ${k.ph} - i * ${k.dh};
+    if (ty < 0 || ty % ${k.sh} != 0) { continue; }
+    let py = ty / ${k.sh};
+    if (py >= ${ohExpr}) { continue; }
+    for (var j = 0; j < ${k.kw}; j++) {
+      let tx = c3 + ${k.pw} - j * ${k.dw};
+      if (tx < 0 || tx % ${k.sw} != 0) { continue; }
+      let qx = tx / ${k.sw};
+      if (qx >= ${owExpr}) { continue; }
+      ${body}
+    }`;
+}
+
 /** WGSL fn firstMax(n, c, p, q) -> vec3<i32>-free form: sets best value and its (h, w), NaN wins, first on ties. */
 function firstMaxFn(s: MappedScope, input: number): string {
   const k = K(s);
@@ -82,19 +102,13 @@ const maxPool2dBackward: GpuKernel<PoolAttrs> = (host, [x, gy], [out], a) => {
     (s) => {
       const k = K(s);
       return `  var acc = 0.0;
-  for (var i = 0; i < ${k.kh}; i++) {
-    let ty = c2 + ${k.ph} - i * ${k.dh};
-    if (ty < 0 || ty % ${k.sh} != 0) { continue; }
-    let py = ty / ${k.sh};
-    if (py >= ${s.dim(1, 2)}) { continue; }
-    for (var j = 0; j < ${k.kw}; j++) {
-      let tx = c3 + ${k.pw} - j * ${k.dw};
-      if (tx < 0 || tx % ${k.sw} != 0) { continue; }
-      let qx = tx / ${k.sw};
-      if (qx >= ${s.dim(1, 3)}) { continue; }
-      let m = window_max(c0, c1, py, qx);
-      if (m.x == c2 && m.y == c3) { acc += in1[${s.at(1, ['c0', 'c1', 'py', 'qx'])}]; }
-    }
+${windowsContaining(
+  k,
+  s.dim(1, 2),
+  s.dim(1, 3),
+  `let m = window_max(c0, c1, py, qx);
+      if (m.x == c2 && m.y == c3) { acc += in1[${s.at(1, ['c0', 'c1', 'py', 'qx'])}]; }`,
+)}
   }
   out[i] = acc;`;
     },
@@ -159,18 +173,7 @@ const avgPool2dBackward: GpuKernel<PoolAttrs> = (host, [gy], [out], a) => {
     (s) => {
       const k = K(s);
       return `  var acc = 0.0;
-  for (var i = 0; i < ${k.kh}; i++) {
-    let ty = c2 + ${k.ph} - i * ${k.dh};
-    if (ty < 0 || ty % ${k.sh} != 0) { continue; }
-    let py = ty / ${k.sh};
-    if (py >= ${s.dim(0, 2)}) { continue; }
-    for (var j = 0; j < ${k.kw}; j++) {
-      let tx = c3 + ${k.pw} - j * ${k.dw};
-      if (tx < 0 || tx % ${k.sw} != 0) { continue; }
-      let qx = tx / ${k.sw};
-      if (qx >= ${s.dim(0, 3)}) { continue; }
-      acc += in0[${s.at(0, ['c0', 'c1', 'py', 'qx'])}] / window_count(py, qx);
-    }
+${windowsContaining(k, s.dim(0, 2), s.dim(0, 3), `acc += in0[${s.at(0, ['c0', 'c1', 'py', 'qx'])}] / window_count(py, qx);`)}
   }
   out[i] = acc;`;
     },
