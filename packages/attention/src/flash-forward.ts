@@ -1,8 +1,10 @@
-import type { CpuInput, CpuKernel, CpuOutput } from '@tessera/core';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
+import type { WasmRuntime } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
 import { maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
+import { flashModuleFunctions } from './wasm-flash.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
 
 /**
@@ -26,8 +28,17 @@ function flashForward(
   outputs: CpuOutput[],
   attrs: FlashAttrs,
   wasm: WasmTileSource,
+  env: CpuKernelEnv | undefined,
 ): void {
   const [qIn, kIn, vIn, maskIn] = inputs;
+  // The common case — f32, no mask, no dropout — runs whole in WebAssembly on the backend's threads.
+  if (qIn.dtype === 'f32' && !maskIn && attrs.dropout === 0 && attrs.simd !== false) {
+    const rt = env?.wasmRuntime(flashModuleFunctions);
+    if (rt) {
+      flashForwardThreaded(rt, inputs, outputs, attrs);
+      return;
+    }
+  }
   const [oOut, lseOut] = outputs;
   const [batch, heads, sq, dim] = qIn.shape;
   const [, kvHeads, sk] = kIn.shape;
@@ -151,6 +162,90 @@ function flashForward(
           lse[row] = m[r] + Math.log(l[r]);
         }
       }
+    }
+  }
+}
+
+/**
+ * The forward of an f32 call without mask or dropout on `rt`'s threads (see wasm-flash.ts):
+ * per batch and kv head, pack Kᵀ, V and the scaled Q of the query heads sharing it into the
+ * runtime's memory, run the query blocks as tasks, copy O out and form L = m + log l.
+ */
+function flashForwardThreaded(
+  rt: WasmRuntime,
+  inputs: CpuInput[],
+  outputs: CpuOutput[],
+  attrs: FlashAttrs,
+): void {
+  const [qIn, kIn, vIn] = inputs;
+  const [oOut, lseOut] = outputs;
+  const [batch, heads, sq, dim] = qIn.shape;
+  const [, kvHeads, sk] = kIn.shape;
+  const dv = vIn.shape[3];
+  const q = strided4(qIn);
+  const k = strided4(kIn);
+  const v = strided4(vIn);
+  const { lo, hi } = keyRanges(sq, sk, attrs);
+  const bq = Math.max(1, Math.min(attrs.blockQ, sq));
+  const bk = Math.max(1, Math.min(attrs.blockK, sk));
+  const dimP = pad8(dim);
+  const dvP = pad8(dv);
+  const bkP = pad8(bk);
+  const keyBlocks = Math.ceil(sk / bk);
+  const qBlocks = Math.ceil(sq / bq);
+  // The query heads of each kv head (⌊h·hk/h⌋, as the other paths map them).
+  const groups: number[][] = Array.from({ length: kvHeads }, () => []);
+  for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
+  const gh = Math.max(...groups.map((g) => g.length));
+  const tasks = Math.max(1, Math.min(rt.threads, gh * qBlocks));
+  // Layout of the runtime's memory, in floats from `base`.
+  const KT = 0;
+  const VH = KT + keyBlocks * dimP * bkP;
+  const QH = VH + (sk + 8) * dvP;
+  const OH = QH + gh * sq * dimP;
+  const ML = OH + gh * sq * dvP;
+  const LOHI = ML + gh * sq * 2;
+  const SCRATCH = LOHI + 2 * sq + 4;
+  const floats = SCRATCH + tasks * bq * (bkP + dvP + 2);
+  const at = rt.reserve(floats * 4);
+  if (at < 0)
+    throw new Error(`attention.flash: ${floats * 4} bytes of scratch exceed the WebAssembly memory limit`);
+  const base = at / 4;
+  const H = rt.f32();
+  rt.i32().set(lo, base + LOHI);
+  rt.i32().set(hi, base + LOHI + sq);
+  const o = oOut.data;
+  const lse = lseOut.data;
+  // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
+  const parallel = gh * sq * sk * dim >= 1 << 20;
+  for (let b = 0; b < batch; b++) {
+    for (let g = 0; g < kvHeads; g++) {
+      const members = groups[g];
+      if (members.length === 0) continue;
+      // Padding (past dim, dv, sk) must read as zeros: clear the operands, then pack them.
+      H.fill(0, base + KT, base + OH);
+      for (let j0 = 0; j0 < sk; j0 += bk) {
+        packCols(k, b, g, j0, Math.min(bk, sk - j0), dim, 1, H, base + KT + (j0 / bk) * dimP * bkP, bkP);
+      }
+      packRows(v, b, g, 0, sk, dv, 1, H, base + VH, dvP);
+      members.forEach((h, hh) => {
+        packRows(q, b, h, 0, sq, dim, attrs.scale, H, base + QH + hh * sq * dimP, dimP);
+      });
+      const bytes = (x: number) => (base + x) * 4;
+      const args = [bytes(QH), bytes(KT), bytes(VH), bytes(OH), bytes(ML), bytes(LOHI), bytes(SCRATCH)];
+      args.push(members.length, sq, dimP, dvP, bq, bk, bkP, tasks);
+      rt.run('flashTask', args, tasks, parallel);
+      members.forEach((h, hh) => {
+        for (let i = 0; i < sq; i++) {
+          const row = (b * heads + h) * sq + i;
+          const src = base + OH + (hh * sq + i) * dvP;
+          o.set(H.subarray(src, src + dv), row * dv);
+          const m = H[base + ML + 2 * (hh * sq + i)];
+          const l = H[base + ML + 2 * (hh * sq + i) + 1];
+          // A row that sees no key: output 0 (written so by the task) and L = −∞.
+          lse[row] = l === 0 ? Number.NEGATIVE_INFINITY : m + Math.log(l);
+        }
+      });
     }
   }
 }

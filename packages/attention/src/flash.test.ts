@@ -67,11 +67,14 @@ function setup(c: Case, seed = 1) {
   return { ref, dO, expected: referenceAttention(ref, dO), shapes: { b, h, hk, sk, d, dv } };
 }
 
-/** Runs the op under test on dtype and returns forward outputs and gradients as plain arrays. */
-function run(c: Case, dtype: DType, options: AttentionOptions, seed = 1) {
+/**
+ * Runs the op under test on dtype and returns forward outputs and gradients as plain arrays, on a
+ * CPU backend with `threads` threads (default: the machine's cores).
+ */
+function run(c: Case, dtype: DType, options: AttentionOptions, seed = 1, threads?: number) {
   const { ref, dO, expected, shapes } = setup(c, seed);
   const { b, h, hk, sk, d, dv } = shapes;
-  const context = createContext();
+  const context = createContext(threads === undefined ? {} : { cpu: { threads } });
   const mk = (data: Float64Array, shape: number[]) => requiresGrad(tensor(data, shape, { dtype, context }));
   const q = mk(ref.q, [b, h, c.sq, d]);
   const k = mk(ref.k, [b, hk, sk, d]);
@@ -213,6 +216,46 @@ describe('flash attention on the CPU matches a naive f64 reference', () => {
       for (const key of ['o', 'dq', 'dk', 'dv'] as const) {
         expect(relativeError(r[key], r.expected[key])).toBeLessThan(1e-10);
       }
+    }
+  });
+});
+
+// f32 calls without mask or dropout run whole in WebAssembly, their query blocks shared out among
+// the backend's threads once a call is big enough (here gh·sq·sk·d ≥ 2²⁰); the cases above are
+// smaller and run on the calling thread alone.
+describe('the threaded WebAssembly forward', () => {
+  const big: [string, Case][] = [
+    [
+      'causal, ragged tiles, d and dv not multiples of 8',
+      { h: 2, sq: 100, sk: 123, d: 67, dv: 35, causal: true },
+    ],
+    ['grouped-query, 6 heads on 2 kv heads', { b: 2, h: 6, hk: 2, sq: 90, sk: 98, d: 40 }],
+  ];
+  for (const [name, c] of big) {
+    for (const threads of [1, 2, 3]) {
+      it(`${name}: within 1e-5 of the reference on ${threads} thread(s)`, () => {
+        const r = run(c, 'f32', { strategy: 'flash', blockSize: { q: 16, k: 32 } }, 1, threads);
+        expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
+        expect(relativeError(r.lse, r.expected.lse)).toBeLessThan(1e-5);
+        expect(relativeError(r.dq, r.expected.dq)).toBeLessThan(1e-5);
+      });
+    }
+  }
+
+  it('a NaN in the inputs reaches the outputs of the rows that see it', () => {
+    const context = createContext({ cpu: { threads: 2 } });
+    const [sq, d] = [80, 16];
+    const qd = testValues(2 * sq * d, 1);
+    const kd = testValues(2 * sq * d, 2);
+    kd[d * 5] = Number.NaN; // key 5 of head 0
+    const q = tensor(qd, [1, 2, sq, d], { context });
+    const k = tensor(kd, [1, 2, sq, d], { context });
+    const v = tensor(testValues(2 * sq * d, 3), [1, 2, sq, d], { context });
+    const o = scaledDotProductAttention(q, k, v, { causal: true }).dataSync();
+    // Causal: rows 0–4 of head 0 never see key 5, rows 5… do; head 1 is clean.
+    for (let i = 0; i < sq; i++) {
+      expect(Number.isNaN(o[i * d])).toBe(i >= 5);
+      expect(Number.isNaN(o[(sq + i) * d])).toBe(false);
     }
   });
 });

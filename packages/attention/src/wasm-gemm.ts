@@ -13,10 +13,10 @@
  *   expShift(p, n, m): x_i ← e^(x_i − m) for n (a multiple of 4) floats at p; returns Σ e^(x_i − m)
  *
  * by range reduction x = k·ln 2 + r (|r| ≤ ln 2 / 2), a degree-6 polynomial for e^r and 2^k
- * built in the exponent bits; about 1 ulp of f32, inputs clamped to [−87, 88].
+ * built in the exponent bits; about 1 ulp of f32, 0 below −87 (so −∞ gives 0), clamped at 88.
  */
 
-import type { CpuInput, CpuKernel, CpuOutput } from '@tessera/core';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
 import { compileModule, emitModule, FunctionBuilder } from '@tessera/core/wasm';
 
 /** The r×8 block product (r = 4 or 1) at rows i, columns j; `L` names the locals. */
@@ -91,7 +91,7 @@ function gemmLocals(f: FunctionBuilder) {
 }
 
 /** gemm(a, si, st, b, ldb, c, ldc, m, n, k, accumulate), as described at the top. */
-function gemmFunction(): FunctionBuilder {
+export function gemmFunction(): FunctionBuilder {
   const f = new FunctionBuilder('gemm', new Array(11).fill('i32'));
   const L = gemmLocals(f);
   const { P } = L;
@@ -111,14 +111,38 @@ function gemmFunction(): FunctionBuilder {
   return f;
 }
 
+/**
+ * Emits y ← e^x for the four lanes of local `x` (which it overwrites), using the v128 local
+ * `k`: range reduction x = k·ln 2 + r (|r| ≤ ln 2 / 2), a degree-6 polynomial for e^r, and 2^k
+ * built in the exponent bits. Inputs below −87 (−∞ included) give exactly 0, inputs above 88
+ * are clamped there, NaN stays NaN.
+ */
+export function emitExp4(f: FunctionBuilder, x: number, k: number, y: number): void {
+  // flush = x < −87 (all ones where the result is 0; NaN is not flushed and stays NaN)
+  f.get(x).f32x4(-87).simd('f32x4.lt').set(y);
+  f.get(x).f32x4(-87).simd('f32x4.max').f32x4(88).simd('f32x4.min').set(x);
+  // k = floor(x·log2 e + 1/2); r = x − k·ln 2 (ln 2 split in two for exactness)
+  f.get(x).f32x4(Math.LOG2E).simd('f32x4.mul').f32x4(0.5).simd('f32x4.add').simd('f32x4.floor').set(k);
+  f.get(x).get(k).f32x4(0.693359375).simd('f32x4.mul').simd('f32x4.sub');
+  f.get(k).f32x4(-2.1219444e-4).simd('f32x4.mul').simd('f32x4.sub').set(x);
+  // 2^k as bits, cleared where flushed: (k + 127) << 23 is the bit pattern of 2^k
+  f.get(k).simd('i32x4.trunc_sat_f32x4_s').i32x4(127).simd('i32x4.add').i32(23).simd('i32x4.shl');
+  f.get(y).simd('v128.andnot').set(k);
+  // e^r ≈ 1 + r + r²·(1/2 + r/6 + r²/24 + …), the Taylor-like minimax coefficients
+  f.f32x4(1.98756915e-4).set(y);
+  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1])
+    f.get(y).get(x).simd('f32x4.mul').f32x4(c).simd('f32x4.add').set(y);
+  f.get(y).get(x).get(x).simd('f32x4.mul').simd('f32x4.mul').get(x).simd('f32x4.add');
+  f.f32x4(1).simd('f32x4.add');
+  f.get(k).simd('f32x4.mul').set(y);
+}
+
 /** expShift(p: i32, n: i32, m: f32) → f32, as described at the top. */
-function expShiftFunction(): FunctionBuilder {
+export function expShiftFunction(): FunctionBuilder {
   const f = new FunctionBuilder('expShift', ['i32', 'i32', 'f32'], ['f32']);
   const [p, n, m] = [0, 1, 2];
   const end = f.local('i32');
   const [shift, x, k, y, sum] = Array.from({ length: 5 }, () => f.local('v128'));
-  // Horner step: y ← y·x + c
-  const horner = (c: number) => f.get(y).get(x).simd('f32x4.mul').f32x4(c).simd('f32x4.add').set(y);
   f.get(p).get(n).i32(2).op('i32.shl').op('i32.add').set(end);
   f.get(m).simd('f32x4.splat').set(shift);
   f.f32x4(0).set(sum);
@@ -127,22 +151,8 @@ function expShiftFunction(): FunctionBuilder {
     end,
     16,
     () => {
-      // x = clamp(v − m, −87, 88)
-      f.get(p).load('v128').get(shift).simd('f32x4.sub');
-      f.f32x4(-87).simd('f32x4.max').f32x4(88).simd('f32x4.min').set(x);
-      // k = floor(x·log2 e + 1/2); r = x − k·ln 2 (ln 2 split in two for exactness)
-      f.get(x).f32x4(Math.LOG2E).simd('f32x4.mul').f32x4(0.5).simd('f32x4.add').simd('f32x4.floor').set(k);
-      f.get(x).get(k).f32x4(0.693359375).simd('f32x4.mul').simd('f32x4.sub');
-      f.get(k).f32x4(-2.1219444e-4).simd('f32x4.mul').simd('f32x4.sub').set(x);
-      // e^r ≈ 1 + r + r²·(1/2 + r/6 + r²/24 + …), the Taylor-like minimax coefficients
-      f.f32x4(1.98756915e-4).set(y);
-      for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1])
-        horner(c);
-      f.get(y).get(x).get(x).simd('f32x4.mul').simd('f32x4.mul').get(x).simd('f32x4.add');
-      f.f32x4(1).simd('f32x4.add');
-      // · 2^k: (k + 127) << 23 is the bit pattern of 2^k
-      f.get(k).simd('i32x4.trunc_sat_f32x4_s').i32x4(127).simd('i32x4.add').i32(23).simd('i32x4.shl');
-      f.simd('f32x4.mul').set(y);
+      f.get(p).load('v128').get(shift).simd('f32x4.sub').set(x);
+      emitExp4(f, x, k, y);
       f.get(p).get(y).store('v128');
       f.get(sum).get(y).simd('f32x4.add').set(sum);
     },
@@ -214,10 +224,16 @@ export function wasmTileSource(): WasmTileSource {
  * the cache (see wasmTileSource), so each op definition that calls this compiles once.
  */
 export function withWasmTiles<A>(
-  kernel: (inputs: CpuInput[], outputs: CpuOutput[], attrs: A, wasm: WasmTileSource) => void,
+  kernel: (
+    inputs: CpuInput[],
+    outputs: CpuOutput[],
+    attrs: A,
+    wasm: WasmTileSource,
+    env: CpuKernelEnv | undefined,
+  ) => void,
 ): CpuKernel<A> {
   const wasm = wasmTileSource();
-  return (inputs, outputs, attrs) => kernel(inputs, outputs, attrs, wasm);
+  return (inputs, outputs, attrs, env) => kernel(inputs, outputs, attrs, wasm, env);
 }
 
 export const moduleBytesForTest = moduleBytes;

@@ -3,7 +3,7 @@ export { Context, type DeviceMemory, type MemoryInfo, type Middleware, type OpCa
 export { CpuBackend } from './cpu/backend.js';
 export type { CpuOptions } from './cpu/options.js';
 export { forEachRow } from './cpu/strided.js';
-export type { CpuInput, CpuKernel, CpuOutput, NumArray } from './cpu/types.js';
+export type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './cpu/types.js';
 export { dispatch, type Placement } from './dispatch.js';
 export {
   bf16BitsToF32,

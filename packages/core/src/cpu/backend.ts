@@ -23,7 +23,8 @@ import { rearrangeKernels } from './kernels/rearrange.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { availableCores, type CpuOptions, type KernelEnv } from './options.js';
-import type { CpuInput, CpuKernel, CpuOutput, NumArray } from './types.js';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './types.js';
+import type { FunctionBuilder } from './wasm/emitter.js';
 import { WasmRuntime } from './wasm/runtime.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
@@ -52,6 +53,9 @@ export class CpuBackend implements Backend {
   readonly simd: boolean;
   private readonly kernels: ReadonlyMap<string, CpuKernel>;
   private runtime: WasmRuntime | null | undefined;
+  /** Runtimes of other packages' kernel modules (CpuKernelEnv.wasmRuntime), by their functions. */
+  private readonly moduleRuntimes = new Map<() => readonly FunctionBuilder[], WasmRuntime | null>();
+  private readonly kernelEnv: CpuKernelEnv;
 
   constructor(options: CpuOptions = {}) {
     const threads = options.threads ?? availableCores();
@@ -59,6 +63,17 @@ export class CpuBackend implements Backend {
       throw new Error(`CpuBackend: threads must be a positive integer, got ${threads}`);
     this.threads = threads;
     this.simd = options.simd ?? true;
+    this.kernelEnv = {
+      threads,
+      wasmRuntime: (functions) => {
+        let rt = this.moduleRuntimes.get(functions);
+        if (rt === undefined) {
+          rt = (this.simd && WasmRuntime.create(threads, functions)) || null;
+          this.moduleRuntimes.set(functions, rt);
+        }
+        return rt ?? undefined;
+      },
+    };
     const env: KernelEnv = { wasm: () => this.wasm() };
     this.kernels = new Map<string, CpuKernel>([
       ...Object.entries(copyKernels()),
@@ -90,6 +105,7 @@ export class CpuBackend implements Backend {
   /** Ends the worker threads. Kernels keep working afterwards, on the calling thread. */
   dispose(): void {
     this.runtime?.dispose();
+    for (const rt of this.moduleRuntimes.values()) rt?.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -149,7 +165,7 @@ export class CpuBackend implements Backend {
         ? { data: new Float32Array(raw.length), shape: t.shape, dtype: 'f32' }
         : { data: raw as NumArray, shape: t.shape, dtype: t.dtype };
     });
-    kernel(ins, outs, attrs);
+    kernel(ins, outs, attrs, this.kernelEnv);
     outputs.forEach((t, i) => {
       if (isHalf(t.dtype))
         encodeHalf(t.dtype, outs[i].data as Float32Array, t.storageFor(def.name).buffer as Uint16Array);

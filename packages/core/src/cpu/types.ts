@@ -1,4 +1,6 @@
 import type { DType } from '../dtype.js';
+import type { FunctionBuilder } from './wasm/emitter.js';
+import type { WasmRuntime } from './wasm/runtime.js';
 
 /** Arrays CPU kernels compute on: half formats are widened to f32 before a kernel sees them. */
 export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -19,5 +21,24 @@ export interface CpuOutput {
   dtype: DType;
 }
 
+/** What the backend running a CPU kernel offers it (every call's fourth argument). */
+export interface CpuKernelEnv {
+  /** Threads this backend's kernels may use, the calling thread included. */
+  readonly threads: number;
+  /**
+   * A WebAssembly runtime whose module holds the caller's own `functions`, on this backend's
+   * threads (workers over one shared memory): made by the first call with this `functions`
+   * (compared by identity, so pass the same function each time), kept until the backend is
+   * disposed. Undefined where the backend's SIMD is off or the platform lacks it.
+   */
+  wasmRuntime(functions: () => readonly FunctionBuilder[]): WasmRuntime | undefined;
+}
+
+/** A CPU kernel: reads `inputs`, fills `outputs`. */
 // biome-ignore lint/suspicious/noExplicitAny: each kernel narrows its own attrs type.
-export type CpuKernel<A = any> = (inputs: CpuInput[], outputs: CpuOutput[], attrs: A) => void;
+export type CpuKernel<A = any> = (
+  inputs: CpuInput[],
+  outputs: CpuOutput[],
+  attrs: A,
+  env: CpuKernelEnv,
+) => void;

@@ -2,7 +2,8 @@
  * @tessera/core/wasm: the WebAssembly binary writer the CPU backend generates its SIMD kernels
  * with, for packages that generate kernels of their own (as @tessera/attention does). Build
  * functions with `FunctionBuilder`, put them in a module with `emitModule`, compile it with
- * `compileModule`.
+ * `compileModule` — or hand them to a CPU kernel's `env.wasmRuntime(...)`, which runs them on the
+ * backend's threads over shared memory (`WasmRuntime`).
  */
 export {
   compileModule,
@@ -12,3 +13,4 @@ export {
   type SimdOp,
   type ValType,
 } from '../cpu/wasm/emitter.js';
+export type { WasmRuntime } from '../cpu/wasm/runtime.js';

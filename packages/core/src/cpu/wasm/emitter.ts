@@ -55,6 +55,7 @@ const SIMD = {
   'i32x4.shl': 0xab,
   'i32x4.add': 0xae,
   'v128.and': 0x4e,
+  'v128.andnot': 0x4f,
   'v128.bitselect': 0x52,
   'f32x4.abs': 0xe0,
   'f32x4.neg': 0xe1,
@@ -79,6 +80,7 @@ const OP = {
   'i32.ne': 0x47,
   'i32.lt_s': 0x48,
   'i32.lt_u': 0x49,
+  'i32.gt_s': 0x4a,
   'i32.gt_u': 0x4b,
   'i32.ge_s': 0x4e,
   'i32.le_u': 0x4d,
@@ -292,9 +294,10 @@ export class FunctionBuilder {
 
   /**
    * `for (; local[i] < local[limit]; local[i] += step) body()` as block/loop, unsigned compare
-   * (signed with `signed`); the counter must be initialised by the caller.
+   * (signed with `signed`); the counter must be initialised by the caller. `step` is a constant
+   * or another local.
    */
-  forLt(i: number, limit: number, step: number, body: () => void, signed = false): this {
+  forLt(i: number, limit: number, step: number | { local: number }, body: () => void, signed = false): this {
     this.block().loop();
     this.get(i)
       .get(limit)

@@ -6,7 +6,7 @@ import {
   UNARY_SIMD,
   unaryKernel,
 } from './elementwise-kernel.js';
-import { compileModule, emitModule } from './emitter.js';
+import { compileModule, emitModule, type FunctionBuilder } from './emitter.js';
 import { HEADER_BYTES } from './job-header.js';
 import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
@@ -57,13 +57,18 @@ export class WasmRuntime {
 
   /**
    * A runtime on `threads` threads (fewer where workers or blocking waits are unavailable, as
-   * on a browser's main thread), or undefined where WebAssembly SIMD is not supported.
+   * on a browser's main thread), or undefined where WebAssembly SIMD is not supported. Its
+   * module holds `functions` (default: the CPU backend's own kernels); packages with kernels of
+   * their own get one through `CpuKernelEnv.wasmRuntime`.
    */
-  static create(threads: number): WasmRuntime | undefined {
+  static create(
+    threads: number,
+    functions: () => readonly FunctionBuilder[] = kernelFunctions,
+  ): WasmRuntime | undefined {
     if (typeof WebAssembly !== 'object') return undefined;
     const parallel = threads > 1 && canSpawnWorkers() && canBlock();
     try {
-      const fns = kernelFunctions();
+      const fns = functions();
       const bytes = emitModule(fns, { initial: 1, maximum: MAX_PAGES, shared: parallel });
       const module = compileModule(bytes);
       if (!module) return undefined;

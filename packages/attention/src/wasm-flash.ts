@@ -1,0 +1,220 @@
+/**
+ * The f32 flash forward as one WebAssembly function, so that query blocks run on the CPU
+ * backend's worker threads (CpuKernelEnv.wasmRuntime) with no JavaScript between tiles:
+ *
+ *   flashTask(q, kt, v, o, ml, lohi, scratch, heads, sq, dimP, dvP, bq, bk, bkP, tasks, task)
+ *
+ * over one kv head's packed operands (byte offsets; dimP, dvP, bkP multiples of 8):
+ * - q:  Q·scale of the `heads` query heads sharing the kv head, [heads][sq][dimP];
+ * - kt: Kᵀ as one [dimP][bkP] tile per key block of `bk` keys;
+ * - v:  V as [sk + 8][dvP] (rows past sk and columns past dv zero);
+ * - lohi: the visible key range [lo[i], hi[i]) of each query row i (i32, lo then hi, sq each).
+ * It writes O = softmax(S)·V rows [heads][sq][dvP] at `o` (zero rows for rows that see no key)
+ * and each row's running max m and sum l at `ml` ([heads·sq][2]); the caller forms
+ * L = m + log l. Task t of `tasks` takes query blocks t, t + tasks, … of all heads (interleaved,
+ * so causal blocks of different cost spread evenly) and uses the scratch at
+ * scratch + t·(bq·bkP + bq·dvP + 2·bq)·4: the score tile S, the output accumulator and m, l.
+ *
+ * Per key block the tile S = (Q·scale)·Kᵀ is one call of the tile product; each row then masks
+ * keys outside its range to −∞, takes its max, rescales its accumulator by e^(m − m') when the
+ * max grew, and turns S into P = e^(S − m') in place (four lanes at a time, −∞ → exactly 0);
+ * O += P·V is a second product. Rows are normalized once, at the end.
+ */
+import { FunctionBuilder } from '@tessera/core/wasm';
+import { emitExp4, expShiftFunction, gemmFunction } from './wasm-gemm.js';
+
+/** Index of the tile product in the module (flashTask calls it). */
+const GEMM = 0;
+
+function flashTaskFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('flashTask', new Array(16).fill('i32'));
+  const [q, kt, v, o, ml, lohi, scratch, heads, sq, dimP, dvP, bq, bk, bkP, tasks, task] = Array.from(
+    { length: 16 },
+    (_, i) => i,
+  );
+  const i32 = () => f.local('i32');
+  const [S, acc, mRow, lRow, hiBase, qBlocks, items, w, hh, i0, rows, qBase, kLo, kHi, j0, cols, colsP] =
+    Array.from({ length: 17 }, i32);
+  const [r, i, sRow, sEnd, cLo, cHi, p, end, aRow, aEnd, outRow] = Array.from({ length: 11 }, i32);
+  const [rowMax, mOld, mNew, alpha, sum, inv] = Array.from({ length: 6 }, () => f.local('f32'));
+  const [vx, vk, vy, vacc, shift] = Array.from({ length: 5 }, () => f.local('v128'));
+
+  /** Pushes min(a, b) of two i32 locals (signed). */
+  const minI = (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.lt_s').op('select');
+  /** Pushes max(a, b) of two i32 locals (signed). */
+  const maxI = (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.gt_s').op('select');
+  /** Pushes lo[row] (which = 0) or hi[row] (which = 1) for the row in local `row`. */
+  const bound = (row: number, which: 0 | 1) => {
+    f.get(which ? hiBase : lohi)
+      .get(row)
+      .i32(2)
+      .op('i32.shl')
+      .op('i32.add')
+      .load('i32');
+  };
+  /** Fills bytes [local from, local to) with f32 `x`, one float at a time. */
+  const fill = (from: number, to: number, x: number) => {
+    f.get(from).set(p);
+    f.forLt(p, to, 4, () => f.get(p).f32(x).store('f32'));
+  };
+
+  // Scratch of this task: S [bq][bkP], the accumulator [bq][dvP], m [bq], l [bq].
+  f.get(scratch);
+  f.get(bq).get(bkP).get(dvP).op('i32.add').i32(2).op('i32.add').op('i32.mul').i32(2).op('i32.shl');
+  f.get(task).op('i32.mul').op('i32.add').set(S);
+  f.get(S).get(bq).get(bkP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(acc);
+  f.get(acc).get(bq).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(mRow);
+  f.get(mRow).get(bq).i32(2).op('i32.shl').op('i32.add').set(lRow);
+  f.get(lohi).get(sq).i32(2).op('i32.shl').op('i32.add').set(hiBase);
+  // items = heads · ⌈sq / bq⌉
+  f.get(sq).get(bq).op('i32.add').i32(1).op('i32.sub').get(bq).op('i32.div_u').set(qBlocks);
+  f.get(heads).get(qBlocks).op('i32.mul').set(items);
+
+  f.get(task).set(w);
+  f.forLt(w, items, { local: tasks }, () => {
+    // Query block (hh, i0) of `rows` rows.
+    f.get(w).get(qBlocks).op('i32.div_u').set(hh);
+    f.get(w).get(hh).get(qBlocks).op('i32.mul').op('i32.sub').get(bq).op('i32.mul').set(i0);
+    f.get(sq).get(i0).op('i32.sub').set(rows);
+    minI(rows, bq);
+    f.set(rows);
+    f.get(q).get(hh).get(sq).op('i32.mul').get(i0).op('i32.add').get(dimP).op('i32.mul').i32(2);
+    f.op('i32.shl').op('i32.add').set(qBase);
+    // Accumulator 0, m −∞, l 0.
+    f.get(acc).set(p);
+    f.get(acc).get(rows).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(end);
+    f.forLt(p, end, 16, () => f.get(p).f32x4(0).store('v128'));
+    f.get(mRow).get(rows).i32(2).op('i32.shl').op('i32.add').set(end);
+    fill(mRow, end, Number.NEGATIVE_INFINITY);
+    f.get(lRow).get(rows).i32(2).op('i32.shl').op('i32.add').set(end);
+    fill(lRow, end, 0);
+    // Key blocks some row of the block sees: from the block holding lo[i0] up to hi[last row].
+    bound(i0, 0);
+    f.set(kLo);
+    f.get(i0).get(rows).op('i32.add').i32(1).op('i32.sub').set(i);
+    bound(i, 1);
+    f.set(kHi);
+    f.get(kLo).get(bk).op('i32.div_u').get(bk).op('i32.mul').set(j0);
+    f.forLt(
+      j0,
+      kHi,
+      { local: bk },
+      () => {
+        f.get(kHi).get(j0).op('i32.sub').set(cols);
+        minI(cols, bk);
+        f.set(cols);
+        f.get(cols).i32(7).op('i32.add').i32(-8).op('i32.and').set(colsP);
+        // S = (Q·scale)·Kᵀ over the tile's padded columns
+        f.get(qBase).get(dimP).i32(2).op('i32.shl').i32(4);
+        f.get(kt).get(j0).get(bk).op('i32.div_u').get(dimP).op('i32.mul').get(bkP).op('i32.mul').i32(2);
+        f.op('i32.shl').op('i32.add');
+        f.get(bkP).i32(2).op('i32.shl');
+        f.get(S).get(bkP).i32(2).op('i32.shl');
+        f.get(rows).get(colsP).get(dimP).i32(0).call(GEMM);
+        // Each row: mask, max, rescale, exponentiate.
+        f.i32(0).set(r);
+        f.forLt(r, rows, 1, () => {
+          f.block();
+          f.get(i0).get(r).op('i32.add').set(i);
+          f.get(S).get(r).get(bkP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(sRow);
+          // Visible columns [cLo, cHi) of this tile.
+          bound(i, 0);
+          f.get(j0).op('i32.sub').set(cLo);
+          f.i32(0).set(p);
+          maxI(cLo, p);
+          f.set(cLo);
+          bound(i, 1);
+          f.get(j0).op('i32.sub').set(cHi);
+          minI(cHi, cols);
+          f.set(cHi);
+          maxI(cHi, cLo);
+          f.set(cHi);
+          // S outside [cLo, cHi) (and in the padding up to colsP) ← −∞.
+          f.get(sRow).get(cLo).i32(2).op('i32.shl').op('i32.add').set(end);
+          fill(sRow, end, Number.NEGATIVE_INFINITY);
+          f.get(sRow).get(cHi).i32(2).op('i32.shl').op('i32.add').set(aRow);
+          f.get(sRow).get(colsP).i32(2).op('i32.shl').op('i32.add').set(sEnd);
+          fill(aRow, sEnd, Number.NEGATIVE_INFINITY);
+          // Row max, four lanes at a time.
+          f.f32x4(Number.NEGATIVE_INFINITY).set(vacc);
+          f.get(sRow).set(p);
+          f.forLt(p, sEnd, 16, () => f.get(vacc).get(p).load('v128').simd('f32x4.max').set(vacc));
+          f.get(vacc).simd('f32x4.extract_lane', 0);
+          for (let lane = 1; lane < 4; lane++) f.get(vacc).simd('f32x4.extract_lane', lane).op('f32.max');
+          f.set(rowMax);
+          // A row that sees nothing here adds P = 0 to the product.
+          f.get(rowMax).f32(Number.NEGATIVE_INFINITY).op('f32.eq').if();
+          fill(sRow, sEnd, 0);
+          f.br(1).end();
+          // m' = max(m, rowmax); α = e^(m − m') (0 while m = −∞)
+          f.get(mRow).get(r).i32(2).op('i32.shl').op('i32.add').set(aRow);
+          f.get(aRow).load('f32').set(mOld);
+          f.get(mOld).get(rowMax).op('f32.max').set(mNew);
+          f.get(mOld).get(mNew).op('f32.sub').simd('f32x4.splat').set(vx);
+          emitExp4(f, vx, vk, vy);
+          f.get(vy).simd('f32x4.extract_lane', 0).set(alpha);
+          f.get(aRow).get(mNew).store('f32');
+          // accumulator row ·= α when the max grew
+          f.get(alpha).f32(1).op('f32.ne').if();
+          f.get(acc).get(r).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(p);
+          f.get(p).get(dvP).i32(2).op('i32.shl').op('i32.add').set(aEnd);
+          f.get(alpha).simd('f32x4.splat').set(vacc);
+          f.forLt(p, aEnd, 16, () => f.get(p).get(p).load('v128').get(vacc).simd('f32x4.mul').store('v128'));
+          f.end();
+          // P = e^(S − m') in place; sum of the row
+          f.get(mNew).simd('f32x4.splat').set(shift);
+          f.f32x4(0).set(vacc);
+          f.get(sRow).set(p);
+          f.forLt(p, sEnd, 16, () => {
+            f.get(p).load('v128').get(shift).simd('f32x4.sub').set(vx);
+            emitExp4(f, vx, vk, vy);
+            f.get(p).get(vy).store('v128');
+            f.get(vacc).get(vy).simd('f32x4.add').set(vacc);
+          });
+          f.get(vacc).simd('f32x4.extract_lane', 0);
+          for (let lane = 1; lane < 4; lane++) f.get(vacc).simd('f32x4.extract_lane', lane).op('f32.add');
+          f.set(sum);
+          // l = α·l + sum
+          f.get(lRow).get(r).i32(2).op('i32.shl').op('i32.add').set(aRow);
+          f.get(aRow).get(alpha).get(aRow).load('f32').op('f32.mul').get(sum).op('f32.add').store('f32');
+          f.end();
+        });
+        // O += P·V over the tile's keys
+        f.get(S).get(bkP).i32(2).op('i32.shl').i32(4);
+        f.get(v).get(j0).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add');
+        f.get(dvP).i32(2).op('i32.shl');
+        f.get(acc).get(dvP).i32(2).op('i32.shl');
+        f.get(rows).get(dvP).get(cols).i32(1).call(GEMM);
+      },
+      true,
+    );
+    // Normalize once: O = acc / l (0 for a row with l = 0); export m and l.
+    f.i32(0).set(r);
+    f.forLt(r, rows, 1, () => {
+      f.get(lRow).get(r).i32(2).op('i32.shl').op('i32.add').load('f32').set(sum);
+      f.get(hh).get(sq).op('i32.mul').get(i0).op('i32.add').get(r).op('i32.add').set(outRow);
+      f.get(ml).get(outRow).i32(3).op('i32.shl').op('i32.add').set(aRow);
+      f.get(aRow).get(mRow).get(r).i32(2).op('i32.shl').op('i32.add').load('f32').store('f32');
+      f.get(aRow).get(sum).store('f32', 4);
+      f.f32(1).get(sum).op('f32.div').f32(0).get(sum).f32(0).op('f32.ne').op('select').set(inv);
+      f.get(inv).simd('f32x4.splat').set(vacc);
+      f.get(o).get(outRow).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(end);
+      f.get(acc).get(r).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(p);
+      f.get(p).get(dvP).i32(2).op('i32.shl').op('i32.add').set(aEnd);
+      f.forLt(p, aEnd, 16, () => {
+        f.get(end).get(p).load('v128').get(vacc).simd('f32x4.mul').store('v128');
+        f.inc(end, 16);
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * The module's functions: the tile product first (flashTask calls it by index), the row
+ * exponential, the forward task. Passed by identity to `env.wasmRuntime`, which compiles the
+ * module once per backend.
+ */
+export function flashModuleFunctions(): readonly FunctionBuilder[] {
+  return [gemmFunction(), expShiftFunction(), flashTaskFunction()];
+}
