@@ -1,15 +1,15 @@
 /**
  * Attention forward at batch 1, 8 heads, head dim 64, seq 512 / 2048 / 4096, in one process:
- * Tessera's flash kernel and its naive path, tfjs `cpu` and `wasm` naive attention
- * (matMul / softmax / matMul) and onnxruntime-node running a naive attention graph on one
- * thread. Time is the median after a warm-up, as wall time and as process CPU time (steadier on a
+ * Tessera's flash kernel (on every core, and on one thread) and its naive path, tfjs `cpu` and
+ * `wasm` naive attention (matMul / softmax / matMul) and onnxruntime-node running a naive
+ * attention graph (on one thread, and on every core). Time is the median after a warm-up, as wall time and as process CPU time (steadier on a
  * shared machine); memory is what each runtime can report: Tessera's
  * `memory().peakBytes` over the call, tfjs's `tf.profile` peak bytes, and for onnxruntime the
  * growth of the process's resident set during the first run (an upper-bound estimate).
  * Configurations whose estimated run exceeds the budget print "skipped".
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,8 +23,11 @@ import { naiveAttentionModel } from './onnx/attention-model.js';
 import { median, randomData } from './timing.js';
 
 const HEADS = 8;
+/** Threads Tessera's default CPU backend uses, and onnxruntime's second configuration. */
+const cores = availableParallelism();
 const DIM = 64;
-const SEQS = [512, 2048, 4096];
+/** Sequence lengths (ATTENTION_SEQS=512,2048 to run fewer). */
+const SEQS = (process.env.ATTENTION_SEQS ?? '512,2048,4096').split(',').map(Number);
 /** A configuration whose single run is estimated above this is skipped. */
 const SKIP_MS = Number(process.env.ATTENTION_SKIP_MS ?? 40_000);
 /** Timed runs after the warm-up, fewer when one run is slow. */
@@ -86,8 +89,15 @@ const skipped = (seq: number, impl: string, estimateMs: number): Result => ({
   note: `skipped (~${(estimateMs / 1000).toFixed(0)} s a run)`,
 });
 
-async function benchTessera(seq: number, strategy: 'flash' | 'naive', data: Float32Array[], est: number) {
-  const context = createContext();
+/** Tessera forward on a CPU backend with `threads` threads (default: every core). */
+async function benchTessera(
+  seq: number,
+  strategy: 'flash' | 'naive',
+  data: Float32Array[],
+  est: number,
+  threads?: number,
+) {
+  const context = createContext(threads === undefined ? {} : { cpu: { threads } });
   const shape = [1, HEADS, seq, DIM];
   const [q, k, v] = data.map((d) => tensor(d, shape, { context }));
   resetPeakMemory(context);
@@ -97,7 +107,8 @@ async function benchTessera(seq: number, strategy: 'flash' | 'naive', data: Floa
   const peakBytes = memory(context).peakBytes - before;
   const { ms, cpuMs } = await timeRuns(run, runsFor(est || 1000), true);
   for (const t of [q, k, v] as Tensor[]) t.dispose();
-  return { seq, impl: `tessera-${strategy}`, medianMs: ms, cpuMs, peakBytes, runs: runsFor(est || 1000) };
+  const impl = `tessera-${strategy}${threads === undefined ? '' : `-${threads}t`}`;
+  return { seq, impl, medianMs: ms, cpuMs, peakBytes, runs: runsFor(est || 1000) };
 }
 
 /** Forward and backward through the flash op (gradients of q, k, v), Tessera only. */
@@ -141,10 +152,10 @@ async function benchTfjs(seq: number, backend: 'cpu' | 'wasm', data: Float32Arra
   return { seq, impl: `tfjs-${backend}`, medianMs: ms, cpuMs, peakBytes: profile.peakBytes, runs };
 }
 
-async function benchOrt(seq: number, data: Float32Array[], est: number): Promise<Result> {
+async function benchOrt(seq: number, data: Float32Array[], est: number, threads = 1): Promise<Result> {
   const shape = [1, HEADS, seq, DIM];
   const session = await ort.InferenceSession.create(naiveAttentionModel(shape), {
-    intraOpNumThreads: 1,
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
   });
@@ -166,7 +177,7 @@ async function benchOrt(seq: number, data: Float32Array[], est: number): Promise
   await session.release();
   return {
     seq,
-    impl: 'onnxruntime-node',
+    impl: threads === 1 ? 'onnxruntime-node' : `onnxruntime-node-${threads}t`,
     medianMs: ms,
     cpuMs,
     peakBytes: rssPeak - rss0,
@@ -190,11 +201,13 @@ async function main(): Promise<void> {
     const data = [randomData(n, 1), randomData(n, 2), randomData(n, 3)];
     const jobs: [string, (est: number) => Promise<Result>][] = [
       ['tessera-flash', (e) => benchTessera(seq, 'flash', data, e)],
+      ['tessera-flash-1t', (e) => benchTessera(seq, 'flash', data, e, 1)],
       ['tessera-flash-fwd+bwd', (e) => benchTesseraBackward(seq, data, e)],
       ['tessera-naive', (e) => benchTessera(seq, 'naive', data, e)],
       ['tfjs-cpu', (e) => benchTfjs(seq, 'cpu', data, e)],
       ['tfjs-wasm', (e) => benchTfjs(seq, 'wasm', data, e)],
       ['onnxruntime-node', (e) => benchOrt(seq, data, e)],
+      [`onnxruntime-node-${cores}t`, (e) => benchOrt(seq, data, e, cores)],
     ];
     for (const [impl, job] of jobs) {
       const est = estimate(last(impl), seq);
@@ -205,11 +218,13 @@ async function main(): Promise<void> {
   }
   const impls = [
     'tessera-flash',
+    'tessera-flash-1t',
     'tessera-flash-fwd+bwd',
     'tessera-naive',
     'tfjs-cpu',
     'tfjs-wasm',
     'onnxruntime-node',
+    `onnxruntime-node-${cores}t`,
   ];
   console.log(
     `\nattention forward, batch 1, ${HEADS} heads, head dim ${DIM}, f32 (${cpus()[0]?.model ?? 'cpu'})`,
