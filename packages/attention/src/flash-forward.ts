@@ -197,7 +197,11 @@ function flashForwardThreaded(
   const groups: number[][] = Array.from({ length: kvHeads }, () => []);
   for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
   const gh = Math.max(...groups.map((g) => g.length));
-  const tasks = Math.max(1, Math.min(rt.threads, gh * qBlocks));
+  // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
+  const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
+  // About four tasks per thread, claimed dynamically: a thread the OS deschedules then delays
+  // the others by one small task, not by a static share of the work.
+  const tasks = parallel ? Math.min(gh * qBlocks, 4 * rt.threads) : 1;
   // Layout of the runtime's memory, in floats from `base`.
   const KT = 0;
   const VH = KT + keyBlocks * dimP * bkP;
@@ -216,8 +220,6 @@ function flashForwardThreaded(
   rt.i32().set(hi, base + LOHI + sq);
   const o = oOut.data;
   const lse = lseOut.data;
-  // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
-  const parallel = gh * sq * sk * dim >= 1 << 20;
   for (let b = 0; b < batch; b++) {
     for (let g = 0; g < kvHeads; g++) {
       const members = groups[g];
