@@ -1,7 +1,7 @@
 import type { CpuInput, CpuKernel, CpuOutput } from '@tessera/core';
 import { DropoutMask } from './dropout-mask.js';
-import { type FlashAttrs, keyRanges } from './flash-attrs.js';
-import { maskRow, packCols, packRows, strided4 } from './strided.js';
+import type { FlashAttrs } from './flash-attrs.js';
+import { flashProblem, maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
 
@@ -25,23 +25,15 @@ function flashBackward(
   attrs: FlashAttrs,
   wasm: WasmTileSource,
 ): void {
-  const [qIn, kIn, vIn, oIn, dOIn, lseIn, dLseIn, maskIn] = inputs;
+  const [qIn, , , oIn, dOIn, lseIn, dLseIn, maskIn] = inputs;
   const [dqOut, dkOut, dvOut] = outputs;
-  const [batch, heads, sq, dim] = qIn.shape;
-  const [, kvHeads, sk] = kIn.shape;
-  const dv = vIn.shape[3];
-  const q = strided4(qIn);
-  const k = strided4(kIn);
-  const v = strided4(vIn);
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
   const out = strided4(oIn);
   const dOut = strided4(dOIn);
   const lse = strided4(lseIn);
   const dLse = strided4(dLseIn);
   const mask = maskIn ? strided4(maskIn) : null;
   const boolMask = maskIn?.dtype === 'bool';
-  const { lo, hi } = keyRanges(sq, sk, attrs);
-  const bq = Math.max(1, Math.min(attrs.blockQ, sq));
-  const bk = Math.max(1, Math.min(attrs.blockK, sk));
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
   const scale = attrs.scale;
 

@@ -1,8 +1,8 @@
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
 import type { WasmRuntime } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
-import { type FlashAttrs, keyRanges } from './flash-attrs.js';
-import { maskRow, packCols, packRows, strided4 } from './strided.js';
+import type { FlashAttrs } from './flash-attrs.js';
+import { flashProblem, maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
 import { flashModuleFunctions } from './wasm-flash.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
@@ -30,7 +30,7 @@ function flashForward(
   wasm: WasmTileSource,
   env: CpuKernelEnv | undefined,
 ): void {
-  const [qIn, kIn, vIn, maskIn] = inputs;
+  const [qIn, , , maskIn] = inputs;
   // The common case — f32, no mask, no dropout — runs whole in WebAssembly on the backend's threads.
   if (qIn.dtype === 'f32' && !maskIn && attrs.dropout === 0 && attrs.simd !== false) {
     const rt = env?.wasmRuntime(flashModuleFunctions);
@@ -40,17 +40,9 @@ function flashForward(
     }
   }
   const [oOut, lseOut] = outputs;
-  const [batch, heads, sq, dim] = qIn.shape;
-  const [, kvHeads, sk] = kIn.shape;
-  const dv = vIn.shape[3];
-  const q = strided4(qIn);
-  const k = strided4(kIn);
-  const v = strided4(vIn);
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
   const mask = maskIn ? strided4(maskIn) : null;
   const boolMask = maskIn?.dtype === 'bool';
-  const { lo, hi } = keyRanges(sq, sk, attrs);
-  const bq = Math.max(1, Math.min(attrs.blockQ, sq));
-  const bk = Math.max(1, Math.min(attrs.blockK, sk));
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
 
   // Scratch, padded to the products' 8-column blocks: Kᵀ and V of the current kv head, packed
@@ -177,17 +169,8 @@ function flashForwardThreaded(
   outputs: CpuOutput[],
   attrs: FlashAttrs,
 ): void {
-  const [qIn, kIn, vIn] = inputs;
   const [oOut, lseOut] = outputs;
-  const [batch, heads, sq, dim] = qIn.shape;
-  const [, kvHeads, sk] = kIn.shape;
-  const dv = vIn.shape[3];
-  const q = strided4(qIn);
-  const k = strided4(kIn);
-  const v = strided4(vIn);
-  const { lo, hi } = keyRanges(sq, sk, attrs);
-  const bq = Math.max(1, Math.min(attrs.blockQ, sq));
-  const bk = Math.max(1, Math.min(attrs.blockK, sk));
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
   const dimP = pad8(dim);
   const dvP = pad8(dv);
   const bkP = pad8(bk);

@@ -1,4 +1,5 @@
 import type { CpuInput } from '@tessera/core';
+import { type FlashAttrs, keyRanges } from './flash-attrs.js';
 
 /** A rank-4 strided operand as the flash kernels read it: [batch, heads, seq, dim]. */
 export interface Strided4 {
@@ -70,4 +71,29 @@ export function packCols(
 /** Offset of mask row (b, h, i); add j·strides[3] for key j. */
 export function maskRow(mask: Strided4, b: number, h: number, i: number): number {
   return mask.offset + b * mask.strides[0] + h * mask.strides[1] + i * mask.strides[2];
+}
+
+/**
+ * What every CPU flash kernel first reads off its q, k, v inputs: the sizes, the operands as
+ * rank-4 strided views, each query row's visible key range and the tile sizes clamped to the
+ * sequences.
+ */
+export function flashProblem([qIn, kIn, vIn]: CpuInput[], attrs: FlashAttrs) {
+  const [batch, heads, sq, dim] = qIn.shape;
+  const [, kvHeads, sk] = kIn.shape;
+  return {
+    batch,
+    heads,
+    kvHeads,
+    sq,
+    sk,
+    dim,
+    dv: vIn.shape[3],
+    q: strided4(qIn),
+    k: strided4(kIn),
+    v: strided4(vIn),
+    ...keyRanges(sq, sk, attrs),
+    bq: Math.max(1, Math.min(attrs.blockQ, sq)),
+    bk: Math.max(1, Math.min(attrs.blockK, sk)),
+  };
 }
