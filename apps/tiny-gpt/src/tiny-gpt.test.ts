@@ -73,11 +73,11 @@ describe('TinyGpt', () => {
     cache.dispose();
   });
 
-  it('training lowers the loss', () => {
+  it('training lowers the loss', async () => {
     const { model } = make();
     const task = AdditionTask.create(1, 10, seededRandom(3));
     const losses: number[] = [];
-    train(model, task, {
+    await train(model, task, {
       steps: 30,
       batch: 16,
       lr: 1e-2,
