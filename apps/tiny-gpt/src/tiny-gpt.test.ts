@@ -99,6 +99,18 @@ describe('TinyGpt', () => {
   });
 });
 
+describe('the command line', () => {
+  it('takes --device webgpu, skips the `--` pnpm passes through and rejects unknown flags', () => {
+    expect(parseCli(['--', '--device', 'webgpu', '--steps', '50'])).toMatchObject({
+      device: 'webgpu',
+      steps: 50,
+    });
+    expect(parseCli([]).device).toBe('cpu');
+    expect(() => parseCli(['--device', 'cuda'])).toThrow('--device must be cpu or webgpu, got cuda');
+    expect(() => parseCli(['--stpes', '5'])).toThrow('unknown argument --stpes');
+  });
+});
+
 describe('sampling', () => {
   it('temperature 0 is argmax; top-k keeps only the k best', () => {
     expect(pickToken([0.1, 3, -1, 2], {})).toBe(1);
