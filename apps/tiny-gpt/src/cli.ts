@@ -74,6 +74,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // pnpm passes the `--` of `pnpm start -- --steps 50` through.
+    if (arg === '--') continue;
     if (arg === '--help' || arg === '-h') o.help = true;
     else if (arg === '--tied') o.tied = true;
     else if (arg === '--qk-norm') o.qkNorm = true;

@@ -30,14 +30,15 @@ export function pickToken(logits: ArrayLike<number>, options: SampleOptions): nu
 /**
  * Continues equal-length prompts by `steps` tokens each, a whole batch in lockstep. The prompt
  * runs once; every later step feeds only the new token and attends over the KV cache, so no
- * past key or value is recomputed.
+ * past key or value is recomputed. Each step reads the last position's logits back (one read of
+ * [batch, vocab] per token: asynchronous on WebGPU) and picks the next tokens on the host.
  */
-export function generate(
+export async function generate(
   model: TinyGpt,
   prompts: number[][],
   steps: number,
   options: SampleOptions = {},
-): number[][] {
+): Promise<number[][]> {
   const ctx = model.embed.weight.ctx;
   const device = model.embed.weight.device;
   const b = prompts.length;
@@ -48,19 +49,22 @@ export function generate(
   try {
     let input: number[][] = prompts;
     for (let step = 0; step < steps; step++) {
-      const last = noGrad(
+      const lastLogits = noGrad(
         () =>
           tidy(() => {
             const tokens = tensor(input.flat(), [b, input[0].length], { dtype: 'i32', context: ctx, device });
             const logits: Tensor = model.forward(tokens, cache);
             const s = logits.shape[1];
-            return logits
-              .slice(1, s - 1, s)
-              .contiguous()
-              .dataSync() as Float32Array;
+            return logits.slice(1, s - 1, s).contiguous();
           }, ctx),
         ctx,
       );
+      let last: Float32Array;
+      try {
+        last = (await lastLogits.data()) as Float32Array;
+      } finally {
+        lastLogits.dispose();
+      }
       input = out.map((seq, i) => {
         const token = pickToken(last.subarray(i * vocab, (i + 1) * vocab), options);
         seq.push(token);

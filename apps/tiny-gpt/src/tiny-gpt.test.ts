@@ -1,10 +1,20 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { KVCache } from '@tessera/attention';
-import { createContext, manualSeed, tensor, tidy } from '@tessera/core';
+import { createContext, manualSeed, memory, tensor, tidy } from '@tessera/core';
+import { type TestDevice, testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
 import { AdditionTask, seededRandom, VOCAB } from './addition-task.js';
-import { pickToken } from './sample.js';
+import { parseCli } from './cli.js';
+import { run } from './run.js';
+import { generate, pickToken } from './sample.js';
 import { TinyGpt } from './tiny-gpt.js';
 import { train } from './train.js';
+
+// Without a WebGPU adapter the GPU tests skip, except under CI=true, where they fail (the webgpu
+// package's rule; CI installs lavapipe).
+const gpu = await testDevice('@tessera/app-tiny-gpt WebGPU tests');
+const gpuIt = it.skipIf('skip' in gpu);
 
 describe('the addition task', () => {
   it('writes zero-padded operands and the reversed sum', () => {
@@ -73,11 +83,11 @@ describe('TinyGpt', () => {
     cache.dispose();
   });
 
-  it('training lowers the loss', () => {
+  it('training lowers the loss', async () => {
     const { model } = make();
     const task = AdditionTask.create(1, 10, seededRandom(3));
     const losses: number[] = [];
-    train(model, task, {
+    await train(model, task, {
       steps: 30,
       batch: 16,
       lr: 1e-2,
@@ -89,11 +99,104 @@ describe('TinyGpt', () => {
   });
 });
 
+describe('the command line', () => {
+  it('takes --device webgpu, skips the `--` pnpm passes through and rejects unknown flags', () => {
+    expect(parseCli(['--', '--device', 'webgpu', '--steps', '50'])).toMatchObject({
+      device: 'webgpu',
+      steps: 50,
+    });
+    expect(parseCli([]).device).toBe('cpu');
+    expect(() => parseCli(['--device', 'cuda'])).toThrow('--device must be cpu or webgpu, got cuda');
+    expect(() => parseCli(['--stpes', '5'])).toThrow('unknown argument --stpes');
+  });
+});
+
 describe('sampling', () => {
   it('temperature 0 is argmax; top-k keeps only the k best', () => {
     expect(pickToken([0.1, 3, -1, 2], {})).toBe(1);
     const random = seededRandom(9);
     for (let i = 0; i < 200; i++)
       expect([1, 3]).toContain(pickToken([0.1, 3, -1, 2], { temperature: 5, topK: 2, random }));
+  });
+});
+
+describe('tiny-gpt on WebGPU', () => {
+  // A model small enough for lavapipe: 1-digit additions, dim 16, 6 steps of 8.
+  const tiny = [
+    '--digits',
+    '1',
+    '--steps',
+    '6',
+    '--batch',
+    '8',
+    '--dim',
+    '16',
+    '--test',
+    '20',
+    '--samples',
+    '2',
+  ];
+
+  gpuIt(
+    'trains like the CPU (same losses within f32 error), evaluates and samples, without leaks',
+    async () => {
+      const { ctx, backend } = gpu as TestDevice;
+      const tensorsBefore = memory(ctx).tensors;
+      const buffersBefore = backend.memory().liveBuffers;
+      const lines: string[] = [];
+      const r = await run(parseCli(['--device', 'webgpu', ...tiny]), (l) => lines.push(l), undefined, ctx);
+      expect(lines[0]).toMatch(/^WebGPU: /);
+      expect(lines[1]).toMatch(/ on webgpu$/);
+      expect(memory(ctx).tensors).toBe(tensorsBefore);
+      expect(backend.memory().liveBuffers).toBe(buffersBefore);
+
+      // Same seed, same start (the model is initialized on the CPU, then moved).
+      const cpu = await run(parseCli(tiny), () => {});
+      expect(r.losses).toHaveLength(6);
+      r.losses.forEach((l, i) => {
+        expect(Math.abs(l - cpu.losses[i])).toBeLessThan(1e-3 * cpu.losses[i]);
+      });
+      // Greedy answers may differ only where two logits tie within f32 error.
+      expect(Math.abs(r.accuracy - cpu.accuracy)).toBeLessThanOrEqual(0.05);
+      expect(r.samples).toHaveLength(2);
+      for (const sample of r.samples) expect(sample).toMatch(/^\d\+\d=\d\d {2}→ \d+ /);
+    },
+  );
+
+  gpuIt('KV-cache generation gives the greedy tokens of the CPU', async () => {
+    const { ctx } = gpu as TestDevice;
+    manualSeed(5, ctx);
+    const model = new TinyGpt(
+      {
+        vocab: VOCAB.length,
+        dim: 16,
+        layers: 2,
+        heads: 4,
+        kvHeads: 2,
+        qkNorm: true,
+        tied: true,
+        maxLength: 16,
+      },
+      { context: ctx },
+    );
+    const prompts = [
+      [1, 2, 10, 3, 4, 11],
+      [9, 9, 10, 0, 7, 11],
+    ];
+    const onCpu = await generate(model, prompts, 5);
+    model.to('webgpu');
+    expect(await generate(model, prompts, 5)).toEqual(onCpu);
+    model.dispose();
+  });
+
+  gpuIt('the command line runs with --device webgpu', () => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@tessera/source', main, '--device', 'webgpu', ...tiny],
+      { encoding: 'utf8' },
+    );
+    expect(out).toMatch(/^WebGPU: /m);
+    expect(out).toMatch(/exact-match accuracy on 20 held-out problems: \d+\.\d%/);
   });
 });

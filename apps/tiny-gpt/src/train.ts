@@ -1,7 +1,8 @@
 import { backward } from '@tessera/autograd';
-import { type Context, tensor, tidy } from '@tessera/core';
+import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
 import { crossEntropy } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
+import { readMany } from '@tessera/webgpu';
 import type { AdditionTask } from './addition-task.js';
 import { generate } from './sample.js';
 import type { TinyGpt } from './tiny-gpt.js';
@@ -9,19 +10,36 @@ import type { TinyGpt } from './tiny-gpt.js';
 /** Marks a target position the loss skips (the prompt: only answers are learned). */
 const IGNORE = -100;
 
+/** Steps between loss reads on an asynchronously read device (one buffer map for all of them). */
+const READ_EVERY = 5;
+
 export interface TrainOptions {
   steps: number;
   batch: number;
   lr: number;
   random: () => number;
+  /**
+   * Called for every step, in order, once its loss is read: at once on the CPU, in groups of a few
+   * steps on WebGPU (tokens/s is measured when the group is read).
+   */
   onStep?: (step: number, loss: number, tokensPerSecond: number) => void;
 }
 
 /**
- * Next-token training on the answer digits: inputs are a problem's tokens but the last, targets
- * the tokens after, with prompt positions ignored. AdamW with warm-up and cosine decay.
+ * Step losses, read back. The CPU reads synchronously; a WebGPU read waits for the queue, so losses
+ * there are collected and read with one map for several steps.
  */
-export function train(model: TinyGpt, task: AdditionTask, options: TrainOptions): number {
+async function readLosses(losses: Tensor[]): Promise<number[]> {
+  if (losses.every((l) => l.device === 'cpu')) return losses.map((l) => l.itemSync());
+  return (await readMany(losses)).map((d) => Number(d[0]));
+}
+
+/**
+ * Next-token training on the answer digits: inputs are a problem's tokens but the last, targets
+ * the tokens after, with prompt positions ignored. AdamW with warm-up and cosine decay. Runs where
+ * the model's parameters are; returns the last step's loss.
+ */
+export async function train(model: TinyGpt, task: AdditionTask, options: TrainOptions): Promise<number> {
   const ctx: Context = model.embed.weight.ctx;
   const device = model.embed.weight.device;
   const optimizer = new AdamW(model.parameters(), { lr: options.lr, weightDecay: 0.01, betas: [0.9, 0.98] });
@@ -32,48 +50,70 @@ export function train(model: TinyGpt, task: AdditionTask, options: TrainOptions)
   });
   const len = task.sequenceLength - 1;
   const start = performance.now();
-  let tokens = 0;
   let loss = Number.NaN;
-  for (let step = 1; step <= options.steps; step++) {
-    const inputs: number[] = [];
-    const targets: number[] = [];
-    for (let i = 0; i < options.batch; i++) {
-      const seq = task.encode(task.sample(options.random));
-      inputs.push(...seq.slice(0, len));
-      for (let pos = 1; pos < seq.length; pos++) targets.push(pos >= task.promptLength ? seq[pos] : IGNORE);
+  let read = 0;
+  // Loss tensors not read yet (only ever more than one on an asynchronously read device).
+  const unread: Tensor[] = [];
+  const readUnread = async (): Promise<void> => {
+    const losses = await readLosses(unread);
+    for (const l of unread) l.dispose();
+    unread.length = 0;
+    const tps = ((read + losses.length) * options.batch * len) / ((performance.now() - start) / 1000);
+    for (const l of losses) {
+      loss = l;
+      options.onStep?.(++read, loss, tps);
     }
-    loss = tidy(() => {
-      const x = tensor(inputs, [options.batch, len], { dtype: 'i32', context: ctx, device });
-      const y = tensor(targets, [options.batch * len], { dtype: 'i32', context: ctx, device });
-      const logits = model.forward(x).reshape([options.batch * len, model.config.vocab]);
-      const l = crossEntropy(logits, y, { ignoreIndex: IGNORE });
-      backward(l);
-      return l.itemSync();
-    }, ctx);
-    optimizer.step();
-    optimizer.zeroGrad();
-    schedule.step();
-    tokens += options.batch * len;
-    options.onStep?.(step, loss, tokens / ((performance.now() - start) / 1000));
+  };
+  try {
+    for (let step = 1; step <= options.steps; step++) {
+      const inputs: number[] = [];
+      const targets: number[] = [];
+      for (let i = 0; i < options.batch; i++) {
+        const seq = task.encode(task.sample(options.random));
+        inputs.push(...seq.slice(0, len));
+        for (let pos = 1; pos < seq.length; pos++) targets.push(pos >= task.promptLength ? seq[pos] : IGNORE);
+      }
+      unread.push(
+        tidy(() => {
+          const x = tensor(inputs, [options.batch, len], { dtype: 'i32', context: ctx, device });
+          const y = tensor(targets, [options.batch * len], { dtype: 'i32', context: ctx, device });
+          const logits = model.forward(x).reshape([options.batch * len, model.config.vocab]);
+          const l = crossEntropy(logits, y, { ignoreIndex: IGNORE });
+          backward(l);
+          return l;
+        }, ctx),
+      );
+      optimizer.step();
+      optimizer.zeroGrad();
+      schedule.step();
+      // Every few steps at the latest, which also bounds how far the host runs ahead of the GPU.
+      if (device === 'cpu' || step % READ_EVERY === 0 || step === options.steps) await readUnread();
+    }
+  } finally {
+    for (const l of unread) l.dispose();
+    optimizer.dispose();
   }
   return loss;
 }
 
 /** Exact-match accuracy of greedy answers on the task's held-out problems. */
-export function evaluate(model: TinyGpt, task: AdditionTask, batch = 250): number {
+export async function evaluate(model: TinyGpt, task: AdditionTask, batch = 250): Promise<number> {
   model.eval();
   let correct = 0;
-  for (let i = 0; i < task.testProblems.length; i += batch) {
-    const problems = task.testProblems.slice(i, i + batch);
-    const answers = generate(
-      model,
-      problems.map((p) => task.prompt(p)),
-      task.answerLength,
-    );
-    problems.forEach((p, j) => {
-      if (task.decodeAnswer(answers[j]) === p.a + p.b) correct++;
-    });
+  try {
+    for (let i = 0; i < task.testProblems.length; i += batch) {
+      const problems = task.testProblems.slice(i, i + batch);
+      const answers = await generate(
+        model,
+        problems.map((p) => task.prompt(p)),
+        task.answerLength,
+      );
+      problems.forEach((p, j) => {
+        if (task.decodeAnswer(answers[j]) === p.a + p.b) correct++;
+      });
+    }
+  } finally {
+    model.train();
   }
-  model.train();
   return correct / task.testProblems.length;
 }

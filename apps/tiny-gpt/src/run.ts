@@ -1,0 +1,114 @@
+import { type Context, createContext, manualSeed } from '@tessera/core';
+import { initWebGPU, WebGPUBackend } from '@tessera/webgpu';
+import { AdditionTask, seededRandom, VOCAB } from './addition-task.js';
+import type { CliOptions } from './cli.js';
+import { generate } from './sample.js';
+import { TinyGpt } from './tiny-gpt.js';
+import { evaluate, train } from './train.js';
+
+export interface RunResult {
+  /** Training loss of every step. */
+  losses: number[];
+  /** Exact-match accuracy of greedy answers on the held-out problems. */
+  accuracy: number;
+  /** Wall-clock seconds of training (not evaluation or sampling). */
+  trainSeconds: number;
+  tokensPerSecond: number;
+  /** The sampled completions shown at the end, as text. */
+  samples: string[];
+}
+
+/** The context's WebGPU backend, registered first if it has none; the error says what is missing. */
+async function webgpuBackend(context: Context): Promise<WebGPUBackend> {
+  if (context.hasBackend('webgpu')) {
+    const existing = context.backend('webgpu');
+    if (existing instanceof WebGPUBackend) return existing;
+    throw new Error(`--device webgpu: the context's 'webgpu' backend is not @tessera/webgpu's WebGPUBackend`);
+  }
+  try {
+    return await initWebGPU({ context });
+  } catch (e) {
+    throw new Error(
+      `--device webgpu needs a WebGPU adapter (in Node: Dawn from the 'webgpu' package over a Vulkan ` +
+        `driver, e.g. Mesa's lavapipe), but initWebGPU failed: ${(e as Error).message}; or train with --device cpu`,
+    );
+  }
+}
+
+/**
+ * Builds the task and the model, trains, evaluates and samples on `o.device`, logging what the
+ * command line prints. The model is disposed before it returns. Pass a `context` that already has
+ * the WebGPU backend (tests), or to count its tensors.
+ */
+export async function run(
+  o: CliOptions,
+  log: (line: string) => void,
+  onStep?: (step: number, loss: number, tokensPerSecond: number) => void,
+  context: Context = createContext(),
+): Promise<RunResult> {
+  if (o.device === 'webgpu') {
+    const { description, adapterClass } = (await webgpuBackend(context)).adapterInfo;
+    log(`WebGPU: ${description} (${adapterClass} adapter)`);
+  }
+  manualSeed(o.seed, context);
+  const random = seededRandom(o.seed);
+  const task = AdditionTask.create(o.digits, o.test, random);
+  // Built (and so initialized) on the CPU, then moved: the same seed gives the same start on every device.
+  const model = new TinyGpt(
+    {
+      vocab: VOCAB.length,
+      dim: o.dim,
+      layers: o.layers,
+      heads: o.heads,
+      kvHeads: o.kvHeads,
+      qkNorm: o.qkNorm,
+      maxLength: o.learnedPositions ? task.sequenceLength : 0,
+      tied: o.tied,
+    },
+    { context },
+  );
+  try {
+    if (o.device !== 'cpu') model.to(o.device);
+    log(
+      `tiny-gpt: ${o.digits}-digit additions, ${model.numParameters()} parameters (${o.layers} layers, dim ${o.dim}, ` +
+        `${o.heads} heads / ${o.kvHeads} kv heads), ${o.steps} steps of ${o.batch} on ${o.device}`,
+    );
+    const losses: number[] = [];
+    let tokensPerSecond = 0;
+    const start = performance.now();
+    await train(model, task, {
+      steps: o.steps,
+      batch: o.batch,
+      lr: o.lr,
+      random,
+      onStep: (step, loss, tps) => {
+        losses.push(loss);
+        tokensPerSecond = tps;
+        onStep?.(step, loss, tps);
+      },
+    });
+    const trainSeconds = (performance.now() - start) / 1000;
+    const accuracy = await evaluate(model, task);
+    log(
+      `exact-match accuracy on ${task.testProblems.length} held-out problems: ${(accuracy * 100).toFixed(1)}% ` +
+        `(trained in ${trainSeconds.toFixed(1)} s at ${Math.round(tokensPerSecond)} tokens/s, ` +
+        `total ${((performance.now() - start) / 1000).toFixed(1)} s)`,
+    );
+    const shown = task.testProblems.slice(0, o.samples);
+    const completions = await generate(
+      model,
+      shown.map((p) => task.prompt(p)),
+      task.answerLength,
+      { temperature: o.temperature, topK: o.topK, random },
+    );
+    log(`samples (temperature ${o.temperature}, top-k ${o.topK}; answers are reversed):`);
+    const samples = shown.map((p, i) => {
+      const got = task.decodeAnswer(completions[i]);
+      return `${task.text(task.prompt(p))}${task.text(completions[i])}  → ${got} ${got === p.a + p.b ? '✓' : `✗ (${p.a + p.b})`}`;
+    });
+    for (const s of samples) log(`  ${s}`);
+    return { losses, accuracy, trainSeconds, tokensPerSecond, samples };
+  } finally {
+    model.dispose();
+  }
+}
