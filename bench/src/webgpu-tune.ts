@@ -1,7 +1,7 @@
 /**
- * Sweeps shapes of the vec4 matmul kernel (rows × vec4 columns per thread, workgroup, dispatch order)
+ * Sweeps shapes of the vec4 matmul kernel (rows × vec4 columns per thread, threads per workgroup)
  * on one problem size, interleaving the configurations round by round and keeping each one's best
- * time, so background load hits all of them alike. Used to pick VEC4_DEFAULT in
+ * time, so background load hits all of them alike. Used to pick VEC4_SUBGROUP and VEC4_DEFAULT in
  * packages/webgpu/src/kernels/matmul.ts.
  *
  *   pnpm --filter @tessera/bench bench:webgpu:tune -- 1024 1024 1024
@@ -16,15 +16,14 @@ const [m, k, n] = process.argv
 const M = m ?? 1024;
 const K = k ?? M;
 const N = n ?? M;
-const CONFIGS: { tm: number; tn: number; wgX: number; wgY: number; order?: 'cols' | 'rows' }[] = [
-  { tm: 4, tn: 1, wgX: 8, wgY: 8 },
-  { tm: 4, tn: 2, wgX: 8, wgY: 8 },
-  { tm: 8, tn: 1, wgX: 8, wgY: 8 },
-  { tm: 8, tn: 1, wgX: 8, wgY: 1 },
-  { tm: 8, tn: 2, wgX: 8, wgY: 1 },
-  { tm: 8, tn: 1, wgX: 1, wgY: 8, order: 'rows' },
-  { tm: 4, tn: 2, wgX: 16, wgY: 4 },
-  { tm: 4, tn: 4, wgX: 8, wgY: 8 },
+// With 8-lane subgroups (lavapipe) every shape with tm ≤ 8 shares A's loads across the subgroup.
+const CONFIGS: { tm: number; tn: number; wg: number }[] = [
+  { tm: 4, tn: 1, wg: 64 },
+  { tm: 4, tn: 2, wg: 64 },
+  { tm: 8, tn: 1, wg: 8 },
+  { tm: 8, tn: 1, wg: 64 },
+  { tm: 8, tn: 1, wg: 256 },
+  { tm: 8, tn: 2, wg: 64 },
 ];
 const ROUNDS = 6;
 
@@ -49,7 +48,7 @@ console.log(
   `${backend.adapterInfo.description}: matmul ${M}×${K}·${K}×${N}, best of ${ROUNDS} interleaved rounds`,
 );
 for (const [i, cfg] of CONFIGS.entries()) {
-  console.log(`${JSON.stringify(cfg).padEnd(56)} ${((2 * M * K * N) / best[i] / 1e6).toFixed(2)} GFLOP/s`);
+  console.log(`${JSON.stringify(cfg).padEnd(32)} ${((2 * M * K * N) / best[i] / 1e6).toFixed(2)} GFLOP/s`);
 }
 backend.destroy();
 process.exit(0);

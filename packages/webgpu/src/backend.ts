@@ -24,6 +24,8 @@ export interface AdapterSummary {
   description: string;
   /** 'software' for CPU rasterizers (lavapipe/llvmpipe, SwiftShader, WARP). */
   adapterClass: 'software' | 'gpu';
+  /** The smallest subgroup the adapter runs, where it reports one. */
+  subgroupMinSize?: number;
 }
 
 export interface WebGPUMemory extends PoolStats {
@@ -45,6 +47,7 @@ export class WebGPUBackend implements Backend, KernelHost {
   readonly adapterInfo: AdapterSummary;
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: GPUSupportedLimits;
+  readonly subgroupSize: number | undefined;
   /** Kernel shape overrides for tuning; see KernelHost. */
   tuning: KernelHost['tuning'] = undefined;
   private readonly kernels: Map<string, GpuKernel>;
@@ -70,6 +73,7 @@ export class WebGPUBackend implements Backend, KernelHost {
     this.adapterInfo = info;
     this.adapterClass = info.adapterClass;
     this.limits = gpuDevice.limits;
+    this.subgroupSize = gpuDevice.features.has('subgroups') ? info.subgroupMinSize : undefined;
     this.kernels = allKernels();
     this.pool = new BufferPool(gpuDevice, STORAGE_USAGE, options.maxPooledBytes ?? 512 * 1024 * 1024);
     this.params = new Uint32Array(SLOT_WORDS * MAX_BATCH);

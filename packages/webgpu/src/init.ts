@@ -9,6 +9,8 @@ export interface InitWebGPUOptions {
   powerPreference?: GPUPowerPreference;
   /** Force the kernel family: 'software' (barrier-free, for CPU adapters) or 'gpu' (workgroup tiling). */
   adapterClass?: 'software' | 'gpu';
+  /** Use subgroup operations where the adapter has them (default true); false runs the kernels without. */
+  subgroups?: boolean;
   /** Idle bytes the buffer pool keeps for reuse (default 512 MiB). */
   maxPooledBytes?: number;
 }
@@ -43,6 +45,7 @@ function summarize(adapter: GPUAdapter, forced?: 'software' | 'gpu'): AdapterSum
     device: info.device,
     description: info.description,
     adapterClass: forced ?? (fallback || SOFTWARE.test(text) ? 'software' : 'gpu'),
+    subgroupMinSize: (info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize,
   };
 }
 
@@ -62,7 +65,11 @@ export async function initWebGPU(options: InitWebGPUOptions = {}): Promise<WebGP
   // Ask for the adapter's own buffer and workgroup limits: the defaults (128 MiB bindings) are too small
   // for large matmuls.
   const l = adapter.limits;
+  // Subgroup operations let the software matmul share loads between SIMD lanes (kernels/matmul.ts). The
+  // name is taken from the adapter's set: older @webgpu/types (tfjs brings one into the bench) lack it.
+  const features = [...adapter.features].filter((f) => f === 'subgroups' && options.subgroups !== false);
   const device = await adapter.requestDevice({
+    requiredFeatures: features as GPUFeatureName[],
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,

@@ -66,16 +66,29 @@ suite('webgpu kernel paths', () => {
     await close(b.to('webgpu').max(), b.max(), 0);
   });
 
-  it('vec4 matmul at shapes off its tile, batched and broadcast', async () => {
-    for (const [m, k, n] of [
-      [1, 4, 4],
-      [13, 36, 20],
-      [70, 8, 44],
-    ]) {
-      const a = cpu([2, m, k], m);
-      const b = cpu([k, n], n);
-      await close(matmul(a.to('webgpu'), b.to('webgpu')), matmul(a, b));
-    }
+  // With subgroups the vec4 matmul broadcasts A across the lanes; without, each thread loads its own rows.
+  for (const subgroups of [true, false]) {
+    it(`vec4 matmul at shapes off its tile, batched and broadcast (subgroups: ${subgroups})`, async () => {
+      const sctx = createContext();
+      await initWebGPU({ context: sctx, subgroups });
+      sctx.rng.seed(5);
+      for (const [m, k, n] of [
+        [1, 4, 4],
+        [13, 36, 20],
+        [70, 8, 44],
+        [9, 12, 260],
+      ]) {
+        const a = randn([2, m, k], { context: sctx });
+        const b = randn([k, n], { context: sctx });
+        await close(matmul(a.to('webgpu'), b.to('webgpu')), matmul(a, b));
+      }
+    });
+  }
+
+  it('a matmul too tall for the vec4 grid (one workgroup per 8 rows) takes the blocked kernel', async () => {
+    const a = cpu([530_000, 4], 6);
+    const b = cpu([4, 4], 7);
+    await close(matmul(a.to('webgpu'), b.to('webgpu')), matmul(a, b));
   });
 
   it('the workgroup-tiled matmul (the real-GPU path) matches the CPU', async () => {

@@ -8,9 +8,9 @@ import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHos
  *
  * Three kernels, chosen per adapter and shape:
  * - 'vec4' (software adapters, f32, N and K multiples of 4, row-major operands): each thread holds
- *   TM rows × one vec4 of C in registers and streams A and B as vec4 straight from storage, with no
+ *   TM rows × TN vec4s of C in registers and streams A and B as vec4 straight from storage, with no
  *   workgroup memory and no barriers. On lavapipe every invocation is a SIMD lane of an LLVM loop, so
- *   barriers cost a full loop split; register blocking is what pays there.
+ *   barriers cost a full loop split; register blocking, and sharing A's loads across a subgroup, pay.
  * - 'tiled' (real GPUs): a 64×64 C tile per 16×16 workgroup, A and B staged through workgroup memory in
  *   K-steps of 16, each thread accumulating a 4×4 block. Any strides, any shape, f32 or i32.
  * - 'blocked' (software adapters otherwise): the vec4 kernel's scalar twin, 4×4 per thread, any strides.
@@ -43,10 +43,10 @@ function layoutOf(a: GpuInput, b: GpuInput, out: GpuOutput): Layout {
   };
 }
 
-/** WGSL that sets aB and bB (element offsets) for batch z = gid.z from params starting at `at`. */
-function batchOffsets(rank: number, at: number): string {
+/** WGSL that sets aB and bB (element offsets) for batch z (a WGSL expression) from params starting at `at`. */
+function batchOffsets(rank: number, at: number, zExpr = 'gid.z'): string {
   const lines = [
-    '  var z = gid.z;',
+    `  var z = ${zExpr};`,
     `  var aB = bitcast<i32>(p[${at}u]);`,
     `  var bB = bitcast<i32>(p[${at + 1}u]);`,
   ];
@@ -72,20 +72,32 @@ function checkBatches(l: Layout): void {
   }
 }
 
-/** Shape of the vec4 kernel's work: rows × vec4 columns per thread, and the workgroup. */
+/** Shape of the vec4 kernel's work: TM rows × TN vec4 columns of C per thread, WG threads per workgroup. */
 export interface Vec4Config {
   tm: number;
   tn: number;
-  wgX: number;
-  wgY: number;
-  /** 'rows': workgroup x walks row blocks (consecutive workgroups share a B column panel in cache). */
-  order?: 'cols' | 'rows';
+  wg: number;
 }
 
-/** The most consistent of `bench:webgpu:tune`'s configurations on lavapipe at 1024³ (4×8 outputs per thread). */
-export const VEC4_DEFAULT: Vec4Config = { tm: 4, tn: 2, wgX: 8, wgY: 8 };
+/**
+ * `bench:webgpu:tune`'s pick on lavapipe at 1024³ (8-lane subgroups): 8 rows × one vec4 per thread, so
+ * one A load per subgroup feeds all 8 rows, and 32 accumulators fill AVX-512's 32 vector registers.
+ */
+export const VEC4_SUBGROUP: Vec4Config = { tm: 8, tn: 1, wg: 64 };
+/** Without subgroups every thread loads its own rows of A, and 4×8 outputs per thread balance the loads. */
+export const VEC4_DEFAULT: Vec4Config = { tm: 4, tn: 2, wg: 64 };
 
-/** Register-blocked f32 kernel on vec4 loads, no workgroup memory: TM rows × TN·4 columns per thread. */
+/**
+ * Register-blocked f32 kernel on vec4 loads, no workgroup memory: TM rows × TN·4 columns per thread.
+ *
+ * A workgroup is one row of threads: all of it shares the same TM rows of C (from workgroup_id) and each
+ * thread takes its own TN vec4 columns. On lavapipe every load inside a loop is a per-lane loop with
+ * bounds checks, whatever its address, so loads cost far more than the FMAs. Where the subgroup is at
+ * least TM lanes wide, lane r loads row r's vec4 of A and subgroupBroadcast hands it to the others (a
+ * register shuffle on lavapipe): one A load per k-step instead of TM. No thread returns early, because
+ * every lane of the subgroup takes part in the broadcast; out-of-range rows and columns are clamped for
+ * the loads and skipped at the stores.
+ */
 function vec4Kernel(
   host: KernelHost,
   a: GpuInput,
@@ -94,23 +106,27 @@ function vec4Kernel(
   l: Layout,
   cfg: Vec4Config,
 ): void {
-  const { tm, tn, wgX, wgY } = cfg;
-  const rows = cfg.order === 'rows';
+  const { tm, tn, wg } = cfg;
+  const shareA = (host.subgroupSize ?? 0) >= tm;
   const rank = l.batch.length;
   // params: M, N4, K4, then batch offsets (in elements; divided by 4 in the shader)
   const params = [l.m, l.n / 4, l.k / 4, ...batchParams(a, b, l)];
   const R = Array.from({ length: tm }, (_, r) => r);
   const C = Array.from({ length: tn }, (_, c) => c);
   const lines: string[] = [];
-  for (const r of R) lines.push(`  let ar${r} = aBase + min(row0 + ${r}u, M - 1u) * K4;`);
+  if (shareA) lines.push(`  let aLane = aBase + min(row0 + min(lane, ${tm - 1}u), M - 1u) * K4;`);
+  else for (const r of R) lines.push(`  let ar${r} = aBase + min(row0 + ${r}u, M - 1u) * K4;`);
+  for (const c of C) lines.push(`  let bc${c} = bBase + min(col0 + ${c}u, N4 - 1u);`);
   for (const r of R) for (const c of C) lines.push(`  var acc${r}_${c} = vec4<f32>();`);
-  lines.push('  for (var k = 0u; k < K4; k++) {', '    let bk = bBase + 4u * k * N4;');
+  lines.push('  for (var k = 0u; k < K4; k++) {');
+  if (shareA) lines.push('    let aShared = in0[aLane + k];');
   for (const c of C) {
-    for (let j = 0; j < 4; j++)
-      lines.push(`    let b${c}_${j} = in1[bk + ${j}u * N4 + min(col0 + ${c}u, N4 - 1u)];`);
+    for (let j = 0; j < 4; j++) lines.push(`    let b${c}_${j} = in1[bc${c} + (4u * k + ${j}u) * N4];`);
   }
   for (const r of R) {
-    lines.push(`    let a${r} = in0[ar${r} + k];`);
+    lines.push(
+      shareA ? `    let a${r} = subgroupBroadcast(aShared, ${r}u);` : `    let a${r} = in0[ar${r} + k];`,
+    );
     for (const c of C) {
       lines.push(
         `    acc${r}_${c} = fma(vec4<f32>(a${r}.x), b${c}_0, fma(vec4<f32>(a${r}.y), b${c}_1, fma(vec4<f32>(a${r}.z), b${c}_2, fma(vec4<f32>(a${r}.w), b${c}_3, acc${r}_${c}))));`,
@@ -125,30 +141,25 @@ function vec4Kernel(
       );
     }
   }
-  const wgsl = `// matmul vec4 ${tm}x${tn} wg ${wgX}x${wgY} ${rows ? 'rows' : 'cols'} rank=${rank}
-${bindings(['vec4<f32>', 'vec4<f32>'], ['vec4<f32>'])}
-@compute @workgroup_size(${wgX}, ${wgY})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  const wgsl = `// matmul vec4 ${tm}x${tn} wg ${wg}${shareA ? ' subgroup' : ''} rank=${rank}
+${shareA ? 'enable subgroups;\n' : ''}${bindings(['vec4<f32>', 'vec4<f32>'], ['vec4<f32>'])}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${
+    shareA ? ', @builtin(subgroup_invocation_id) lane: u32' : ''
+  }) {
   let M = p[0u];
   let N4 = p[1u];
   let K4 = p[2u];
-  let col0 = gid.${rows ? 'y' : 'x'} * ${tn}u;
-  let row0 = gid.${rows ? 'x' : 'y'} * ${tm}u;
-  if (col0 >= N4 || row0 >= M) { return; }
-${batchOffsets(rank, 3)}
-  let cBase = gid.z * M * N4;
+  let col0 = (wid.x * ${wg}u + lid.x) * ${tn}u;
+  let row0 = wid.y * ${tm}u;
+${batchOffsets(rank, 3, 'wid.z')}
+  let cBase = wid.z * M * N4;
   let aBase = u32(aB) / 4u;
   let bBase = u32(bB) / 4u;
 ${lines.join('\n')}
 }
 `;
-  const colGroups = Math.ceil(l.n / 4 / tn / (rows ? wgY : wgX));
-  const rowGroups = Math.ceil(l.m / tm / (rows ? wgX : wgY));
-  const groups: [number, number, number] = [
-    rows ? rowGroups : colGroups,
-    rows ? colGroups : rowGroups,
-    l.nBatch,
-  ];
+  const groups: [number, number, number] = [Math.ceil(l.n / 4 / tn / wg), Math.ceil(l.m / tm), l.nBatch];
   host.launch({ op: 'matmul', wgsl, reads: [a.buf, b.buf], writes: [out.buf], params, groups });
 }
 
@@ -306,6 +317,11 @@ function vec4Ready(x: GpuInput, batchStrides: readonly number[], cols: number): 
 
 export type MatmulVariant = 'vec4' | 'blocked' | 'tiled';
 
+/** The vec4 kernel's shape on this host: the tuning override, else the default for its subgroups. */
+function vec4Config(host: KernelHost): Vec4Config {
+  return host.tuning?.vec4 ?? ((host.subgroupSize ?? 0) >= VEC4_SUBGROUP.tm ? VEC4_SUBGROUP : VEC4_DEFAULT);
+}
+
 /** The kernel a call would use, exported for tests and the bench. */
 export function chooseMatmul(host: KernelHost, a: GpuInput, b: GpuInput, out: GpuOutput): MatmulVariant {
   const l = layoutOf(a, b, out);
@@ -316,7 +332,9 @@ export function chooseMatmul(host: KernelHost, a: GpuInput, b: GpuInput, out: Gp
     l.k % 4 === 0 &&
     vec4Ready(a, l.aBatch, l.k) &&
     vec4Ready(b, l.bBatch, l.n);
-  return aligned ? 'vec4' : 'blocked';
+  // One workgroup row per TM rows of C: very tall products take the blocked kernel's 32-row workgroups.
+  const fits = Math.ceil(l.m / vec4Config(host).tm) <= host.limits.maxComputeWorkgroupsPerDimension;
+  return aligned && fits ? 'vec4' : 'blocked';
 }
 
 export function matmulKernels(): Record<string, GpuKernel> {
@@ -330,7 +348,7 @@ export function matmulKernels(): Record<string, GpuKernel> {
       return;
     }
     const variant = chooseMatmul(host, a, b, out);
-    if (variant === 'vec4') vec4Kernel(host, a, b, out, l, host.tuning?.vec4 ?? VEC4_DEFAULT);
+    if (variant === 'vec4') vec4Kernel(host, a, b, out, l, vec4Config(host));
     else if (variant === 'tiled') tiledKernel(host, a, b, out, l);
     else blockedKernel(host, a, b, out, l);
   };

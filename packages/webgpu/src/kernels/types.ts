@@ -59,8 +59,10 @@ export interface KernelHost {
   /** 'software' adapters (lavapipe, SwiftShader) prefer barrier-free kernels. */
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: GPUSupportedLimits;
+  /** The guaranteed (minimum) subgroup size when the device has the 'subgroups' feature, else undefined. */
+  readonly subgroupSize: number | undefined;
   /** Kernel shape overrides (the bench sweeps these). */
-  tuning?: { vec4?: { tm: number; tn: number; wgX: number; wgY: number; order?: 'cols' | 'rows' } };
+  tuning?: { vec4?: { tm: number; tn: number; wg: number } };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each kernel narrows its own attrs type.
