@@ -11,6 +11,11 @@ export interface InitWebGPUOptions {
   adapterClass?: 'software' | 'gpu';
   /** Idle bytes the buffer pool keeps for reuse (default 512 MiB). */
   maxPooledBytes?: number;
+  /**
+   * Request the `shader-f16` feature where the adapter has it, for f16 tensors (default true). With
+   * false, or on adapters without it, f16 tensors are rejected with an error naming the feature.
+   */
+  shaderF16?: boolean;
 }
 
 /** The WebGPU entry point: the browser's navigator.gpu, else Dawn from the `webgpu` npm package. */
@@ -62,7 +67,11 @@ export async function initWebGPU(options: InitWebGPUOptions = {}): Promise<WebGP
   // Ask for the adapter's own buffer and workgroup limits: the defaults (128 MiB bindings) are too small
   // for large matmuls.
   const l = adapter.limits;
+  // f16 storage and arithmetic need the feature; without it f16 tensors are rejected with a clear error.
+  const f16 = options.shaderF16 !== false && adapter.features.has('shader-f16');
+  const requiredFeatures: GPUFeatureName[] = f16 ? ['shader-f16'] : [];
   const device = await adapter.requestDevice({
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
