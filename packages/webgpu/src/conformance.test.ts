@@ -1,5 +1,10 @@
-import { ALL_GROUPS, type CaseGroup, describeConformance } from '@tessera/core/testing';
-import { describe } from 'vitest';
+import {
+  ALL_GROUPS,
+  type CaseGroup,
+  describeConformance,
+  SUPPORT_TABLE_BACKENDS,
+} from '@tessera/core/testing';
+import { describe, expect, it } from 'vitest';
 import { testDevice } from './test-device.js';
 
 const dev = await testDevice();
@@ -26,6 +31,10 @@ const GPU_GROUPS: CaseGroup[] = ALL_GROUPS.map((g) => ({
 // Without an adapter (and only outside CI, where testDevice throws instead) the suite is reported skipped.
 describe.skipIf('skip' in dev)('conformance on an adapter', () => {
   if ('skip' in dev) return;
+  it("the README support table claims only dtypes this adapter stores (f16: 'shader-f16')", () => {
+    const claimed = SUPPORT_TABLE_BACKENDS.find((b) => b.name === 'webgpu')?.dtypes ?? [];
+    expect([...dev.backend.dtypes]).toEqual(expect.arrayContaining([...claimed]));
+  });
   describeConformance({
     name: `webgpu (${dev.backend.adapterInfo.description || dev.backend.adapterInfo.device})`,
     device: 'webgpu',
