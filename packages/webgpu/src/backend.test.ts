@@ -55,6 +55,51 @@ suite('webgpu backend', () => {
     x.dispose();
   });
 
+  it('rejects bf16 (WGSL has no bf16) naming the dtype and the device', () => {
+    expect(() => tensor([1, 2], { ...on, dtype: 'bf16' })).toThrow(
+      /^upload: bf16 is not supported on webgpu \(WGSL has no bf16 type\).*'webgpu'/,
+    );
+  });
+
+  it.skipIf(!backend?.dtypes.includes('f16'))(
+    'stores f16 as 2-byte bit patterns, read back as the CPU stores them (odd lengths too)',
+    async () => {
+      const values = [1, -2.5, 65504, 1e-7, Number.POSITIVE_INFINITY, Number.NaN, 0.1];
+      const c = tensor(values, { context: ctx, dtype: 'f16' });
+      const before = backend.memory().liveBytes;
+      const g = c.to('webgpu');
+      expect(backend.memory().liveBytes - before).toBe(256); // the smallest size class
+      expect([...(await g.data())]).toEqual([...c.dataSync()]);
+      const y = g.mul(3).add(1);
+      expect(y.dtype).toBe('f16');
+      expect([...(await y.data())]).toEqual([...c.mul(3).add(1).dataSync()]);
+      const big = tensor(new Float32Array(4096).fill(0.5), { ...on, dtype: 'f16' });
+      const f32 = tensor(new Float32Array(4096).fill(0.5), on);
+      const live = backend.memory().liveBytes;
+      big.dispose();
+      expect(live - backend.memory().liveBytes).toBe(8192); // 2 bytes per element
+      f32.dispose();
+      expect(live - backend.memory().liveBytes).toBe(8192 + 16384);
+      const [h, t] = await readMany([g.cast('f32'), g.flip([0])] as const);
+      expect([...h]).toEqual([...c.dataSync()]);
+      expect([...t]).toEqual([...c.dataSync()].reverse());
+      for (const x of [c, g, y]) x.dispose();
+    },
+  );
+
+  it('without shader-f16, f16 tensors are rejected naming the dtype and the missing feature', async () => {
+    const plain = (await import('@tessera/core')).createContext();
+    const b = await initWebGPU({ context: plain, shaderF16: false });
+    expect(b.dtypes).not.toContain('f16');
+    const msg =
+      /f16 on webgpu needs the adapter feature 'shader-f16', which this adapter lacks; cast the tensor to f32/;
+    expect(() => tensor([1, 2], { context: plain, device: 'webgpu', dtype: 'f16' })).toThrow(msg);
+    const x = tensor([1, 2], { context: plain, device: 'webgpu' });
+    expect(() => x.cast('f16')).toThrow(msg);
+    x.dispose();
+    b.destroy();
+  });
+
   it('names the op when it has neither a kernel nor a decomposition', () => {
     const custom = defineOp({
       name: 'myCustomOp',

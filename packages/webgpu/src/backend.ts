@@ -9,7 +9,7 @@ import {
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { allKernels } from './kernels/index.js';
 import type { GpuBuffer, GpuInput, GpuKernel, GpuOutput, KernelHost, Launch } from './kernels/types.js';
-import { GPU_ELEMENT_BYTES, type GpuDType, isGpuDType } from './wgsl/dtype.js';
+import { GPU_DTYPES, type GpuDType, gpuBufferBytes, isGpuDType } from './wgsl/dtype.js';
 
 /** Params slots per batch: each dispatch gets one 256-byte slot (the storage offset alignment). */
 const SLOT_WORDS = 64;
@@ -48,6 +48,8 @@ export class WebGPUBackend implements Backend, KernelHost {
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: GPUSupportedLimits;
   readonly subgroupSize: number | undefined;
+  /** dtypes with storage and kernels here: f16 only where the device has the `shader-f16` feature. */
+  readonly dtypes: readonly GpuDType[];
   /** Kernel shape overrides for tuning; see KernelHost. */
   tuning: KernelHost['tuning'] = undefined;
   private readonly kernels: Map<string, GpuKernel>;
@@ -74,6 +76,7 @@ export class WebGPUBackend implements Backend, KernelHost {
     this.adapterClass = info.adapterClass;
     this.limits = gpuDevice.limits;
     this.subgroupSize = gpuDevice.features.has('subgroups') ? info.subgroupMinSize : undefined;
+    this.dtypes = gpuDevice.features.has('shader-f16') ? [...GPU_DTYPES, 'f16'] : GPU_DTYPES;
     this.kernels = allKernels();
     this.pool = new BufferPool(gpuDevice, STORAGE_USAGE, options.maxPooledBytes ?? 512 * 1024 * 1024);
     this.params = new Uint32Array(SLOT_WORDS * MAX_BATCH);
@@ -98,9 +101,21 @@ export class WebGPUBackend implements Backend, KernelHost {
     }
   }
 
+  /** Whether tensors of this dtype can live on this device. */
+  hasDType(dtype: DType): dtype is GpuDType {
+    return isGpuDType(dtype) && this.dtypes.includes(dtype);
+  }
+
   private checkDType(op: string, dtype: DType): GpuDType {
-    if (!isGpuDType(dtype)) {
-      const hint = dtype === 'f64' ? 'f64 is CPU-only' : `${dtype} storage is not supported on webgpu yet`;
+    if (!this.hasDType(dtype)) {
+      const hint =
+        dtype === 'f64'
+          ? 'f64 is CPU-only'
+          : dtype === 'bf16'
+            ? 'bf16 is not supported on webgpu (WGSL has no bf16 type)'
+            : dtype === 'f16'
+              ? "f16 on webgpu needs the adapter feature 'shader-f16', which this adapter lacks"
+              : `${dtype} is not supported on webgpu`;
       throw new TesseraError(
         op,
         `${hint}; cast the tensor to f32 (or keep it on 'cpu') before moving it to 'webgpu'`,
@@ -113,17 +128,24 @@ export class WebGPUBackend implements Backend, KernelHost {
 
   allocate(dtype: DType, size: number): GpuBuffer {
     this.checkAlive('allocate');
-    this.checkDType('allocate', dtype);
-    return this.pool.acquire(size * GPU_ELEMENT_BYTES);
+    const d = this.checkDType('allocate', dtype);
+    return this.pool.acquire(gpuBufferBytes(d, size));
   }
 
   upload(dtype: DType, data: TypedArray): GpuBuffer {
     this.checkAlive('upload');
     const d = this.checkDType('upload', dtype);
-    const buf = this.pool.acquire(data.length * GPU_ELEMENT_BYTES);
+    const bytes = gpuBufferBytes(d, data.length);
+    const buf = this.pool.acquire(bytes);
     if (data.length > 0) {
-      // bool arrives as one byte per element and lives as u32.
-      const words = d === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
+      // bool arrives as one byte per element and lives as u32; f16 bit patterns are padded to 4 bytes.
+      let words: ArrayBufferView = data;
+      if (d === 'bool') words = Uint32Array.from(data as Uint8Array);
+      else if (data.byteLength !== bytes) {
+        const padded = new Uint16Array(bytes / 2);
+        padded.set(data as Uint16Array);
+        words = padded;
+      }
       this.gpuDevice.queue.writeBuffer(buf.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     }
     buf.needsClear = false;
@@ -145,9 +167,10 @@ export class WebGPUBackend implements Backend, KernelHost {
   async readBuffers(items: readonly { buf: GpuBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]> {
     this.checkAlive('read');
     let total = 0;
-    const offsets = items.map((it) => {
+    const sizes = items.map((it) => gpuBufferBytes(this.checkDType('read', it.dtype), it.size));
+    const offsets = sizes.map((bytes) => {
       const o = total;
-      total += Math.ceil((it.size * GPU_ELEMENT_BYTES) / 4) * 4;
+      total += bytes;
       return o;
     });
     if (total === 0) return items.map((it) => allocOut(it.dtype, 0));
@@ -156,7 +179,7 @@ export class WebGPUBackend implements Backend, KernelHost {
     for (const [i, it] of items.entries()) {
       if (it.size === 0) continue;
       this.clearIfNeeded(it.buf);
-      this.openEncoder().copyBufferToBuffer(it.buf.buffer, 0, staging, offsets[i], it.size * 4);
+      this.openEncoder().copyBufferToBuffer(it.buf.buffer, 0, staging, offsets[i], sizes[i]);
     }
     this.flush();
     try {
@@ -175,10 +198,10 @@ export class WebGPUBackend implements Backend, KernelHost {
     }
     const mapped = staging.getMappedRange();
     const res = items.map((it, i) => {
-      const words = new Uint32Array(mapped, offsets[i], it.size);
       const out = allocOut(it.dtype, it.size);
-      if (it.dtype === 'bool') (out as Uint8Array).set(words);
-      else new Uint32Array(out.buffer).set(words);
+      if (it.dtype === 'f16') (out as Uint16Array).set(new Uint16Array(mapped, offsets[i], it.size));
+      else if (it.dtype === 'bool') (out as Uint8Array).set(new Uint32Array(mapped, offsets[i], it.size));
+      else new Uint32Array(out.buffer).set(new Uint32Array(mapped, offsets[i], it.size));
       return out;
     });
     staging.unmap();
@@ -186,7 +209,7 @@ export class WebGPUBackend implements Backend, KernelHost {
     return res;
   }
 
-  /** Live, peak and pooled GPU bytes (4 bytes per element for every dtype, in size classes). */
+  /** Live, peak and pooled GPU bytes (4 bytes per element, 2 for f16, in size classes). */
   memory(): WebGPUMemory {
     return { ...this.pool.stats(), pipelines: this.pipelines.size };
   }
@@ -204,7 +227,7 @@ export class WebGPUBackend implements Backend, KernelHost {
   // ---- kernels ----
 
   supports(def: OpDef, inputs: readonly Tensor[]): boolean {
-    return this.kernelFor(def) !== undefined && inputs.every((t) => isGpuDType(t.dtype));
+    return this.kernelFor(def) !== undefined && inputs.every((t) => this.hasDType(t.dtype));
   }
 
   private kernelFor(def: OpDef): GpuKernel | undefined {
@@ -308,11 +331,10 @@ export class WebGPUBackend implements Backend, KernelHost {
     this.openEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
   }
 
-  fill(buf: GpuBuffer, start: number, elements: number): void {
-    if (elements === 0) return;
+  fill(buf: GpuBuffer, start: number, bytes: number): void {
+    if (bytes === 0) return;
     this.endPass();
-    // clearBuffer needs 4-byte multiples, which every element is.
-    this.openEncoder().clearBuffer(buf.buffer, start * 4, elements * 4);
+    this.openEncoder().clearBuffer(buf.buffer, start, bytes);
   }
 
   scratch(bytes: number): GpuBuffer {
@@ -363,6 +385,8 @@ function allocOut(dtype: DType, n: number): TypedArray {
       return new Float32Array(n);
     case 'i32':
       return new Int32Array(n);
+    case 'f16':
+      return new Uint16Array(n);
     default:
       return new Uint8Array(n);
   }

@@ -13,6 +13,11 @@ export interface InitWebGPUOptions {
   subgroups?: boolean;
   /** Idle bytes the buffer pool keeps for reuse (default 512 MiB). */
   maxPooledBytes?: number;
+  /**
+   * Request the `shader-f16` feature where the adapter has it, for f16 tensors (default true). With
+   * false, or on adapters without it, f16 tensors are rejected with an error naming the feature.
+   */
+  shaderF16?: boolean;
 }
 
 /** The WebGPU entry point: the browser's navigator.gpu, else Dawn from the `webgpu` npm package. */
@@ -65,11 +70,16 @@ export async function initWebGPU(options: InitWebGPUOptions = {}): Promise<WebGP
   // Ask for the adapter's own buffer and workgroup limits: the defaults (128 MiB bindings) are too small
   // for large matmuls.
   const l = adapter.limits;
-  // Subgroup operations let the software matmul share loads between SIMD lanes (kernels/matmul.ts). The
-  // name is taken from the adapter's set: older @webgpu/types (tfjs brings one into the bench) lack it.
-  const features = [...adapter.features].filter((f) => f === 'subgroups' && options.subgroups !== false);
+  // Optional features, taken from the adapter's own set (older @webgpu/types, which tfjs brings into the
+  // bench, lack the name 'subgroups'): subgroup operations let the software matmul share loads between
+  // SIMD lanes (kernels/matmul.ts); f16 storage and arithmetic need 'shader-f16' (without it f16 tensors
+  // are rejected with a clear error).
+  const wanted = new Set<string>();
+  if (options.subgroups !== false) wanted.add('subgroups');
+  if (options.shaderF16 !== false) wanted.add('shader-f16');
+  const requiredFeatures = [...adapter.features].filter((f) => wanted.has(f)) as GPUFeatureName[];
   const device = await adapter.requestDevice({
-    requiredFeatures: features as GPUFeatureName[],
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,

@@ -1,16 +1,24 @@
 import {
   argmax,
+  avgPool2dBackward,
   type Context,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
   createContext,
   cumsum,
   logSoftmax,
   matmul,
   max,
+  maxPool2dBackward,
   mean,
+  oneHot,
+  pad,
+  padBackward,
   randn,
   softmax,
   sum,
   type Tensor,
+  tensor,
 } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { initWebGPU } from './init.js';
@@ -89,6 +97,70 @@ suite('webgpu kernel paths', () => {
     const a = cpu([530_000, 4], 6);
     const b = cpu([4, 4], 7);
     await close(matmul(a.to('webgpu'), b.to('webgpu')), matmul(a, b));
+  });
+
+  it('f16 long lanes, split lanes and both matmul paths accumulate in f32 like the CPU', async () => {
+    const { backend } = dev as { backend: { dtypes: readonly string[] } };
+    if (!backend.dtypes.includes('f16')) return;
+    const h = (shape: number[], seed: number) => cpu(shape, seed).cast('f16');
+    const x = h([3, 1000], 5);
+    const g = x.to('webgpu');
+    for (const f of [
+      (t: Tensor) => sum(t, -1),
+      (t: Tensor) => mean(t, -1),
+      (t: Tensor) => max(t, -1),
+      (t: Tensor) => softmax(t, -1),
+      (t: Tensor) => logSoftmax(t, -1),
+      (t: Tensor) => cumsum(t, 1),
+    ]) {
+      await close(f(g), f(x), 2e-3);
+    }
+    await close(argmax(g, -1), argmax(x, -1), 0);
+    const long = h([2, 100_003], 6);
+    await close(sum(long.to('webgpu'), -1), sum(long, -1), 2e-3);
+    const tctx = createContext();
+    await initWebGPU({ context: tctx, adapterClass: 'gpu' });
+    for (const [m, k, n] of [
+      [13, 36, 20],
+      [65, 70, 129],
+    ]) {
+      const a = h([2, m, k], m);
+      const b = h([k, n], n);
+      await close(matmul(a.to('webgpu'), b.to('webgpu')), matmul(a, b), 2e-3);
+      const ta = tensor(await a.data(), a.shape, { context: tctx, dtype: 'f16', device: 'webgpu' });
+      const tb = tensor(await b.data(), b.shape, { context: tctx, dtype: 'f16', device: 'webgpu' });
+      await close(matmul(ta, tb), matmul(a, b), 2e-3);
+    }
+  });
+
+  it('f16 through the backward kernels (conv, pool, pad), oneHot and a pad fill matches the CPU', async () => {
+    const { backend } = dev as { backend: { dtypes: readonly string[] } };
+    if (!backend.dtypes.includes('f16')) return;
+    const h = (shape: number[], seed: number) => cpu(shape, seed).cast('f16');
+    const x = h([2, 4, 7, 6], 7);
+    const w = h([6, 2, 3, 3], 8);
+    const conv = { stride: 2, padding: 1, groups: 2 };
+    const gy = h([2, 6, 4, 3], 9);
+    const pool = { kernelSize: 3, stride: 2, padding: 1 };
+    const py = h([2, 4, 4, 3], 10);
+    const idx = tensor([2, 0, 1, 2], [4], { context: ctx, dtype: 'i32' });
+    const pads = { pads: [[1, 1] as [number, number], [2, 0] as [number, number]], mode: 'reflect' as const };
+    const pg = h([5, 8], 11);
+    const cases: [string, (t: (x: Tensor) => Tensor) => Tensor][] = [
+      ['conv2dBackwardInput', (on) => conv2dBackwardInput(on(gy), on(w), x.shape, conv)],
+      ['conv2dBackwardWeight', (on) => conv2dBackwardWeight(on(x), on(gy), w.shape, conv)],
+      ['maxPool2dBackward', (on) => maxPool2dBackward(on(x), on(py), pool)],
+      ['avgPool2dBackward', (on) => avgPool2dBackward(on(py), x.shape, pool)],
+      ['padBackward', (on) => padBackward(on(pg), { ...pads, value: 0, inputShape: [3, 6] })],
+      ['pad', (on) => pad(on(pg), [1, 1, 0, 3], { value: 0.1 })],
+      ['oneHot', (on) => oneHot(on(idx), 3, { dtype: 'f16' })],
+    ];
+    for (const [name, run] of cases) {
+      const g = run((t) => t.to('webgpu'));
+      const c = run((t) => t);
+      expect(g.dtype, name).toBe('f16');
+      await close(g, c, 2e-3);
+    }
   });
 
   it('the workgroup-tiled matmul (the real-GPU path) matches the CPU', async () => {

@@ -1,10 +1,10 @@
-import { type DataFor, type DType, type Tensor, TesseraError } from '@tessera/core';
+import { type DataFor, type DType, f16BitsToF32, type Tensor, TesseraError } from '@tessera/core';
 import type { WebGPUBackend } from './backend.js';
 import type { GpuBuffer } from './kernels/types.js';
 
 /**
  * Reads several WebGPU tensors with one submit and one buffer map (instead of one round trip each).
- * Non-contiguous views are first copied to row-major on the GPU.
+ * Non-contiguous views are first copied to row-major on the GPU. f16 is widened to f32, as `data()` does.
  */
 export async function readMany<T extends readonly Tensor[]>(
   tensors: T,
@@ -25,7 +25,10 @@ export async function readMany<T extends readonly Tensor[]>(
         return { buf: s.buffer as GpuBuffer, dtype: s.dtype as DType, size: s.size };
       }),
     );
-    return raws.map((raw, i) => raw.slice(packed[i].offset, packed[i].offset + packed[i].size)) as never;
+    return raws.map((raw, i) => {
+      const own = raw.slice(packed[i].offset, packed[i].offset + packed[i].size);
+      return packed[i].dtype === 'f16' ? Float32Array.from(own, f16BitsToF32) : own;
+    }) as never;
   } finally {
     packed.forEach((p, i) => {
       if (p !== tensors[i]) p.dispose();

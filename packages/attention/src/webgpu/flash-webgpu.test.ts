@@ -245,6 +245,21 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
     const naive = scaledDotProductAttention(q, k, v, { cuSeqlens: [0, 3, 8] });
     expect(naive.device).toBe('webgpu');
   });
+
+  gpuIt("'auto' takes the naive path for f16 on webgpu (the WGSL kernels are f32 only)", async () => {
+    const { ctx, backend } = gpu as TestDevice;
+    if (!backend.dtypes.includes('f16')) return;
+    const mk = (device: string) =>
+      tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { dtype: 'f16', context: ctx, device });
+    const [q, k, v] = [mk('webgpu'), mk('webgpu'), mk('webgpu')];
+    expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash' })).toThrow(/f32 only, got f16/);
+    const out = scaledDotProductAttention(q, k, v, { causal: true });
+    expect(out.dtype).toBe('f16');
+    const [c] = [mk('cpu')];
+    const ref = scaledDotProductAttention(c, c, c, { causal: true }).dataSync();
+    const got = await out.data();
+    for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThan(4e-3);
+  });
 });
 
 describe('flash attention on WebGPU: memory', () => {

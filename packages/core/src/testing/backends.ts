@@ -7,10 +7,11 @@ export interface TableBackend {
 }
 
 /**
- * The backends the README table lists. WebGPU claims f32, i32 and bool (WGSL has no f64; f16/bf16
- * storage is not implemented there yet); its conformance run is in packages/webgpu.
+ * The backends the README table lists. WebGPU claims f32, i32, bool and f16 (WGSL has no f64 or bf16;
+ * f16 needs the `shader-f16` feature, which the CI adapter, lavapipe, has); its conformance run is in
+ * packages/webgpu, which checks this claim against the adapter's.
  */
 export const SUPPORT_TABLE_BACKENDS: readonly TableBackend[] = [
   { name: 'cpu', dtypes: ['f32', 'f64', 'i32', 'bool', 'f16', 'bf16'] },
-  { name: 'webgpu', dtypes: ['f32', 'i32', 'bool'] },
+  { name: 'webgpu', dtypes: ['f32', 'i32', 'bool', 'f16'] },
 ];

@@ -3,6 +3,7 @@
  * case format. A backend package calls `describeConformance({ name, device, context })`
  * inside a vitest test file.
  */
+export { SUPPORT_TABLE_BACKENDS, type TableBackend } from './backends.js';
 export { ALL_GROUPS } from './cases/index.js';
 export { makeInput, specValues, testValues } from './inputs.js';
 export { runReadmeExample } from './readme-example.js';

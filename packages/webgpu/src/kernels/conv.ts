@@ -46,7 +46,7 @@ const conv2d: GpuKernel<Conv2dAttrs> = (host, inputs, [out], a) => {
   let H = ${s.dim(0, 2)};
   let W = ${s.dim(0, 3)};
   let g = c1 / (${s.outDim(1)} / ${p.groups});
-  var acc = ${hasBias ? `in2[${s.at(2, ['c1'])}]` : '0.0'};
+  var acc = ${hasBias ? s.load(2, ['c1']) : '0.0'};
   for (var c = 0; c < cg; c++) {
     for (var i = 0; i < kh; i++) {
       let h = c2 * ${p.sh} - ${p.ph} + i * ${p.dh};
@@ -54,11 +54,11 @@ const conv2d: GpuKernel<Conv2dAttrs> = (host, inputs, [out], a) => {
       for (var j = 0; j < kw; j++) {
         let w = c3 * ${p.sw} - ${p.pw} + j * ${p.dw};
         if (w < 0 || w >= W) { continue; }
-        acc += in0[${s.at(0, ['c0', 'g * cg + c', 'h', 'w'])}] * in1[${s.at(1, ['c1', 'c', 'i', 'j'])}];
+        acc += ${s.load(0, ['c0', 'g * cg + c', 'h', 'w'])} * ${s.load(1, ['c1', 'c', 'i', 'j'])};
       }
     }
   }
-  out[i] = acc;`;
+  out[i] = ${s.store('acc')};`;
     },
     hasBias ? 'bias' : '',
   );
@@ -88,11 +88,11 @@ const conv2dBackwardInput: GpuKernel<Conv2dAttrs> = (host, [gy, w], [out], a) =>
       let qx = tx / ${p.sw};
       if (qx >= OW) { continue; }
       for (var o = g * opg; o < (g + 1) * opg; o++) {
-        acc += in0[${s.at(0, ['c0', 'o', 'py', 'qx'])}] * in1[${s.at(1, ['o', 'cw', 'i', 'j'])}];
+        acc += ${s.load(0, ['c0', 'o', 'py', 'qx'])} * ${s.load(1, ['o', 'cw', 'i', 'j'])};
       }
     }
   }
-  out[i] = acc;`;
+  out[i] = ${s.store('acc')};`;
   });
 };
 
@@ -115,11 +115,11 @@ const conv2dBackwardWeight: GpuKernel<Conv2dAttrs> = (host, [x, gy], [out], a) =
       for (var qx = 0; qx < OW; qx++) {
         let w = qx * ${p.sw} - ${p.pw} + c3 * ${p.dw};
         if (w < 0 || w >= W) { continue; }
-        acc += in1[${s.at(1, ['n', 'c0', 'py', 'qx'])}] * in0[${s.at(0, ['n', 'g * cg + c1', 'h', 'w'])}];
+        acc += ${s.load(1, ['n', 'c0', 'py', 'qx'])} * ${s.load(0, ['n', 'g * cg + c1', 'h', 'w'])};
       }
     }
   }
-  out[i] = acc;`;
+  out[i] = ${s.store('acc')};`;
   });
 };
 

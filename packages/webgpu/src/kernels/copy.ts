@@ -1,14 +1,19 @@
-import type { GpuDType } from '../wgsl/dtype.js';
+import { type ComputeType, computeType, type GpuDType } from '../wgsl/dtype.js';
 import { launchStrided } from './strided.js';
 import type { GpuKernel } from './types.js';
 
-/** WGSL converting a value of storage dtype `from` to storage dtype `to`, with the CPU's semantics. */
+/**
+ * WGSL converting a value of dtype `from` to dtype `to`, both in compute types (f16 is f32 here; the
+ * store rounds it), with the CPU's semantics.
+ */
 export function convert(v: string, from: GpuDType, to: GpuDType): string {
-  if (from === to) return v;
-  if (to === 'bool') return from === 'f32' ? `select(0u, 1u, ${v} != 0.0)` : `select(0u, 1u, ${v} != 0)`;
-  if (to === 'f32') return `f32(${v})`;
+  const f: ComputeType = computeType(from);
+  const t: ComputeType = computeType(to);
+  if (f === t) return v;
+  if (t === 'u32') return f === 'f32' ? `select(0u, 1u, ${v} != 0.0)` : `select(0u, 1u, ${v} != 0)`;
+  if (t === 'f32') return `f32(${v})`;
   // to i32: float → int truncates toward zero and wraps (NaN, ±∞ → 0), as an Int32Array store does.
-  return from === 'f32' ? `f32_to_i32(${v})` : `i32(${v})`;
+  return f === 'f32' ? `f32_to_i32(${v})` : `i32(${v})`;
 }
 
 /** copy (strided → row-major) and cast share the strided template. */

@@ -1,5 +1,5 @@
 import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '@tessera/core';
-import type { GpuDType } from '../wgsl/dtype.js';
+import { computeType } from '../wgsl/dtype.js';
 import { launchStrided } from './strided.js';
 import type { GpuKernel } from './types.js';
 
@@ -55,11 +55,11 @@ function binaryKernel(e: BinaryEntry): GpuKernel {
       if (e.kind === 'compare' || e.kind === 'logical') {
         return `select(0u, 1u, ${bind(e.wgsl, va, vb)})`;
       }
-      // Arithmetic: bool operands compute as i32 (their result dtype); i32 pow stays exact.
-      const t: GpuDType = a.dtype;
+      // Arithmetic: bool operands compute as i32 (their result dtype); i32 pow stays exact; f16 computes as f32.
+      const t = computeType(a.dtype);
       if (t === 'f32') return bind(e.wgsl, va, vb);
-      const ca = t === 'bool' ? `i32(${va})` : va;
-      const cb = t === 'bool' ? `i32(${vb})` : vb;
+      const ca = t === 'u32' ? `i32(${va})` : va;
+      const cb = t === 'u32' ? `i32(${vb})` : vb;
       if (e.name === 'pow') return `pow_i32(${ca}, ${cb})`;
       return bind(e.wgsl, ca, cb);
     });

@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/core';
-import { storageType } from '../wgsl/dtype.js';
-import { launchMapped, zeroOf } from './mapped.js';
+import { computeType, storageType } from '../wgsl/dtype.js';
+import { launchMapped, oneOf, zeroOf } from './mapped.js';
 import type { GpuInput, GpuKernel } from './types.js';
 
 interface AxisAttrs {
@@ -82,11 +82,12 @@ const indexSelect: GpuKernel<AxisAttrs> = (host, [x, index], [out], { axis }) =>
 /**
  * scatterAdd without atomics, deterministically: each output element starts from x and adds, in index
  * order, every src element whose index along axis points at it: out[c] = x[c] + Σ_j [index[c|j] = c_axis]·src[c|j],
- * over j < index.shape[axis], for c inside index's shape off the axis. (Adding bools is a logical or.)
+ * over j < index.shape[axis], for c inside index's shape off the axis. (Adding bools is a logical or;
+ * f16 sums in f32.)
  */
 const scatterAdd: GpuKernel<AxisAttrs> = (host, [x, index, src], [out], { axis }) => {
   checkRange('scatterAdd', index, x.shape[axis], axisOf(x, axis));
-  const t = storageType(out.dtype);
+  const t = computeType(out.dtype);
   launchMapped(
     host,
     'scatterAdd',
@@ -103,16 +104,16 @@ const scatterAdd: GpuKernel<AxisAttrs> = (host, [x, index, src], [out], { axis }
         });
       const jc = cs.map((c, d) => (d === axis ? 'j' : c));
       const add = out.dtype === 'bool' ? 'acc = acc | select(0u, 1u, v != 0u);' : 'acc = acc + v;';
-      return `  var acc: ${t} = in0[${s.at(0, cs)}];
+      return `  var acc: ${t} = ${s.load(0, cs)};
   if (${inside.length > 0 ? inside.join(' && ') : 'true'}) {
     for (var j = 0; j < ${s.dim(1, axis)}; j++) {
       if (in1[${s.at(1, jc)}] == c${axis}) {
-        let v = in2[${s.at(2, jc)}];
+        let v = ${s.load(2, jc)};
         ${add}
       }
     }
   }
-  out[i] = acc;`;
+  out[i] = ${s.store('acc')};`;
     },
     `axis${axis}`,
   );
@@ -126,10 +127,9 @@ interface OneHotAttrs {
 const oneHot: GpuKernel<OneHotAttrs> = (host, [indices], [out], { numClasses }) => {
   checkRange('oneHot', indices, numClasses, `${numClasses} classes`);
   const t = storageType(out.dtype);
-  const one = t === 'f32' ? '1.0' : t === 'i32' ? '1' : '1u';
   launchMapped(host, 'oneHot', [indices], out, [], (s) => {
     const cs = Array.from({ length: s.rank - 1 }, (_, d) => `c${d}`);
-    return `  out[i] = select(${zeroOf(t)}, ${one}, in0[${s.at(0, cs)}] == c${s.rank - 1});`;
+    return `  out[i] = select(${zeroOf(t)}, ${oneOf(t)}, in0[${s.at(0, cs)}] == c${s.rank - 1});`;
   });
 };
 

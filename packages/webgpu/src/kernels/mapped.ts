@@ -1,4 +1,4 @@
-import { storageType } from '../wgsl/dtype.js';
+import { loadAs, type StorageType, storageType, storeAs } from '../wgsl/dtype.js';
 import { preludeFor } from '../wgsl/prelude.js';
 import { flatIndex, groups1d } from './layout.js';
 import { bindings, type GpuInput, type GpuOutput, type KernelHost } from './types.js';
@@ -15,6 +15,10 @@ export interface MappedScope {
   dim(k: number, d: number): string;
   /** Flat storage index of input k at the given coordinate expressions. */
   at(k: number, coords: readonly string[]): string;
+  /** Input k's element at the coordinates, in its compute type (f16 widened to f32). */
+  load(k: number, coords: readonly string[]): string;
+  /** A compute-type value converted for storing in the output (f16 rounds here, once). */
+  store(v: string): string;
   /** Extra param j as u32 / i32 / f32. */
   extra(j: number): string;
   extraI32(j: number): string;
@@ -25,7 +29,8 @@ export interface MappedScope {
  * One thread per output element, with its coordinates decoded: the template behind data-movement
  * kernels (pad, repeat, flip, triangles, gather, indexSelect, oneHot, scatterAdd, padBackward).
  * Each input is addressed through its own shape, strides and offset (params), so views need no copy.
- * `body` returns WGSL statements that assign `out[i]`.
+ * `body` returns WGSL statements that assign `out[i]`. Moves copy storage values as they are; kernels that
+ * compute read through `load` and write through `store`, so f16 computes in f32.
  */
 export function launchMapped(
   host: KernelHost,
@@ -60,6 +65,8 @@ export function launchMapped(
       const terms = coords.map((c, d) => `(${c}) * ${pi(inBase[k] + 1 + r + d)}`);
       return `u32(${[pi(inBase[k]), ...terms].join(' + ')})`;
     },
+    load: (k, coords) => loadAs(inputs[k].dtype, `in${k}[${scope.at(k, coords)}]`),
+    store: (v) => storeAs(out.dtype, v),
     extra: (j) => `p[${extraBase + j}u]`,
     extraI32: (j) => pi(extraBase + j),
     extraF32: (j) => `bitcast<f32>(p[${extraBase + j}u])`,
@@ -97,7 +104,12 @@ ${code}
   });
 }
 
-/** The zero of a storage dtype as WGSL. */
-export function zeroOf(t: 'f32' | 'i32' | 'u32'): string {
-  return t === 'f32' ? '0.0' : t === 'i32' ? '0' : '0u';
+/** The zero of a storage or compute type as WGSL. */
+export function zeroOf(t: StorageType): string {
+  return t === 'f32' ? '0.0' : t === 'f16' ? '0.0h' : t === 'i32' ? '0' : '0u';
+}
+
+/** The one of a storage or compute type as WGSL. */
+export function oneOf(t: StorageType): string {
+  return t === 'f32' ? '1.0' : t === 'f16' ? '1.0h' : t === 'i32' ? '1' : '1u';
 }

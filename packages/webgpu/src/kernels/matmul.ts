@@ -1,5 +1,5 @@
 import { TesseraError } from '@tessera/core';
-import { storageType } from '../wgsl/dtype.js';
+import { computeType, gpuBufferBytes, loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { broadcastTo, coalesce } from './layout.js';
 import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHost } from './types.js';
 
@@ -12,8 +12,9 @@ import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHos
  *   workgroup memory and no barriers. On lavapipe every invocation is a SIMD lane of an LLVM loop, so
  *   barriers cost a full loop split; register blocking, and sharing A's loads across a subgroup, pay.
  * - 'tiled' (real GPUs): a 64×64 C tile per 16×16 workgroup, A and B staged through workgroup memory in
- *   K-steps of 16, each thread accumulating a 4×4 block. Any strides, any shape, f32 or i32.
+ *   K-steps of 16, each thread accumulating a 4×4 block. Any strides, any shape, f32, i32 or f16.
  * - 'blocked' (software adapters otherwise): the vec4 kernel's scalar twin, 4×4 per thread, any strides.
+ * f16 loads widen to f32 and the f32 sums round once on store.
  */
 
 interface Layout {
@@ -188,11 +189,12 @@ const STRIDED_HEADER = `  let M = p[0u];
 
 /** 4×4 outputs per thread, scalar loads through arbitrary strides, no workgroup memory. */
 function blockedKernel(host: KernelHost, a: GpuInput, b: GpuInput, out: GpuOutput, l: Layout): void {
-  const t = storageType(out.dtype);
+  const st = storageType(out.dtype);
+  const t = computeType(out.dtype);
   const rank = l.batch.length;
   const zero = t === 'f32' ? '0.0' : '0';
   const wgsl = `// matmul blocked rank=${rank}
-${bindings([t, t], [t])}
+${bindings([st, st], [st])}
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 ${STRIDED_HEADER}
@@ -208,12 +210,12 @@ ${batchOffsets(rank, 7)}
   for (var c = 0u; c < 4u; c++) { bc[c] = bB + i32(min(col0 + c, N - 1u)) * sBn; }
   for (var k = 0u; k < K; k++) {
     let ik = i32(k);
-    let b0 = in1[u32(bc[0] + ik * sBk)];
-    let b1 = in1[u32(bc[1] + ik * sBk)];
-    let b2 = in1[u32(bc[2] + ik * sBk)];
-    let b3 = in1[u32(bc[3] + ik * sBk)];
+    let b0 = ${loadAs(b.dtype, 'in1[u32(bc[0] + ik * sBk)]')};
+    let b1 = ${loadAs(b.dtype, 'in1[u32(bc[1] + ik * sBk)]')};
+    let b2 = ${loadAs(b.dtype, 'in1[u32(bc[2] + ik * sBk)]')};
+    let b3 = ${loadAs(b.dtype, 'in1[u32(bc[3] + ik * sBk)]')};
     for (var r = 0u; r < 4u; r++) {
-      let av = in0[u32(ar[r] + ik * sAk)];
+      let av = ${loadAs(a.dtype, 'in0[u32(ar[r] + ik * sAk)]')};
       acc[r][0] += av * b0;
       acc[r][1] += av * b1;
       acc[r][2] += av * b2;
@@ -223,7 +225,7 @@ ${batchOffsets(rank, 7)}
   let cBase = gid.z * M * N;
   for (var r = 0u; r < 4u; r++) {
     for (var c = 0u; c < 4u; c++) {
-      if (row0 + r < M && col0 + c < N) { out[cBase + (row0 + r) * N + col0 + c] = acc[r][c]; }
+      if (row0 + r < M && col0 + c < N) { out[cBase + (row0 + r) * N + col0 + c] = ${storeAs(out.dtype, 'acc[r][c]')}; }
     }
   }
 }
@@ -241,11 +243,12 @@ ${batchOffsets(rank, 7)}
 
 /** Workgroup-memory tiling for real GPUs: a 64×64 C tile per 256 threads, K in steps of 16. */
 function tiledKernel(host: KernelHost, a: GpuInput, b: GpuInput, out: GpuOutput, l: Layout): void {
-  const t = storageType(out.dtype);
+  const st = storageType(out.dtype);
+  const t = computeType(out.dtype);
   const rank = l.batch.length;
   const zero = t === 'f32' ? '0.0' : '0';
   const wgsl = `// matmul tiled rank=${rank}
-${bindings([t, t], [t])}
+${bindings([st, st], [st])}
 var<workgroup> As: array<array<${t}, 64>, 16>;
 var<workgroup> Bs: array<array<${t}, 64>, 16>;
 @compute @workgroup_size(16, 16)
@@ -266,12 +269,12 @@ ${batchOffsets(rank, 7)}
       let ak = idx % 16u;
       let gm = tileRow + am;
       let gk = k0 + ak;
-      As[ak][am] = select(${zero}, in0[u32(aB + i32(min(gm, M - 1u)) * sAm + i32(min(gk, K - 1u)) * sAk)], gm < M && gk < K);
+      As[ak][am] = select(${zero}, ${loadAs(a.dtype, 'in0[u32(aB + i32(min(gm, M - 1u)) * sAm + i32(min(gk, K - 1u)) * sAk)]')}, gm < M && gk < K);
       let bk = idx / 64u;
       let bn = idx % 64u;
       let hk = k0 + bk;
       let gn = tileCol + bn;
-      Bs[bk][bn] = select(${zero}, in1[u32(bB + i32(min(hk, K - 1u)) * sBk + i32(min(gn, N - 1u)) * sBn)], hk < K && gn < N);
+      Bs[bk][bn] = select(${zero}, ${loadAs(b.dtype, 'in1[u32(bB + i32(min(hk, K - 1u)) * sBk + i32(min(gn, N - 1u)) * sBn)]')}, hk < K && gn < N);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
@@ -288,7 +291,7 @@ ${batchOffsets(rank, 7)}
     for (var c = 0u; c < 4u; c++) {
       let row = tileRow + lid.y * 4u + r;
       let col = tileCol + lid.x * 4u + c;
-      if (row < M && col < N) { out[cBase + row * N + col] = acc[r][c]; }
+      if (row < M && col < N) { out[cBase + row * N + col] = ${storeAs(out.dtype, 'acc[r][c]')}; }
     }
   }
 }
@@ -344,7 +347,7 @@ export function matmulKernels(): Record<string, GpuKernel> {
     checkBatches(l);
     if (l.k === 0) {
       // An empty sum: C = 0. Outputs are written by every kernel, so write the zeros explicitly.
-      host.fill(out.buf, 0, l.nBatch * l.m * l.n);
+      host.fill(out.buf, 0, gpuBufferBytes(out.dtype, l.nBatch * l.m * l.n));
       return;
     }
     const variant = chooseMatmul(host, a, b, out);

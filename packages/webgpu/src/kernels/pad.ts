@@ -1,5 +1,6 @@
-import { storageType } from '../wgsl/dtype.js';
-import { launchMapped } from './mapped.js';
+import { f32ToF16Bits } from '@tessera/core';
+import { computeType, storageType } from '../wgsl/dtype.js';
+import { launchMapped, zeroOf } from './mapped.js';
 import type { GpuKernel } from './types.js';
 import { f32Bits } from './types.js';
 
@@ -22,7 +23,16 @@ interface PadBackwardAttrs extends PadAttrs {
  */
 const pad: GpuKernel<PadAttrs> = (host, [x], [out], a) => {
   const t = storageType(out.dtype);
-  const fill = t === 'f32' ? f32Bits(a.value) : t === 'i32' ? a.value | 0 : a.value !== 0 ? 1 : 0;
+  const fill =
+    t === 'f32'
+      ? f32Bits(a.value)
+      : t === 'f16'
+        ? f32ToF16Bits(a.value)
+        : t === 'i32'
+          ? a.value | 0
+          : a.value !== 0
+            ? 1
+            : 0;
   const befores = a.pads.map(([b]) => b);
   launchMapped(
     host,
@@ -51,7 +61,14 @@ const pad: GpuKernel<PadAttrs> = (host, [x], [out], a) => {
         }
         coords.push(`i${d}`);
       }
-      const fillExpr = t === 'f32' ? s.extraF32(0) : t === 'i32' ? s.extraI32(0) : s.extra(0);
+      const fillExpr =
+        t === 'f32'
+          ? s.extraF32(0)
+          : t === 'f16'
+            ? `bitcast<vec2<f16>>(${s.extra(0)}).x`
+            : t === 'i32'
+              ? s.extraI32(0)
+              : s.extra(0);
       lines.push(`  out[i] = select(${fillExpr}, in0[${s.at(0, coords)}], inside);`);
       return lines.join('\n');
     },
@@ -67,7 +84,7 @@ const pad: GpuKernel<PadAttrs> = (host, [x], [out], a) => {
  * Candidates per dim are enumerated in nested loops; each output sums a fixed order (deterministic).
  */
 const padBackward: GpuKernel<PadBackwardAttrs> = (host, [g], [out], a) => {
-  const t = storageType(out.dtype);
+  const t = computeType(out.dtype);
   const rank = out.shape.length;
   const extra = a.pads.flat();
   launchMapped(
@@ -77,7 +94,7 @@ const padBackward: GpuKernel<PadBackwardAttrs> = (host, [g], [out], a) => {
     out,
     extra,
     (s) => {
-      const lines: string[] = [`  var acc: ${t} = ${t === 'f32' ? '0.0' : t === 'i32' ? '0' : '0u'};`];
+      const lines: string[] = [`  var acc: ${t} = ${zeroOf(t)};`];
       let indent = '  ';
       for (let d = 0; d < rank; d++) {
         const before = s.extraI32(2 * d);
@@ -107,13 +124,13 @@ const padBackward: GpuKernel<PadBackwardAttrs> = (host, [g], [out], a) => {
         indent += '  ';
       }
       const coords = Array.from({ length: rank }, (_, d) => `o${d}`);
-      const v = `in0[${s.at(0, coords)}]`;
+      const v = s.load(0, coords);
       lines.push(`${indent}acc = acc ${t === 'u32' ? '|' : '+'} ${v};`);
       for (let d = rank - 1; d >= 0; d--) {
         indent = indent.slice(2);
         lines.push(`${indent}}`);
       }
-      lines.push('  out[i] = acc;');
+      lines.push(`  out[i] = ${s.store('acc')};`);
       return lines.join('\n');
     },
     a.mode,

@@ -67,7 +67,7 @@ function firstMaxFn(s: MappedScope, input: number): string {
     for (var j = 0; j < ${k.kw}; j++) {
       let w = qx * ${k.sw} - ${k.pw} + j * ${k.dw};
       if (w < 0 || w >= ${s.dim(input, 3)}) { continue; }
-      let v = in${input}[${s.at(input, ['n', 'c', 'h', 'w'])}];
+      let v = ${s.load(input, ['n', 'c', 'h', 'w'])};
       if (bh < 0 || v > best || (isnan_f32(v) && !isnan_f32(best))) { best = v; bh = h; bw = w; }
     }
   }
@@ -107,10 +107,10 @@ ${windowsContaining(
   s.dim(1, 2),
   s.dim(1, 3),
   `let m = window_max(c0, c1, py, qx);
-      if (m.x == c2 && m.y == c3) { acc += in1[${s.at(1, ['c0', 'c1', 'py', 'qx'])}]; }`,
+      if (m.x == c2 && m.y == c3) { acc += ${s.load(1, ['c0', 'c1', 'py', 'qx'])}; }`,
 )}
   }
-  out[i] = acc;`;
+  out[i] = ${s.store('acc')};`;
     },
     '',
     (s) => firstMaxFn(s, 0),
@@ -152,10 +152,10 @@ const avgPool2d: GpuKernel<PoolAttrs> = (host, [x], [out], a) => {
     for (var j = 0; j < ${k.kw}; j++) {
       let w = c3 * ${k.sw} - ${k.pw} + j * ${k.dw};
       if (w < 0 || w >= ${s.dim(0, 3)}) { continue; }
-      acc += in0[${s.at(0, ['c0', 'c1', 'h', 'w'])}];
+      acc += ${s.load(0, ['c0', 'c1', 'h', 'w'])};
     }
   }
-  out[i] = acc / window_count(c2, c3);`;
+  out[i] = ${s.store('acc / window_count(c2, c3)')};`;
     },
     '',
     (s) => divisorFn(s, s.dim(0, 2), s.dim(0, 3)),
@@ -173,9 +173,9 @@ const avgPool2dBackward: GpuKernel<PoolAttrs> = (host, [gy], [out], a) => {
     (s) => {
       const k = K(s);
       return `  var acc = 0.0;
-${windowsContaining(k, s.dim(0, 2), s.dim(0, 3), `acc += in0[${s.at(0, ['c0', 'c1', 'py', 'qx'])}] / window_count(py, qx);`)}
+${windowsContaining(k, s.dim(0, 2), s.dim(0, 3), `acc += ${s.load(0, ['c0', 'c1', 'py', 'qx'])} / window_count(py, qx);`)}
   }
-  out[i] = acc;`;
+  out[i] = ${s.store('acc')};`;
     },
     '',
     (s) => divisorFn(s, s.outDim(2), s.outDim(3)),

@@ -1,4 +1,4 @@
-import { storageType } from '../wgsl/dtype.js';
+import { type ComputeType, computeType, loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { preludeFor } from '../wgsl/prelude.js';
 import { coalesce, groups1d } from './layout.js';
 import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHost } from './types.js';
@@ -16,7 +16,7 @@ const WG = 256;
 interface Fold {
   /** WGSL type of the accumulator. */
   acc: string;
-  /** Converts a loaded element to the accumulator's element type. */
+  /** Converts an element (already in its compute type: f16 loads as f32) to the accumulator's type. */
   load: (v: string) => string;
   init: string;
   /** New accumulator from `a` (accumulator) and `v` (one converted element at lane index `j`). */
@@ -99,8 +99,8 @@ function launchReduce(
   const redAt = 3 + 2 * ko;
   const elem = (j: string) =>
     kr === 1
-      ? `${fold.load(`in0[u32(base + i32(${j}) * bitcast<i32>(p[${redAt + 1}u]))]`)}`
-      : `${fold.load(`in0[u32(base + redOff(${j}))]`)}`;
+      ? fold.load(loadAs(x.dtype, `in0[u32(base + i32(${j}) * bitcast<i32>(p[${redAt + 1}u]))]`))
+      : fold.load(loadAs(x.dtype, `in0[u32(base + redOff(${j}))]`));
   const redFn =
     kr === 1
       ? ''
@@ -108,8 +108,10 @@ function launchReduce(
 ${decodeOffset('r', 'j', kr, redAt)}
   return r;
 }`;
-  const accType = fold.acc as 'f32' | 'i32' | 'u32';
+  const accType = fold.acc as ComputeType;
   const t = S > 1 ? accType : storageType(out.dtype);
+  // The final value rounds to the output's storage once (f16); stage-1 partials stay raw.
+  const finish = (a: string) => (S > 1 ? a : storeAs(out.dtype, fold.finish(a, countExpr)));
   let body: string;
   let groups: [number, number, number];
   if (perThread) {
@@ -124,7 +126,7 @@ ${decodeOffset('ko', 'o', ko, 3)}
     let v = ${elem('j')};
     acc = ${fold.step('acc', 'v', 'j')};
   }
-  out[o] = ${fold.finish('acc', countExpr)};
+  out[o] = ${finish('acc')};
 }`;
     groups = groups1d(l.nOut, 64);
   } else {
@@ -150,7 +152,7 @@ ${decodeOffset('ko', 'oc', ko, 3)}
     if (lid < s) { sh[lid] = ${fold.merge('sh[lid]', 'sh[lid + s]')}; }
     workgroupBarrier();
   }
-  if (lid == 0u && o < p[0]) { out[g] = ${S > 1 ? 'sh[0]' : fold.finish('sh[0]', countExpr)}; }
+  if (lid == 0u && o < p[0]) { out[g] = ${finish('sh[0]')}; }
 }`;
     groups = groups1d(l.nOut * S, 1);
   }
@@ -200,11 +202,11 @@ ${nan}
 };
 
 function numType(_x: GpuInput, out: GpuOutput): 'f32' | 'i32' {
-  return out.dtype === 'f32' ? 'f32' : 'i32';
+  return computeType(out.dtype) === 'f32' ? 'f32' : 'i32';
 }
 
-function convertTo(t: 'f32' | 'i32' | 'u32', from: GpuInput['dtype']): (v: string) => string {
-  const src = storageType(from);
+function convertTo(t: ComputeType, from: GpuInput['dtype']): (v: string) => string {
+  const src = computeType(from);
   return (v) => (src === t ? v : `${t}(${v})`);
 }
 
@@ -234,7 +236,7 @@ function prodFold(x: GpuInput, out: GpuOutput): Fold {
 
 /** max/min; NaN wins (as on the CPU), via a + b, which is NaN when either is. */
 function extremeFold(x: GpuInput, sign: 1 | -1): Fold {
-  const t = storageType(x.dtype);
+  const t = computeType(x.dtype);
   const f = sign > 0 ? 'max' : 'min';
   const init =
     t === 'f32'
@@ -257,7 +259,7 @@ function extremeFold(x: GpuInput, sign: 1 | -1): Fold {
 
 /** argmax/argmin: (value, index) pairs; NaN beats everything, ties keep the lower index. */
 function argFold(x: GpuInput, sign: 1 | -1): Fold {
-  const isF = x.dtype === 'f32';
+  const isF = computeType(x.dtype) === 'f32';
   const S = isF ? 'ArgF' : 'ArgI';
   const better = (a: string, b: string) => `better(${a}, ${b})`;
   return {

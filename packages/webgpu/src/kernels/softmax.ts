@@ -1,4 +1,4 @@
-import { storageType } from '../wgsl/dtype.js';
+import { computeType, loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { preludeFor } from '../wgsl/prelude.js';
 import { groups1d, rowMajorStrides } from './layout.js';
 import { decodeOffset, laneLayout } from './reduce.js';
@@ -49,10 +49,13 @@ function launchSoftmax(
   if (!lanes) return;
   const { l, ko, oo, params } = lanes;
   const at = 5 + 2 * ko;
-  const load = storageType(x.dtype) === 'f32' ? (v: string) => v : (v: string) => `f32(${v})`;
+  // Every input computes in f32 (f16 widens; integer inputs give an f32 output).
+  const load = (v: string) => (x.dtype === 'f32' ? v : `f32(${v})`);
   const xv = (j: string) => load(`in0[u32(xb + i32(${j}) * bitcast<i32>(p[3u]))]`);
   const write = (j: string, m: string, s: string) =>
-    `out[u32(ob + i32(${j}) * bitcast<i32>(p[4u]))] = ${log ? `${xv(j)} - ${m} - log(${s})` : `exp(${xv(j)} - ${m}) / ${s}`};`;
+    `out[u32(ob + i32(${j}) * bitcast<i32>(p[4u]))] = ${storeAs(out.dtype, log ? `${xv(j)} - ${m} - log(${s})` : `exp(${xv(j)} - ${m}) / ${s}`)};`;
+  // An f32 output holds e = exp(x − m) between passes; a narrower one would round it twice, so it recomputes.
+  const reuse = out.dtype === 'f32';
   const prologue = (lane: string) => `${decodeOffset('xk', lane, ko, 5)}
 ${decodeOffset('ok', lane, oo, at)}
   let xb = bitcast<i32>(p[2u]) + xk;
@@ -73,7 +76,7 @@ ${prologue('lane')}
   if (m == -inf_f32()) { m = 0.0; }
   var s = 0.0;
 ${
-  log
+  log || !reuse
     ? `  for (var j = 0u; j < n; j++) { s += exp(${xv('j')} - m); }
   for (var j = 0u; j < n; j++) { ${write('j', 'm', 's')} }`
     : `  // exp once per element: store e = exp(x − m) while summing, then scale by 1/Σe.
@@ -123,7 +126,7 @@ ${prologue('lane')}
     groups = groups1d(l.nOut, 1);
   }
   const wgsl = `// ${op}
-${bindings([storageType(x.dtype)], ['f32'])}
+${bindings([storageType(x.dtype)], [storageType(out.dtype)])}
 ${preludeFor(code)}
 ${code}
 `;
@@ -139,13 +142,11 @@ function launchCumsum(host: KernelHost, x: GpuInput, out: GpuOutput, axis: numbe
   const lanes = axisLanes(x, axis);
   if (!lanes) return;
   const { l, ko, oo, params } = lanes;
-  const t = storageType(out.dtype);
-  const v =
-    storageType(x.dtype) === t
-      ? 'in0[u32(xb + i32(j) * bitcast<i32>(p[3u]))]'
-      : `${t}(in0[u32(xb + i32(j) * bitcast<i32>(p[3u]))])`;
+  const t = computeType(out.dtype);
+  const loaded = loadAs(x.dtype, 'in0[u32(xb + i32(j) * bitcast<i32>(p[3u]))]');
+  const v = computeType(x.dtype) === t ? loaded : `${t}(${loaded})`;
   const wgsl = `// cumsum
-${bindings([storageType(x.dtype)], [t])}
+${bindings([storageType(x.dtype)], [storageType(out.dtype)])}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lane = gid.x + gid.y * nwg.x * 64u;
@@ -156,7 +157,7 @@ ${decodeOffset('ok', 'lane', oo, 5 + 2 * ko)}
   var acc: ${t} = ${t === 'f32' ? '0.0' : '0'};
   for (var j = 0u; j < p[1u]; j++) {
     acc = acc + ${v};
-    out[u32(ok + i32(j) * bitcast<i32>(p[4u]))] = acc;
+    out[u32(ok + i32(j) * bitcast<i32>(p[4u]))] = ${storeAs(out.dtype, 'acc')};
   }
 }
 `;

@@ -1,4 +1,4 @@
-import { storageType } from '../wgsl/dtype.js';
+import { loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { preludeFor } from '../wgsl/prelude.js';
 import { broadcastTo, coalesce, flatIndex, groups1d, isDenseStrides, rowMajorStrides } from './layout.js';
 import { bindings, type GpuInput, type GpuOutput, type KernelHost } from './types.js';
@@ -11,8 +11,8 @@ const WG = 256;
  * shape of a given merged rank. When all inputs are row-major in the output's shape (after merging
  * dims) the index decomposition is skipped: that is the contiguous fast path.
  *
- * `expr` receives the WGSL names of the loaded input values (in storage type) and returns the value
- * to store, already in the output's storage type.
+ * `expr` receives the WGSL names of the loaded input values, in their compute types (f16 widened to
+ * f32), and returns the value to store in the output's compute type; f16 rounds once, on the store.
  */
 export function launchStrided(
   host: KernelHost,
@@ -51,11 +51,11 @@ export function launchStrided(
     }
   }
   const names = inputs.map((_, k) => `v${k}`);
-  inputs.forEach((_, k) => {
+  inputs.forEach((x, k) => {
     const at = dense[k] ? `i + p[${base(k)}u]` : `u32(o${k})`;
-    lines.push(`  let v${k} = in${k}[${at}];`);
+    lines.push(`  let v${k} = ${loadAs(x.dtype, `in${k}[${at}]`)};`);
   });
-  lines.push(`  out[i] = ${expr(names)};`);
+  lines.push(`  out[i] = ${storeAs(out.dtype, expr(names))};`);
   const body = lines.join('\n');
   const wgsl = `${bindings(
     inputs.map((x) => storageType(x.dtype)),

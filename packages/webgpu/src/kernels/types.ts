@@ -5,7 +5,7 @@ export interface GpuBuffer {
   readonly buffer: GPUBuffer;
   /** Capacity in bytes (the pool's size class, ≥ the tensor's need). */
   readonly capacity: number;
-  /** Bytes the tensor uses (4 per element, at least 4). */
+  /** Bytes the tensor uses (4 per element, 2 for f16, rounded up to a multiple of 4, at least 4). */
   readonly bytes: number;
   /** A recycled buffer is cleared lazily, only if something reads it before a kernel writes it. */
   needsClear: boolean;
@@ -52,8 +52,8 @@ export interface KernelHost {
   launch(l: Launch): void;
   /** Encodes a buffer-to-buffer copy (bytes) in order with the dispatches. */
   copy(src: GpuBuffer, srcOffset: number, dst: GpuBuffer, dstOffset: number, bytes: number): void;
-  /** Encodes zeroing `elements` 4-byte elements of a buffer from element `start`. */
-  fill(buf: GpuBuffer, start: number, elements: number): void;
+  /** Encodes zeroing `bytes` bytes of a buffer from byte `start` (both multiples of 4). */
+  fill(buf: GpuBuffer, start: number, bytes: number): void;
   /** A scratch buffer released after the current batch is submitted. */
   scratch(bytes: number): GpuBuffer;
   /** 'software' adapters (lavapipe, SwiftShader) prefer barrier-free kernels. */
@@ -82,9 +82,13 @@ export function f32Bits(x: number): number {
   return u32[0];
 }
 
-/** Binding declarations: params at 0, read-only inputs, then read-write outputs. */
+/**
+ * Binding declarations: params at 0, read-only inputs, then read-write outputs. An f16 array brings
+ * `enable f16;`, which must precede every declaration, so kernels put bindings first.
+ */
 export function bindings(reads: readonly string[], writes: readonly string[]): string {
   const lines = ['@group(0) @binding(0) var<storage, read> p: array<u32>;'];
+  if ([...reads, ...writes].some((t) => /\bf16\b/.test(t))) lines.unshift('enable f16;');
   for (const [i, t] of reads.entries()) {
     lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t}>;`);
   }
