@@ -23,11 +23,14 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** One contender: `prepare` runs untimed before each timed `run` (e.g. switching tfjs backends). */
+/**
+ * One contender: `prepare` runs untimed before each timed `run` (e.g. switching tfjs backends). A
+ * `run` that returns a promise (a GPU dispatch and the read of its result) is timed until it settles.
+ */
 export interface Contender {
   name: string;
   prepare?: () => Promise<void>;
-  run: () => void;
+  run: () => void | Promise<void>;
 }
 
 /** Median wall-clock ms per run, median process CPU ms per run (all threads), and the run count. */
@@ -53,7 +56,7 @@ export async function timeInterleaved(
   const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) {
     await c.prepare?.();
-    c.run();
+    await c.run();
   }
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
@@ -62,7 +65,7 @@ export async function timeInterleaved(
       await c.prepare?.();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      c.run();
+      await c.run();
       ts.push(performance.now() - t0);
       const used = process.cpuUsage(c0);
       cpu.get(c.name)!.push((used.user + used.system) / 1000);

@@ -23,4 +23,8 @@ export {
   scaledDotProductAttention,
 } from './scaled-dot-product-attention.js';
 export { flashBackwardWebGPU } from './webgpu/flash-backward-wgsl.js';
-export { flashForwardWebGPU } from './webgpu/flash-forward-wgsl.js';
+export {
+  chooseFlashForward,
+  type FlashForwardVariant,
+  flashForwardWebGPU,
+} from './webgpu/flash-forward-wgsl.js';

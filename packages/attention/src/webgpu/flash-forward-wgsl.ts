@@ -15,19 +15,24 @@ import {
 } from './gpu-kernel-types.js';
 
 /**
- * FlashAttention-2 forward in WGSL. One workgroup per (batch·head, query block of BQ rows), one
- * thread per query row; the key/value blocks (BK rows) are the inner loop, loaded cooperatively
- * into workgroup-shared tiles. Each thread keeps its scaled query row, the running max m, the
- * running sum l and the unnormalized output O in registers. For each key tile with scores
- * S = Q Kᵀ·scale (+ mask):
+ * FlashAttention-2 forward in WGSL. Each thread owns one query row i: its scaled query row, the
+ * running max m, the running sum l and the unnormalized output O stay in registers while the keys
+ * stream past in blocks of BK. For each key block with scores S = Q Kᵀ·scale (+ mask):
  *   m' = max(m, rowmax(S))
  *   l' = e^(m−m')·l + rowsum(e^(S−m'))
  *   O' = e^(m−m')·O + e^(S−m')·V
  * and once at the end O ← O / l, L = m + log l. Rows that see no key (l = 0) write O = 0 and
  * L = −∞. Causal: query i sees keys j ≤ i + (sk − sq), so the workgroup stops at the last key its
  * last row sees (whole key blocks beyond the diagonal are skipped) and rows check j per element.
- * Grouped-query: head h reads kv head ⌊h·hk/h⌋ through the strides, never copied. Tiles need
- * not divide sq or sk: out-of-range rows load zeros and write nothing.
+ * Grouped-query: head h reads kv head ⌊h·hk/h⌋ through the strides, never copied.
+ *
+ * Two kernels, chosen per adapter (see `chooseFlashForward`):
+ * - 'tiled' (real GPUs): one workgroup per (batch·head, block of BQ rows), the K/V block loaded
+ *   cooperatively into workgroup-shared tiles between barriers.
+ * - 'lockstep' (software adapters): no workgroup memory and no barriers. All rows of a workgroup
+ *   belong to one head and walk the same keys in the same order, so every K/V address is uniform
+ *   across the workgroup: lavapipe, which runs invocations as SIMD lanes, loads each K/V element
+ *   once and broadcasts it, where a cooperative tile would cost gathers and a loop split per barrier.
  *
  * Inputs q, k, v (, mask); outputs O [b, h, sq, dv] and L [b, h, sq], both row-major.
  */
@@ -41,12 +46,11 @@ export function flashForwardWebGPU(
   checkGpuSupport(op, inputs, attrs);
   const [q, k, v, mask] = inputs;
   const [o, lse] = outputs;
-  const [b, h, sq, d] = q.shape;
+  const [b, h, sq] = q.shape;
   const [, hk, sk] = k.shape;
-  const dv = v.shape[3];
   if (b * h * sq === 0) return;
-  const { bq, bk } = tiles(host, attrs, (_bq, bk) => bk * (d + dv));
-  // params: 0 b, 1 h, 2 hk, 3 sq, 4 sk, 5 scale, 6 causal, 8 q, 13 k, 18 v, 23 mask (strides, offset)
+  // params: 0 b, 1 h, 2 hk, 3 sq, 4 sk, 5 scale, 6 causal, 8 q, 13 k, 18 v, 23 mask (strides, offset),
+  // then the variant's own words from 28
   const params = [
     ...headerWords([b, h, hk, sq, sk], attrs),
     ...stridedWords(q),
@@ -60,7 +64,41 @@ export function flashForwardWebGPU(
     ['vIn', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
-  const wgsl = `${bindings(reads, ['oOut', 'lOut'])}
+  const {
+    wgsl,
+    rows,
+    extra = [],
+  } = chooseFlashForward(host) === 'tiled'
+    ? tiledForward(host, inputs, attrs, bindings(reads, ['oOut', 'lOut']))
+    : lockstepForward(inputs, attrs, reads);
+  host.launch({
+    wgsl,
+    reads: mask ? [q.buf, k.buf, v.buf, mask.buf] : [q.buf, k.buf, v.buf],
+    writes: [o.buf, lse.buf],
+    params: [...params, ...extra],
+    groups: [Math.ceil(sq / rows), b * h, 1],
+    op,
+  });
+}
+
+export type FlashForwardVariant = 'tiled' | 'lockstep';
+
+/** The forward kernel a call would use: workgroup tiles on real GPUs, lockstep rows on software adapters. */
+export function chooseFlashForward(host: Pick<KernelHostLike, 'adapterClass'>): FlashForwardVariant {
+  return host.adapterClass === 'gpu' ? 'tiled' : 'lockstep';
+}
+
+/** The 'tiled' kernel: BQ rows per workgroup (one thread each), K/V blocks of BK rows in workgroup memory. */
+function tiledForward(
+  host: KernelHostLike,
+  [q, , v, mask]: readonly GpuInputLike[],
+  attrs: FlashAttrs,
+  bound: string,
+): { wgsl: string; rows: number; extra?: number[] } {
+  const d = q.shape[3];
+  const dv = v.shape[3];
+  const { bq, bk } = tiles(host, attrs, (_bq, bk) => bk * (d + dv));
+  const wgsl = `${bound}
 ${COMMON_WGSL}
 const BQ: u32 = ${bq}u;
 const BK: u32 = ${bk}u;
@@ -143,12 +181,133 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     lOut[row] = select(NEG_INF(), m + log(l), l > 0.0);
   }
 }`;
-  host.launch({
-    wgsl,
-    reads: mask ? [q.buf, k.buf, v.buf, mask.buf] : [q.buf, k.buf, v.buf],
-    writes: [o.buf, lse.buf],
-    params,
-    groups: [Math.ceil(sq / bq), b * h, 1],
-    op,
-  });
+  return { wgsl, rows: bq };
+}
+
+/** Whether x can be read as vec4 rows: unit last stride, every other stride and the offset multiples of 4. */
+function vec4Rows(x: GpuInputLike): boolean {
+  return (
+    x.shape[3] % 4 === 0 &&
+    x.strides[3] === 1 &&
+    [...x.strides.slice(0, 3), x.offset].every((s) => s % 4 === 0)
+  );
+}
+
+/**
+ * The 'lockstep' kernel: WG rows per workgroup (one thread each), keys in blocks of BK read straight
+ * from storage. Every K/V index depends only on the workgroup, the uniform params and the key j, never
+ * on the thread; out-of-range keys are clamped to the last one and dropped by the score check, so no
+ * branch depends on the thread either. The query row and the output accumulator sit in private
+ * arrays of W-float elements (W = 4 when K and V rows can be read as vec4, else 1) and are touched
+ * once per key block; the BK scores are named variables (the code over a block's keys is unrolled
+ * at generation time), so the values live across the column loops are BK scores and one element.
+ * Keeping that set small is what keeps a software adapter's compiler fast and its registers unspilled.
+ */
+function lockstepForward(
+  [q, k, v, mask]: readonly GpuInputLike[],
+  attrs: FlashAttrs,
+  reads: readonly [string, string][],
+): { wgsl: string; rows: number; extra: number[] } {
+  const d = q.shape[3];
+  const dv = v.shape[3];
+  const wg = Math.max(1, Math.min(attrs.blockQ, 64));
+  const bk = Math.max(1, Math.min(attrs.blockK, 16));
+  const w = vec4Rows(k) && vec4Rows(v) ? 4 : 1;
+  const type = w === 4 ? 'vec4<f32>' : 'f32';
+  const nq = d / w;
+  const nv = dv / w;
+  const range = (n: number) => Array.from({ length: n }, (_, x) => x);
+  const R = range(bk);
+  // K and V are bound as arrays of `type`, so their bases and strides are in units of w floats.
+  const bound = bindings(
+    reads.map(([name, t]) => [name, name === 'kIn' || name === 'vIn' ? type : t] as [string, string]),
+    ['oOut', 'lOut'],
+  );
+  const unit = w === 4 ? ' / 4' : '';
+  const qAt = (c: string) => `qIn[u32(qa + i32(${c}) * qC)]`;
+  const qLoad =
+    w === 4
+      ? `vec4<f32>(${range(4)
+          .map((c) => qAt(`g * 4u + ${c}u`))
+          .join(', ')})`
+      : qAt('g');
+  const kAt = (r: number) => (w === 4 ? `kIn[u32(kr${r} + i32(g))]` : `kIn[u32(kr${r} + i32(g) * kC)]`);
+  const vAt = (r: number) => (w === 4 ? `vIn[u32(vr${r} + i32(g))]` : `vIn[u32(vr${r} + i32(g) * vC)]`);
+  const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
+  const oStore =
+    w === 4
+      ? range(4)
+          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = acc[g].${'xyzw'[c]} * inv;`)
+          .join(' ')
+      : 'oOut[row * DV + g] = acc[g] * inv;';
+  const each = (f: (r: number) => string, indent = '    ') => R.map((r) => indent + f(r)).join('\n');
+  const wgsl = `${bound}
+${COMMON_WGSL}
+const WG: u32 = ${wg}u;
+const BK: u32 = ${bk}u;
+const DV: u32 = ${dv}u;
+
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
+  let scale = bitcast<f32>(p[5]);
+  let causal = p[6] != 0u;
+  let bi = wid.y / H;
+  let hi = wid.y % H;
+  let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋
+  let q0 = wid.x * WG;
+  // Threads past the last row compute row SQ − 1 (every read stays in range) and write nothing.
+  let valid = q0 + t < SQ;
+  let i = min(q0 + t, SQ - 1u);
+  let shift = i32(SK) - i32(SQ);
+  var rowHi = SK;
+  var blockHi = SK;
+  if (causal) {
+    rowHi = u32(clamp(i32(i) + shift + 1, 0, i32(SK)));
+    blockHi = u32(clamp(i32(min(q0 + WG, SQ)) - 1 + shift + 1, 0, i32(SK)));
+  }
+  // Uniform bases and strides of this head's K and V rows, in units of the bound element.
+  let kBase = (pi(17u) + i32(bi) * pi(13u) + i32(kh) * pi(14u))${unit};
+  let kS = pi(15u)${unit}; let kC = pi(16u);
+  let vBase = (pi(22u) + i32(bi) * pi(18u) + i32(kh) * pi(19u))${unit};
+  let vS = pi(20u)${unit}; let vC = pi(21u);
+  let qa = i32(at4(8u, bi, hi, i, 0u)); let qC = pi(11u);
+  // The column loops' bounds come from the params, not constants, so that the shader compiler keeps
+  // them as loops instead of unrolling them back into one long-lived value per column.
+  let NQ = p[28]; let NV = p[29];
+  var qr: array<${type}, ${nq}>;
+  var acc: array<${type}, ${nv}>;
+  for (var g = 0u; g < NQ; g++) { qr[g] = ${qLoad} * scale; }
+  for (var g = 0u; g < NV; g++) { acc[g] = ${type}(0.0); }
+  var m = NEG;
+  var l = 0.0;
+  for (var kb = 0u; kb < blockHi; kb += BK) {
+${each((r) => `let j${r} = min(kb + ${r}u, SK - 1u); let kr${r} = kBase + i32(j${r}) * kS; let vr${r} = vBase + i32(j${r}) * vS;`)}
+${each((r) => `var s${r} = 0.0;`)}
+    for (var g = 0u; g < NQ; g++) {
+      let qg = qr[g];
+${each((r) => `s${r} += ${prod('qg', kAt(r))};`, '      ')}
+    }
+    var mx = m;
+${each((r) => `{ let j = j${r}; var x = s${r}; ${maskExpr(mask, 'maskIn', 23)} s${r} = select(NEG, x, kb + ${r}u < rowHi); mx = max(mx, s${r}); }`)}
+    // Rescale once per block, then add the block's e^(S−m'). A row that has seen only masked keys
+    // keeps m = NEG, so corr = 1 and every p = 0: no branch needed.
+    let corr = exp(m - mx);
+${each((r) => `let p${r} = select(exp(s${r} - mx), 0.0, s${r} <= NEG);`)}
+    l = l * corr + ${R.map((r) => `p${r}`).join(' + ')};
+    for (var g = 0u; g < NV; g++) {
+      var a = acc[g] * corr;
+${each((r) => `a += p${r} * ${vAt(r)};`, '      ')}
+      acc[g] = a;
+    }
+    m = mx;
+  }
+  if (valid) {
+    let row = wid.y * SQ + i;
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    for (var g = 0u; g < NV; g++) { ${oStore} }
+    lOut[row] = select(NEG_INF(), m + log(l), l > 0.0);
+  }
+}`;
+  return { wgsl, rows: wg, extra: [nq, nv] };
 }

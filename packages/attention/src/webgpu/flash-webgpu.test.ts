@@ -1,6 +1,6 @@
 import { backward, requiresGrad } from '@tessera/autograd';
-import { manualSeed, memory, resetPeakMemory, type Tensor, tensor } from '@tessera/core';
-import { readMany } from '@tessera/webgpu';
+import { createContext, manualSeed, memory, resetPeakMemory, type Tensor, tensor } from '@tessera/core';
+import { initWebGPU, readMany } from '@tessera/webgpu';
 import { type TestDevice, testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
 import { MultiHeadAttention } from '../multi-head-attention.js';
@@ -9,6 +9,14 @@ import { type ReferenceCase, referenceAttention, relativeError, testValues } fro
 
 const gpu = await testDevice('@tessera/attention WebGPU tests');
 const gpuIt = it.skipIf('skip' in gpu);
+/** The same adapter with the real-GPU kernels forced, so a software adapter tests both forward variants. */
+const tiledGpu: TestDevice | null =
+  'skip' in gpu
+    ? null
+    : await (async () => {
+        const ctx = createContext();
+        return { ctx, backend: await initWebGPU({ context: ctx, adapterClass: 'gpu' }) };
+      })();
 
 interface Case {
   b?: number;
@@ -20,11 +28,13 @@ interface Case {
   dv?: number;
   causal?: boolean;
   mask?: { data: number[]; shape: number[]; bool: boolean };
+  /** K and V as last-axis slices [..., 1:] of wider tensors: offset 1, rows not vec4-aligned. */
+  unaligned?: boolean;
 }
 
 /** Runs flash on WebGPU (f32) and the f64 reference; returns the relative errors. */
-async function compare(c: Case, options: AttentionOptions = {}) {
-  const { ctx } = gpu as TestDevice;
+async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice = gpu as TestDevice) {
+  const { ctx } = on;
   const b = c.b ?? 1;
   const h = c.h ?? 2;
   const hk = c.hk ?? h;
@@ -66,9 +76,22 @@ async function compare(c: Case, options: AttentionOptions = {}) {
   const device = 'webgpu';
   const mk = (data: Float64Array, shape: number[]) =>
     requiresGrad(tensor(data, shape, { dtype: 'f32', context: ctx, device }));
+  /** A leaf and the view attention reads: the leaf itself, or its columns 1.. when unaligned. */
+  const mkView = (data: Float64Array, shape: number[]) => {
+    if (!c.unaligned) {
+      const leaf = mk(data, shape);
+      return { leaf, view: leaf, grad: () => leaf.grad as Tensor };
+    }
+    const n = shape[3];
+    const wide = new Float64Array((data.length / n) * (n + 1));
+    for (let r = 0; r < data.length / n; r++) wide.set(data.subarray(r * n, (r + 1) * n), r * (n + 1) + 1);
+    const leaf = mk(wide, [...shape.slice(0, 3), n + 1]);
+    return { leaf, view: leaf.slice(3, 1), grad: () => (leaf.grad as Tensor).slice(3, 1) };
+  };
   const q = mk(q0, [b, h, c.sq, d]);
-  const k = mk(k0, [b, hk, sk, d]);
-  const v = mk(v0, [b, hk, sk, dv]);
+  const kk = mkView(k0, [b, hk, sk, d]);
+  const vv = mkView(v0, [b, hk, sk, dv]);
+  const [k, v] = [kk.view, vv.view];
   const mask = c.mask
     ? tensor(c.mask.data, c.mask.shape, { dtype: c.mask.bool ? 'bool' : 'f32', context: ctx, device })
     : undefined;
@@ -80,14 +103,8 @@ async function compare(c: Case, options: AttentionOptions = {}) {
     returnLse: true,
   });
   backward(output, { gradOutput: tensor(dO, output.shape, { dtype: 'f32', context: ctx, device }) });
-  const [o, l, dq, dk, dvv] = await readMany([
-    output,
-    lse,
-    q.grad as Tensor,
-    k.grad as Tensor,
-    v.grad as Tensor,
-  ]);
-  for (const t of [q, k, v, output, lse, mask]) t?.dispose();
+  const [o, l, dq, dk, dvv] = await readMany([output, lse, q.grad as Tensor, kk.grad(), vv.grad()]);
+  for (const t of [q, kk.leaf, vv.leaf, output, lse, mask]) t?.dispose();
   return {
     o: relativeError(o, expected.o),
     lse: relativeError(l, expected.lse),
@@ -146,6 +163,11 @@ const CASES: [string, Case][] = [
     },
   ],
   ['head dim 64', { h: 1, sq: 45, d: 64, causal: true }],
+  ['head dim 6 (not a multiple of 4), causal', { h: 2, sq: 21, d: 6, causal: true }],
+  [
+    'K, V rows not vec4-aligned (offset 1, row stride 9), GQA',
+    { h: 4, hk: 2, sq: 19, sk: 23, unaligned: true },
+  ],
 ];
 
 describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => {
@@ -153,6 +175,17 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
     gpuIt(name, async () => {
       const err = await compare(c);
       console.log(`${name}: ${JSON.stringify(err)}`);
+      for (const [what, e] of Object.entries(err)) {
+        expect(e, `${name}: ${what} relative error ${e}`).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  // On a software adapter the cases above run the 'lockstep' forward; these run the real-GPU
+  // 'tiled' one on the same adapter (on a real GPU both suites run 'tiled').
+  for (const [name, c] of CASES.filter(([, c]) => c.mask || c.hk !== undefined)) {
+    gpuIt(`tiled kernel: ${name}`, async () => {
+      const err = await compare(c, {}, tiledGpu as TestDevice);
       for (const [what, e] of Object.entries(err)) {
         expect(e, `${name}: ${what} relative error ${e}`).toBeLessThan(1e-4);
       }

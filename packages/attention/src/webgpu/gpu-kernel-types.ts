@@ -41,6 +41,8 @@ export interface LaunchLike {
 export interface KernelHostLike {
   launch(l: LaunchLike): void;
   scratch(bytes: number): GpuBufferLike;
+  /** 'software' adapters (lavapipe, SwiftShader) prefer barrier-free kernels. */
+  readonly adapterClass: 'software' | 'gpu';
   readonly limits: { readonly maxComputeWorkgroupStorageSize: number };
 }
 
