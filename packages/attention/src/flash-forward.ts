@@ -159,9 +159,11 @@ function flashForward(
 }
 
 /**
- * The forward of an f32 call without mask or dropout on `rt`'s threads (see wasm-flash.ts):
- * per batch and kv head, pack Kᵀ, V and the scaled Q of the query heads sharing it into the
- * runtime's memory, run the query blocks as tasks, copy O out and form L = m + log l.
+ * The forward of an f32 call without mask or dropout on `rt`'s threads (see wasm-flash.ts): one
+ * job per (batch, kv head), whose operands — Kᵀ, V and the scaled Q of the query heads sharing
+ * the kv head — are packed into the runtime's memory and whose query blocks run as tasks; then O
+ * is copied out and L = m + log l formed. Operands alternate between two buffers, so the calling
+ * thread copies out the previous job and packs the next one while the workers start on this one.
  */
 function flashForwardThreaded(
   rt: WasmRuntime,
@@ -180,59 +182,83 @@ function flashForwardThreaded(
   const groups: number[][] = Array.from({ length: kvHeads }, () => []);
   for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
   const gh = Math.max(...groups.map((g) => g.length));
+  const jobs: { b: number; g: number }[] = [];
+  for (let b = 0; b < batch; b++) for (let g = 0; g < kvHeads; g++) if (groups[g].length) jobs.push({ b, g });
   // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
   const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
-  // About four tasks per thread, claimed dynamically: a thread the OS deschedules then delays
-  // the others by one small task, not by a static share of the work.
-  const tasks = parallel ? Math.min(gh * qBlocks, 4 * rt.threads) : 1;
-  // Layout of the runtime's memory, in floats from `base`.
+  // Small tasks (one query block each, up to 32 per thread), claimed dynamically: the threads
+  // finish a job together, and one the OS deschedules delays the others by one block at most.
+  const tasks = parallel ? Math.min(gh * qBlocks, 32 * rt.threads) : 1;
+  // Layout of the runtime's memory, in floats from `base`: the two operand buffers (each Kᵀ, V,
+  // Q, O, m/l), the key ranges, the tasks' scratch.
   const KT = 0;
   const VH = KT + keyBlocks * dimP * bkP;
   const QH = VH + (sk + 8) * dvP;
   const OH = QH + gh * sq * dimP;
   const ML = OH + gh * sq * dvP;
-  const LOHI = ML + gh * sq * 2;
+  const BUFFER = ML + gh * sq * 2;
+  const LOHI = 2 * BUFFER;
   const SCRATCH = LOHI + 2 * sq + 4;
   const floats = SCRATCH + tasks * bq * (bkP + dvP + 2);
   const at = rt.reserve(floats * 4);
   if (at < 0)
     throw new Error(`attention.flash: ${floats * 4} bytes of scratch exceed the WebAssembly memory limit`);
-  const base = at / 4;
   const H = rt.f32();
-  rt.i32().set(lo, base + LOHI);
-  rt.i32().set(hi, base + LOHI + sq);
+  rt.i32().set(lo, at / 4 + LOHI);
+  rt.i32().set(hi, at / 4 + LOHI + sq);
   const o = oOut.data;
   const lse = lseOut.data;
-  for (let b = 0; b < batch; b++) {
-    for (let g = 0; g < kvHeads; g++) {
-      const members = groups[g];
-      if (members.length === 0) continue;
-      // Padding (past dim, dv, sk) must read as zeros: clear the operands, then pack them.
-      H.fill(0, base + KT, base + OH);
-      for (let j0 = 0; j0 < sk; j0 += bk) {
-        packCols(k, b, g, j0, Math.min(bk, sk - j0), dim, 1, H, base + KT + (j0 / bk) * dimP * bkP, bkP);
-      }
-      packRows(v, b, g, 0, sk, dv, 1, H, base + VH, dvP);
-      members.forEach((h, hh) => {
-        packRows(q, b, h, 0, sq, dim, attrs.scale, H, base + QH + hh * sq * dimP, dimP);
-      });
-      const bytes = (x: number) => (base + x) * 4;
-      const args = [bytes(QH), bytes(KT), bytes(VH), bytes(OH), bytes(ML), bytes(LOHI), bytes(SCRATCH)];
-      args.push(members.length, sq, dimP, dvP, bq, bk, bkP, tasks);
-      rt.run('flashTask', args, tasks, parallel);
-      members.forEach((h, hh) => {
-        for (let i = 0; i < sq; i++) {
-          const row = (b * heads + h) * sq + i;
-          const src = base + OH + (hh * sq + i) * dvP;
-          o.set(H.subarray(src, src + dv), row * dv);
-          const m = H[base + ML + 2 * (hh * sq + i)];
-          const l = H[base + ML + 2 * (hh * sq + i) + 1];
-          // A row that sees no key: output 0 (written so by the task) and L = −∞.
-          lse[row] = l === 0 ? Number.NEGATIVE_INFINITY : m + Math.log(l);
-        }
-      });
+  const bufferOf = (job: number) => at / 4 + (job % 2) * BUFFER;
+
+  const pack = (job: number) => {
+    const { b, g } = jobs[job];
+    const base = bufferOf(job);
+    // Padding (past dim, dv, sk) must read as zeros: clear the operands, then pack them.
+    H.fill(0, base + KT, base + OH);
+    for (let j0 = 0; j0 < sk; j0 += bk) {
+      packCols(k, b, g, j0, Math.min(bk, sk - j0), dim, 1, H, base + KT + (j0 / bk) * dimP * bkP, bkP);
     }
-  }
+    packRows(v, b, g, 0, sk, dv, 1, H, base + VH, dvP);
+    groups[g].forEach((h, hh) => {
+      packRows(q, b, h, 0, sq, dim, attrs.scale, H, base + QH + hh * sq * dimP, dimP);
+    });
+  };
+  const copyOut = (job: number) => {
+    const { b, g } = jobs[job];
+    const base = bufferOf(job);
+    groups[g].forEach((h, hh) => {
+      for (let i = 0; i < sq; i++) {
+        const row = (b * heads + h) * sq + i;
+        const src = base + OH + (hh * sq + i) * dvP;
+        o.set(H.subarray(src, src + dv), row * dv);
+        const m = H[base + ML + 2 * (hh * sq + i)];
+        const l = H[base + ML + 2 * (hh * sq + i) + 1];
+        // A row that sees no key: output 0 (written so by the task) and L = −∞.
+        lse[row] = l === 0 ? Number.NEGATIVE_INFINITY : m + Math.log(l);
+      }
+    });
+  };
+
+  pack(0);
+  jobs.forEach(({ g }, job) => {
+    const bytes = (x: number) => (bufferOf(job) + x) * 4;
+    const args = [
+      bytes(QH),
+      bytes(KT),
+      bytes(VH),
+      bytes(OH),
+      bytes(ML),
+      (at / 4 + LOHI) * 4,
+      (at / 4 + SCRATCH) * 4,
+    ];
+    args.push(groups[g].length, sq, dimP, dvP, bq, bk, bkP, tasks);
+    // Meanwhile: the previous job's results out of the other buffer, then the next job into it.
+    rt.run('flashTask', args, tasks, parallel, () => {
+      if (job > 0) copyOut(job - 1);
+      if (job + 1 < jobs.length) pack(job + 1);
+    });
+  });
+  copyOut(jobs.length - 1);
 }
 
 /** The forward kernel with a wasm tile cache of its own; each flash op definition makes one. */
