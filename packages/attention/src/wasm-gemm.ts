@@ -58,7 +58,7 @@ function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
         // splat(A[i + row, t]) at pa + row·si, used by both halves of the row
         f.get(L.pa);
         if (row > 0) f.get(L.rowOfA[row - 1]).op('i32.add');
-        f.load('f32').simd('f32x4.splat').set(L.splat);
+        f.splatLoad().set(L.splat);
         for (let half = 0; half < 2; half++) {
           const acc = L.acc[row * 2 + half];
           f.get(acc).get(L.splat).get(L.b[half]).simd('f32x4.mul').simd('f32x4.add').set(acc);
