@@ -1,8 +1,10 @@
-import type { CpuInput, CpuKernel, CpuOutput } from '@tessera/core';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
+import type { WasmRuntime } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
 import type { FlashAttrs } from './flash-attrs.js';
-import { flashProblem, maskRow, packCols, packRows, strided4 } from './strided.js';
+import { flashProblem, maskRow, packCols, packRows, type Strided4, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
+import { flashModuleFunctions } from './wasm-flash.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
 
 /**
@@ -24,8 +26,17 @@ function flashBackward(
   outputs: CpuOutput[],
   attrs: FlashAttrs,
   wasm: WasmTileSource,
+  env: CpuKernelEnv | undefined,
 ): void {
   const [qIn, , , oIn, dOIn, lseIn, dLseIn, maskIn] = inputs;
+  // The common case — f32, no mask, no dropout — runs whole in WebAssembly on the backend's threads.
+  if (qIn.dtype === 'f32' && !maskIn && attrs.dropout === 0 && attrs.simd !== false) {
+    const rt = env?.wasmRuntime(flashModuleFunctions);
+    if (rt) {
+      flashBackwardThreaded(rt, inputs, outputs, attrs);
+      return;
+    }
+  }
   const [dqOut, dkOut, dvOut] = outputs;
   const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
   const out = strided4(oIn);
@@ -67,14 +78,9 @@ function flashBackward(
       const head = b * heads + h;
       // Per-row L and D for this head (L and dL are [b, h, sq]: strides 1..3 of strided4).
       for (let i = 0; i < sq; i++) {
-        rowL[i] = lse.data[lse.offset + b * lse.strides[1] + h * lse.strides[2] + i * lse.strides[3]];
-        const oBase = out.offset + b * out.strides[0] + h * out.strides[1] + i * out.strides[2];
-        const gBase = dOut.offset + b * dOut.strides[0] + h * dOut.strides[1] + i * dOut.strides[2];
-        let d = 0;
-        for (let t = 0; t < dv; t++)
-          d += dOut.data[gBase + t * dOut.strides[3]] * out.data[oBase + t * out.strides[3]];
-        rowD[i] =
-          d - dLse.data[dLse.offset + b * dLse.strides[1] + h * dLse.strides[2] + i * dLse.strides[3]];
+        const { l, d } = rowStats(out, dOut, lse, dLse, b, h, i, dv);
+        rowL[i] = l;
+        rowD[i] = d;
       }
       H.fill(0, DQ, DQ + sq * dimP);
       packRows(q, b, h, 0, sq, dim, 1, H, QH, dimP);
@@ -140,6 +146,136 @@ function flashBackward(
       }
       for (let i = 0; i < sq; i++) {
         for (let t = 0; t < dim; t++) dq[(head * sq + i) * dim + t] = H[DQ + i * dimP + t];
+      }
+    }
+  }
+}
+
+/**
+ * D = rowsum(dO∘O) − dL and L of row i of head (b, h), from the strided inputs (L and dL are
+ * [b, h, sq]: strides 1..3 of their rank-4 view).
+ */
+function rowStats(
+  out: Strided4,
+  dOut: Strided4,
+  lse: Strided4,
+  dLse: Strided4,
+  b: number,
+  h: number,
+  i: number,
+  dv: number,
+): { l: number; d: number } {
+  const oBase = out.offset + b * out.strides[0] + h * out.strides[1] + i * out.strides[2];
+  const gBase = dOut.offset + b * dOut.strides[0] + h * dOut.strides[1] + i * dOut.strides[2];
+  let d = 0;
+  for (let t = 0; t < dv; t++)
+    d += dOut.data[gBase + t * dOut.strides[3]] * out.data[oBase + t * out.strides[3]];
+  return {
+    l: lse.data[lse.offset + b * lse.strides[1] + h * lse.strides[2] + i * lse.strides[3]],
+    d: d - dLse.data[dLse.offset + b * dLse.strides[1] + h * dLse.strides[2] + i * dLse.strides[3]],
+  };
+}
+
+/**
+ * The backward of an f32 call without mask or dropout on `rt`'s threads (see wasm-flash.ts): one
+ * task per (batch, kv head) — the query heads sharing a kv head add into the same dK and dV, so
+ * a job owns them whole — run in waves of as many jobs as threads, each job's operands packed
+ * into a region of the runtime's memory of its own.
+ */
+function flashBackwardThreaded(
+  rt: WasmRuntime,
+  inputs: CpuInput[],
+  outputs: CpuOutput[],
+  attrs: FlashAttrs,
+): void {
+  const [, , , oIn, dOIn, lseIn, dLseIn] = inputs;
+  const [dqOut, dkOut, dvOut] = outputs;
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
+  const [out, dOut, lse, dLse] = [oIn, dOIn, lseIn, dLseIn].map(strided4);
+  const scale = attrs.scale;
+  const dimP = pad8(dim);
+  const dvP = pad8(dv);
+  const bkP = pad8(bk);
+  const keyBlocks = Math.ceil(sk / bk);
+  const groups: number[][] = Array.from({ length: kvHeads }, () => []);
+  for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
+  const gh = Math.max(...groups.map((g) => g.length));
+  const jobs: { b: number; g: number }[] = [];
+  for (let b = 0; b < batch; b++) for (let g = 0; g < kvHeads; g++) if (groups[g].length) jobs.push({ b, g });
+  const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
+  const wave = parallel ? Math.min(jobs.length, rt.threads) : 1;
+  // A job's region, in floats (see flashBackwardTask for what each holds).
+  const KT = 0;
+  const KR = KT + keyBlocks * dimP * bkP;
+  const VT = KR + (sk + 8) * dimP;
+  const QH = VT + keyBlocks * dvP * bkP;
+  const DOH = QH + gh * sq * dimP;
+  const LR = DOH + gh * sq * dvP;
+  const DR = LR + gh * sq;
+  const DQ = DR + gh * sq;
+  const DK = DQ + gh * sq * dimP;
+  const DV = DK + (sk + 8) * dimP;
+  const PT = DV + (sk + 8) * dvP;
+  const DS = PT + bq * bkP;
+  const STRIDE = Math.ceil((DS + bq * bkP) / 4) * 4;
+  const REGIONS = Math.ceil((2 * sq) / 4) * 4;
+  const floats = REGIONS + wave * STRIDE;
+  const at = rt.reserve(floats * 4);
+  if (at < 0)
+    throw new Error(
+      `attention.flashBackward: ${floats * 4} bytes of scratch exceed the WebAssembly memory limit`,
+    );
+  const H = rt.f32();
+  rt.i32().set(lo, at / 4);
+  rt.i32().set(hi, at / 4 + sq);
+  const regionOf = (slot: number) => at / 4 + REGIONS + slot * STRIDE;
+  const dq = dqOut.data;
+  const dk = dkOut.data;
+  const dvData = dvOut.data;
+
+  for (let w0 = 0; w0 < jobs.length; w0 += wave) {
+    const n = Math.min(wave, jobs.length - w0);
+    for (let s = 0; s < n; s++) {
+      const { b, g } = jobs[w0 + s];
+      const base = regionOf(s);
+      H.fill(0, base, base + STRIDE);
+      for (let j0 = 0; j0 < sk; j0 += bk) {
+        const cols = Math.min(bk, sk - j0);
+        packCols(k, b, g, j0, cols, dim, scale, H, base + KT + (j0 / bk) * dimP * bkP, bkP);
+        packCols(v, b, g, j0, cols, dv, 1, H, base + VT + (j0 / bk) * dvP * bkP, bkP);
+      }
+      packRows(k, b, g, 0, sk, dim, scale, H, base + KR, dimP);
+      groups[g].forEach((h, hh) => {
+        packRows(q, b, h, 0, sq, dim, 1, H, base + QH + hh * sq * dimP, dimP);
+        packRows(dOut, b, h, 0, sq, dv, 1, H, base + DOH + hh * sq * dvP, dvP);
+        for (let i = 0; i < sq; i++) {
+          const { l, d } = rowStats(out, dOut, lse, dLse, b, h, i, dv);
+          H[base + LR + hh * sq + i] = l;
+          H[base + DR + hh * sq + i] = d;
+        }
+      });
+    }
+    const args = [
+      regionOf(0) * 4,
+      STRIDE * 4,
+      ...[KT, KR, VT, QH, DOH, LR, DR, DQ, DK, DV, PT, DS].map((x) => x * 4),
+    ];
+    args.push(at, gh, sq, sk, dimP, dvP, bq, bk, bkP);
+    rt.run('flashBackwardTask', args, n, parallel);
+    for (let s = 0; s < n; s++) {
+      const { b, g } = jobs[w0 + s];
+      const base = regionOf(s);
+      groups[g].forEach((h, hh) => {
+        const head = b * heads + h;
+        for (let i = 0; i < sq; i++) {
+          const src = base + DQ + (hh * sq + i) * dimP;
+          for (let t = 0; t < dim; t++) dq[(head * sq + i) * dim + t] = H[src + t];
+        }
+      });
+      const kvBase = (b * kvHeads + g) * sk;
+      for (let c = 0; c < sk; c++) {
+        for (let t = 0; t < dim; t++) dk[(kvBase + c) * dim + t] = H[base + DK + c * dimP + t] * scale;
+        for (let t = 0; t < dv; t++) dvData[(kvBase + c) * dv + t] = H[base + DV + c * dvP + t];
       }
     }
   }

@@ -220,10 +220,11 @@ describe('flash attention on the CPU matches a naive f64 reference', () => {
   });
 });
 
-// f32 calls without mask or dropout run whole in WebAssembly, their query blocks shared out among
-// the backend's threads once a call is big enough (here gh·sq·sk·d ≥ 2²⁰); the cases above are
-// smaller and run on the calling thread alone.
-describe('the threaded WebAssembly forward', () => {
+// f32 calls without mask or dropout run whole in WebAssembly (forward and backward), shared out
+// among the backend's threads once a call is big enough (here gh·sq·sk·d ≥ 2²⁰): the forward's
+// query blocks, the backward's (batch, kv head) jobs. The cases above are smaller and run on the
+// calling thread alone.
+describe('the threaded WebAssembly forward and backward', () => {
   const big: [string, Case][] = [
     [
       'causal, ragged tiles, d and dv not multiples of 8',
@@ -238,6 +239,8 @@ describe('the threaded WebAssembly forward', () => {
         expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
         expect(relativeError(r.lse, r.expected.lse)).toBeLessThan(1e-5);
         expect(relativeError(r.dq, r.expected.dq)).toBeLessThan(1e-5);
+        expect(relativeError(r.dk, r.expected.dk)).toBeLessThan(1e-5);
+        expect(relativeError(r.dv, r.expected.dv)).toBeLessThan(1e-5);
       });
     }
   }

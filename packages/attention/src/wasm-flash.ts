@@ -26,6 +26,30 @@ import { emitExp4, expShiftFunction, gemmFunction } from './wasm-gemm.js';
 /** Index of the tile product in the module (flashTask calls it). */
 const GEMM = 0;
 
+/** Small emitters both task functions use; `p` is an i32 scratch local. */
+function rowHelpers(f: FunctionBuilder, lohi: number, hiBase: number, p: number) {
+  return {
+    /** Pushes min(a, b) of two i32 locals (signed). */
+    minI: (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.lt_s').op('select'),
+    /** Pushes max(a, b) of two i32 locals (signed). */
+    maxI: (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.gt_s').op('select'),
+    /** Pushes lo[row] (which = 0) or hi[row] (which = 1) for the row in local `row`. */
+    bound: (row: number, which: 0 | 1) => {
+      f.get(which ? hiBase : lohi)
+        .get(row)
+        .i32(2)
+        .op('i32.shl')
+        .op('i32.add')
+        .load('i32');
+    },
+    /** Fills bytes [local from, local to) with f32 `x`, one float at a time. */
+    fill: (from: number, to: number, x: number) => {
+      f.get(from).set(p);
+      f.forLt(p, to, 4, () => f.get(p).f32(x).store('f32'));
+    },
+  };
+}
+
 function flashTaskFunction(): FunctionBuilder {
   const f = new FunctionBuilder('flashTask', new Array(16).fill('i32'));
   const [q, kt, v, o, ml, lohi, scratch, heads, sq, dimP, dvP, bq, bk, bkP, tasks, task] = Array.from(
@@ -39,24 +63,7 @@ function flashTaskFunction(): FunctionBuilder {
   const [rowMax, mOld, mNew, alpha, sum, inv] = Array.from({ length: 6 }, () => f.local('f32'));
   const [vx, vk, vy, vacc, shift] = Array.from({ length: 5 }, () => f.local('v128'));
 
-  /** Pushes min(a, b) of two i32 locals (signed). */
-  const minI = (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.lt_s').op('select');
-  /** Pushes max(a, b) of two i32 locals (signed). */
-  const maxI = (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.gt_s').op('select');
-  /** Pushes lo[row] (which = 0) or hi[row] (which = 1) for the row in local `row`. */
-  const bound = (row: number, which: 0 | 1) => {
-    f.get(which ? hiBase : lohi)
-      .get(row)
-      .i32(2)
-      .op('i32.shl')
-      .op('i32.add')
-      .load('i32');
-  };
-  /** Fills bytes [local from, local to) with f32 `x`, one float at a time. */
-  const fill = (from: number, to: number, x: number) => {
-    f.get(from).set(p);
-    f.forLt(p, to, 4, () => f.get(p).f32(x).store('f32'));
-  };
+  const { minI, maxI, bound, fill } = rowHelpers(f, lohi, hiBase, p);
 
   // Scratch of this task: S [bq][bkP], the accumulator [bq][dvP], m [bq], l [bq].
   f.get(scratch);
@@ -211,10 +218,196 @@ function flashTaskFunction(): FunctionBuilder {
 }
 
 /**
- * The module's functions: the tile product first (flashTask calls it by index), the row
- * exponential, the forward task. Passed by identity to `env.wasmRuntime`, which compiles the
+ * flashBackwardTask(base, stride, kt, kr, vt, q, dO, lr, dr, dq, dk, dv, pt, ds, lohi, heads, sq,
+ *                   sk, dimP, dvP, bq, bk, bkP, task)
+ *
+ * The flash backward of one job — one kv head and the `heads` query heads sharing it — whose
+ * region starts at base + task·stride (bytes); the other offsets are relative to it:
+ * kt: (K·scale)ᵀ as one [dimP][bkP] tile per key block; kr: K·scale rows [sk + 8][dimP];
+ * vt: Vᵀ tiles [dvP][bkP] per key block; per query head (consecutive): q [sq][dimP], dO [sq][dvP],
+ * L and D = rowsum(dO∘O) − dL [sq] each; outputs dQ [heads][sq][dimP] and, summed over the
+ * heads, dK [sk + 8][dimP] (to be multiplied by the scale) and dV [sk + 8][dvP], zeroed by the
+ * caller; scratch tiles pt, ds [bq][bkP]. Key blocks outer, query blocks inner; per tile:
+ *   P = e^(S − L) (0 outside each row's key range, and for rows with L = −∞),
+ *   dS = P∘(dO Vᵀ − D),  dV += Pᵀ dO,  dK += dSᵀ Q,  dQ += dS (K·scale).
+ * lohi (absolute) holds each query row's key range, as for flashTask.
+ */
+function flashBackwardTaskFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('flashBackwardTask', new Array(24).fill('i32'));
+  const [base, stride, kt, kr, vt, q, dO, lr, dr, dq, dk, dv, pt, ds, lohi, heads, sq, sk, dimP, dvP] =
+    Array.from({ length: 20 }, (_, i) => i);
+  const [bq, bk, bkP, task] = [20, 21, 22, 23];
+  const i32 = () => f.local('i32');
+  const [hiBase, hh, qH, doH, lH, dH, dqH, j0, cols, n8, i0, rows, ktB, vtB] = Array.from(
+    { length: 14 },
+    i32,
+  );
+  const [r, i, pRow, dRow, rowEnd, cLo, cHi, p, end] = Array.from({ length: 9 }, i32);
+  const [li, di] = [f.local('f32'), f.local('f32')];
+  const [vx, vk, vy, shift, vd] = Array.from({ length: 5 }, () => f.local('v128'));
+  const { minI, maxI, bound, fill } = rowHelpers(f, lohi, hiBase, p);
+  /** local ← local + (index · words) · 4, for locals `index` and `words`. */
+  const offset = (target: number, from: number, index: number, words: number) =>
+    f.get(from).get(index).get(words).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(target);
+  /** Pushes the byte stride of a row of `words` floats. */
+  const rowBytes = (words: number) => f.get(words).i32(2).op('i32.shl');
+
+  // Rebase the region offsets on this task's job.
+  f.get(base).get(task).get(stride).op('i32.mul').op('i32.add').set(base);
+  for (const x of [kt, kr, vt, q, dO, lr, dr, dq, dk, dv, pt, ds]) f.get(x).get(base).op('i32.add').set(x);
+  f.get(lohi).get(sq).i32(2).op('i32.shl').op('i32.add').set(hiBase);
+
+  f.i32(0).set(hh);
+  f.forLt(hh, heads, 1, () => {
+    // This query head's q, dO, L, D and dQ.
+    f.get(hh).get(sq).op('i32.mul').set(p);
+    offset(qH, q, p, dimP);
+    offset(doH, dO, p, dvP);
+    offset(dqH, dq, p, dimP);
+    f.get(lr).get(p).i32(2).op('i32.shl').op('i32.add').set(lH);
+    f.get(dr).get(p).i32(2).op('i32.shl').op('i32.add').set(dH);
+    f.i32(0).set(j0);
+    f.forLt(
+      j0,
+      sk,
+      { local: bk },
+      () => {
+        f.get(sk).get(j0).op('i32.sub').set(cols);
+        minI(cols, bk);
+        f.set(cols);
+        f.get(cols).i32(7).op('i32.add').i32(-8).op('i32.and').set(n8);
+        // The key block's tiles: (j0 / bk)·dimP·bkP and ·dvP·bkP floats in.
+        f.get(j0).get(bk).op('i32.div_u').get(bkP).op('i32.mul').set(p);
+        offset(ktB, kt, p, dimP);
+        offset(vtB, vt, p, dvP);
+        f.i32(0).set(i0);
+        f.forLt(
+          i0,
+          sq,
+          { local: bq },
+          () => {
+            f.block();
+            f.get(sq).get(i0).op('i32.sub').set(rows);
+            minI(rows, bq);
+            f.set(rows);
+            // Skip query blocks that see none of these keys (causal / varlen structure).
+            f.get(i0).get(rows).op('i32.add').i32(1).op('i32.sub').set(i);
+            bound(i, 1);
+            f.get(j0).op('i32.le_s');
+            bound(i0, 0);
+            f.get(j0).get(cols).op('i32.add').op('i32.ge_s');
+            f.op('i32.or').brIf(0);
+            // S = Q (K·scale)ᵀ into pt
+            offset(p, qH, i0, dimP);
+            f.get(p);
+            rowBytes(dimP);
+            f.i32(4).get(ktB);
+            rowBytes(bkP);
+            f.get(pt);
+            rowBytes(bkP);
+            f.get(rows).get(n8).get(dimP).i32(0).call(GEMM);
+            // dP = dO Vᵀ into ds
+            offset(p, doH, i0, dvP);
+            f.get(p);
+            rowBytes(dvP);
+            f.i32(4).get(vtB);
+            rowBytes(bkP);
+            f.get(ds);
+            rowBytes(bkP);
+            f.get(rows).get(n8).get(dvP).i32(0).call(GEMM);
+            // Each row: P = e^(S − L) on its key range (0 elsewhere), dS = P∘(dP − D).
+            f.i32(0).set(r);
+            f.forLt(r, rows, 1, () => {
+              f.get(i0).get(r).op('i32.add').set(i);
+              f.get(lH).get(i).i32(2).op('i32.shl').op('i32.add').load('f32').set(li);
+              f.get(dH).get(i).i32(2).op('i32.shl').op('i32.add').load('f32').set(di);
+              f.get(r).get(bkP).op('i32.mul').i32(2).op('i32.shl').set(p);
+              f.get(pt).get(p).op('i32.add').set(pRow);
+              f.get(ds).get(p).op('i32.add').set(dRow);
+              f.get(pRow).get(n8).i32(2).op('i32.shl').op('i32.add').set(rowEnd);
+              // cLo = max(lo[i] − j0, 0); cHi = max(cLo, min(hi[i] − j0, cols))
+              bound(i, 0);
+              f.get(j0).op('i32.sub').set(cLo);
+              f.i32(0).set(p);
+              maxI(cLo, p);
+              f.set(cLo);
+              bound(i, 1);
+              f.get(j0).op('i32.sub').set(cHi);
+              minI(cHi, cols);
+              f.set(cHi);
+              maxI(cHi, cLo);
+              f.set(cHi);
+              // S ← −∞ outside [cLo, cHi) and in the padding, so that P is 0 there.
+              f.get(pRow).get(cLo).i32(2).op('i32.shl').op('i32.add').set(end);
+              fill(pRow, end, Number.NEGATIVE_INFINITY);
+              f.get(pRow).get(cHi).i32(2).op('i32.shl').op('i32.add').set(end);
+              fill(end, rowEnd, Number.NEGATIVE_INFINITY);
+              // A row with L = −∞ saw no key in the forward: P = 0 on the whole row.
+              f.get(li).f32(Number.NEGATIVE_INFINITY).op('f32.eq').if();
+              fill(pRow, rowEnd, Number.NEGATIVE_INFINITY);
+              f.f32(0).set(li);
+              f.end();
+              f.get(li).simd('f32x4.splat').set(shift);
+              f.get(di).simd('f32x4.splat').set(vd);
+              f.get(pRow).set(p);
+              f.get(dRow).set(end);
+              f.forLt(p, rowEnd, 16, () => {
+                f.get(p).load('v128').get(shift).simd('f32x4.sub').set(vx);
+                emitExp4(f, vx, vk, vy);
+                f.get(p).get(vy).store('v128');
+                // dS = P∘(dP − D), and exactly 0 where P is (dP − D may not be finite there).
+                f.get(end).get(vy).get(end).load('v128').get(vd).simd('f32x4.sub').simd('f32x4.mul');
+                f.get(vy).f32x4(0).simd('f32x4.ne').simd('v128.and').store('v128');
+                f.inc(end, 16);
+              });
+            });
+            // dV += Pᵀ dO (op(A) = Pᵀ: the key index steps one float, the row index a tile row)
+            f.get(pt).i32(4);
+            rowBytes(bkP);
+            offset(p, doH, i0, dvP);
+            f.get(p);
+            rowBytes(dvP);
+            offset(end, dv, j0, dvP);
+            f.get(end);
+            rowBytes(dvP);
+            f.get(cols).get(dvP).get(rows).i32(1).call(GEMM);
+            // dK += dSᵀ Q
+            f.get(ds).i32(4);
+            rowBytes(bkP);
+            offset(p, qH, i0, dimP);
+            f.get(p);
+            rowBytes(dimP);
+            offset(end, dk, j0, dimP);
+            f.get(end);
+            rowBytes(dimP);
+            f.get(cols).get(dimP).get(rows).i32(1).call(GEMM);
+            // dQ += dS (K·scale)
+            f.get(ds);
+            rowBytes(bkP);
+            f.i32(4);
+            offset(p, kr, j0, dimP);
+            f.get(p);
+            rowBytes(dimP);
+            offset(end, dqH, i0, dimP);
+            f.get(end);
+            rowBytes(dimP);
+            f.get(rows).get(dimP).get(cols).i32(1).call(GEMM);
+            f.end();
+          },
+          true,
+        );
+      },
+      true,
+    );
+  });
+  return f;
+}
+
+/**
+ * The module's functions: the tile product first (the tasks call it by index), the row
+ * exponential, the forward and backward tasks. Passed by identity to `env.wasmRuntime`, which compiles the
  * module once per backend.
  */
 export function flashModuleFunctions(): readonly FunctionBuilder[] {
-  return [gemmFunction(), expShiftFunction(), flashTaskFunction()];
+  return [gemmFunction(), expShiftFunction(), flashTaskFunction(), flashBackwardTaskFunction()];
 }
