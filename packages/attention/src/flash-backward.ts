@@ -2,7 +2,7 @@ import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core
 import type { WasmRuntime } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
 import type { FlashAttrs } from './flash-attrs.js';
-import { flashProblem, maskRow, packCols, packRows, type Strided4, strided4 } from './strided.js';
+import { flashProblem, kvJobs, maskRow, packCols, packRows, type Strided4, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
 import { flashModuleFunctions } from './wasm-flash.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
@@ -197,11 +197,7 @@ function flashBackwardThreaded(
   const dvP = pad8(dv);
   const bkP = pad8(bk);
   const keyBlocks = Math.ceil(sk / bk);
-  const groups: number[][] = Array.from({ length: kvHeads }, () => []);
-  for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
-  const gh = Math.max(...groups.map((g) => g.length));
-  const jobs: { b: number; g: number }[] = [];
-  for (let b = 0; b < batch; b++) for (let g = 0; g < kvHeads; g++) if (groups[g].length) jobs.push({ b, g });
+  const { groups, gh, jobs } = kvJobs(batch, heads, kvHeads);
   const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
   const wave = parallel ? Math.min(jobs.length, rt.threads) : 1;
   // A job's region, in floats (see flashBackwardTask for what each holds).

@@ -2,7 +2,7 @@ import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core
 import type { WasmRuntime } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
 import type { FlashAttrs } from './flash-attrs.js';
-import { flashProblem, maskRow, packCols, packRows, strided4 } from './strided.js';
+import { flashProblem, kvJobs, maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
 import { flashModuleFunctions } from './wasm-flash.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
@@ -178,12 +178,7 @@ function flashForwardThreaded(
   const bkP = pad8(bk);
   const keyBlocks = Math.ceil(sk / bk);
   const qBlocks = Math.ceil(sq / bq);
-  // The query heads of each kv head (⌊h·hk/h⌋, as the other paths map them).
-  const groups: number[][] = Array.from({ length: kvHeads }, () => []);
-  for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
-  const gh = Math.max(...groups.map((g) => g.length));
-  const jobs: { b: number; g: number }[] = [];
-  for (let b = 0; b < batch; b++) for (let g = 0; g < kvHeads; g++) if (groups[g].length) jobs.push({ b, g });
+  const { groups, gh, jobs } = kvJobs(batch, heads, kvHeads);
   // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
   const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
   // Small tasks (one query block each, up to 32 per thread), claimed dynamically: the threads

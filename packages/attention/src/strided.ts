@@ -97,3 +97,15 @@ export function flashProblem([qIn, kIn, vIn]: CpuInput[], attrs: FlashAttrs) {
     bk: Math.max(1, Math.min(attrs.blockK, sk)),
   };
 }
+
+/**
+ * The query heads of each kv head (head h reads kv head ⌊h·hk/h⌋, as every path maps them), the
+ * largest group, and one job per (batch, kv head) with heads: the threaded kernels' units.
+ */
+export function kvJobs(batch: number, heads: number, kvHeads: number) {
+  const groups: number[][] = Array.from({ length: kvHeads }, () => []);
+  for (let h = 0; h < heads; h++) groups[Math.floor((h * kvHeads) / heads)].push(h);
+  const jobs: { b: number; g: number }[] = [];
+  for (let b = 0; b < batch; b++) for (let g = 0; g < kvHeads; g++) if (groups[g].length) jobs.push({ b, g });
+  return { groups, gh: Math.max(...groups.map((g) => g.length)), jobs };
+}

@@ -28,26 +28,59 @@ const GEMM = 0;
 
 /** Small emitters both task functions use; `p` is an i32 scratch local. */
 function rowHelpers(f: FunctionBuilder, lohi: number, hiBase: number, p: number) {
-  return {
-    /** Pushes min(a, b) of two i32 locals (signed). */
-    minI: (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.lt_s').op('select'),
-    /** Pushes max(a, b) of two i32 locals (signed). */
-    maxI: (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.gt_s').op('select'),
-    /** Pushes lo[row] (which = 0) or hi[row] (which = 1) for the row in local `row`. */
-    bound: (row: number, which: 0 | 1) => {
-      f.get(which ? hiBase : lohi)
-        .get(row)
-        .i32(2)
-        .op('i32.shl')
-        .op('i32.add')
-        .load('i32');
-    },
-    /** Fills bytes [local from, local to) with f32 `x`, one float at a time. */
-    fill: (from: number, to: number, x: number) => {
-      f.get(from).set(p);
-      f.forLt(p, to, 4, () => f.get(p).f32(x).store('f32'));
-    },
+  /** Pushes min(a, b) of two i32 locals (signed). */
+  const minI = (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.lt_s').op('select');
+  /** Pushes max(a, b) of two i32 locals (signed). */
+  const maxI = (a: number, b: number) => f.get(a).get(b).get(a).get(b).op('i32.gt_s').op('select');
+  /** Pushes lo[row] (which = 0) or hi[row] (which = 1) for the row in local `row`. */
+  const bound = (row: number, which: 0 | 1) => {
+    f.get(which ? hiBase : lohi)
+      .get(row)
+      .i32(2)
+      .op('i32.shl')
+      .op('i32.add')
+      .load('i32');
   };
+  /** Fills bytes [local from, local to) with f32 `x`, one float at a time. */
+  const fill = (from: number, to: number, x: number) => {
+    f.get(from).set(p);
+    f.forLt(p, to, 4, () => f.get(p).f32(x).store('f32'));
+  };
+  /**
+   * Sets cLo = max(lo[i] − j0, 0) and cHi = max(cLo, min(hi[i] − j0, cols)), row i's visible
+   * columns of the key tile at j0, and writes −∞ over the rest of the row's bytes [row, rowEnd),
+   * so that their exponentials are 0. `end` is scratch.
+   */
+  const keyWindow = (w: KeyWindowLocals) => {
+    bound(w.i, 0);
+    f.get(w.j0).op('i32.sub').set(w.cLo);
+    f.i32(0).set(p);
+    maxI(w.cLo, p);
+    f.set(w.cLo);
+    bound(w.i, 1);
+    f.get(w.j0).op('i32.sub').set(w.cHi);
+    minI(w.cHi, w.cols);
+    f.set(w.cHi);
+    maxI(w.cHi, w.cLo);
+    f.set(w.cHi);
+    f.get(w.row).get(w.cLo).i32(2).op('i32.shl').op('i32.add').set(w.end);
+    fill(w.row, w.end, Number.NEGATIVE_INFINITY);
+    f.get(w.row).get(w.cHi).i32(2).op('i32.shl').op('i32.add').set(w.end);
+    fill(w.end, w.rowEnd, Number.NEGATIVE_INFINITY);
+  };
+  return { minI, maxI, bound, fill, keyWindow };
+}
+
+/** The locals keyWindow reads (i, j0, cols, row, rowEnd) and sets (cLo, cHi, end). */
+interface KeyWindowLocals {
+  i: number;
+  j0: number;
+  cols: number;
+  cLo: number;
+  cHi: number;
+  row: number;
+  rowEnd: number;
+  end: number;
 }
 
 function flashTaskFunction(): FunctionBuilder {
@@ -63,7 +96,7 @@ function flashTaskFunction(): FunctionBuilder {
   const [rowMax, mOld, mNew, alpha, sum, inv] = Array.from({ length: 6 }, () => f.local('f32'));
   const [vx, vk, vy, vacc, shift] = Array.from({ length: 5 }, () => f.local('v128'));
 
-  const { minI, maxI, bound, fill } = rowHelpers(f, lohi, hiBase, p);
+  const { minI, bound, fill, keyWindow } = rowHelpers(f, lohi, hiBase, p);
 
   // Scratch of this task: S [bq][bkP], the accumulator [bq][dvP], m [bq], l [bq].
   f.get(scratch);
@@ -124,24 +157,9 @@ function flashTaskFunction(): FunctionBuilder {
           f.block();
           f.get(i0).get(r).op('i32.add').set(i);
           f.get(S).get(r).get(bkP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(sRow);
-          // Visible columns [cLo, cHi) of this tile.
-          bound(i, 0);
-          f.get(j0).op('i32.sub').set(cLo);
-          f.i32(0).set(p);
-          maxI(cLo, p);
-          f.set(cLo);
-          bound(i, 1);
-          f.get(j0).op('i32.sub').set(cHi);
-          minI(cHi, cols);
-          f.set(cHi);
-          maxI(cHi, cLo);
-          f.set(cHi);
-          // S outside [cLo, cHi) (and in the padding up to colsP) ← −∞.
-          f.get(sRow).get(cLo).i32(2).op('i32.shl').op('i32.add').set(end);
-          fill(sRow, end, Number.NEGATIVE_INFINITY);
-          f.get(sRow).get(cHi).i32(2).op('i32.shl').op('i32.add').set(aRow);
+          // S outside the row's visible columns [cLo, cHi) (and in the padding up to colsP) ← −∞.
           f.get(sRow).get(colsP).i32(2).op('i32.shl').op('i32.add').set(sEnd);
-          fill(aRow, sEnd, Number.NEGATIVE_INFINITY);
+          keyWindow({ i, j0, cols, cLo, cHi, row: sRow, rowEnd: sEnd, end });
           // Row max, four lanes at a time.
           f.f32x4(Number.NEGATIVE_INFINITY).set(vacc);
           f.get(sRow).set(p);
@@ -245,7 +263,7 @@ function flashBackwardTaskFunction(): FunctionBuilder {
   const [r, i, pRow, dRow, rowEnd, cLo, cHi, p, end] = Array.from({ length: 9 }, i32);
   const [li, di] = [f.local('f32'), f.local('f32')];
   const [vx, vk, vy, shift, vd] = Array.from({ length: 5 }, () => f.local('v128'));
-  const { minI, maxI, bound, fill } = rowHelpers(f, lohi, hiBase, p);
+  const { minI, bound, fill, keyWindow } = rowHelpers(f, lohi, hiBase, p);
   /** local ← local + (index · words) · 4, for locals `index` and `words`. */
   const offset = (target: number, from: number, index: number, words: number) =>
     f.get(from).get(index).get(words).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(target);
@@ -325,23 +343,8 @@ function flashBackwardTaskFunction(): FunctionBuilder {
               f.get(pt).get(p).op('i32.add').set(pRow);
               f.get(ds).get(p).op('i32.add').set(dRow);
               f.get(pRow).get(n8).i32(2).op('i32.shl').op('i32.add').set(rowEnd);
-              // cLo = max(lo[i] − j0, 0); cHi = max(cLo, min(hi[i] − j0, cols))
-              bound(i, 0);
-              f.get(j0).op('i32.sub').set(cLo);
-              f.i32(0).set(p);
-              maxI(cLo, p);
-              f.set(cLo);
-              bound(i, 1);
-              f.get(j0).op('i32.sub').set(cHi);
-              minI(cHi, cols);
-              f.set(cHi);
-              maxI(cHi, cLo);
-              f.set(cHi);
-              // S ← −∞ outside [cLo, cHi) and in the padding, so that P is 0 there.
-              f.get(pRow).get(cLo).i32(2).op('i32.shl').op('i32.add').set(end);
-              fill(pRow, end, Number.NEGATIVE_INFINITY);
-              f.get(pRow).get(cHi).i32(2).op('i32.shl').op('i32.add').set(end);
-              fill(end, rowEnd, Number.NEGATIVE_INFINITY);
+              // S ← −∞ outside the row's visible columns and in the padding, so that P is 0 there.
+              keyWindow({ i, j0, cols, cLo, cHi, row: pRow, rowEnd, end });
               // A row with L = −∞ saw no key in the forward: P = 0 on the whole row.
               f.get(li).f32(Number.NEGATIVE_INFINITY).op('f32.eq').if();
               fill(pRow, rowEnd, Number.NEGATIVE_INFINITY);
