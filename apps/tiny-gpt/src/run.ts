@@ -1,5 +1,5 @@
 import { type Context, createContext, manualSeed } from '@tessera/core';
-import { initWebGPU, WebGPUBackend } from '@tessera/webgpu';
+import { type WebGPUBackend, webgpuBackendOf } from '@tessera/webgpu';
 import { AdditionTask, seededRandom, VOCAB } from './addition-task.js';
 import type { CliOptions } from './cli.js';
 import { generate } from './sample.js';
@@ -19,20 +19,10 @@ export interface RunResult {
 }
 
 /** The context's WebGPU backend, registered first if it has none; the error says what is missing. */
-async function webgpuBackend(context: Context): Promise<WebGPUBackend> {
-  if (context.hasBackend('webgpu')) {
-    const existing = context.backend('webgpu');
-    if (existing instanceof WebGPUBackend) return existing;
-    throw new Error(`--device webgpu: the context's 'webgpu' backend is not @tessera/webgpu's WebGPUBackend`);
-  }
-  try {
-    return await initWebGPU({ context });
-  } catch (e) {
-    throw new Error(
-      `--device webgpu needs a WebGPU adapter (in Node: Dawn from the 'webgpu' package over a Vulkan ` +
-        `driver, e.g. Mesa's lavapipe), but initWebGPU failed: ${(e as Error).message}; or train with --device cpu`,
-    );
-  }
+function webgpuBackend(context: Context): Promise<WebGPUBackend> {
+  return webgpuBackendOf(context).catch((e: Error) => {
+    throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
+  });
 }
 
 /**

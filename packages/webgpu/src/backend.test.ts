@@ -1,6 +1,6 @@
-import { add, type Context, defineOp, dispatch, exp, mul, TesseraError, tensor, tidy } from '@tessera/core';
+import { add, type Context, createContext, defineOp, dispatch, exp, mul, TesseraError, tensor, tidy } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
-import { initWebGPU } from './init.js';
+import { initWebGPU, webgpuBackendOf } from './init.js';
 import { readMany } from './read.js';
 import { testDevice } from './test-device.js';
 
@@ -23,6 +23,16 @@ describe('sizeClass', async () => {
 suite('webgpu backend', () => {
   const { ctx, backend } = dev as Exclude<typeof dev, { skip: string }>;
   const on = { context: ctx, device: 'webgpu' } as const;
+
+  it('webgpuBackendOf returns the registered backend, or registers one on a context without it', async () => {
+    expect(await webgpuBackendOf(ctx)).toBe(backend);
+    const fresh = createContext();
+    expect(fresh.hasBackend('webgpu')).toBe(false);
+    const made = await webgpuBackendOf(fresh);
+    expect(fresh.backend('webgpu')).toBe(made);
+    expect(made).not.toBe(backend);
+    made.destroy();
+  });
 
   it('reports the adapter', () => {
     expect(backend.adapterInfo.description.length + backend.adapterInfo.device.length).toBeGreaterThan(0);

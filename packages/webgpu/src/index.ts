@@ -4,6 +4,6 @@
  */
 export { type AdapterSummary, WebGPUBackend, type WebGPUMemory } from './backend.js';
 export { sizeClass } from './buffer-pool.js';
-export { type InitWebGPUOptions, initWebGPU } from './init.js';
+export { type InitWebGPUOptions, initWebGPU, webgpuBackendOf } from './init.js';
 export type { GpuBuffer, GpuInput, GpuKernel, GpuOutput, KernelHost, Launch } from './kernels/types.js';
 export { readMany } from './read.js';

@@ -97,3 +97,19 @@ export async function initWebGPU(options: InitWebGPUOptions = {}): Promise<WebGP
   (options.context ?? defaultContext()).registerBackend(backend);
   return backend;
 }
+
+/**
+ * The context's WebGPU backend: the one an earlier `initWebGPU` registered, else a new one from
+ * `initWebGPU({ ...options, context })` (whose error says what is missing when there is no adapter).
+ */
+export async function webgpuBackendOf(
+  context: Context,
+  options: Omit<InitWebGPUOptions, 'context'> = {},
+): Promise<WebGPUBackend> {
+  if (context.hasBackend('webgpu')) {
+    const existing = context.backend('webgpu');
+    if (existing instanceof WebGPUBackend) return existing;
+    throw new Error("webgpuBackendOf: the context's 'webgpu' backend is not @tessera/webgpu's WebGPUBackend");
+  }
+  return initWebGPU({ ...options, context });
+}
