@@ -1,4 +1,15 @@
-import { add, type Context, createContext, defineOp, dispatch, exp, mul, TesseraError, tensor, tidy } from '@tessera/core';
+import {
+  add,
+  type Context,
+  createContext,
+  defineOp,
+  dispatch,
+  exp,
+  mul,
+  TesseraError,
+  tensor,
+  tidy,
+} from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { initWebGPU, webgpuBackendOf } from './init.js';
 import { readMany } from './read.js';
