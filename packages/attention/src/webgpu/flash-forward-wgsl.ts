@@ -31,8 +31,12 @@ import {
  *   cooperatively into workgroup-shared tiles between barriers.
  * - 'lockstep' (software adapters): no workgroup memory and no barriers. All rows of a workgroup
  *   belong to one head and walk the same keys in the same order, so every K/V address is uniform
- *   across the workgroup: lavapipe, which runs invocations as SIMD lanes, loads each K/V element
- *   once and broadcasts it, where a cooperative tile would cost gathers and a loop split per barrier.
+ *   across the workgroup, where a cooperative tile would cost a loop split per barrier on lavapipe.
+ * - 'subgroup' (software adapters with subgroups of at least 8 lanes): the lockstep kernel with its
+ *   K/V loads shared across the subgroup. Lavapipe never turns a load inside a loop into one scalar
+ *   load and a broadcast, even at a uniform address: each is a per-lane loop with bounds checks, and
+ *   the loads set the pace. So lane l loads element g of key l of each group of 8 keys and
+ *   subgroupBroadcast (a register shuffle there) hands it to the other lanes: one load per 8 keys.
  *
  * Inputs q, k, v (, mask); outputs O [b, h, sq, dv] and L [b, h, sq], both row-major.
  */
@@ -64,13 +68,14 @@ export function flashForwardWebGPU(
     ['vIn', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
+  const variant = chooseFlashForward(host);
   const {
     wgsl,
     rows,
     extra = [],
-  } = chooseFlashForward(host) === 'tiled'
+  } = variant === 'tiled'
     ? tiledForward(host, inputs, attrs, bindings(reads, ['oOut', 'lOut']))
-    : lockstepForward(inputs, attrs, reads);
+    : lockstepForward(inputs, attrs, reads, variant === 'subgroup');
   host.launch({
     wgsl,
     reads: mask ? [q.buf, k.buf, v.buf, mask.buf] : [q.buf, k.buf, v.buf],
@@ -81,11 +86,20 @@ export function flashForwardWebGPU(
   });
 }
 
-export type FlashForwardVariant = 'tiled' | 'lockstep';
+export type FlashForwardVariant = 'tiled' | 'lockstep' | 'subgroup';
 
-/** The forward kernel a call would use: workgroup tiles on real GPUs, lockstep rows on software adapters. */
-export function chooseFlashForward(host: Pick<KernelHostLike, 'adapterClass'>): FlashForwardVariant {
-  return host.adapterClass === 'gpu' ? 'tiled' : 'lockstep';
+/** Lanes that share K/V loads in the 'subgroup' kernel (lavapipe's subgroup width). */
+const SHARE = 8;
+
+/**
+ * The forward kernel a call would use: workgroup tiles on real GPUs; on software adapters lockstep
+ * rows, with K/V loads shared across subgroups where the device has subgroups of at least 8 lanes.
+ */
+export function chooseFlashForward(
+  host: Pick<KernelHostLike, 'adapterClass' | 'subgroupSize'>,
+): FlashForwardVariant {
+  if (host.adapterClass === 'gpu') return 'tiled';
+  return (host.subgroupSize ?? 0) >= SHARE ? 'subgroup' : 'lockstep';
 }
 
 /** The 'tiled' kernel: BQ rows per workgroup (one thread each), K/V blocks of BK rows in workgroup memory. */
@@ -184,6 +198,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   return { wgsl, rows: bq };
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, x) => x);
+
 /** Whether x can be read as vec4 rows: unit last stride, every other stride and the offset multiples of 4. */
 function vec4Rows(x: GpuInputLike): boolean {
   return (
@@ -202,21 +218,30 @@ function vec4Rows(x: GpuInputLike): boolean {
  * once per key block; the BK scores are named variables (the code over a block's keys is unrolled
  * at generation time), so the values live across the column loops are BK scores and one element.
  * Keeping that set small is what keeps a software adapter's compiler fast and its registers unspilled.
+ *
+ * With `share` (the 'subgroup' kernel), BK is 8 or 16 and WG a multiple of 8: for each column g, lane
+ * l of every subgroup loads element g of key kb + 8b + l (clamped, like j) for each group b of 8 keys,
+ * and subgroupBroadcast(·, r) gives every lane key kb + 8b + r's element: BK/8 loads per column where
+ * the plain kernel makes BK. Any head dim works (W = 1 broadcasts floats). Every lane reaches every
+ * broadcast: no thread returns or branches around them, and lanes 0..7 exist in every subgroup since
+ * WG is a multiple of 8 and the subgroup is at least 8 wide.
  */
 function lockstepForward(
   [q, k, v, mask]: readonly GpuInputLike[],
   attrs: FlashAttrs,
   reads: readonly [string, string][],
+  share = false,
 ): { wgsl: string; rows: number; extra: number[] } {
   const d = q.shape[3];
   const dv = v.shape[3];
-  const wg = Math.max(1, Math.min(attrs.blockQ, 64));
-  const bk = Math.max(1, Math.min(attrs.blockK, 16));
+  const rowsWanted = Math.max(1, Math.min(attrs.blockQ, 64));
+  const wg = share ? Math.ceil(rowsWanted / SHARE) * SHARE : rowsWanted;
+  const bk = share ? (attrs.blockK > SHARE ? 2 * SHARE : SHARE) : Math.max(1, Math.min(attrs.blockK, 16));
+  const groups = range(bk / SHARE);
   const w = vec4Rows(k) && vec4Rows(v) ? 4 : 1;
   const type = w === 4 ? 'vec4<f32>' : 'f32';
   const nq = d / w;
   const nv = dv / w;
-  const range = (n: number) => Array.from({ length: n }, (_, x) => x);
   const R = range(bk);
   // K and V are bound as arrays of `type`, so their bases and strides are in units of w floats.
   const bound = bindings(
@@ -231,8 +256,14 @@ function lockstepForward(
           .map((c) => qAt(`g * 4u + ${c}u`))
           .join(', ')})`
       : qAt('g');
-  const kAt = (r: number) => (w === 4 ? `kIn[u32(kr${r} + i32(g))]` : `kIn[u32(kr${r} + i32(g) * kC)]`);
-  const vAt = (r: number) => (w === 4 ? `vIn[u32(vr${r} + i32(g))]` : `vIn[u32(vr${r} + i32(g) * vC)]`);
+  // Element g of the K (V) row whose index is in `row`.
+  const kAt = (row: string) => (w === 4 ? `kIn[u32(${row} + i32(g))]` : `kIn[u32(${row} + i32(g) * kC)]`);
+  const vAt = (row: string) => (w === 4 ? `vIn[u32(${row} + i32(g))]` : `vIn[u32(${row} + i32(g) * vC)]`);
+  // Key r's element g: its own load, or lane r % 8's load of its group, broadcast.
+  const kOf = (r: number) => (share ? `subgroupBroadcast(kl${r >> 3}, ${r % SHARE}u)` : kAt(`kr${r}`));
+  const vOf = (r: number) => (share ? `subgroupBroadcast(vl${r >> 3}, ${r % SHARE}u)` : vAt(`vr${r}`));
+  const eachGroup = (f: (b: number) => string, indent = '    ') =>
+    groups.map((b) => indent + f(b)).join('\n');
   const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const oStore =
     w === 4
@@ -241,21 +272,28 @@ function lockstepForward(
           .join(' ')
       : 'oOut[row * DV + g] = acc[g] * inv;';
   const each = (f: (r: number) => string, indent = '    ') => R.map((r) => indent + f(r)).join('\n');
-  const wgsl = `${bound}
+  const wgsl = `${share ? 'enable subgroups;\n' : ''}${bound}
 ${COMMON_WGSL}
 const WG: u32 = ${wg}u;
 const BK: u32 = ${bk}u;
 const DV: u32 = ${dv}u;
 
 @compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32${
+    share ? ', @builtin(subgroup_invocation_id) lane: u32' : ''
+  }) {
   let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
   let scale = bitcast<f32>(p[5]);
   let causal = p[6] != 0u;
   let bi = wid.y / H;
   let hi = wid.y % H;
   let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋
-  let q0 = wid.x * WG;
+  let q0 = wid.x * WG;${
+    share
+      ? `
+  let l8 = lane % ${SHARE}u; // the key of each group of 8 this lane loads`
+      : ''
+  }
   // Threads past the last row compute row SQ − 1 (every read stays in range) and write nothing.
   let valid = q0 + t < SQ;
   let i = min(q0 + t, SQ - 1u);
@@ -282,11 +320,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var m = NEG;
   var l = 0.0;
   for (var kb = 0u; kb < blockHi; kb += BK) {
-${each((r) => `let j${r} = min(kb + ${r}u, SK - 1u); let kr${r} = kBase + i32(j${r}) * kS; let vr${r} = vBase + i32(j${r}) * vS;`)}
+${
+  share
+    ? `${each((r) => `let j${r} = min(kb + ${r}u, SK - 1u);`)}
+${eachGroup((b) => `let jl${b} = min(kb + ${b * SHARE}u + l8, SK - 1u); let krl${b} = kBase + i32(jl${b}) * kS; let vrl${b} = vBase + i32(jl${b}) * vS;`)}`
+    : each(
+        (r) =>
+          `let j${r} = min(kb + ${r}u, SK - 1u); let kr${r} = kBase + i32(j${r}) * kS; let vr${r} = vBase + i32(j${r}) * vS;`,
+      )
+}
 ${each((r) => `var s${r} = 0.0;`)}
     for (var g = 0u; g < NQ; g++) {
       let qg = qr[g];
-${each((r) => `s${r} += ${prod('qg', kAt(r))};`, '      ')}
+${
+  share
+    ? `${eachGroup((b) => `let kl${b} = ${kAt(`krl${b}`)};`, '      ')}
+`
+    : ''
+}${each((r) => `s${r} += ${prod('qg', kOf(r))};`, '      ')}
     }
     var mx = m;
 ${each((r) => `{ let j = j${r}; var x = s${r}; ${maskExpr(mask, 'maskIn', 23)} s${r} = select(NEG, x, kb + ${r}u < rowHi); mx = max(mx, s${r}); }`)}
@@ -297,7 +348,12 @@ ${each((r) => `let p${r} = select(exp(s${r} - mx), 0.0, s${r} <= NEG);`)}
     l = l * corr + ${R.map((r) => `p${r}`).join(' + ')};
     for (var g = 0u; g < NV; g++) {
       var a = acc[g] * corr;
-${each((r) => `a += p${r} * ${vAt(r)};`, '      ')}
+${
+  share
+    ? `${eachGroup((b) => `let vl${b} = ${vAt(`vrl${b}`)};`, '      ')}
+`
+    : ''
+}${each((r) => `a += p${r} * ${vOf(r)};`, '      ')}
       acc[g] = a;
     }
     m = mx;
