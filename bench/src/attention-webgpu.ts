@@ -1,7 +1,8 @@
 /**
  * Attention forward on WebGPU at batch 1, 8 heads, head dim 64, f32, seq 512 / 2048 / 4096, in one
  * process and on one Dawn adapter: Tessera's flash kernel (the one its adapter class picks, and on a
- * software adapter also the real-GPU 'tiled' kernel, forced through a second context), Tessera's
+ * software adapter also the real-GPU 'tiled' kernel, forced through a second context, and with
+ * subgroups the plain 'lockstep' kernel, through a context without them), Tessera's
  * naive path, and TensorFlow.js's `webgpu` backend running naive attention (matMul / softmax / matMul, as the CPU bench does).
  * A run is the dispatch plus the read of the result (`await data()`), so the GPU work is finished;
  * time is the median of interleaved runs after a warm-up (`timeInterleaved`). Memory is the peak
@@ -122,6 +123,12 @@ async function main(): Promise<void> {
     info.adapterClass === 'software'
       ? await initWebGPU({ context: tiledCtx, gpu, adapterClass: 'gpu' })
       : null;
+  // Where the software flash kernel shares K/V loads across subgroups, also its plain lockstep twin.
+  const plainCtx = createContext();
+  const plainBackend =
+    info.adapterClass === 'software' && backend.subgroupSize !== undefined
+      ? await initWebGPU({ context: plainCtx, gpu, subgroups: false })
+      : null;
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-webgpu');
   await tf.setBackend('webgpu');
@@ -141,6 +148,9 @@ async function main(): Promise<void> {
       tessera('tessera flash', ctx, backend, 'flash', data, seq),
       ...(tiledBackend
         ? [tessera('tessera flash, tiled kernel', tiledCtx, tiledBackend, 'flash', data, seq)]
+        : []),
+      ...(plainBackend
+        ? [tessera('tessera flash, lockstep (no subgroups)', plainCtx, plainBackend, 'flash', data, seq)]
         : []),
       tessera('tessera naive', ctx, backend, 'naive', data, seq),
       tfjsNaive(tf, data, seq),

@@ -31,8 +31,13 @@ import {
  *   cooperatively into workgroup-shared tiles between barriers.
  * - 'lockstep' (software adapters): no workgroup memory and no barriers. All rows of a workgroup
  *   belong to one head and walk the same keys in the same order, so every K/V address is uniform
- *   across the workgroup: lavapipe, which runs invocations as SIMD lanes, loads each K/V element
- *   once and broadcasts it, where a cooperative tile would cost gathers and a loop split per barrier.
+ *   across the workgroup, where a cooperative tile would cost a loop split per barrier on lavapipe.
+ * - 'subgroup' (software adapters with subgroups of at least 8 lanes): the lockstep kernel with its
+ *   K/V loads shared across the subgroup. Lavapipe never turns a load inside a loop into one scalar
+ *   load and a broadcast, even at a uniform address: each is a per-lane loop with bounds checks, and
+ *   the loads set the pace. So lane l loads element g of key l of each group of 8 keys and
+ *   subgroupBroadcast (a register shuffle there) hands it to the other lanes: one load per 8 keys,
+ *   and each thread owns up to 4 query rows, so each shuffled value feeds 4 rows.
  *
  * Inputs q, k, v (, mask); outputs O [b, h, sq, dv] and L [b, h, sq], both row-major.
  */
@@ -64,13 +69,16 @@ export function flashForwardWebGPU(
     ['vIn', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
+  const variant = chooseFlashForward(host);
   const {
     wgsl,
     rows,
     extra = [],
-  } = chooseFlashForward(host) === 'tiled'
+  } = variant === 'tiled'
     ? tiledForward(host, inputs, attrs, bindings(reads, ['oOut', 'lOut']))
-    : lockstepForward(inputs, attrs, reads);
+    : variant === 'subgroup'
+      ? subgroupForward(inputs, attrs, reads)
+      : lockstepForward(inputs, attrs, reads);
   host.launch({
     wgsl,
     reads: mask ? [q.buf, k.buf, v.buf, mask.buf] : [q.buf, k.buf, v.buf],
@@ -81,11 +89,20 @@ export function flashForwardWebGPU(
   });
 }
 
-export type FlashForwardVariant = 'tiled' | 'lockstep';
+export type FlashForwardVariant = 'tiled' | 'lockstep' | 'subgroup';
 
-/** The forward kernel a call would use: workgroup tiles on real GPUs, lockstep rows on software adapters. */
-export function chooseFlashForward(host: Pick<KernelHostLike, 'adapterClass'>): FlashForwardVariant {
-  return host.adapterClass === 'gpu' ? 'tiled' : 'lockstep';
+/** Lanes that share K/V loads in the 'subgroup' kernel (lavapipe's subgroup width). */
+const SHARE = 8;
+
+/**
+ * The forward kernel a call would use: workgroup tiles on real GPUs; on software adapters lockstep
+ * rows, with K/V loads shared across subgroups where the device has subgroups of at least 8 lanes.
+ */
+export function chooseFlashForward(
+  host: Pick<KernelHostLike, 'adapterClass' | 'subgroupSize'>,
+): FlashForwardVariant {
+  if (host.adapterClass === 'gpu') return 'tiled';
+  return (host.subgroupSize ?? 0) >= SHARE ? 'subgroup' : 'lockstep';
 }
 
 /** The 'tiled' kernel: BQ rows per workgroup (one thread each), K/V blocks of BK rows in workgroup memory. */
@@ -184,6 +201,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   return { wgsl, rows: bq };
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, x) => x);
+
 /** Whether x can be read as vec4 rows: unit last stride, every other stride and the offset multiples of 4. */
 function vec4Rows(x: GpuInputLike): boolean {
   return (
@@ -216,7 +235,6 @@ function lockstepForward(
   const type = w === 4 ? 'vec4<f32>' : 'f32';
   const nq = d / w;
   const nv = dv / w;
-  const range = (n: number) => Array.from({ length: n }, (_, x) => x);
   const R = range(bk);
   // K and V are bound as arrays of `type`, so their bases and strides are in units of w floats.
   const bound = bindings(
@@ -310,4 +328,149 @@ ${each((r) => `a += p${r} * ${vAt(r)};`, '      ')}
   }
 }`;
   return { wgsl, rows: wg, extra: [nq, nv] };
+}
+
+/**
+ * The 'subgroup' kernel: the lockstep kernel with its K/V loads shared across each subgroup, and U
+ * query rows per thread (rows q0 + u·WG + t; U = 4 once there are 32 rows) so that every broadcast
+ * value feeds U rows. Keys come in blocks of BK = 8·NB ≤ 32; for each column g, lane l loads element g
+ * of key kb + 8b + l (clamped, like j) for each group b, and subgroupBroadcast(·, r) gives every lane
+ * key kb + 8b + r's element: NB loads per column where the plain kernel makes BK, for U rows where it
+ * serves one. Any head dim works (W = 1 broadcasts floats). Every lane reaches every broadcast: no
+ * thread returns or branches around them (rows past the end are clamped and not written), and lanes
+ * 0..7 exist in every subgroup since WG is a multiple of 8 and the subgroup is at least 8 wide.
+ * WG = blockQ / U rounded up to a multiple of 8 (at most 64); on lavapipe at head dim 64, U = 4 with
+ * BK = 32 ran about 1.5× faster than U = 1, and BK = 32 about 15% faster than 16 (48 or 64: slower).
+ */
+function subgroupForward(
+  [q, k, v, mask]: readonly GpuInputLike[],
+  attrs: FlashAttrs,
+  reads: readonly [string, string][],
+): { wgsl: string; rows: number; extra: number[] } {
+  const d = q.shape[3];
+  const dv = v.shape[3];
+  const sq = q.shape[2];
+  // Rows per thread: 4 (each broadcast feeds 4 rows) unless there are too few rows to fill a subgroup.
+  const nu = sq >= 4 * SHARE ? 4 : sq >= 2 * SHARE ? 2 : 1;
+  const wg = Math.ceil(Math.max(1, Math.min(Math.ceil(attrs.blockQ / nu), 64)) / SHARE) * SHARE;
+  const bk = Math.min(Math.ceil(attrs.blockK / SHARE) * SHARE, 4 * SHARE);
+  const w = vec4Rows(k) && vec4Rows(v) ? 4 : 1;
+  const type = w === 4 ? 'vec4<f32>' : 'f32';
+  const nq = d / w;
+  const nv = dv / w;
+  const R = range(bk);
+  const U = range(nu);
+  const B = range(bk / SHARE);
+  const bound = bindings(
+    reads.map(([name, t]) => [name, name === 'kIn' || name === 'vIn' ? type : t] as [string, string]),
+    ['oOut', 'lOut'],
+  );
+  const unit = w === 4 ? ' / 4' : '';
+  const qAt = (u: number, c: string) => `qIn[u32(qa${u} + i32(${c}) * qC)]`;
+  const qLoad = (u: number) =>
+    w === 4
+      ? `vec4<f32>(${range(4)
+          .map((c) => qAt(u, `g * 4u + ${c}u`))
+          .join(', ')})`
+      : qAt(u, 'g');
+  const kAt = (row: string) => (w === 4 ? `kIn[u32(${row} + i32(g))]` : `kIn[u32(${row} + i32(g) * kC)]`);
+  const vAt = (row: string) => (w === 4 ? `vIn[u32(${row} + i32(g))]` : `vIn[u32(${row} + i32(g) * vC)]`);
+  const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
+  const oStore = (u: number) =>
+    w === 4
+      ? range(4)
+          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = acc${u}[g].${'xyzw'[c]} * inv;`)
+          .join(' ')
+      : `oOut[row * DV + g] = acc${u}[g] * inv;`;
+  const lines = <T>(xs: T[], f: (x: T) => string, indent = '    ') => xs.map((x) => indent + f(x)).join('\n');
+  const perRow = (f: (u: number) => string, indent = '  ') => lines(U, f, indent);
+  const wgsl = `enable subgroups;
+${bound}
+${COMMON_WGSL}
+const WG: u32 = ${wg}u;
+const BK: u32 = ${bk}u;
+const DV: u32 = ${dv}u;
+
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
+  let scale = bitcast<f32>(p[5]);
+  let causal = p[6] != 0u;
+  let bi = wid.y / H;
+  let hi = wid.y % H;
+  let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋
+  let q0 = wid.x * WG * ${nu}u;
+  let l8 = lane % ${SHARE}u; // the key of each group of 8 this lane loads
+  let shift = i32(SK) - i32(SQ);
+  var blockHi = SK;
+  if (causal) { blockHi = u32(clamp(i32(min(q0 + WG * ${nu}u, SQ)) - 1 + shift + 1, 0, i32(SK))); }
+  // Threads past the last row compute row SQ − 1 (every read stays in range) and write nothing.
+${perRow(
+  (u) => `let valid${u} = q0 + ${u}u * WG + t < SQ;
+  let i${u} = min(q0 + ${u}u * WG + t, SQ - 1u);
+  var rowHi${u} = SK;
+  if (causal) { rowHi${u} = u32(clamp(i32(i${u}) + shift + 1, 0, i32(SK))); }`,
+)}
+  let kBase = (pi(17u) + i32(bi) * pi(13u) + i32(kh) * pi(14u))${unit};
+  let kS = pi(15u)${unit}; let kC = pi(16u);
+  let vBase = (pi(22u) + i32(bi) * pi(18u) + i32(kh) * pi(19u))${unit};
+  let vS = pi(20u)${unit}; let vC = pi(21u);
+  let qC = pi(11u);
+  // The column loops' bounds come from the params, not constants, so that the shader compiler keeps
+  // them as loops instead of unrolling them back into one long-lived value per column.
+  let NQ = p[28]; let NV = p[29];
+${perRow(
+  (u) => `let qa${u} = i32(at4(8u, bi, hi, i${u}, 0u));
+  var qr${u}: array<${type}, ${nq}>;
+  var acc${u}: array<${type}, ${nv}>;
+  var m${u} = NEG;
+  var l${u} = 0.0;`,
+)}
+  for (var g = 0u; g < NQ; g++) {
+${perRow((u) => `qr${u}[g] = ${qLoad(u)} * scale;`, '    ')}
+  }
+  for (var g = 0u; g < NV; g++) {
+${perRow((u) => `acc${u}[g] = ${type}(0.0);`, '    ')}
+  }
+  for (var kb = 0u; kb < blockHi; kb += BK) {
+${lines(B, (b) => `let jl${b} = min(kb + ${b * SHARE}u + l8, SK - 1u); let krl${b} = kBase + i32(jl${b}) * kS; let vrl${b} = vBase + i32(jl${b}) * vS;`)}
+${lines(U, (u) => R.map((r) => `var s${u}_${r} = 0.0;`).join(' '))}
+    for (var g = 0u; g < NQ; g++) {
+${lines(U, (u) => `let q${u} = qr${u}[g];`, '      ')}
+${lines(B, (b) => `let kl${b} = ${kAt(`krl${b}`)};`, '      ')}
+${lines(R, (r) => `{ let x = subgroupBroadcast(kl${r >> 3}, ${r % SHARE}u);${U.map((u) => ` s${u}_${r} += ${prod(`q${u}`, 'x')};`).join('')} }`, '      ')}
+    }
+${lines(U, (u) =>
+  [
+    `var mx${u} = m${u};`,
+    ...R.map(
+      (r) =>
+        `{ let i = i${u}; let j = min(kb + ${r}u, SK - 1u); var x = s${u}_${r}; ${maskExpr(mask, 'maskIn', 23)} s${u}_${r} = select(NEG, x, kb + ${r}u < rowHi${u}); mx${u} = max(mx${u}, s${u}_${r}); }`,
+    ),
+    // Rescale once per block, then add the block's e^(S−m'). A row that has seen only masked keys
+    // keeps m = NEG, so corr = 1 and every p = 0: no branch needed.
+    `let corr${u} = exp(m${u} - mx${u});`,
+    ...R.map((r) => `let p${u}_${r} = select(exp(s${u}_${r} - mx${u}), 0.0, s${u}_${r} <= NEG);`),
+    `l${u} = l${u} * corr${u} + ${R.map((r) => `p${u}_${r}`).join(' + ')};`,
+    `m${u} = mx${u};`,
+  ].join('\n    '),
+)}
+    for (var g = 0u; g < NV; g++) {
+${lines(U, (u) => `var a${u} = acc${u}[g] * corr${u};`, '      ')}
+${lines(B, (b) => `let vl${b} = ${vAt(`vrl${b}`)};`, '      ')}
+${lines(R, (r) => `{ let x = subgroupBroadcast(vl${r >> 3}, ${r % SHARE}u);${U.map((u) => ` a${u} += p${u}_${r} * x;`).join('')} }`, '      ')}
+${lines(U, (u) => `acc${u}[g] = a${u};`, '      ')}
+    }
+  }
+${perRow(
+  (u) => `if (valid${u}) {
+    let row = wid.y * SQ + i${u};
+    let inv = select(0.0, 1.0 / l${u}, l${u} > 0.0);
+    for (var g = 0u; g < NV; g++) { ${oStore(u)} }
+    lOut[row] = select(NEG_INF(), m${u} + log(l${u}), l${u} > 0.0);
+  }`,
+)}
+}`;
+  return { wgsl, rows: wg * nu, extra: [nq, nv] };
 }

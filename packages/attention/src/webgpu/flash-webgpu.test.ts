@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MultiHeadAttention } from '../multi-head-attention.js';
 import { type AttentionOptions, scaledDotProductAttention } from '../scaled-dot-product-attention.js';
 import { type ReferenceCase, referenceAttention, relativeError, testValues } from '../testing/reference.js';
+import { chooseFlashForward } from './flash-forward-wgsl.js';
 
 const gpu = await testDevice('@tessera/attention WebGPU tests');
 const gpuIt = it.skipIf('skip' in gpu);
@@ -16,6 +17,14 @@ const tiledGpu: TestDevice | null =
     : await (async () => {
         const ctx = createContext();
         return { ctx, backend: await initWebGPU({ context: ctx, adapterClass: 'gpu' }) };
+      })();
+/** The same adapter without subgroups: on a software adapter, the plain 'lockstep' forward. */
+const plainGpu: TestDevice | null =
+  'skip' in gpu
+    ? null
+    : await (async () => {
+        const ctx = createContext();
+        return { ctx, backend: await initWebGPU({ context: ctx, subgroups: false }) };
       })();
 
 interface Case {
@@ -164,6 +173,18 @@ const CASES: [string, Case][] = [
   ],
   ['head dim 64', { h: 1, sq: 45, d: 64, causal: true }],
   ['head dim 6 (not a multiple of 4), causal', { h: 2, sq: 21, d: 6, causal: true }],
+  ['head dim 32, grouped-query, sk not a multiple of 8', { h: 4, hk: 2, sq: 33, sk: 41, d: 32 }],
+  ['head dim 72 (18 vec4), causal, odd seq', { h: 2, sq: 29, d: 72, causal: true }],
+  [
+    'head dim 6, bool mask, sq > sk',
+    {
+      h: 2,
+      sq: 13,
+      sk: 11,
+      d: 6,
+      mask: { data: Array.from({ length: 11 }, (_, j) => (j % 3 === 1 ? 0 : 1)), shape: [11], bool: true },
+    },
+  ],
   [
     'K, V rows not vec4-aligned (offset 1, row stride 9), GQA',
     { h: 4, hk: 2, sq: 19, sk: 23, unaligned: true },
@@ -189,6 +210,39 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
       for (const [what, e] of Object.entries(err)) {
         expect(e, `${name}: ${what} relative error ${e}`).toBeLessThan(1e-4);
       }
+    });
+  }
+
+  // With subgroups a software adapter runs the 'subgroup' forward above; these run the plain
+  // 'lockstep' one (on a real GPU, 'tiled' again).
+  for (const [name, c] of CASES.filter(([, c]) => c.mask || c.hk !== undefined || c.d !== undefined)) {
+    gpuIt(`without subgroups: ${name}`, async () => {
+      const err = await compare(c, {}, plainGpu as TestDevice);
+      for (const [what, e] of Object.entries(err)) {
+        expect(e, `${name}: ${what} relative error ${e}`).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  gpuIt('the forward kernel follows the adapter class and its subgroups', () => {
+    const { backend } = gpu as TestDevice;
+    const plain = (plainGpu as TestDevice).backend;
+    expect(chooseFlashForward((tiledGpu as TestDevice).backend)).toBe('tiled');
+    expect(plain.subgroupSize).toBeUndefined();
+    if (backend.adapterClass === 'software') {
+      expect(chooseFlashForward(plain)).toBe('lockstep');
+      expect(chooseFlashForward(backend)).toBe((backend.subgroupSize ?? 0) >= 8 ? 'subgroup' : 'lockstep');
+    }
+  });
+
+  for (const blockSize of [
+    { q: 4, k: 3 },
+    { q: 20, k: 8 },
+    { q: 64, k: 16 },
+  ]) {
+    gpuIt(`blockSize ${blockSize.q} × ${blockSize.k}, head dim 64, causal`, async () => {
+      const err = await compare({ h: 2, hk: 1, sq: 37, sk: 45, d: 64, causal: true }, { blockSize });
+      for (const e of Object.values(err)) expect(e).toBeLessThan(1e-4);
     });
   }
 

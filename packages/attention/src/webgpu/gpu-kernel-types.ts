@@ -44,6 +44,8 @@ export interface KernelHostLike {
   /** 'software' adapters (lavapipe, SwiftShader) prefer barrier-free kernels. */
   readonly adapterClass: 'software' | 'gpu';
   readonly limits: { readonly maxComputeWorkgroupStorageSize: number };
+  /** The guaranteed (minimum) subgroup size where the device has the 'subgroups' feature. */
+  readonly subgroupSize?: number | undefined;
 }
 
 const f32 = new Float32Array(1);
