@@ -4,7 +4,7 @@ import { type Context, createContext } from '@tessera/core';
 import type { MnistSplit } from '@tessera/data';
 import { loadMnist } from '@tessera/data/node';
 import { saveFile } from '@tessera/nn/node';
-import { type WebGPUBackend, webgpuBackendOf } from '@tessera/webgpu';
+import { webgpuBackendOf } from '@tessera/webgpu';
 import type { CliOptions } from './cli.js';
 import { RECIPES } from './models.js';
 import { progressLine } from './progress.js';
@@ -14,13 +14,6 @@ import { type TrainResult, trainModel } from './train.js';
 export interface RunSummary {
   results: TrainResult[];
   files: string[];
-}
-
-/** The context's WebGPU backend, registered first if it has none; the error says what is missing. */
-function webgpuBackend(context: Context): Promise<WebGPUBackend> {
-  return webgpuBackendOf(context).catch((e: Error) => {
-    throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
-  });
 }
 
 /**
@@ -35,7 +28,11 @@ export async function run(
   context: Context = createContext(),
 ): Promise<RunSummary> {
   if (o.device === 'webgpu') {
-    const { description, adapterClass } = (await webgpuBackend(context)).adapterInfo;
+    const { description, adapterClass } = (
+      await webgpuBackendOf(context).catch((e: Error) => {
+        throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
+      })
+    ).adapterInfo;
     log(`WebGPU: ${description} (${adapterClass} adapter)`);
   }
   const { train: full, test } = await loadMnist({ context });

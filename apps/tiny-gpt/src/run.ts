@@ -1,5 +1,5 @@
 import { type Context, createContext, manualSeed } from '@tessera/core';
-import { type WebGPUBackend, webgpuBackendOf } from '@tessera/webgpu';
+import { webgpuBackendOf } from '@tessera/webgpu';
 import { AdditionTask, seededRandom, VOCAB } from './addition-task.js';
 import type { CliOptions } from './cli.js';
 import { generate } from './sample.js';
@@ -18,13 +18,6 @@ export interface RunResult {
   samples: string[];
 }
 
-/** The context's WebGPU backend, registered first if it has none; the error says what is missing. */
-function webgpuBackend(context: Context): Promise<WebGPUBackend> {
-  return webgpuBackendOf(context).catch((e: Error) => {
-    throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
-  });
-}
-
 /**
  * Builds the task and the model, trains, evaluates and samples on `o.device`, logging what the
  * command line prints. The model is disposed before it returns. Pass a `context` that already has
@@ -37,7 +30,11 @@ export async function run(
   context: Context = createContext(),
 ): Promise<RunResult> {
   if (o.device === 'webgpu') {
-    const { description, adapterClass } = (await webgpuBackend(context)).adapterInfo;
+    const { description, adapterClass } = (
+      await webgpuBackendOf(context).catch((e: Error) => {
+        throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
+      })
+    ).adapterInfo;
     log(`WebGPU: ${description} (${adapterClass} adapter)`);
   }
   manualSeed(o.seed, context);

@@ -10,6 +10,8 @@ import {
   maskExpr,
   maskType,
   maskWords,
+  PARAMS_WGSL,
+  QUERY_HEAD_WGSL,
   stridedWords,
   tiles,
 } from './gpu-kernel-types.js';
@@ -131,9 +133,7 @@ var<workgroup> dt: array<f32, ${bq}>;
 
 @compute @workgroup_size(${bk})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
-  let scale = bitcast<f32>(p[5]);
-  let causal = p[6] != 0u;
+${PARAMS_WGSL}
   let bi = wid.y / HK;
   let kh = wid.y % HK;
   let k0 = wid.x * BK;
@@ -213,12 +213,7 @@ var<workgroup> vt: array<f32, ${Math.max(1, bk * dv)}>;
 
 @compute @workgroup_size(${bq})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
-  let scale = bitcast<f32>(p[5]);
-  let causal = p[6] != 0u;
-  let bi = wid.y / H;
-  let hi = wid.y % H;
-  let kh = hi * HK / H;
+${QUERY_HEAD_WGSL}
   let q0 = wid.x * BQ;
   let i = q0 + t;
   let valid = i < SQ;

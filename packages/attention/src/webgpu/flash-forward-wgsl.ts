@@ -10,6 +10,7 @@ import {
   maskExpr,
   maskType,
   maskWords,
+  QUERY_HEAD_WGSL,
   stridedWords,
   tiles,
 } from './gpu-kernel-types.js';
@@ -126,12 +127,7 @@ var<workgroup> vt: array<f32, ${Math.max(1, bk * dv)}>;
 
 @compute @workgroup_size(${bq})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
-  let scale = bitcast<f32>(p[5]);
-  let causal = p[6] != 0u;
-  let bi = wid.y / H;
-  let hi = wid.y % H;
-  let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋
+${QUERY_HEAD_WGSL}
   let q0 = wid.x * BQ;
   let i = q0 + t;
   let valid = i < SQ;
@@ -267,12 +263,7 @@ const DV: u32 = ${dv}u;
 
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
-  let scale = bitcast<f32>(p[5]);
-  let causal = p[6] != 0u;
-  let bi = wid.y / H;
-  let hi = wid.y % H;
-  let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋
+${QUERY_HEAD_WGSL}
   let q0 = wid.x * WG;
   // Threads past the last row compute row SQ − 1 (every read stays in range) and write nothing.
   let valid = q0 + t < SQ;
@@ -394,12 +385,7 @@ const DV: u32 = ${dv}u;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
-  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
-  let scale = bitcast<f32>(p[5]);
-  let causal = p[6] != 0u;
-  let bi = wid.y / H;
-  let hi = wid.y % H;
-  let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋
+${QUERY_HEAD_WGSL}
   let q0 = wid.x * WG * ${nu}u;
   let l8 = lane % ${SHARE}u; // the key of each group of 8 this lane loads
   let shift = i32(SK) - i32(SQ);

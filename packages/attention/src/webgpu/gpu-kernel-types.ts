@@ -105,6 +105,17 @@ fn at4(w: u32, b: u32, h: u32, s: u32, c: u32) -> u32 {
   return u32(pi(w + 4u) + i32(b) * pi(w) + i32(h) * pi(w + 1u) + i32(s) * pi(w + 2u) + i32(c) * pi(w + 3u));
 }`;
 
+/** The flash kernels' common params (words 1–6 of every pass's params), as WGSL lets in `main`. */
+export const PARAMS_WGSL = `  let H = p[1]; let HK = p[2]; let SQ = p[3]; let SK = p[4];
+  let scale = bitcast<f32>(p[5]);
+  let causal = p[6] != 0u;`;
+
+/** PARAMS_WGSL and, for a workgroup row per (batch, query head), its batch, head and kv head. */
+export const QUERY_HEAD_WGSL = `${PARAMS_WGSL}
+  let bi = wid.y / H;
+  let hi = wid.y % H;
+  let kh = hi * HK / H; // grouped-query: query head h reads kv head ⌊h·hk/h⌋`;
+
 /**
  * The part of a mask lookup in WGSL: the score x of (b, h, i, j) becomes NEG where a bool mask
  * drops the key, or x + mask (clamped at NEG, as the naive path does) for an additive mask.
