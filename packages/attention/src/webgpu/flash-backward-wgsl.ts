@@ -6,7 +6,9 @@ import {
   type GpuInputLike,
   type GpuOutputLike,
   headerWords,
+  KEY_RANGES_WGSL,
   type KernelHostLike,
+  keyRangesBuffer,
   maskExpr,
   maskType,
   maskWords,
@@ -29,11 +31,13 @@ function rowWords(t: GpuInputLike): number[] {
  * 2. dK, dV: one workgroup per (batch·kv head, key block), one thread per key row j, holding k_j,
  *    v_j and the dK/dV accumulators in registers. It loops over the query heads of its group
  *    (grouped-query: heads h with ⌊h·hk/h⌋ = kv head, so the group's sum needs no atomics) and
- *    their query blocks (causal: from the first row that sees the block), with Q, dO, L and D of
+ *    their query blocks (causal: from the first row that sees the block; varlen: only the blocks
+ *    whose rows' key ranges meet the key block), with Q, dO, L and D of
  *    the block in workgroup-shared tiles:
  *      P = e^(S−L),  dV += Pᵀ dO,  dP = dO Vᵀ,  dS = P∘(dP − D),  dK += dSᵀ Q·scale
  * 3. dQ: one workgroup per (batch·head, query block), one thread per query row, the key blocks
- *    (causal: up to the diagonal) in shared K/V tiles:  dQ += dS K·scale
+ *    (causal: up to the diagonal; varlen: the block rows' key ranges) in shared K/V tiles:
+ *    dQ += dS K·scale
  * Rows with L = −∞ saw no key: they contribute nothing and get dQ = 0.
  *
  * Inputs q, k, v, O, dO, L, dL (, mask); outputs dQ, dK, dV, row-major.
@@ -110,8 +114,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ['dRow', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
-  const readBufs = [q.buf, k.buf, v.buf, dO.buf, lse.buf, dBuf, ...(mask ? [mask.buf] : [])];
-  const header = (bq: number, bk: number) => `${COMMON_WGSL}
+  // Packed sequences: each query row's key range [lo, hi) comes from a small i32 buffer.
+  const varlen = attrs.cuSeqlens !== null && rows > 0;
+  const ranges = varlen ? [keyRangesBuffer(host, sq, attrs, op)] : [];
+  if (varlen) reads.push(['rangeIn', 'i32']);
+  const readBufs = [q.buf, k.buf, v.buf, dO.buf, lse.buf, dBuf, ...(mask ? [mask.buf] : []), ...ranges];
+  const header = (bq: number, bk: number) => `${COMMON_WGSL}${varlen ? `\n${KEY_RANGES_WGSL}` : ''}
 const BQ: u32 = ${bq}u;
 const BK: u32 = ${bk}u;
 const D: u32 = ${d}u;
@@ -152,7 +160,14 @@ ${PARAMS_WGSL}
   // The query heads that read this kv head: h with ⌊h·hk/h⌋ = kh, i.e. kh·(h/hk) … (kh+1)·(h/hk) − 1.
   let group = H / HK;
   for (var hi = kh * group; hi < (kh + 1u) * group; hi++) {
-    for (var q0 = qStart; q0 < SQ; q0 += BQ) {
+    for (var q0 = qStart; q0 < SQ; q0 += BQ) {${
+      varlen
+        ? `
+      // The rows that see this key block are contiguous (lo and hi never decrease): skip blocks before them, stop after.
+      if (keyLo(q0) >= min(k0 + BK, SK)) { break; }
+      if (keyHi(min(q0 + BQ, SQ) - 1u) <= k0) { continue; }`
+        : ''
+    }
       workgroupBarrier();
       for (var e = t; e < BQ * D; e += BK) {
         let i = q0 + e / D;
@@ -172,7 +187,11 @@ ${PARAMS_WGSL}
         for (var r = 0u; r < BQ; r++) {
           let i = q0 + r;
           // L = −∞ (rows that see no key, and rows past sq) contributes nothing.
-          if (lt[r] <= NEG || (causal && i32(j) > i32(i) + shift)) { continue; }
+          if (${
+            varlen
+              ? 'lt[r] <= NEG || j < keyLo(min(i, SQ - 1u)) || j >= keyHi(min(i, SQ - 1u))'
+              : 'lt[r] <= NEG || (causal && i32(j) > i32(i) + shift)'
+          }) { continue; }
           ${score.replaceAll('qr_i(c)', 'qt[r * D + c]').replaceAll('kr_j(c)', 'kr[c]')}
           let pr = select(exp(x - lt[r]), 0.0, x <= NEG); // P = e^(S−L)
           var dp = 0.0; // dP = dO Vᵀ
@@ -217,12 +236,19 @@ ${QUERY_HEAD_WGSL}
   let q0 = wid.x * BQ;
   let i = q0 + t;
   let valid = i < SQ;
-  let shift = i32(SK) - i32(SQ);
+  ${
+    varlen
+      ? `let rowLo = keyLo(min(i, SQ - 1u));
+  let rowHi = keyHi(min(i, SQ - 1u));
+  let blockLo = keyLo(q0);
+  let blockHi = keyHi(min(q0 + BQ, SQ) - 1u);`
+      : `let shift = i32(SK) - i32(SQ);
   var rowHi = SK;
   var blockHi = SK;
   if (causal) {
     rowHi = u32(clamp(i32(i) + shift + 1, 0, i32(SK)));
     blockHi = u32(clamp(i32(min(q0 + BQ, SQ)) - 1 + shift + 1, 0, i32(SK)));
+  }`
   }
   var qr: array<f32, D>;
   var gr: array<f32, DV>;
@@ -236,7 +262,7 @@ ${QUERY_HEAD_WGSL}
     di = dRow[wid.y * SQ + i];
   }
   for (var c = 0u; c < D; c++) { dq[c] = 0.0; }
-  for (var kb = 0u; kb < blockHi; kb += BK) {
+  for (var kb = ${varlen ? 'blockLo' : '0u'}; kb < blockHi; kb += BK) {
     workgroupBarrier();
     for (var e = t; e < BK * D; e += BQ) {
       let j = kb + e / D;
@@ -250,7 +276,7 @@ ${QUERY_HEAD_WGSL}
     if (valid && li > NEG) {
       for (var r = 0u; r < BK; r++) {
         let j = kb + r;
-        if (j >= rowHi) { break; }
+        if (j >= rowHi) { break; }${varlen ? '\n        if (j < rowLo) { continue; }' : ''}
         ${score.replaceAll('qr_i(c)', 'qr[c]').replaceAll('kr_j(c)', 'kt[r * D + c]')}
         let pr = select(exp(x - li), 0.0, x <= NEG); // P = e^(S−L)
         var dp = 0.0; // dP = dO Vᵀ

@@ -6,7 +6,9 @@ import {
   type GpuInputLike,
   type GpuOutputLike,
   headerWords,
+  KEY_RANGES_WGSL,
   type KernelHostLike,
+  keyRangesBuffer,
   maskExpr,
   maskType,
   maskWords,
@@ -25,6 +27,8 @@ import {
  * and once at the end O ← O / l, L = m + log l. Rows that see no key (l = 0) write O = 0 and
  * L = −∞. Causal: query i sees keys j ≤ i + (sk − sq), so the workgroup stops at the last key its
  * last row sees (whole key blocks beyond the diagonal are skipped) and rows check j per element.
+ * Packed sequences (cuSeqlens): row i sees keys [lo_i, hi_i) from `keyRangesBuffer`; a workgroup walks
+ * [lo of its first row, hi of its last row) and rows check j against their own range.
  * Grouped-query: head h reads kv head ⌊h·hk/h⌋ through the strides, never copied.
  *
  * Two kernels, chosen per adapter (see `chooseFlashForward`):
@@ -70,6 +74,9 @@ export function flashForwardWebGPU(
     ['vIn', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
+  // Packed sequences: each row's key range [lo, hi) comes from a small i32 buffer.
+  const ranges = attrs.cuSeqlens ? keyRangesBuffer(host, sq, attrs, op) : undefined;
+  if (ranges) reads.push(['rangeIn', 'i32']);
   const variant = chooseFlashForward(host);
   const {
     wgsl,
@@ -82,7 +89,7 @@ export function flashForwardWebGPU(
       : lockstepForward(inputs, attrs, reads);
   host.launch({
     wgsl,
-    reads: mask ? [q.buf, k.buf, v.buf, mask.buf] : [q.buf, k.buf, v.buf],
+    reads: [q.buf, k.buf, v.buf, ...(mask ? [mask.buf] : []), ...(ranges ? [ranges] : [])],
     writes: [o.buf, lse.buf],
     params: [...params, ...extra],
     groups: [Math.ceil(sq / rows), b * h, 1],
@@ -116,8 +123,23 @@ function tiledForward(
   const d = q.shape[3];
   const dv = v.shape[3];
   const { bq, bk } = tiles(host, attrs, (_bq, bk) => bk * (d + dv));
+  const varlen = attrs.cuSeqlens !== null;
+  // Row i sees keys [rowLo, rowHi); the workgroup walks [blockLo, blockHi), its first row's lo to its last row's hi.
+  const visible = varlen
+    ? `let rowLo = keyLo(min(i, SQ - 1u));
+  let rowHi = keyHi(min(i, SQ - 1u));
+  let blockLo = keyLo(q0);
+  let blockHi = keyHi(min(q0 + BQ, SQ) - 1u);`
+    : `// Causal, bottom-right aligned: row i sees keys j < i + (sk − sq) + 1.
+  let shift = i32(SK) - i32(SQ);
+  var rowHi = SK;
+  var blockHi = SK;
+  if (causal) {
+    rowHi = u32(clamp(i32(i) + shift + 1, 0, i32(SK)));
+    blockHi = u32(clamp(i32(min(q0 + BQ, SQ)) - 1 + shift + 1, 0, i32(SK)));
+  }`;
   const wgsl = `${bound}
-${COMMON_WGSL}
+${COMMON_WGSL}${varlen ? `\n${KEY_RANGES_WGSL}` : ''}
 const BQ: u32 = ${bq}u;
 const BK: u32 = ${bk}u;
 const D: u32 = ${d}u;
@@ -131,14 +153,7 @@ ${QUERY_HEAD_WGSL}
   let q0 = wid.x * BQ;
   let i = q0 + t;
   let valid = i < SQ;
-  // Causal, bottom-right aligned: row i sees keys j < i + (sk − sq) + 1.
-  let shift = i32(SK) - i32(SQ);
-  var rowHi = SK;
-  var blockHi = SK;
-  if (causal) {
-    rowHi = u32(clamp(i32(i) + shift + 1, 0, i32(SK)));
-    blockHi = u32(clamp(i32(min(q0 + BQ, SQ)) - 1 + shift + 1, 0, i32(SK)));
-  }
+  ${visible}
   var qr: array<f32, D>;
   var acc: array<f32, DV>;
   if (valid) {
@@ -147,7 +162,7 @@ ${QUERY_HEAD_WGSL}
   for (var c = 0u; c < DV; c++) { acc[c] = 0.0; }
   var m = NEG;
   var l = 0.0;
-  for (var kb = 0u; kb < blockHi; kb += BK) {
+  for (var kb = ${varlen ? 'blockLo' : '0u'}; kb < blockHi; kb += BK) {
     workgroupBarrier(); // everyone is done with the previous tile
     for (var e = t; e < BK * D; e += BQ) {
       let j = kb + e / D;
@@ -165,7 +180,7 @@ ${QUERY_HEAD_WGSL}
       for (var r = 0u; r < BK; r++) {
         let j = kb + r;
         var x = NEG;
-        if (j < rowHi) {
+        if (${varlen ? 'j >= rowLo && ' : ''}j < rowHi) {
           x = 0.0;
           for (var c = 0u; c < D; c++) { x += qr[c] * kt[r * D + c]; }
           ${maskExpr(mask, 'maskIn', 23)}
@@ -255,8 +270,22 @@ function lockstepForward(
           .join(' ')
       : 'oOut[row * DV + g] = acc[g] * inv;';
   const each = (f: (r: number) => string, indent = '    ') => R.map((r) => indent + f(r)).join('\n');
+  const varlen = attrs.cuSeqlens !== null;
+  const visible = varlen
+    ? `let rowLo = keyLo(i);
+  let rowHi = keyHi(i);
+  let blockLo = keyLo(q0);
+  let blockHi = keyHi(min(q0 + WG, SQ) - 1u);`
+    : `let shift = i32(SK) - i32(SQ);
+  var rowHi = SK;
+  var blockHi = SK;
+  if (causal) {
+    rowHi = u32(clamp(i32(i) + shift + 1, 0, i32(SK)));
+    blockHi = u32(clamp(i32(min(q0 + WG, SQ)) - 1 + shift + 1, 0, i32(SK)));
+  }`;
+  const seen = (r: number) => (varlen ? `kb + ${r}u >= rowLo && kb + ${r}u < rowHi` : `kb + ${r}u < rowHi`);
   const wgsl = `${bound}
-${COMMON_WGSL}
+${COMMON_WGSL}${varlen ? `\n${KEY_RANGES_WGSL}` : ''}
 const WG: u32 = ${wg}u;
 const BK: u32 = ${bk}u;
 const DV: u32 = ${dv}u;
@@ -268,13 +297,7 @@ ${QUERY_HEAD_WGSL}
   // Threads past the last row compute row SQ − 1 (every read stays in range) and write nothing.
   let valid = q0 + t < SQ;
   let i = min(q0 + t, SQ - 1u);
-  let shift = i32(SK) - i32(SQ);
-  var rowHi = SK;
-  var blockHi = SK;
-  if (causal) {
-    rowHi = u32(clamp(i32(i) + shift + 1, 0, i32(SK)));
-    blockHi = u32(clamp(i32(min(q0 + WG, SQ)) - 1 + shift + 1, 0, i32(SK)));
-  }
+  ${visible}
   // Uniform bases and strides of this head's K and V rows, in units of the bound element.
   let kBase = (pi(17u) + i32(bi) * pi(13u) + i32(kh) * pi(14u))${unit};
   let kS = pi(15u)${unit}; let kC = pi(16u);
@@ -290,7 +313,7 @@ ${QUERY_HEAD_WGSL}
   for (var g = 0u; g < NV; g++) { acc[g] = ${type}(0.0); }
   var m = NEG;
   var l = 0.0;
-  for (var kb = 0u; kb < blockHi; kb += BK) {
+  for (var kb = ${varlen ? 'blockLo' : '0u'}; kb < blockHi; kb += BK) {
 ${each((r) => `let j${r} = min(kb + ${r}u, SK - 1u); let kr${r} = kBase + i32(j${r}) * kS; let vr${r} = vBase + i32(j${r}) * vS;`)}
 ${each((r) => `var s${r} = 0.0;`)}
     for (var g = 0u; g < NQ; g++) {
@@ -298,7 +321,7 @@ ${each((r) => `var s${r} = 0.0;`)}
 ${each((r) => `s${r} += ${prod('qg', kAt(r))};`, '      ')}
     }
     var mx = m;
-${each((r) => `{ let j = j${r}; var x = s${r}; ${maskExpr(mask, 'maskIn', 23)} s${r} = select(NEG, x, kb + ${r}u < rowHi); mx = max(mx, s${r}); }`)}
+${each((r) => `{ let j = j${r}; var x = s${r}; ${maskExpr(mask, 'maskIn', 23)} s${r} = select(NEG, x, ${seen(r)}); mx = max(mx, s${r}); }`)}
     // Rescale once per block, then add the block's e^(S−m'). A row that has seen only masked keys
     // keeps m = NEG, so corr = 1 and every p = 0: no branch needed.
     let corr = exp(m - mx);
@@ -375,9 +398,12 @@ function subgroupForward(
       : `oOut[row * DV + g] = acc${u}[g] * inv;`;
   const lines = <T>(xs: T[], f: (x: T) => string, indent = '    ') => xs.map((x) => indent + f(x)).join('\n');
   const perRow = (f: (u: number) => string, indent = '  ') => lines(U, f, indent);
+  const varlen = attrs.cuSeqlens !== null;
+  const seen = (u: number, r: number) =>
+    varlen ? `kb + ${r}u >= rowLo${u} && kb + ${r}u < rowHi${u}` : `kb + ${r}u < rowHi${u}`;
   const wgsl = `enable subgroups;
 ${bound}
-${COMMON_WGSL}
+${COMMON_WGSL}${varlen ? `\n${KEY_RANGES_WGSL}` : ''}
 const WG: u32 = ${wg}u;
 const BK: u32 = ${bk}u;
 const DV: u32 = ${dv}u;
@@ -388,15 +414,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 ${QUERY_HEAD_WGSL}
   let q0 = wid.x * WG * ${nu}u;
   let l8 = lane % ${SHARE}u; // the key of each group of 8 this lane loads
-  let shift = i32(SK) - i32(SQ);
+${
+  varlen
+    ? `  // The workgroup's rows see keys from its first row's lo to its last row's hi (both never decrease).
+  let blockLo = keyLo(q0);
+  let blockHi = keyHi(min(q0 + WG * ${nu}u, SQ) - 1u);`
+    : `  let shift = i32(SK) - i32(SQ);
   var blockHi = SK;
-  if (causal) { blockHi = u32(clamp(i32(min(q0 + WG * ${nu}u, SQ)) - 1 + shift + 1, 0, i32(SK))); }
+  if (causal) { blockHi = u32(clamp(i32(min(q0 + WG * ${nu}u, SQ)) - 1 + shift + 1, 0, i32(SK))); }`
+}
   // Threads past the last row compute row SQ − 1 (every read stays in range) and write nothing.
 ${perRow(
   (u) => `let valid${u} = q0 + ${u}u * WG + t < SQ;
   let i${u} = min(q0 + ${u}u * WG + t, SQ - 1u);
-  var rowHi${u} = SK;
-  if (causal) { rowHi${u} = u32(clamp(i32(i${u}) + shift + 1, 0, i32(SK))); }`,
+  ${
+    varlen
+      ? `let rowLo${u} = keyLo(i${u});
+  let rowHi${u} = keyHi(i${u});`
+      : `var rowHi${u} = SK;
+  if (causal) { rowHi${u} = u32(clamp(i32(i${u}) + shift + 1, 0, i32(SK))); }`
+  }`,
 )}
   let kBase = (pi(17u) + i32(bi) * pi(13u) + i32(kh) * pi(14u))${unit};
   let kS = pi(15u)${unit}; let kC = pi(16u);
@@ -419,7 +456,7 @@ ${perRow((u) => `qr${u}[g] = ${qLoad(u)} * scale;`, '    ')}
   for (var g = 0u; g < NV; g++) {
 ${perRow((u) => `acc${u}[g] = ${type}(0.0);`, '    ')}
   }
-  for (var kb = 0u; kb < blockHi; kb += BK) {
+  for (var kb = ${varlen ? 'blockLo' : '0u'}; kb < blockHi; kb += BK) {
 ${lines(B, (b) => `let jl${b} = min(kb + ${b * SHARE}u + l8, SK - 1u); let krl${b} = kBase + i32(jl${b}) * kS; let vrl${b} = vBase + i32(jl${b}) * vS;`)}
 ${lines(U, (u) => R.map((r) => `var s${u}_${r} = 0.0;`).join(' '))}
     for (var g = 0u; g < NQ; g++) {
@@ -432,7 +469,7 @@ ${lines(U, (u) =>
     `var mx${u} = m${u};`,
     ...R.map(
       (r) =>
-        `{ let i = i${u}; let j = min(kb + ${r}u, SK - 1u); var x = s${u}_${r}; ${maskExpr(mask, 'maskIn', 23)} s${u}_${r} = select(NEG, x, kb + ${r}u < rowHi${u}); mx${u} = max(mx${u}, s${u}_${r}); }`,
+        `{ let i = i${u}; let j = min(kb + ${r}u, SK - 1u); var x = s${u}_${r}; ${maskExpr(mask, 'maskIn', 23)} s${u}_${r} = select(NEG, x, ${seen(u, r)}); mx${u} = max(mx${u}, s${u}_${r}); }`,
     ),
     // Rescale once per block, then add the block's e^(S−m'). A row that has seen only masked keys
     // keeps m = NEG, so corr = 1 and every p = 0: no branch needed.

@@ -39,6 +39,21 @@ interface Case {
   mask?: { data: number[]; shape: number[]; bool: boolean };
   /** K and V as last-axis slices [..., 1:] of wider tensors: offset 1, rows not vec4-aligned. */
   unaligned?: boolean;
+  /** Packed variable-length sequences (batch 1, sk = sq): cumulative offsets. */
+  cuSeqlens?: number[];
+  /** With cuSeqlens: the packed [total, heads, dim] layout instead of [1, heads, total, dim]. */
+  packed?: boolean;
+}
+
+/** [heads, s, n] ↔ [s, heads, n] (the packed varlen layout), on flat data. */
+function swapHeadsSeq(data: ArrayLike<number>, heads: number, s: number, n: number): Float64Array {
+  const out = new Float64Array(data.length);
+  for (let a = 0; a < heads; a++) {
+    for (let i = 0; i < s; i++) {
+      for (let c = 0; c < n; c++) out[(i * heads + a) * n + c] = data[(a * s + i) * n + c];
+    }
+  }
+  return out;
 }
 
 /** Runs flash on WebGPU (f32) and the f64 reference; returns the relative errors. */
@@ -80,6 +95,7 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
     scale: 1 / Math.sqrt(d),
     causal: c.causal,
     bias,
+    segment: c.cuSeqlens?.flatMap((x, s, cu) => Array.from({ length: (cu[s + 1] ?? x) - x }, () => s)),
   };
   const expected = referenceAttention(ref, dO);
   const device = 'webgpu';
@@ -97,23 +113,39 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
     const leaf = mk(wide, [...shape.slice(0, 3), n + 1]);
     return { leaf, view: leaf.slice(3, 1), grad: () => (leaf.grad as Tensor).slice(3, 1) };
   };
-  const q = mk(q0, [b, h, c.sq, d]);
-  const kk = mkView(k0, [b, hk, sk, d]);
-  const vv = mkView(v0, [b, hk, sk, dv]);
+  /** Packed layout: leaves [s, heads, n], filled from (and read back to) the reference's [heads, s, n]. */
+  const mkPacked = (data: Float64Array, heads: number, s: number, n: number) => {
+    const leaf = mk(swapHeadsSeq(data, heads, s, n), [s, heads, n]);
+    return { leaf, view: leaf, grad: () => leaf.grad as Tensor };
+  };
+  const q = c.packed ? mkPacked(q0, h, c.sq, d) : { leaf: mk(q0, [b, h, c.sq, d]) };
+  const kk = c.packed ? mkPacked(k0, hk, sk, d) : mkView(k0, [b, hk, sk, d]);
+  const vv = c.packed ? mkPacked(v0, hk, sk, dv) : mkView(v0, [b, hk, sk, dv]);
   const [k, v] = [kk.view, vv.view];
   const mask = c.mask
     ? tensor(c.mask.data, c.mask.shape, { dtype: c.mask.bool ? 'bool' : 'f32', context: ctx, device })
     : undefined;
-  const { output, lse } = scaledDotProductAttention(q, k, v, {
+  const { output, lse } = scaledDotProductAttention(q.leaf, k, v, {
     causal: c.causal,
     mask,
+    cuSeqlens: c.cuSeqlens,
     strategy: 'flash',
     ...options,
     returnLse: true,
   });
-  backward(output, { gradOutput: tensor(dO, output.shape, { dtype: 'f32', context: ctx, device }) });
-  const [o, l, dq, dk, dvv] = await readMany([output, lse, q.grad as Tensor, kk.grad(), vv.grad()]);
-  for (const t of [q, kk.leaf, vv.leaf, output, lse, mask]) t?.dispose();
+  const gradOutput = c.packed ? swapHeadsSeq(dO, h, c.sq, dv) : dO;
+  backward(output, { gradOutput: tensor(gradOutput, output.shape, { dtype: 'f32', context: ctx, device }) });
+  const read = await readMany([output, lse, q.leaf.grad as Tensor, kk.grad(), vv.grad()]);
+  const [o, l, dq, dk, dvv] = c.packed
+    ? [
+        swapHeadsSeq(read[0], c.sq, h, dv),
+        read[1],
+        swapHeadsSeq(read[2], c.sq, h, d),
+        swapHeadsSeq(read[3], sk, hk, d),
+        swapHeadsSeq(read[4], sk, hk, dv),
+      ]
+    : read;
+  for (const t of [q.leaf, kk.leaf, vv.leaf, output, lse, mask]) t?.dispose();
   return {
     o: relativeError(o, expected.o),
     lse: relativeError(l, expected.lse),
@@ -122,6 +154,34 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
     dv: relativeError(dvv, expected.dv),
   };
 }
+
+/** Packed variable-length sequences, with sequences of length 0 and 1 and ones crossing tiles. */
+const CU = [0, 3, 8, 8, 9, 30, 31, 45];
+/** 130 sequences of lengths 0–3: more than one launch of the key-ranges pass (60 per launch). */
+const MANY = Array.from({ length: 131 }, (_, s) =>
+  Array.from({ length: s }, (_, t) => t % 4).reduce((a, x) => a + x, 0),
+);
+const VARLEN_CASES: [string, Case][] = [
+  ['varlen [1, h, total, d], lengths 3, 5, 0, 1, 21, 1, 14', { h: 2, sq: 45, cuSeqlens: CU }],
+  ['varlen, causal within each sequence', { h: 2, sq: 45, cuSeqlens: CU, causal: true }],
+  [
+    'varlen packed [total, heads, dim], causal, grouped-query',
+    { h: 4, hk: 2, sq: 45, cuSeqlens: CU, causal: true, packed: true },
+  ],
+  ['varlen packed [total, heads, dim], head dim 64', { h: 2, sq: 45, d: 64, cuSeqlens: CU, packed: true }],
+  ['varlen, one sequence of length 1', { h: 2, sq: 1, cuSeqlens: [0, 1], causal: true }],
+  ['varlen, 130 sequences of lengths 0–3, causal', { h: 1, sq: MANY[130], cuSeqlens: MANY, causal: true }],
+  [
+    'varlen with a bool mask, head dim 6',
+    {
+      h: 2,
+      sq: 45,
+      d: 6,
+      cuSeqlens: CU,
+      mask: { data: Array.from({ length: 45 }, (_, j) => (j % 5 === 2 ? 0 : 1)), shape: [45], bool: true },
+    },
+  ],
+];
 
 const CASES: [string, Case][] = [
   ['full, seq not a multiple of the tile (37 × 45), batch 2', { b: 2, h: 2, sq: 37, sk: 45 }],
@@ -189,6 +249,7 @@ const CASES: [string, Case][] = [
     'K, V rows not vec4-aligned (offset 1, row stride 9), GQA',
     { h: 4, hk: 2, sq: 19, sk: 23, unaligned: true },
   ],
+  ...VARLEN_CASES,
 ];
 
 /** f32 results within 1e-5 relative of the f64 reference (and so of the CPU kernels), as on the CPU. */
@@ -207,7 +268,7 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
 
   // On a software adapter the cases above run the 'lockstep' forward; these run the real-GPU
   // 'tiled' one on the same adapter (on a real GPU both suites run 'tiled').
-  for (const [name, c] of CASES.filter(([, c]) => c.mask || c.hk !== undefined)) {
+  for (const [name, c] of CASES.filter(([, c]) => c.mask || c.hk !== undefined || c.cuSeqlens)) {
     gpuIt(`tiled kernel: ${name}`, async () => {
       const err = await compare(c, {}, tiledGpu as TestDevice);
       for (const [what, e] of Object.entries(err)) {
@@ -218,7 +279,9 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
 
   // With subgroups a software adapter runs the 'subgroup' forward above; these run the plain
   // 'lockstep' one (on a real GPU, 'tiled' again).
-  for (const [name, c] of CASES.filter(([, c]) => c.mask || c.hk !== undefined || c.d !== undefined)) {
+  for (const [name, c] of CASES.filter(
+    ([, c]) => c.mask || c.hk !== undefined || c.d !== undefined || c.cuSeqlens,
+  )) {
     gpuIt(`without subgroups: ${name}`, async () => {
       const err = await compare(c, {}, plainGpu as TestDevice);
       for (const [what, e] of Object.entries(err)) {
@@ -247,6 +310,22 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
       const err = await compare({ h: 2, hk: 1, sq: 37, sk: 45, d: 64, causal: true }, { blockSize });
       for (const e of Object.values(err)) expect(e).toBeLessThan(TOL);
     });
+  }
+
+  // Tiny tiles: many row blocks straddle sequences and many key blocks are skipped, on every kernel.
+  for (const [kernel, on] of [
+    ['default', gpu],
+    ['tiled', tiledGpu],
+    ['without subgroups', plainGpu],
+  ] as const) {
+    for (const causal of [false, true]) {
+      gpuIt(`varlen${causal ? ', causal' : ''}, blockSize 4 × 3, ${kernel} kernel`, async () => {
+        const c = { h: 2, hk: 1, sq: 45, cuSeqlens: CU, causal };
+        const err = await compare(c, { blockSize: { q: 4, k: 3 } }, on as TestDevice);
+        for (const [what, e] of Object.entries(err))
+          expect(e, `${what} relative error ${e}`).toBeLessThan(TOL);
+      });
+    }
   }
 
   gpuIt('small tiles (blockSize 4 × 3) give the same answer', async () => {
@@ -316,25 +395,30 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
     },
   );
 
-  gpuIt("'auto' picks the WGSL kernels on webgpu; dropout and varlen are CPU-only for 'flash'", async () => {
-    const { ctx } = gpu as TestDevice;
-    const mk = () =>
-      tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { dtype: 'f32', context: ctx, device: 'webgpu' });
-    const [q, k, v] = [mk(), mk(), mk()];
-    const flash = scaledDotProductAttention(q, k, v, { strategy: 'flash' });
-    const auto = scaledDotProductAttention(q, k, v);
-    const [a, f] = await readMany([auto, flash]);
-    expect(Array.from(a)).toEqual(Array.from(f));
-    expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash', dropout: 0.1 })).toThrow(
-      /dropout has no webgpu flash kernel/,
-    );
-    expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash', cuSeqlens: [0, 3, 8] })).toThrow(
-      /cuSeqlens/,
-    );
-    // 'auto' runs those on the naive path instead.
-    const naive = scaledDotProductAttention(q, k, v, { cuSeqlens: [0, 3, 8] });
-    expect(naive.device).toBe('webgpu');
-  });
+  gpuIt(
+    "'auto' picks the WGSL kernels on webgpu, varlen included; dropout is CPU-only for 'flash'",
+    async () => {
+      const { ctx } = gpu as TestDevice;
+      const mk = () =>
+        tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { dtype: 'f32', context: ctx, device: 'webgpu' });
+      const [q, k, v] = [mk(), mk(), mk()];
+      const flash = scaledDotProductAttention(q, k, v, { strategy: 'flash' });
+      const auto = scaledDotProductAttention(q, k, v);
+      const [a, f] = await readMany([auto, flash]);
+      expect(Array.from(a)).toEqual(Array.from(f));
+      expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash', dropout: 0.1 })).toThrow(
+        /dropout has no webgpu flash kernel/,
+      );
+      // 'auto' runs dropout on the naive path instead.
+      const naive = scaledDotProductAttention(q, k, v, { dropout: 0.1 });
+      expect(naive.device).toBe('webgpu');
+      const cuSeqlens = [0, 3, 8];
+      const varlenFlash = scaledDotProductAttention(q, k, v, { strategy: 'flash', cuSeqlens, causal: true });
+      const varlenAuto = scaledDotProductAttention(q, k, v, { cuSeqlens, causal: true });
+      const [vf, va] = await readMany([varlenFlash, varlenAuto]);
+      expect(Array.from(va)).toEqual(Array.from(vf));
+    },
+  );
 
   gpuIt("'auto' takes the naive path for f16 on webgpu (the WGSL kernels are f32 only)", async () => {
     const { ctx, backend } = gpu as TestDevice;

@@ -130,16 +130,66 @@ export function maskType(mask: GpuInputLike | undefined): string {
   return mask?.dtype === 'bool' ? 'u32' : 'f32';
 }
 
-/** Rejects what the WGSL kernels do not implement (varlen, dropout, non-f32) with a clear error. */
+/** Packed sequences' boundaries per launch of the key-ranges pass (3 header words + n + 1 ≤ 64). */
+const RANGE_SEGMENTS = 60;
+
+/**
+ * For packed variable-length sequences, a scratch buffer of i32 pairs (lo, hi) per query row: the
+ * half-open range of keys row i sees, its own sequence cut at the causal diagonal, as `keyRanges`
+ * gives on the CPU. Both bounds never decrease with i, so a block of rows sees [lo(first), hi(last)).
+ * The offsets reach the GPU through launch params, up to 60 sequences per launch. Needs sq = sk ≥ 1.
+ */
+export function keyRangesBuffer(
+  host: KernelHostLike,
+  sq: number,
+  attrs: FlashAttrs,
+  op: string,
+): GpuBufferLike {
+  const cu = attrs.cuSeqlens as readonly number[];
+  const ranges = host.scratch(8 * sq);
+  const wgsl = `@group(0) @binding(0) var<storage, read> p: array<u32>;
+@group(0) @binding(1) var<storage, read_write> ranges: array<i32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // p: 0 causal, 1 sequences n, 2 unused, 3 … 3 + n their boundaries (cuSeqlens[s0 … s0 + n]).
+  let n = p[1];
+  let i = p[3] + gid.x + gid.y * nwg.x * 64u;
+  if (i >= p[3u + n]) { return; }
+  var s = 0u;
+  while (i >= p[4u + s]) { s++; } // row i lies in sequence s: boundary s ≤ i < boundary s + 1
+  let lo = i32(p[3u + s]);
+  var hi = i32(p[4u + s]);
+  if (p[0] != 0u) { hi = max(lo, min(hi, i32(i) + 1)); } // causal, sq = sk: keys j ≤ i
+  ranges[2u * i] = lo;
+  ranges[2u * i + 1u] = hi;
+}`;
+  for (let s0 = 0; s0 + 1 < cu.length; s0 += RANGE_SEGMENTS) {
+    const bounds = cu.slice(s0, Math.min(s0 + RANGE_SEGMENTS, cu.length - 1) + 1);
+    const rows = bounds[bounds.length - 1] - bounds[0];
+    if (rows === 0) continue;
+    const wgs = Math.ceil(rows / 64);
+    const gx = Math.min(wgs, 65535);
+    host.launch({
+      wgsl,
+      reads: [],
+      writes: [ranges],
+      params: [attrs.causal ? 1 : 0, bounds.length - 1, 0, ...bounds],
+      groups: [gx, Math.ceil(wgs / gx), 1],
+      op,
+    });
+  }
+  return ranges;
+}
+
+/** Row i's visible keys [keyLo(i), keyHi(i)) from the `keyRangesBuffer` bound as `rangeIn`. */
+export const KEY_RANGES_WGSL = `fn keyLo(i: u32) -> u32 { return u32(rangeIn[2u * i]); }
+fn keyHi(i: u32) -> u32 { return u32(rangeIn[2u * i + 1u]); }`;
+
+/** Rejects what the WGSL kernels do not implement (dropout, non-f32) with a clear error. */
 export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], attrs: FlashAttrs): void {
   const fail = (msg: string): never => {
     throw new TesseraError(op, msg);
   };
-  if (attrs.cuSeqlens) {
-    fail(
-      "packed variable-length sequences (cuSeqlens) have no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for them), or run on 'cpu'",
-    );
-  }
   if (attrs.dropout > 0) {
     fail(
       "dropout has no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for it), or run on 'cpu'",
