@@ -120,9 +120,9 @@ function attention4(
   };
   const strategy = options.strategy ?? 'auto';
   const def = options.mask ? flashAttentionMaskedDef : flashAttentionDef;
-  // The WGSL kernels cover neither dropout nor dtypes but f32 (f16): 'auto' takes the naive path
-  // for those on webgpu, and 'flash' gets the kernel's error saying so.
-  const gpuOnly = q.device === 'webgpu' && (dropout > 0 || q.dtype !== 'f32');
+  // The WGSL kernels take f32 and f16 (computed in f32) but not dropout: 'auto' takes the naive
+  // path for dropout on webgpu, and 'flash' gets the kernel's error saying so.
+  const gpuOnly = q.device === 'webgpu' && (dropout > 0 || (q.dtype !== 'f32' && q.dtype !== 'f16'));
   const flash =
     strategy === 'flash' || (strategy === 'auto' && def.kernels?.[q.device] !== undefined && !gpuOnly);
   if (strategy !== 'flash' && strategy !== 'naive' && strategy !== 'auto') {

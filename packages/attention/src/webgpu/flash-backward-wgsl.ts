@@ -3,17 +3,20 @@ import {
   bindings,
   COMMON_WGSL,
   checkGpuSupport,
+  elemType,
   type GpuInputLike,
   type GpuOutputLike,
   headerWords,
   KEY_RANGES_WGSL,
   type KernelHostLike,
   keyRangesBuffer,
+  load,
   maskExpr,
   maskType,
   maskWords,
   PARAMS_WGSL,
   QUERY_HEAD_WGSL,
+  store,
   stridedWords,
   tiles,
 } from './gpu-kernel-types.js';
@@ -39,6 +42,8 @@ function rowWords(t: GpuInputLike): number[] {
  *    (causal: up to the diagonal; varlen: the block rows' key ranges) in shared K/V tiles:
  *    dQ += dS K·scale
  * Rows with L = −∞ saw no key: they contribute nothing and get dQ = 0.
+ * f16 operands are widened on load and every product and sum runs in f32; f16 dQ, dK, dV are
+ * rounded once, when stored.
  *
  * Inputs q, k, v, O, dO, L, dL (, mask); outputs dQ, dK, dV, row-major.
  */
@@ -63,9 +68,9 @@ export function flashBackwardWebGPU(
     const params = [rows, h, sq, dv, ...stridedWords(o), ...stridedWords(dO), ...rowWords(dL)];
     const wgsl = `${bindings(
       [
-        ['oIn', 'f32'],
-        ['dOIn', 'f32'],
-        ['dLIn', 'f32'],
+        ['oIn', elemType(o)],
+        ['dOIn', elemType(dO)],
+        ['dLIn', elemType(dL)],
       ],
       ['dRow'],
     )}
@@ -79,8 +84,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let bi = row / (H * SQ);
   let hi = (row / SQ) % H;
   var acc = 0.0;
-  for (var c = 0u; c < DV; c++) { acc += dOIn[at4(9u, bi, hi, i, c)] * oIn[at4(4u, bi, hi, i, c)]; }
-  dRow[row] = acc - dLIn[at4(14u, bi, hi, i, 0u)];
+  for (var c = 0u; c < DV; c++) { acc += ${load(dO, 'dOIn[at4(9u, bi, hi, i, c)]')} * ${load(o, 'oIn[at4(4u, bi, hi, i, c)]')}; }
+  dRow[row] = acc - ${load(dL, 'dLIn[at4(14u, bi, hi, i, 0u)]')};
 }`;
     const wgs = Math.ceil(rows / 64);
     const gx = Math.min(wgs, 65535);
@@ -106,11 +111,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ...(mask ? maskWords(mask) : [0, 0, 0, 0, 0]),
   ];
   const reads: [string, string][] = [
-    ['qIn', 'f32'],
-    ['kIn', 'f32'],
-    ['vIn', 'f32'],
-    ['dOIn', 'f32'],
-    ['lIn', 'f32'],
+    ['qIn', elemType(q)],
+    ['kIn', elemType(k)],
+    ['vIn', elemType(v)],
+    ['dOIn', elemType(dO)],
+    ['lIn', elemType(lse)],
     ['dRow', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
@@ -132,7 +137,10 @@ const DV: u32 = ${dv}u;`;
   // ---- 2. dK, dV: one workgroup per (batch·kv head, key block) ----
   if (b * hk * sk > 0) {
     const { bq, bk } = tiles(host, attrs, (bq) => bq * (d + dv + 2));
-    const wgsl = `${bindings(reads, ['dkOut', 'dvOut'])}
+    const wgsl = `${bindings(reads, [
+      ['dkOut', elemType(dkOut)],
+      ['dvOut', elemType(dvOut)],
+    ])}
 ${header(bq, bk)}
 var<workgroup> qt: array<f32, ${Math.max(1, bq * d)}>;
 var<workgroup> dot_: array<f32, ${Math.max(1, bq * dv)}>;
@@ -155,8 +163,8 @@ ${PARAMS_WGSL}
   var vr: array<f32, DV>;
   var dk: array<f32, D>;
   var dv: array<f32, DV>;
-  for (var c = 0u; c < D; c++) { kr[c] = select(0.0, kIn[at4(13u, bi, kh, min(j, SK - 1u), c)], valid); dk[c] = 0.0; }
-  for (var c = 0u; c < DV; c++) { vr[c] = select(0.0, vIn[at4(18u, bi, kh, min(j, SK - 1u), c)], valid); dv[c] = 0.0; }
+  for (var c = 0u; c < D; c++) { kr[c] = select(0.0, ${load(k, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), c)]')}, valid); dk[c] = 0.0; }
+  for (var c = 0u; c < DV; c++) { vr[c] = select(0.0, ${load(v, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), c)]')}, valid); dv[c] = 0.0; }
   // The query heads that read this kv head: h with ⌊h·hk/h⌋ = kh, i.e. kh·(h/hk) … (kh+1)·(h/hk) − 1.
   let group = H / HK;
   for (var hi = kh * group; hi < (kh + 1u) * group; hi++) {
@@ -171,15 +179,15 @@ ${PARAMS_WGSL}
       workgroupBarrier();
       for (var e = t; e < BQ * D; e += BK) {
         let i = q0 + e / D;
-        qt[e] = select(0.0, qIn[at4(8u, bi, hi, min(i, SQ - 1u), e % D)], i < SQ);
+        qt[e] = select(0.0, ${load(q, 'qIn[at4(8u, bi, hi, min(i, SQ - 1u), e % D)]')}, i < SQ);
       }
       for (var e = t; e < BQ * DV; e += BK) {
         let i = q0 + e / DV;
-        dot_[e] = select(0.0, dOIn[at4(23u, bi, hi, min(i, SQ - 1u), e % DV)], i < SQ);
+        dot_[e] = select(0.0, ${load(dO, 'dOIn[at4(23u, bi, hi, min(i, SQ - 1u), e % DV)]')}, i < SQ);
       }
       for (var r = t; r < BQ; r += BK) {
         let i = q0 + r;
-        lt[r] = select(NEG_INF(), lIn[at4(28u, bi, hi, min(i, SQ - 1u), 0u)], i < SQ);
+        lt[r] = select(NEG_INF(), ${load(lse, 'lIn[at4(28u, bi, hi, min(i, SQ - 1u), 0u)]')}, i < SQ);
         dt[r] = select(0.0, dRow[(bi * H + hi) * SQ + min(i, SQ - 1u)], i < SQ);
       }
       workgroupBarrier();
@@ -208,8 +216,8 @@ ${PARAMS_WGSL}
   }
   if (valid) {
     let row = wid.y * SK + j;
-    for (var c = 0u; c < D; c++) { dkOut[row * D + c] = dk[c]; }
-    for (var c = 0u; c < DV; c++) { dvOut[row * DV + c] = dv[c]; }
+    for (var c = 0u; c < D; c++) { dkOut[row * D + c] = ${store(dkOut, 'dk[c]')}; }
+    for (var c = 0u; c < DV; c++) { dvOut[row * DV + c] = ${store(dvOut, 'dv[c]')}; }
   }
 }`;
     host.launch({
@@ -225,7 +233,7 @@ ${PARAMS_WGSL}
   // ---- 3. dQ: one workgroup per (batch·head, query block) ----
   if (rows > 0) {
     const { bq, bk } = tiles(host, attrs, (_bq, bk) => bk * (d + dv));
-    const wgsl = `${bindings(reads, ['dqOut'])}
+    const wgsl = `${bindings(reads, [['dqOut', elemType(dqOut)]])}
 ${header(bq, bk)}
 var<workgroup> kt: array<f32, ${Math.max(1, bk * d)}>;
 var<workgroup> vt: array<f32, ${Math.max(1, bk * dv)}>;
@@ -256,9 +264,9 @@ ${QUERY_HEAD_WGSL}
   var li = NEG_INF();
   var di = 0.0;
   if (valid) {
-    for (var c = 0u; c < D; c++) { qr[c] = qIn[at4(8u, bi, hi, i, c)]; }
-    for (var c = 0u; c < DV; c++) { gr[c] = dOIn[at4(23u, bi, hi, i, c)]; }
-    li = lIn[at4(28u, bi, hi, i, 0u)];
+    for (var c = 0u; c < D; c++) { qr[c] = ${load(q, 'qIn[at4(8u, bi, hi, i, c)]')}; }
+    for (var c = 0u; c < DV; c++) { gr[c] = ${load(dO, 'dOIn[at4(23u, bi, hi, i, c)]')}; }
+    li = ${load(lse, 'lIn[at4(28u, bi, hi, i, 0u)]')};
     di = dRow[wid.y * SQ + i];
   }
   for (var c = 0u; c < D; c++) { dq[c] = 0.0; }
@@ -266,11 +274,11 @@ ${QUERY_HEAD_WGSL}
     workgroupBarrier();
     for (var e = t; e < BK * D; e += BQ) {
       let j = kb + e / D;
-      kt[e] = select(0.0, kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)], j < SK);
+      kt[e] = select(0.0, ${load(k, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)]')}, j < SK);
     }
     for (var e = t; e < BK * DV; e += BQ) {
       let j = kb + e / DV;
-      vt[e] = select(0.0, vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)], j < SK);
+      vt[e] = select(0.0, ${load(v, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)]')}, j < SK);
     }
     workgroupBarrier();
     if (valid && li > NEG) {
@@ -288,7 +296,7 @@ ${QUERY_HEAD_WGSL}
   }
   if (valid) {
     let row = wid.y * SQ + i;
-    for (var c = 0u; c < D; c++) { dqOut[row * D + c] = dq[c]; }
+    for (var c = 0u; c < D; c++) { dqOut[row * D + c] = ${store(dqOut, 'dq[c]')}; }
   }
 }`;
     host.launch({

@@ -3,18 +3,22 @@ import {
   bindings,
   COMMON_WGSL,
   checkGpuSupport,
+  elemType,
   type GpuInputLike,
   type GpuOutputLike,
   headerWords,
   KEY_RANGES_WGSL,
   type KernelHostLike,
   keyRangesBuffer,
+  load,
   maskExpr,
   maskType,
   maskWords,
   QUERY_HEAD_WGSL,
+  store,
   stridedWords,
   tiles,
+  vecType,
 } from './gpu-kernel-types.js';
 
 /**
@@ -44,6 +48,9 @@ import {
  *   subgroupBroadcast (a register shuffle there) hands it to the other lanes: one load per 8 keys,
  *   and each thread owns up to 4 query rows, so each shuffled value feeds 4 rows.
  *
+ * f16 q, k, v (and additive mask) are read as f16 and widened on load; scores, m, l and the output
+ * accumulator stay f32, and O is rounded to f16 once, when stored. L is f32 either way.
+ *
  * Inputs q, k, v (, mask); outputs O [b, h, sq, dv] and L [b, h, sq], both row-major.
  */
 export function flashForwardWebGPU(
@@ -69,24 +76,28 @@ export function flashForwardWebGPU(
     ...(mask ? maskWords(mask) : [0, 0, 0, 0, 0]),
   ];
   const reads: [string, string][] = [
-    ['qIn', 'f32'],
-    ['kIn', 'f32'],
-    ['vIn', 'f32'],
+    ['qIn', elemType(q)],
+    ['kIn', elemType(k)],
+    ['vIn', elemType(v)],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
   // Packed sequences: each row's key range [lo, hi) comes from a small i32 buffer.
   const ranges = attrs.cuSeqlens ? keyRangesBuffer(host, sq, attrs, op) : undefined;
   if (ranges) reads.push(['rangeIn', 'i32']);
+  const writes: [string, string][] = [
+    ['oOut', elemType(o)],
+    ['lOut', elemType(lse)],
+  ];
   const variant = chooseFlashForward(host);
   const {
     wgsl,
     rows,
     extra = [],
   } = variant === 'tiled'
-    ? tiledForward(host, inputs, attrs, bindings(reads, ['oOut', 'lOut']))
+    ? tiledForward(host, inputs, o, attrs, bindings(reads, writes))
     : variant === 'subgroup'
-      ? subgroupForward(inputs, attrs, reads)
-      : lockstepForward(inputs, attrs, reads);
+      ? subgroupForward(inputs, o, attrs, reads, writes)
+      : lockstepForward(inputs, o, attrs, reads, writes);
   host.launch({
     wgsl,
     reads: [q.buf, k.buf, v.buf, ...(mask ? [mask.buf] : []), ...(ranges ? [ranges] : [])],
@@ -116,7 +127,8 @@ export function chooseFlashForward(
 /** The 'tiled' kernel: BQ rows per workgroup (one thread each), K/V blocks of BK rows in workgroup memory. */
 function tiledForward(
   host: KernelHostLike,
-  [q, , v, mask]: readonly GpuInputLike[],
+  [q, k, v, mask]: readonly GpuInputLike[],
+  o: GpuOutputLike,
   attrs: FlashAttrs,
   bound: string,
 ): { wgsl: string; rows: number; extra?: number[] } {
@@ -157,7 +169,7 @@ ${QUERY_HEAD_WGSL}
   var qr: array<f32, D>;
   var acc: array<f32, DV>;
   if (valid) {
-    for (var c = 0u; c < D; c++) { qr[c] = qIn[at4(8u, bi, hi, i, c)] * scale; }
+    for (var c = 0u; c < D; c++) { qr[c] = ${load(q, 'qIn[at4(8u, bi, hi, i, c)]')} * scale; }
   }
   for (var c = 0u; c < DV; c++) { acc[c] = 0.0; }
   var m = NEG;
@@ -166,11 +178,11 @@ ${QUERY_HEAD_WGSL}
     workgroupBarrier(); // everyone is done with the previous tile
     for (var e = t; e < BK * D; e += BQ) {
       let j = kb + e / D;
-      kt[e] = select(0.0, kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)], j < SK);
+      kt[e] = select(0.0, ${load(k, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)]')}, j < SK);
     }
     for (var e = t; e < BK * DV; e += BQ) {
       let j = kb + e / DV;
-      vt[e] = select(0.0, vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)], j < SK);
+      vt[e] = select(0.0, ${load(v, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)]')}, j < SK);
     }
     workgroupBarrier();
     if (valid) {
@@ -205,7 +217,7 @@ ${QUERY_HEAD_WGSL}
   if (valid) {
     let row = wid.y * SQ + i;
     let inv = select(0.0, 1.0 / l, l > 0.0);
-    for (var c = 0u; c < DV; c++) { oOut[row * DV + c] = acc[c] * inv; }
+    for (var c = 0u; c < DV; c++) { oOut[row * DV + c] = ${store(o, 'acc[c] * inv')}; }
     lOut[row] = select(NEG_INF(), m + log(l), l > 0.0);
   }
 }`;
@@ -213,6 +225,19 @@ ${QUERY_HEAD_WGSL}
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, x) => x);
+
+/** The read bindings with K and V as arrays of w-element rows of their storage type. */
+function kvBound(
+  reads: readonly [string, string][],
+  k: GpuInputLike,
+  v: GpuInputLike,
+  w: number,
+): [string, string][] {
+  return reads.map(([name, t]) => [
+    name,
+    name === 'kIn' ? vecType(k, w) : name === 'vIn' ? vecType(v, w) : t,
+  ]);
+}
 
 /** Whether x can be read as vec4 rows: unit last stride, every other stride and the offset multiples of 4. */
 function vec4Rows(x: GpuInputLike): boolean {
@@ -235,8 +260,10 @@ function vec4Rows(x: GpuInputLike): boolean {
  */
 function lockstepForward(
   [q, k, v, mask]: readonly GpuInputLike[],
+  o: GpuOutputLike,
   attrs: FlashAttrs,
   reads: readonly [string, string][],
+  writes: readonly [string, string][],
 ): { wgsl: string; rows: number; extra: number[] } {
   const d = q.shape[3];
   const dv = v.shape[3];
@@ -247,28 +274,27 @@ function lockstepForward(
   const nq = d / w;
   const nv = dv / w;
   const R = range(bk);
-  // K and V are bound as arrays of `type`, so their bases and strides are in units of w floats.
-  const bound = bindings(
-    reads.map(([name, t]) => [name, name === 'kIn' || name === 'vIn' ? type : t] as [string, string]),
-    ['oOut', 'lOut'],
-  );
+  // K and V are bound as arrays of w-element rows, so their bases and strides are in units of w elements.
+  const bound = bindings(kvBound(reads, k, v, w), writes);
   const unit = w === 4 ? ' / 4' : '';
-  const qAt = (c: string) => `qIn[u32(qa + i32(${c}) * qC)]`;
+  const qAt = (c: string) => load(q, `qIn[u32(qa + i32(${c}) * qC)]`);
   const qLoad =
     w === 4
       ? `vec4<f32>(${range(4)
           .map((c) => qAt(`g * 4u + ${c}u`))
           .join(', ')})`
       : qAt('g');
-  const kAt = (r: number) => (w === 4 ? `kIn[u32(kr${r} + i32(g))]` : `kIn[u32(kr${r} + i32(g) * kC)]`);
-  const vAt = (r: number) => (w === 4 ? `vIn[u32(vr${r} + i32(g))]` : `vIn[u32(vr${r} + i32(g) * vC)]`);
+  const kAt = (r: number) =>
+    load(k, w === 4 ? `kIn[u32(kr${r} + i32(g))]` : `kIn[u32(kr${r} + i32(g) * kC)]`, w);
+  const vAt = (r: number) =>
+    load(v, w === 4 ? `vIn[u32(vr${r} + i32(g))]` : `vIn[u32(vr${r} + i32(g) * vC)]`, w);
   const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const oStore =
     w === 4
       ? range(4)
-          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = acc[g].${'xyzw'[c]} * inv;`)
+          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = ${store(o, `acc[g].${'xyzw'[c]} * inv`)};`)
           .join(' ')
-      : 'oOut[row * DV + g] = acc[g] * inv;';
+      : `oOut[row * DV + g] = ${store(o, 'acc[g] * inv')};`;
   const each = (f: (r: number) => string, indent = '    ') => R.map((r) => indent + f(r)).join('\n');
   const varlen = attrs.cuSeqlens !== null;
   const visible = varlen
@@ -358,8 +384,10 @@ ${each((r) => `a += p${r} * ${vAt(r)};`, '      ')}
  */
 function subgroupForward(
   [q, k, v, mask]: readonly GpuInputLike[],
+  o: GpuOutputLike,
   attrs: FlashAttrs,
   reads: readonly [string, string][],
+  writes: readonly [string, string][],
 ): { wgsl: string; rows: number; extra: number[] } {
   const d = q.shape[3];
   const dv = v.shape[3];
@@ -375,27 +403,27 @@ function subgroupForward(
   const R = range(bk);
   const U = range(nu);
   const B = range(bk / SHARE);
-  const bound = bindings(
-    reads.map(([name, t]) => [name, name === 'kIn' || name === 'vIn' ? type : t] as [string, string]),
-    ['oOut', 'lOut'],
-  );
+  const bound = bindings(kvBound(reads, k, v, w), writes);
   const unit = w === 4 ? ' / 4' : '';
-  const qAt = (u: number, c: string) => `qIn[u32(qa${u} + i32(${c}) * qC)]`;
+  const qAt = (u: number, c: string) => load(q, `qIn[u32(qa${u} + i32(${c}) * qC)]`);
   const qLoad = (u: number) =>
     w === 4
       ? `vec4<f32>(${range(4)
           .map((c) => qAt(u, `g * 4u + ${c}u`))
           .join(', ')})`
       : qAt(u, 'g');
-  const kAt = (row: string) => (w === 4 ? `kIn[u32(${row} + i32(g))]` : `kIn[u32(${row} + i32(g) * kC)]`);
-  const vAt = (row: string) => (w === 4 ? `vIn[u32(${row} + i32(g))]` : `vIn[u32(${row} + i32(g) * vC)]`);
+  // f16 K/V are widened before the broadcast: the shuffled values are f32, as in the f32 kernel.
+  const kAt = (row: string) =>
+    load(k, w === 4 ? `kIn[u32(${row} + i32(g))]` : `kIn[u32(${row} + i32(g) * kC)]`, w);
+  const vAt = (row: string) =>
+    load(v, w === 4 ? `vIn[u32(${row} + i32(g))]` : `vIn[u32(${row} + i32(g) * vC)]`, w);
   const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const oStore = (u: number) =>
     w === 4
       ? range(4)
-          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = acc${u}[g].${'xyzw'[c]} * inv;`)
+          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = ${store(o, `acc${u}[g].${'xyzw'[c]} * inv`)};`)
           .join(' ')
-      : `oOut[row * DV + g] = acc${u}[g] * inv;`;
+      : `oOut[row * DV + g] = ${store(o, `acc${u}[g] * inv`)};`;
   const lines = <T>(xs: T[], f: (x: T) => string, indent = '    ') => xs.map((x) => indent + f(x)).join('\n');
   const perRow = (f: (u: number) => string, indent = '  ') => lines(U, f, indent);
   const varlen = attrs.cuSeqlens !== null;

@@ -10,6 +10,8 @@ import { chooseFlashForward } from './flash-forward-wgsl.js';
 
 const gpu = await testDevice('@tessera/attention WebGPU tests');
 const gpuIt = it.skipIf('skip' in gpu);
+/** f16 tensors live on WebGPU only where the device has `shader-f16` (lavapipe does). */
+const f16It = it.skipIf('skip' in gpu || !gpu.backend.dtypes.includes('f16'));
 /** The same adapter with the real-GPU kernels forced, so a software adapter tests both forward variants. */
 const tiledGpu: TestDevice | null =
   'skip' in gpu
@@ -56,8 +58,19 @@ function swapHeadsSeq(data: ArrayLike<number>, heads: number, s: number, n: numb
   return out;
 }
 
-/** Runs flash on WebGPU (f32) and the f64 reference; returns the relative errors. */
-async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice = gpu as TestDevice) {
+type Results = Record<'o' | 'lse' | 'dq' | 'dk' | 'dv', ArrayLike<number>>;
+
+/**
+ * Runs flash forward and backward with inputs of `dtype` on `device` (through `on`'s context) and
+ * the f64 reference on the same values; returns both, in the reference's [b, h, s, n] layout.
+ */
+async function attend(
+  c: Case,
+  options: AttentionOptions,
+  on: TestDevice,
+  dtype: 'f32' | 'f16' = 'f32',
+  device: 'webgpu' | 'cpu' = 'webgpu',
+): Promise<{ got: Results; expected: Results }> {
   const { ctx } = on;
   const b = c.b ?? 1;
   const h = c.h ?? 2;
@@ -98,9 +111,8 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
     segment: c.cuSeqlens?.flatMap((x, s, cu) => Array.from({ length: (cu[s + 1] ?? x) - x }, () => s)),
   };
   const expected = referenceAttention(ref, dO);
-  const device = 'webgpu';
   const mk = (data: Float64Array, shape: number[]) =>
-    requiresGrad(tensor(data, shape, { dtype: 'f32', context: ctx, device }));
+    requiresGrad(tensor(data, shape, { dtype, context: ctx, device }));
   /** A leaf and the view attention reads: the leaf itself, or its columns 1.. when unaligned. */
   const mkView = (data: Float64Array, shape: number[]) => {
     if (!c.unaligned) {
@@ -123,7 +135,7 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
   const vv = c.packed ? mkPacked(v0, hk, sk, dv) : mkView(v0, [b, hk, sk, dv]);
   const [k, v] = [kk.view, vv.view];
   const mask = c.mask
-    ? tensor(c.mask.data, c.mask.shape, { dtype: c.mask.bool ? 'bool' : 'f32', context: ctx, device })
+    ? tensor(c.mask.data, c.mask.shape, { dtype: c.mask.bool ? 'bool' : dtype, context: ctx, device })
     : undefined;
   const { output, lse } = scaledDotProductAttention(q.leaf, k, v, {
     causal: c.causal,
@@ -134,8 +146,12 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
     returnLse: true,
   });
   const gradOutput = c.packed ? swapHeadsSeq(dO, h, c.sq, dv) : dO;
-  backward(output, { gradOutput: tensor(gradOutput, output.shape, { dtype: 'f32', context: ctx, device }) });
-  const read = await readMany([output, lse, q.leaf.grad as Tensor, kk.grad(), vv.grad()]);
+  backward(output, { gradOutput: tensor(gradOutput, output.shape, { dtype, context: ctx, device }) });
+  const outs = [output, lse, q.leaf.grad as Tensor, kk.grad(), vv.grad()];
+  const read =
+    device === 'webgpu'
+      ? await readMany(outs)
+      : outs.map((t) => Float64Array.from(t.dataSync() as ArrayLike<number>));
   const [o, l, dq, dk, dvv] = c.packed
     ? [
         swapHeadsSeq(read[0], c.sq, h, dv),
@@ -146,13 +162,24 @@ async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice =
       ]
     : read;
   for (const t of [q.leaf, kk.leaf, vv.leaf, output, lse, mask]) t?.dispose();
+  return { got: { o, lse: l, dq, dk, dv: dvv }, expected };
+}
+
+/** The relative error of each result against another run's (the reference's by default). */
+function errors(got: Results, expected: Results): Record<keyof Results, number> {
   return {
-    o: relativeError(o, expected.o),
-    lse: relativeError(l, expected.lse),
-    dq: relativeError(dq, expected.dq),
-    dk: relativeError(dk, expected.dk),
-    dv: relativeError(dvv, expected.dv),
+    o: relativeError(got.o, expected.o),
+    lse: relativeError(got.lse, expected.lse),
+    dq: relativeError(got.dq, expected.dq),
+    dk: relativeError(got.dk, expected.dk),
+    dv: relativeError(got.dv, expected.dv),
   };
+}
+
+/** Runs flash on WebGPU (f32) and the f64 reference; returns the relative errors. */
+async function compare(c: Case, options: AttentionOptions = {}, on: TestDevice = gpu as TestDevice) {
+  const { got, expected } = await attend(c, options, on);
+  return errors(got, expected);
 }
 
 /** Packed variable-length sequences, with sequences of length 0 and 1 and ones crossing tiles. */
@@ -420,20 +447,94 @@ describe('flash attention on WebGPU (WGSL kernels) vs the f64 reference', () => 
     },
   );
 
-  gpuIt("'auto' takes the naive path for f16 on webgpu (the WGSL kernels are f32 only)", async () => {
-    const { ctx, backend } = gpu as TestDevice;
-    if (!backend.dtypes.includes('f16')) return;
+  f16It("'auto' picks the WGSL kernels for f16 on webgpu: f16 O, f32 L", async () => {
+    const { ctx } = gpu as TestDevice;
     const mk = (device: string) =>
       tensor(testValues(2 * 8 * 4, 1), [1, 2, 8, 4], { dtype: 'f16', context: ctx, device });
     const [q, k, v] = [mk('webgpu'), mk('webgpu'), mk('webgpu')];
-    expect(() => scaledDotProductAttention(q, k, v, { strategy: 'flash' })).toThrow(/f32 only, got f16/);
-    const out = scaledDotProductAttention(q, k, v, { causal: true });
-    expect(out.dtype).toBe('f16');
-    const [c] = [mk('cpu')];
-    const ref = scaledDotProductAttention(c, c, c, { causal: true }).dataSync();
-    const got = await out.data();
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThan(4e-3);
+    const flash = scaledDotProductAttention(q, k, v, { strategy: 'flash', causal: true, returnLse: true });
+    const auto = scaledDotProductAttention(q, k, v, { causal: true });
+    expect([flash.output.dtype, flash.lse.dtype, auto.dtype]).toEqual(['f16', 'f32', 'f16']);
+    const [a, f] = await readMany([auto, flash.output]);
+    expect(Array.from(a)).toEqual(Array.from(f));
+    const c = mk('cpu');
+    const ref = scaledDotProductAttention(c, c, c, { causal: true, strategy: 'flash' }).dataSync();
+    expect(relativeError(a, ref)).toBeLessThan(F16_VS_CPU);
   });
+});
+
+/**
+ * f16 q, k, v (and additive mask): the kernels read f16, compute in f32 and round O, dQ, dK, dV
+ * once, as the CPU flash kernels do. Tolerances as in the CPU's f16 test (flash.test.ts).
+ */
+const F16_TOL = 2e-3;
+/** WebGPU against the CPU flash on the same f16 inputs: within one f16 ulp of the largest value. */
+const F16_VS_CPU = 1e-3;
+
+const F16_CASES: [string, Case][] = [
+  ['causal, seq 70, head dim 16', { h: 2, sq: 70, causal: true, d: 16 }],
+  [
+    'grouped-query (4 heads, 2 kv heads), causal, batch 2',
+    { b: 2, h: 4, hk: 2, sq: 37, sk: 70, causal: true },
+  ],
+  [
+    'additive f16 mask [sq, sk], causal',
+    {
+      h: 2,
+      sq: 18,
+      sk: 40,
+      causal: true,
+      mask: { data: Array.from(testValues(18 * 40, 9), (x) => x * 3), shape: [18, 40], bool: false },
+    },
+  ],
+  [
+    'bool padding mask [b, 1, 1, sk]',
+    {
+      b: 2,
+      h: 2,
+      sq: 19,
+      sk: 37,
+      mask: {
+        data: Array.from({ length: 74 }, (_, i) => (i % 37 < (i < 37 ? 37 : 13) ? 1 : 0)),
+        shape: [2, 1, 1, 37],
+        bool: true,
+      },
+    },
+  ],
+  ['head dim 64, causal', { h: 1, sq: 45, d: 64, causal: true }],
+  ['head dim 6 (not a multiple of 4), causal', { h: 2, sq: 21, d: 6, causal: true }],
+  ['varlen, causal within each sequence', { h: 2, sq: 45, cuSeqlens: CU, causal: true }],
+  [
+    'varlen packed [total, heads, dim], grouped-query, causal',
+    { h: 4, hk: 2, sq: 45, cuSeqlens: CU, causal: true, packed: true },
+  ],
+];
+
+describe('flash attention on WebGPU with f16 inputs (f32 accumulation)', () => {
+  for (const [kernel, on] of [
+    ['default', gpu],
+    ['tiled', tiledGpu],
+    ['without subgroups', plainGpu],
+  ] as const) {
+    for (const [name, c] of F16_CASES) {
+      f16It(`${kernel} kernel: ${name}`, async () => {
+        const gpuRun = await attend(c, {}, on as TestDevice, 'f16');
+        const cpuRun = await attend(c, {}, on as TestDevice, 'f16', 'cpu');
+        const vsRef = errors(gpuRun.got, gpuRun.expected);
+        const vsCpu = errors(gpuRun.got, cpuRun.got);
+        console.log(
+          `f16 ${kernel}: ${name}: vs f64 ${JSON.stringify(vsRef)}, vs cpu ${JSON.stringify(vsCpu)}`,
+        );
+        for (const [what, e] of Object.entries(vsRef)) {
+          const tol = what === 'o' || what === 'lse' ? F16_TOL : 4 * F16_TOL;
+          expect(e, `${what} relative error ${e} against the f64 reference`).toBeLessThan(tol);
+        }
+        for (const [what, e] of Object.entries(vsCpu)) {
+          expect(e, `${what} relative error ${e} against the CPU flash`).toBeLessThan(F16_VS_CPU);
+        }
+      });
+    }
+  }
 });
 
 describe('flash attention on WebGPU: memory', () => {

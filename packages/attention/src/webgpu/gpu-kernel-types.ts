@@ -12,20 +12,23 @@ export interface GpuBufferLike {
   readonly capacity: number;
 }
 
-/** A strided input: shape, strides and offset in elements; bool is stored as one u32 each. */
+/** The dtypes a GPU buffer holds: bool as one u32 each, f16 as `array<f16>` (devices with `shader-f16`). */
+export type GpuDTypeLike = 'f32' | 'i32' | 'bool' | 'f16';
+
+/** A strided input: shape, strides and offset in elements. */
 export interface GpuInputLike {
   buf: GpuBufferLike;
   shape: readonly number[];
   strides: readonly number[];
   offset: number;
-  dtype: 'f32' | 'i32' | 'bool';
+  dtype: GpuDTypeLike;
 }
 
 /** A fresh row-major output. */
 export interface GpuOutputLike {
   buf: GpuBufferLike;
   shape: readonly number[];
-  dtype: 'f32' | 'i32' | 'bool';
+  dtype: GpuDTypeLike;
 }
 
 /** One dispatch: params (u32 words, ≤ 64) at binding 0, then `reads`, then `writes`. */
@@ -79,16 +82,52 @@ export function maskWords(mask: GpuInputLike): number[] {
   return [...out, mask.offset].map((x) => x >>> 0);
 }
 
-/** Binding declarations: params at 0, read-only inputs, then read-write outputs. */
-export function bindings(reads: readonly [string, string][], writes: readonly string[]): string {
+/**
+ * Binding declarations: params at 0, read-only inputs, then read-write outputs (f32 unless given
+ * as [name, type]). An f16 array brings `enable f16;`, which must precede every declaration.
+ */
+export function bindings(
+  reads: readonly [string, string][],
+  writes: readonly (string | [string, string])[],
+): string {
   const lines = ['@group(0) @binding(0) var<storage, read> p: array<u32>;'];
+  const outs = writes.map((w) => (typeof w === 'string' ? ([w, 'f32'] as [string, string]) : w));
+  if ([...reads, ...outs].some(([, t]) => /\bf16\b/.test(t))) lines.unshift('enable f16;');
   reads.forEach(([name, type], i) => {
     lines.push(`@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`);
   });
-  writes.forEach((name, i) => {
-    lines.push(`@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<f32>;`);
+  outs.forEach(([name, type], i) => {
+    lines.push(
+      `@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<${type}>;`,
+    );
   });
   return lines.join('\n');
+}
+
+/*
+ * f16 operands are stored as f16 and computed in f32: every load widens, every score, softmax
+ * statistic and accumulator stays f32, and an f16 output is rounded once, when stored.
+ */
+
+/** The WGSL element type of t's storage array: f16, u32 for bool, else f32. */
+export function elemType(t: Pick<GpuInputLike, 'dtype'>): string {
+  return t.dtype === 'f16' ? 'f16' : t.dtype === 'bool' ? 'u32' : 'f32';
+}
+
+/** The element type of t's storage bound as vec4 rows (w = 4) or scalars (w = 1). */
+export function vecType(t: Pick<GpuInputLike, 'dtype'>, w: number): string {
+  return w === 4 ? `vec4<${elemType(t)}>` : elemType(t);
+}
+
+/** WGSL for a value loaded from t's storage, widened to f32 (vec4<f32> for w = 4) if it is f16. */
+export function load(t: Pick<GpuInputLike, 'dtype'>, e: string, w = 1): string {
+  if (t.dtype !== 'f16') return e;
+  return w === 4 ? `vec4<f32>(${e})` : `f32(${e})`;
+}
+
+/** WGSL for an f32 value converted for storing into an output of t's dtype (rounded once for f16). */
+export function store(t: Pick<GpuOutputLike, 'dtype'>, e: string): string {
+  return t.dtype === 'f16' ? `f16(${e})` : e;
 }
 
 /**
@@ -123,11 +162,11 @@ export const QUERY_HEAD_WGSL = `${PARAMS_WGSL}
 export function maskExpr(mask: GpuInputLike | undefined, name: string, word: number): string {
   if (!mask) return '';
   const e = `${name}[at4(${word}u, bi, hi, i, j)]`;
-  return mask.dtype === 'bool' ? `if (${e} == 0u) { x = NEG; }` : `x = max(x + ${e}, NEG);`;
+  return mask.dtype === 'bool' ? `if (${e} == 0u) { x = NEG; }` : `x = max(x + ${load(mask, e)}, NEG);`;
 }
 
 export function maskType(mask: GpuInputLike | undefined): string {
-  return mask?.dtype === 'bool' ? 'u32' : 'f32';
+  return mask ? elemType(mask) : 'f32';
 }
 
 /** Packed sequences' boundaries per launch of the key-ranges pass (3 header words + n + 1 ≤ 64). */
@@ -185,7 +224,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export const KEY_RANGES_WGSL = `fn keyLo(i: u32) -> u32 { return u32(rangeIn[2u * i]); }
 fn keyHi(i: u32) -> u32 { return u32(rangeIn[2u * i + 1u]); }`;
 
-/** Rejects what the WGSL kernels do not implement (dropout, non-f32) with a clear error. */
+/** Rejects what the WGSL kernels do not implement (dropout, dtypes but f32 and f16) with a clear error. */
 export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], attrs: FlashAttrs): void {
   const fail = (msg: string): never => {
     throw new TesseraError(op, msg);
@@ -202,7 +241,9 @@ export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], att
     );
   }
   for (const t of inputs.slice(0, 3)) {
-    if (t.dtype !== 'f32') fail(`the webgpu flash kernels are f32 only, got ${t.dtype}`);
+    if (t.dtype !== 'f32' && t.dtype !== 'f16') {
+      fail(`the webgpu flash kernels take f32 or f16 q, k, v, got ${t.dtype}`);
+    }
   }
 }
 
