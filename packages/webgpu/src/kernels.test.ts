@@ -62,17 +62,29 @@ suite('webgpu kernel paths', () => {
     await close(sum(g), sum(x), 1e-3);
   });
 
-  it('a few very long lanes reduce in two stages (split lanes, then the partials)', async () => {
-    const x = cpu([2, 100_003], 4);
-    const g = x.to('webgpu');
-    await close(sum(g, -1), sum(x, -1), 1e-3);
-    await close(mean(g, -1), mean(x, -1), 1e-3);
-    await close(max(g, -1), max(x, -1));
-    await close(sum(g), sum(x), 1e-3);
-    const b = x.gt(0);
-    await close(b.to('webgpu').sum(), b.sum(), 0);
-    await close(b.to('webgpu').max(), b.max(), 0);
-  });
+  // Stage 1 is a thread per chunk on software adapters and a workgroup tree per chunk on GPUs: both
+  // run here, the second with the adapter class forced.
+  for (const adapterClass of ['software', 'gpu'] as const) {
+    it(`a few very long lanes reduce in two stages (split lanes, then the partials; ${adapterClass} kernels)`, async () => {
+      const rctx = createContext();
+      await initWebGPU({ context: rctx, adapterClass });
+      const x = tensor(
+        Array.from({ length: 2 * 100_003 }, (_, i) => Math.sin(i * 0.37) + 0.1),
+        [2, 100_003],
+        {
+          context: rctx,
+        },
+      );
+      const g = x.to('webgpu');
+      await close(sum(g, -1), sum(x, -1), 1e-3);
+      await close(mean(g, -1), mean(x, -1), 1e-3);
+      await close(max(g, -1), max(x, -1));
+      await close(sum(g), sum(x), 1e-3);
+      const b = x.gt(0);
+      await close(b.to('webgpu').sum(), b.sum(), 0);
+      await close(b.to('webgpu').max(), b.max(), 0);
+    });
+  }
 
   // With subgroups the vec4 matmul broadcasts A across the lanes; without, each thread loads its own rows.
   for (const subgroups of [true, false]) {

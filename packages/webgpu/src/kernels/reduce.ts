@@ -88,8 +88,11 @@ function launchReduce(
   const perThread = l.nRed <= 64 || l.nOut >= 2048;
   // A few long lanes would leave all but a few workgroups idle: split each lane into S chunks reduced
   // in parallel (stage 1, raw accumulators into a scratch buffer), then reduce the S partials (stage 2).
+  // Stage 1 on a software adapter gives each thread one chunk of 1024 to walk alone (no workgroup
+  // memory, no barriers, as its per-row sums do); on a GPU a workgroup tree-reduces chunks of 4096.
   const splittable = !perThread && !fold.acc.startsWith('Arg') && l.nOut < 64 && l.nRed >= 16384;
-  const S = splittable ? Math.min(256, Math.ceil(l.nRed / 4096)) : 1;
+  const chunked = splittable && host.adapterClass === 'software';
+  const S = splittable ? Math.min(chunked ? 4096 : 256, Math.ceil(l.nRed / (chunked ? 1024 : 4096))) : 1;
   const chunk = Math.ceil(l.nRed / S);
   // params: nOut, nRed, offset, outShape, outStrides, redShape, redStrides, S, chunk, count
   const params = [l.nOut, l.nRed, x.offset, ...l.outShape, ...l.outStrides, ...l.redShape, ...l.redStrides];
@@ -129,6 +132,24 @@ ${decodeOffset('ko', 'o', ko, 3)}
   out[o] = ${finish('acc')};
 }`;
     groups = groups1d(l.nOut, 64);
+  } else if (chunked) {
+    body = `@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = gid.x + gid.y * nwg.x * 64u;
+  if (g >= p[0] * p[${tail}u]) { return; }
+  let o = g / p[${tail}u];
+  let jStart = (g % p[${tail}u]) * p[${tail + 1}u];
+  let jEnd = min(jStart + p[${tail + 1}u], p[1u]);
+${decodeOffset('ko', 'o', ko, 3)}
+  let base = bitcast<i32>(p[2u]) + ko;
+  var acc: ${fold.acc} = ${fold.init};
+  for (var j = jStart; j < jEnd; j++) {
+    let v = ${elem('j')};
+    acc = ${fold.step('acc', 'v', 'j')};
+  }
+  out[g] = ${finish('acc')};
+}`;
+    groups = groups1d(l.nOut * S, 64);
   } else {
     body = `var<workgroup> sh: array<${fold.acc}, ${WG}>;
 @compute @workgroup_size(${WG})
