@@ -1,9 +1,6 @@
-import { loadAs, type StorageType, storageType, storeAs } from '../wgsl/dtype.js';
-import { preludeFor } from '../wgsl/prelude.js';
-import { flatIndex, groups1d } from './layout.js';
-import { bindings, type GpuInput, type GpuOutput, type KernelHost } from './types.js';
-
-const WG = 256;
+import { loadAs, type StorageType, storeAs } from '../wgsl/dtype.js';
+import { launchPerElement } from './per-element.js';
+import type { GpuInput, GpuOutput, KernelHost } from './types.js';
 
 /** WGSL accessors a mapped kernel's body uses (all i32 expressions). */
 export interface MappedScope {
@@ -80,28 +77,7 @@ export function launchMapped(
   lines.push(body(scope));
   const code = lines.join('\n');
   const extraFns = helpers ? helpers(scope) : '';
-  const wgsl = `// ${op} ${variant}
-${bindings(
-  inputs.map((x) => storageType(x.dtype)),
-  [storageType(out.dtype)],
-)}
-${preludeFor(code + extraFns)}
-${extraFns}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = ${flatIndex(WG)};
-  if (i >= p[0]) { return; }
-${code}
-}
-`;
-  host.launch({
-    op,
-    wgsl,
-    reads: inputs.map((x) => x.buf),
-    writes: [out.buf],
-    params,
-    groups: groups1d(n, WG),
-  });
+  launchPerElement(host, op, `${op} ${variant}`, inputs, out, params, n, code, extraFns);
 }
 
 /** The zero of a storage or compute type as WGSL. */

@@ -1,9 +1,7 @@
-import { loadAs, storageType, storeAs } from '../wgsl/dtype.js';
-import { preludeFor } from '../wgsl/prelude.js';
-import { broadcastTo, coalesce, flatIndex, groups1d, isDenseStrides, rowMajorStrides } from './layout.js';
-import { bindings, type GpuInput, type GpuOutput, type KernelHost } from './types.js';
-
-const WG = 256;
+import { loadAs, storeAs } from '../wgsl/dtype.js';
+import { broadcastTo, coalesce, isDenseStrides, rowMajorStrides } from './layout.js';
+import { launchPerElement } from './per-element.js';
+import type { GpuInput, GpuOutput, KernelHost } from './types.js';
 
 /**
  * The one-thread-per-output-element template behind every elementwise-like kernel: each input is
@@ -57,24 +55,5 @@ export function launchStrided(
   });
   lines.push(`  out[i] = ${storeAs(out.dtype, expr(names))};`);
   const body = lines.join('\n');
-  const wgsl = `${bindings(
-    inputs.map((x) => storageType(x.dtype)),
-    [storageType(out.dtype)],
-  )}
-${preludeFor(body)}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = ${flatIndex(WG)};
-  if (i >= p[0]) { return; }
-${body}
-}
-`;
-  host.launch({
-    op,
-    wgsl,
-    reads: inputs.map((x) => x.buf),
-    writes: [out.buf],
-    params,
-    groups: groups1d(n, WG),
-  });
+  launchPerElement(host, op, op, inputs, out, params, n, body);
 }
