@@ -1,5 +1,14 @@
 import { backward, checkGrad, requiresGrad } from '@tessera/autograd';
-import { createContext, type DType, memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
+import {
+  type Context,
+  createContext,
+  type DType,
+  memory,
+  resetPeakMemory,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { type AttentionOptions, scaledDotProductAttention } from './scaled-dot-product-attention.js';
 import { type ReferenceCase, referenceAttention, relativeError, testValues } from './testing/reference.js';
@@ -98,6 +107,18 @@ function run(c: Case, dtype: DType, options: AttentionOptions, seed = 1, threads
     dk: read(k.grad),
     dv: read(v.grad),
   };
+}
+
+/** An f64 tensor of deterministic test values (for the finite-difference checks). */
+function f64Values(shape: number[], seed: number, context: Context): Tensor {
+  return tensor(
+    testValues(
+      shape.reduce((a, x) => a * x, 1),
+      seed,
+    ),
+    shape,
+    { dtype: 'f64', context },
+  );
 }
 
 const CASES: [string, Case][] = [
@@ -302,15 +323,7 @@ describe('variable-length packed sequences (cuSeqlens)', () => {
 describe('flash gradients against finite differences (checkGrad, f64)', () => {
   it('causal grouped-query attention with an additive mask', async () => {
     const context = createContext();
-    const mk = (shape: number[], s: number) =>
-      tensor(
-        testValues(
-          shape.reduce((a, x) => a * x, 1),
-          s,
-        ),
-        shape,
-        { dtype: 'f64', context },
-      );
+    const mk = (shape: number[], seed: number) => f64Values(shape, seed, context);
     const q = mk([1, 4, 5, 3], 1);
     const k = mk([1, 2, 7, 3], 2);
     const v = mk([1, 2, 7, 2], 3);
@@ -324,15 +337,7 @@ describe('flash gradients against finite differences (checkGrad, f64)', () => {
 
   it('the row logsumexp output is differentiable too', async () => {
     const context = createContext();
-    const mk = (shape: number[], s: number) =>
-      tensor(
-        testValues(
-          shape.reduce((a, x) => a * x, 1),
-          s,
-        ),
-        shape,
-        { dtype: 'f64', context },
-      );
+    const mk = (shape: number[], seed: number) => f64Values(shape, seed, context);
     const report = await checkGrad(
       (a, b, c) => {
         const { output, lse } = scaledDotProductAttention(a, b, c, {
@@ -376,15 +381,7 @@ describe('dropout', () => {
     const naive = build('naive');
     for (let i = 0; i < 4; i++) expect(relativeError(flash[i], naive[i])).toBeLessThan(1e-12);
     const context = createContext();
-    const mk = (shape: number[], s: number) =>
-      tensor(
-        testValues(
-          shape.reduce((a, x) => a * x, 1),
-          s,
-        ),
-        shape,
-        { dtype: 'f64', context },
-      );
+    const mk = (shape: number[], seed: number) => f64Values(shape, seed, context);
     const q = mk([1, 1, 4, 3], 1);
     const k = mk([1, 1, 6, 3], 2);
     const v = mk([1, 1, 6, 3], 3);
