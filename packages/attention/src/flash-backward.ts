@@ -38,7 +38,10 @@ function flashBackward(
     }
   }
   const [dqOut, dkOut, dvOut] = outputs;
-  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk, dimP, dvP, bkP } = flashProblem(
+    inputs,
+    attrs,
+  );
   const out = strided4(oIn);
   const dOut = strided4(dOIn);
   const lse = strided4(lseIn);
@@ -48,9 +51,6 @@ function flashBackward(
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
   const scale = attrs.scale;
 
-  const dimP = pad8(dim);
-  const dvP = pad8(dv);
-  const bkP = pad8(bk);
   // Scratch: Q [sq×d] and dO [sq×dv] of the current query head (packed once per head), the
   // key tiles (K·scale)ᵀ [d×bk], K·scale [bk×d], Vᵀ [dv×bk], the score tiles P∘Z and dS
   // [bq×bk], dK [bk×d], dV [bk×dv], and dQ of the whole head [sq×d].
@@ -190,13 +190,10 @@ function flashBackwardThreaded(
 ): void {
   const [, , , oIn, dOIn, lseIn, dLseIn] = inputs;
   const [dqOut, dkOut, dvOut] = outputs;
-  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk, dimP, dvP, bkP, keyBlocks } =
+    flashProblem(inputs, attrs);
   const [out, dOut, lse, dLse] = [oIn, dOIn, lseIn, dLseIn].map(strided4);
   const scale = attrs.scale;
-  const dimP = pad8(dim);
-  const dvP = pad8(dv);
-  const bkP = pad8(bk);
-  const keyBlocks = Math.ceil(sk / bk);
   const { groups, gh, jobs } = kvJobs(batch, heads, kvHeads);
   const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
   const wave = parallel ? Math.min(jobs.length, rt.threads) : 1;

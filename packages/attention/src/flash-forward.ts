@@ -40,7 +40,8 @@ function flashForward(
     }
   }
   const [oOut, lseOut] = outputs;
-  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
+  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk, dimP, dvP, bkP, keyBlocks } =
+    flashProblem(inputs, attrs);
   const mask = maskIn ? strided4(maskIn) : null;
   const boolMask = maskIn?.dtype === 'bool';
   const drop = attrs.dropout > 0 ? new DropoutMask(attrs.dropoutKey, attrs.dropoutBase, attrs.dropout) : null;
@@ -49,10 +50,6 @@ function flashForward(
   // once per head and read by every query block (Kᵀ as one contiguous [d×bk] tile per key
   // block, so a tile's rows are not a whole sequence apart), then the tiles Q [bq×d],
   // S/P [bq×bk] and O [bq×dv].
-  const dimP = pad8(dim);
-  const dvP = pad8(dv);
-  const bkP = pad8(bk);
-  const keyBlocks = Math.ceil(sk / bk);
   const KT = 0;
   const VH = KT + keyBlocks * dimP * bkP;
   const QT = VH + (sk + 8) * dvP;
@@ -172,12 +169,27 @@ function flashForwardThreaded(
   attrs: FlashAttrs,
 ): void {
   const [oOut, lseOut] = outputs;
-  const { batch, heads, kvHeads, sq, sk, dim, dv, q, k, v, lo, hi, bq, bk } = flashProblem(inputs, attrs);
-  const dimP = pad8(dim);
-  const dvP = pad8(dv);
-  const bkP = pad8(bk);
-  const keyBlocks = Math.ceil(sk / bk);
-  const qBlocks = Math.ceil(sq / bq);
+  const {
+    batch,
+    heads,
+    kvHeads,
+    sq,
+    sk,
+    dim,
+    dv,
+    q,
+    k,
+    v,
+    lo,
+    hi,
+    bq,
+    bk,
+    dimP,
+    dvP,
+    bkP,
+    keyBlocks,
+    qBlocks,
+  } = flashProblem(inputs, attrs);
   const { groups, gh, jobs } = kvJobs(batch, heads, kvHeads);
   // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
   const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;

@@ -11,7 +11,13 @@ import {
 } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { type AttentionOptions, scaledDotProductAttention } from './scaled-dot-product-attention.js';
-import { type ReferenceCase, referenceAttention, relativeError, testValues } from './testing/reference.js';
+import {
+  paddingMask,
+  type ReferenceCase,
+  referenceAttention,
+  relativeError,
+  testValues,
+} from './testing/reference.js';
 
 interface Case {
   b?: number;
@@ -133,11 +139,7 @@ const CASES: [string, Case][] = [
       h: 2,
       sq: 19,
       sk: 21,
-      mask: {
-        data: Array.from({ length: 42 }, (_, i) => (i % 21 < (i < 21 ? 21 : 13) ? 1 : 0)),
-        shape: [2, 1, 1, 21],
-        bool: true,
-      },
+      mask: paddingMask([21, 13], 21),
     },
   ],
   [

@@ -1,5 +1,6 @@
 import type { CpuInput } from '@tessera/core';
 import { type FlashAttrs, keyRanges } from './flash-attrs.js';
+import { pad8 } from './tile-gemm.js';
 
 /** A rank-4 strided operand as the flash kernels read it: [batch, heads, seq, dim]. */
 export interface Strided4 {
@@ -22,9 +23,32 @@ export function strided4(x: CpuInput): Strided4 {
 type Heap = Float32Array | Float64Array;
 
 /**
- * Copies rows [i0, i0 + rows) of head (b, h), `dim` wide, times `mul`, into dst at `at` with row
- * stride `ld` (row-major tile).
+ * Copies rows [i0, i0 + rows) of head (b, h), `dim` wide, times `mul`, into dst: element (r, t) goes
+ * to dst[at + r·rowStep + t·colStep].
  */
+function packTile(
+  x: Strided4,
+  b: number,
+  h: number,
+  i0: number,
+  rows: number,
+  dim: number,
+  mul: number,
+  dst: Heap,
+  at: number,
+  rowStep: number,
+  colStep: number,
+): void {
+  const [sb, sh, ss, sd] = x.strides;
+  const data = x.data;
+  let base = x.offset + b * sb + h * sh + i0 * ss;
+  for (let r = 0; r < rows; r++, base += ss) {
+    const o = at + r * rowStep;
+    for (let t = 0; t < dim; t++) dst[o + t * colStep] = data[base + t * sd] * mul;
+  }
+}
+
+/** The rows as a row-major tile with row stride `ld`: dst[at + r·ld + t] = x[i0 + r, t]·mul. */
 export function packRows(
   x: Strided4,
   b: number,
@@ -37,14 +61,7 @@ export function packRows(
   at: number,
   ld: number,
 ): void {
-  const [sb, sh, ss, sd] = x.strides;
-  const data = x.data;
-  let base = x.offset + b * sb + h * sh + i0 * ss;
-  for (let r = 0; r < rows; r++, base += ss) {
-    const o = at + r * ld;
-    if (sd === 1) for (let t = 0; t < dim; t++) dst[o + t] = data[base + t] * mul;
-    else for (let t = 0; t < dim; t++) dst[o + t] = data[base + t * sd] * mul;
-  }
+  packTile(x, b, h, i0, rows, dim, mul, dst, at, ld, 1);
 }
 
 /** The same rows transposed: dst[at + t·ld + r] = x[i0 + r, t]·mul (a Kᵀ or Vᵀ tile). */
@@ -60,12 +77,7 @@ export function packCols(
   at: number,
   ld: number,
 ): void {
-  const [sb, sh, ss, sd] = x.strides;
-  const data = x.data;
-  let base = x.offset + b * sb + h * sh + i0 * ss;
-  for (let r = 0; r < rows; r++, base += ss) {
-    for (let t = 0; t < dim; t++) dst[at + t * ld + r] = data[base + t * sd] * mul;
-  }
+  packTile(x, b, h, i0, rows, dim, mul, dst, at, 1, ld);
 }
 
 /** Offset of mask row (b, h, i); add j·strides[3] for key j. */
@@ -75,12 +87,15 @@ export function maskRow(mask: Strided4, b: number, h: number, i: number): number
 
 /**
  * What every CPU flash kernel first reads off its q, k, v inputs: the sizes, the operands as
- * rank-4 strided views, each query row's visible key range and the tile sizes clamped to the
- * sequences.
+ * rank-4 strided views, each query row's visible key range, the tile sizes clamped to the
+ * sequences, and the padded widths and block counts the tiles are laid out by.
  */
 export function flashProblem([qIn, kIn, vIn]: CpuInput[], attrs: FlashAttrs) {
   const [batch, heads, sq, dim] = qIn.shape;
   const [, kvHeads, sk] = kIn.shape;
+  const dv = vIn.shape[3];
+  const bq = Math.max(1, Math.min(attrs.blockQ, sq));
+  const bk = Math.max(1, Math.min(attrs.blockK, sk));
   return {
     batch,
     heads,
@@ -88,13 +103,19 @@ export function flashProblem([qIn, kIn, vIn]: CpuInput[], attrs: FlashAttrs) {
     sq,
     sk,
     dim,
-    dv: vIn.shape[3],
+    dv,
     q: strided4(qIn),
     k: strided4(kIn),
     v: strided4(vIn),
     ...keyRanges(sq, sk, attrs),
-    bq: Math.max(1, Math.min(attrs.blockQ, sq)),
-    bk: Math.max(1, Math.min(attrs.blockK, sk)),
+    bq,
+    bk,
+    // Tile widths padded to the products' 8-column blocks, and the block counts.
+    dimP: pad8(dim),
+    dvP: pad8(dv),
+    bkP: pad8(bk),
+    keyBlocks: Math.ceil(sk / bk),
+    qBlocks: Math.ceil(sq / bq),
   };
 }
 

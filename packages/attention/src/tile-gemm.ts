@@ -1,4 +1,4 @@
-import { type WasmTileSource, wasmTileSource } from './wasm-gemm.js';
+import { type GemmOperands, type WasmTileSource, wasmTileSource } from './wasm-gemm.js';
 
 /**
  * Where the flash kernels keep their tiles and how they multiply them. All scratch is one typed
@@ -14,19 +14,7 @@ import { type WasmTileSource, wasmTileSource } from './wasm-gemm.js';
  */
 export interface TileEngine {
   readonly heap: Float32Array | Float64Array;
-  gemm(
-    a: number,
-    si: number,
-    st: number,
-    b: number,
-    ldb: number,
-    c: number,
-    ldc: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: boolean,
-  ): void;
+  gemm(...args: [...GemmOperands, accumulate: boolean]): void;
   /** heap[at + i] ← e^(heap[at + i] − m) for i < n; returns the sum of the new values. */
   expShift(at: number, n: number, m: number): number;
 }
@@ -80,17 +68,7 @@ function jsExpShift(h: Float32Array | Float64Array, at: number, n: number, m: nu
  */
 export function jsGemm(
   h: Float32Array | Float64Array,
-  a: number,
-  si: number,
-  st: number,
-  b: number,
-  ldb: number,
-  c: number,
-  ldc: number,
-  m: number,
-  n: number,
-  k: number,
-  accumulate: boolean,
+  ...[a, si, st, b, ldb, c, ldc, m, n, k, accumulate]: [...GemmOperands, accumulate: boolean]
 ): void {
   let i = 0;
   for (; i + 4 <= m; i += 4) {

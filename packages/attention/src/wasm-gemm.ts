@@ -170,7 +170,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return emitModule([gemmFunction(), expShiftFunction()], { initial: 1 });
 }
 
-export type WasmGemm = (
+/**
+ * A tile product's operands, C[m×n] (+)= op(A)·B[k×n] with op(A)[i, t] at a + i·si + t·st: offsets
+ * and strides (bytes for the wasm export, elements for the TileEngine) and the sizes.
+ */
+export type GemmOperands = [
   a: number,
   si: number,
   st: number,
@@ -181,8 +185,9 @@ export type WasmGemm = (
   m: number,
   n: number,
   k: number,
-  accumulate: number,
-) => void;
+];
+
+export type WasmGemm = (...args: [...GemmOperands, accumulate: number]) => void;
 
 export type WasmExpShift = (p: number, n: number, m: number) => number;
 

@@ -123,3 +123,15 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
     if (Number.isFinite(expected[i])) mag = Math.max(mag, Math.abs(expected[i]));
   return err / Math.max(mag, 1e-2);
 }
+
+/** A bool padding mask [b, 1, 1, sk] keeping the first lengths[i] keys of batch element i. */
+export function paddingMask(
+  lengths: readonly number[],
+  sk: number,
+): { data: number[]; shape: number[]; bool: true } {
+  return {
+    data: lengths.flatMap((n) => Array.from({ length: sk }, (_, j) => (j < n ? 1 : 0))),
+    shape: [lengths.length, 1, 1, sk],
+    bool: true,
+  };
+}

@@ -5,7 +5,13 @@ import { type TestDevice, testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
 import { MultiHeadAttention } from '../multi-head-attention.js';
 import { type AttentionOptions, scaledDotProductAttention } from '../scaled-dot-product-attention.js';
-import { type ReferenceCase, referenceAttention, relativeError, testValues } from '../testing/reference.js';
+import {
+  paddingMask,
+  type ReferenceCase,
+  referenceAttention,
+  relativeError,
+  testValues,
+} from '../testing/reference.js';
 import { chooseFlashForward } from './flash-forward-wgsl.js';
 
 const gpu = await testDevice('@tessera/attention WebGPU tests');
@@ -222,11 +228,7 @@ const CASES: [string, Case][] = [
       h: 2,
       sq: 19,
       sk: 37,
-      mask: {
-        data: Array.from({ length: 74 }, (_, i) => (i % 37 < (i < 37 ? 37 : 13) ? 1 : 0)),
-        shape: [2, 1, 1, 37],
-        bool: true,
-      },
+      mask: paddingMask([37, 13], 37),
     },
   ],
   [
