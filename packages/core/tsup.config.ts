@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/testing/index.ts', 'src/wasm/index.ts'],
+  entry: ['src/index.ts', 'src/testing/index.ts', 'src/wasm/index.ts', 'src/rng.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

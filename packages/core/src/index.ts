@@ -23,6 +23,7 @@ export { TesseraError } from './errors.js';
 export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
 export * from './ops/index.js';
 export { philox4x32 } from './random.js';
+export { Rng } from './rng.js';
 export {
   type ContextOptions,
   createContext,

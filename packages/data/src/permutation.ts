@@ -1,22 +1,15 @@
+import { Rng } from '@tessera/core';
+
 /**
- * A permutation of 0…n−1 by Fisher–Yates, driven by a SplitMix32-style generator seeded with
- * (seed, stream). Local state only: the same arguments give the same permutation anywhere.
+ * A permutation of 0…n−1 drawn by Fisher–Yates from core's seeded `Rng`, one stream per (seed, stream)
+ * pair. Local state only: the same arguments give the same permutation anywhere.
  */
 export function permutation(n: number, seed: number, stream = 0): number[] {
-  const out = Array.from({ length: n }, (_, i) => i);
-  let state = (Math.imul(seed | 0, 0x9e3779b9) ^ Math.imul((stream | 0) + 1, 0x85ebca6b)) >>> 0;
-  const next = (): number => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 2 ** 32;
-  };
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    const t = out[i];
-    out[i] = out[j];
-    out[j] = t;
+  if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(stream) || stream < 0 || stream >= 2 ** 21) {
+    throw new Error(
+      `permutation: seed must be a safe integer and stream an integer in [0, 2^21), got ${seed}, ${stream}`,
+    );
   }
-  return out;
+  // The stream selects an independent generator: mix it into the high bits of the seed.
+  return new Rng((seed >>> 0) + stream * 0x1_0000_0000).permutation(n);
 }

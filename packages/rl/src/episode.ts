@@ -1,6 +1,6 @@
+import type { Rng } from '@tessera/core/rng';
 import type { TabularEnv } from './env.js';
 import { type Policy, sampleAction } from './policy.js';
-import type { Rng } from './rng.js';
 
 /** s₀, a₀, r₁, s₁, a₁, r₂, …: `rewards[t]` is the reward r_{t+1} received after taking `actions[t]` in `states[t]`. */
 export interface Episode {

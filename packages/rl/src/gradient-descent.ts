@@ -1,4 +1,4 @@
-import { Rng } from './rng.js';
+import { Rng } from '@tessera/core/rng';
 
 export interface MeanEstimationOptions {
   /** The data set {x_i}, each a vector of the same dimension d. */

@@ -1,7 +1,7 @@
+import { Rng } from '@tessera/core/rng';
 import { describe, expect, it } from 'vitest';
 import { GridAction, GridWorld } from './gridworld.js';
 import { MdpEnv } from './mdp-env.js';
-import { Rng } from './rng.js';
 
 const { Up, Right, Down, Left, Stay } = GridAction;
 

@@ -1,6 +1,6 @@
+import { Rng } from '@tessera/core/rng';
 import type { ResetOptions, ResetResult, StepResult, TabularEnv } from './env.js';
 import { checkGamma, type TabularMDP } from './mdp.js';
-import { Rng } from './rng.js';
 import { Discrete } from './spaces.js';
 
 /** A grid cell as [row, column], both counted from 0 with row 0 at the top. */

@@ -1,3 +1,4 @@
+export { Rng } from '@tessera/core/rng';
 export {
   actionValues,
   bellmanExpectationBackup,
@@ -58,7 +59,6 @@ export {
 } from './policy-evaluation.js';
 export { type PolicyIterationOptions, policyImprovement, policyIteration } from './policy-iteration.js';
 export { type QLearningOptions, qLearning } from './q-learning.js';
-export { Rng } from './rng.js';
 export { sarsa, type TdControlOptions, type TdControlResult } from './sarsa.js';
 export { Box, Discrete, type Space } from './spaces.js';
 export {

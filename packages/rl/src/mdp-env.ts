@@ -1,6 +1,6 @@
+import { Rng } from '@tessera/core/rng';
 import type { ResetOptions, ResetResult, StepResult, TabularEnv } from './env.js';
 import { type TabularMDP, validateMdp } from './mdp.js';
-import { Rng } from './rng.js';
 import { Discrete } from './spaces.js';
 
 export interface MdpEnvOptions {

@@ -1,3 +1,4 @@
+import { Rng } from '@tessera/core/rng';
 import type { TabularEnv } from './env.js';
 import { checkPolicyFitsEnv, checkPositiveInteger, discountedReturns, generateEpisode } from './episode.js';
 import { checkGamma } from './mdp.js';
@@ -10,7 +11,6 @@ import {
   setEpsilonGreedyRow,
   validatePolicy,
 } from './policy.js';
-import { Rng } from './rng.js';
 
 export interface MonteCarloResult {
   /** Estimated action values, nS×nA row-major. */

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '@tessera/core/rng';
 
 /**
  * A stochastic policy π(a|s) as an nS×nA table, row-major: `probs[s·nA + a]`. A deterministic policy is the

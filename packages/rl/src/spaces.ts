@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '@tessera/core/rng';
 
 /** A set of valid actions or observations, as in Gymnasium: it can draw a member and test membership. */
 export interface Space<T> {

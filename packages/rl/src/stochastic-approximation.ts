@@ -1,4 +1,4 @@
-import { Rng } from './rng.js';
+import { Rng } from '@tessera/core/rng';
 
 /**
  * The incremental mean: w_{k+1} = w_k − (1/k)(w_k − x_k), so that w_{k+1} = (x₁ + … + x_k)/k without storing

@@ -1,8 +1,8 @@
+import { Rng } from '@tessera/core/rng';
 import type { TabularEnv } from './env.js';
 import { checkPolicyFitsEnv, checkPositiveInteger } from './episode.js';
 import { checkGamma } from './mdp.js';
 import { type Policy, sampleAction, validatePolicy } from './policy.js';
-import { Rng } from './rng.js';
 
 export interface TdOptions {
   gamma: number;

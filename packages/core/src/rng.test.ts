@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './rng.js';
-import { Box, Discrete } from './spaces.js';
 
 describe('Rng', () => {
   it('is reproducible for a seed and differs across seeds', () => {
@@ -32,23 +31,28 @@ describe('Rng', () => {
     expect(() => new Rng(1.5)).toThrow(/Rng: seed must be a safe integer, got 1.5/);
     expect(() => new Rng(0).int(0)).toThrow(/Rng.int: n must be an integer in \[1, 2\^32\], got 0/);
   });
-});
 
-describe('spaces', () => {
-  it('Discrete samples and contains {start, …, start + n − 1}', () => {
-    const d = new Discrete(3, 2);
-    const rng = new Rng(3);
-    for (let i = 0; i < 30; i++) expect([2, 3, 4]).toContain(d.sample(rng));
-    expect(d.contains(1)).toBe(false);
-    expect(d.contains('2')).toBe(false);
-    expect(() => new Discrete(0)).toThrow(/Discrete: n must be a positive integer, got 0/);
+  it('permutes uniformly: each of the 6 orders of 3 items about 1/6 of the time', () => {
+    const rng = new Rng(11);
+    const counts = new Map<string, number>();
+    const draws = 60_000;
+    for (let i = 0; i < draws; i++) {
+      const key = rng.permutation(3).join('');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['012', '021', '102', '120', '201', '210']);
+    // Binomial(60000, 1/6): standard deviation ≈ 91, so 5σ ≈ 456.
+    for (const c of counts.values()) expect(Math.abs(c - draws / 6)).toBeLessThan(456);
+    expect(rng.permutation(0)).toEqual([]);
+    expect(() => rng.permutation(-1)).toThrow(/Rng.permutation: n must be a non-negative integer, got -1/);
   });
 
-  it('Box samples inside its bounds', () => {
-    const box = new Box([-1, 0], [1, 5]);
-    const rng = new Rng(4);
-    for (let i = 0; i < 30; i++) expect(box.contains(box.sample(rng))).toBe(true);
-    expect(box.contains(Float64Array.of(2, 1))).toBe(false);
-    expect(() => new Box([1], [0])).toThrow(/Box: need low\[0\] <= high\[0\], got 1 > 0/);
+  it('forks independent, reproducible streams', () => {
+    const a = new Rng(5).fork();
+    const b = new Rng(5).fork();
+    const parent = new Rng(5);
+    const xs = Array.from({ length: 4 }, () => a.nextUint32());
+    expect(Array.from({ length: 4 }, () => b.nextUint32())).toEqual(xs);
+    expect(Array.from({ length: 4 }, () => parent.nextUint32())).not.toEqual(xs);
   });
 });

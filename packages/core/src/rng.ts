@@ -1,7 +1,10 @@
 /**
- * A small seeded pseudo-random number generator: xoshiro128** (Blackman & Vigna), whose 128-bit state is
- * filled from the seed by splitmix32. Every algorithm in this package draws its randomness from an `Rng` it
- * is given or builds from a seed, so a run is reproducible bit for bit and nothing uses `Math.random`.
+ * Tessera's one seeded host-side pseudo-random number generator: xoshiro128** (Blackman & Vigna), whose
+ * 128-bit state is filled from the seed by splitmix32. Host code (environments, replay buffers, data
+ * shuffles, corpus generators, samplers) draws from an `Rng` it is given or builds from a seed, so a run is
+ * reproducible bit for bit and nothing uses `Math.random`. Tensor randomness (`rand`, dropout) uses the
+ * counter-based Philox stream of the context instead. This module imports nothing, so
+ * `@tessera/core/rng` costs a tensor-free package nothing.
  */
 export class Rng {
   private s0: number;
@@ -95,6 +98,29 @@ export class Rng {
     if (last < 0)
       throw new Error(`Rng.categorical: no positive weight among ${n} entries at offset ${offset}`);
     return last;
+  }
+
+  /** A new generator seeded from this one: independent streams for parts of a run (workers, seeds). */
+  fork(): Rng {
+    return new Rng(this.nextUint32() * 0x20_0000 + (this.nextUint32() >>> 11));
+  }
+
+  /** Shuffles `items` in place by Fisher–Yates and returns it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+    return items;
+  }
+
+  /** A uniformly random permutation of 0…n−1. */
+  permutation(n: number): number[] {
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`Rng.permutation: n must be a non-negative integer, got ${n}`);
+    return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 }
 

@@ -1,0 +1,2 @@
+export { type CommandSpec, type OptionSpec, type ParsedOptions, parseCommand, usage } from './command.js';
+export { ProgressBar, type ProgressOptions } from './progress.js';
