@@ -8,7 +8,15 @@ export {
   policyTransitions,
   stateValuesFromActionValues,
 } from './bellman.js';
-export type { Env, Info, ResetOptions, ResetResult, StepResult, TabularEnv } from './env.js';
+export type {
+  Env,
+  Info,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+  TabularEnv,
+  TabularResetOptions,
+} from './env.js';
 export { discountedReturns, type Episode, type EpisodeOptions, generateEpisode } from './episode.js';
 export {
   batchGdMean,
@@ -57,6 +65,12 @@ export {
   policyEvaluation,
   policyEvaluationClosedForm,
 } from './policy-evaluation.js';
+export {
+  angleNormalize,
+  Pendulum,
+  type PendulumConfig,
+  type PendulumResetOptions,
+} from './pendulum.js';
 export { type PolicyIterationOptions, policyImprovement, policyIteration } from './policy-iteration.js';
 export { type QLearningOptions, qLearning } from './q-learning.js';
 export { sarsa, type TdControlOptions, type TdControlResult } from './sarsa.js';
