@@ -11,7 +11,8 @@ export interface ActionNoise {
 function vector(name: string, v: number | ArrayLike<number>, dim: number): Float64Array {
   const out = typeof v === 'number' ? new Float64Array(dim).fill(v) : Float64Array.from(v);
   if (out.length !== dim) throw new Error(`${name}: expected ${dim} entries, got ${out.length}`);
-  if (!out.every(Number.isFinite)) throw new Error(`${name}: entries must be finite, got [${out.join(', ')}]`);
+  if (!out.every(Number.isFinite))
+    throw new Error(`${name}: entries must be finite, got [${out.join(', ')}]`);
   return out;
 }
 

@@ -1,6 +1,9 @@
 import { type ContinuousEnv, TD3, type TD3Config } from './td3.js';
 
-export type DDPGConfig = Omit<TD3Config, 'policyDelay' | 'targetPolicyNoise' | 'targetNoiseClip' | 'nCritics'>;
+export type DDPGConfig = Omit<
+  TD3Config,
+  'policyDelay' | 'targetPolicyNoise' | 'targetNoiseClip' | 'nCritics'
+>;
 
 /**
  * DDPG (Lillicrap et al. 2016): one critic regressed on y = r + γ(1 − d)·Q′(s′, μ′(s′)), the actor

@@ -10,7 +10,10 @@ export function softUpdate(target: Module, source: Module, tau: number): void {
   if (!(tau >= 0 && tau <= 1)) throw new Error(`softUpdate: tau must be in [0, 1], got ${tau}`);
   const to = target.namedParameters();
   const from = source.namedParameters();
-  if (to.length !== from.length || to.some(([name, t], i) => name !== from[i][0] || !sameShape(t.shape, from[i][1].shape))) {
+  if (
+    to.length !== from.length ||
+    to.some(([name, t], i) => name !== from[i][0] || !sameShape(t.shape, from[i][1].shape))
+  ) {
     throw new Error(
       `softUpdate: target parameters [${to.map(([n]) => n).join(', ')}] do not match the source's [${from.map(([n]) => n).join(', ')}]`,
     );

@@ -57,7 +57,9 @@ export interface TD3Config {
   context?: Context;
 }
 
-type Resolved = Required<Omit<TD3Config, 'context' | 'actionNoise'>> & { actionNoise: NoiseKind | ActionNoise };
+type Resolved = Required<Omit<TD3Config, 'context' | 'actionNoise'>> & {
+  actionNoise: NoiseKind | ActionNoise;
+};
 
 /** Progress of `learn`: steps so far, and the return of the episode that just ended, if one did. */
 export interface LearnProgress {
@@ -171,7 +173,8 @@ export class TD3 {
       } else {
         this.observation = step.observation;
       }
-      if (this.numTimesteps > learningStarts && this.numTimesteps % trainFreq === 0) this.train(gradientSteps);
+      if (this.numTimesteps > learningStarts && this.numTimesteps % trainFreq === 0)
+        this.train(gradientSteps);
       onStep?.({ steps: this.numTimesteps, episodeReturn });
     }
   }
@@ -185,29 +188,20 @@ export class TD3 {
 
   /** One gradient step on the given batch: the critics always, the actor and the targets every `policyDelay`. */
   update(batch: TransitionBatch): void {
-    const { gamma, policyDelay, tau } = this.config;
+    const { policyDelay, tau } = this.config;
     const { obsDim, actDim } = this;
     const n = batch.size;
     const opts = { context: this.context };
     this.numUpdates++;
-    const discounts = new Float32Array(n);
-    for (let b = 0; b < n; b++) discounts[b] = gamma * (1 - batch.terminals[b]);
     let obs: Tensor | undefined;
     try {
       obs = tidy(() => {
         const s = tensor(batch.observations, [n, obsDim], opts);
-        const target = noGrad(
-          () =>
-            this.criticTarget(
-              tensor(batch.nextObservations, [n, obsDim], opts),
-              tensor(batch.rewards, [n, 1], opts),
-              tensor(discounts, [n, 1], opts),
-            ),
-          this.context,
-        );
+        const target = noGrad(() => this.criticTarget(batch), this.context);
         const a = tensor(batch.actions, [n, actDim], opts);
         let loss = mseLoss(this.critics[0].forward(s, a), target);
-        for (let i = 1; i < this.critics.length; i++) loss = loss.add(mseLoss(this.critics[i].forward(s, a), target));
+        for (let i = 1; i < this.critics.length; i++)
+          loss = loss.add(mseLoss(this.critics[i].forward(s, a), target));
         backward(loss);
         return s;
       }, this.context);
@@ -225,16 +219,31 @@ export class TD3 {
       }
       this.actorOptimizer.step();
       this.actorOptimizer.zeroGrad();
-      this.critics.forEach((q, i) => softUpdate(this.criticTargets[i], q, tau));
+      for (let i = 0; i < this.critics.length; i++) softUpdate(this.criticTargets[i], this.critics[i], tau);
       softUpdate(this.actorTarget, this.actor, tau);
     } finally {
       obs?.dispose();
     }
   }
 
+  /** The critics' regression targets y for a batch, read back (see `update`). */
+  targetValues(batch: TransitionBatch): Float32Array {
+    const y = tidy(() => noGrad(() => this.criticTarget(batch), this.context), this.context);
+    try {
+      return Float32Array.from(y.dataSync());
+    } finally {
+      y.dispose();
+    }
+  }
+
   /** y = r + γ(1 − d)·min_i Q′_i(s′, ã′) with ã′ = clip(μ′(s′) + clip(ε, −c, c), −1, 1). Call under noGrad. */
-  private criticTarget(nextObs: Tensor, rewards: Tensor, discounts: Tensor): Tensor {
-    const { targetPolicyNoise, targetNoiseClip } = this.config;
+  private criticTarget(batch: TransitionBatch): Tensor {
+    const { gamma, targetPolicyNoise, targetNoiseClip } = this.config;
+    const n = batch.size;
+    const opts = { context: this.context };
+    const discounts = new Float32Array(n);
+    for (let b = 0; b < n; b++) discounts[b] = gamma * (1 - batch.terminals[b]);
+    const nextObs = tensor(batch.nextObservations, [n, this.obsDim], opts);
     let nextActions = this.actorTarget.forward(nextObs);
     if (targetPolicyNoise > 0) {
       const eps = randn(nextActions.shape, { context: this.context })
@@ -246,18 +255,23 @@ export class TD3 {
     for (let i = 1; i < this.criticTargets.length; i++) {
       q = minimum(q, this.criticTargets[i].forward(nextObs, nextActions));
     }
-    return rewards.add(discounts.mul(q));
+    return tensor(batch.rewards, [n, 1], opts).add(tensor(discounts, [n, 1], opts).mul(q));
   }
 
   /** μ(s) in [−1, 1] for one observation: one forward pass and one read back. */
   private actScaled(observation: ArrayLike<number>): Float64Array {
     if (observation.length !== this.obsDim) {
-      throw new Error(`${this.name}.predict: observation must have ${this.obsDim} entries, got ${observation.length}`);
+      throw new Error(
+        `${this.name}.predict: observation must have ${this.obsDim} entries, got ${observation.length}`,
+      );
     }
     const out = tidy(
       () =>
         noGrad(
-          () => this.actor.forward(tensor(Float32Array.from(observation), [1, this.obsDim], { context: this.context })),
+          () =>
+            this.actor.forward(
+              tensor(Float32Array.from(observation), [1, this.obsDim], { context: this.context }),
+            ),
           this.context,
         ),
       this.context,
@@ -273,16 +287,22 @@ export class TD3 {
     return this.constructor.name;
   }
 
+  /** Every network with the prefix of its weights' names: `actor`, `actorTarget`, `critics.i`, `criticTargets.i`. */
+  private networks(): [string, Module][] {
+    return [
+      ['actor', this.actor],
+      ['actorTarget', this.actorTarget],
+      ...this.critics.map((q, i): [string, Module] => [`critics.${i}`, q]),
+      ...this.criticTargets.map((q, i): [string, Module] => [`criticTargets.${i}`, q]),
+    ];
+  }
+
   /** The networks' weights by name: `actor.*`, `actorTarget.*`, `critics.i.*`, `criticTargets.i.*`. */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    const add = (prefix: string, m: Module) => {
+    for (const [prefix, m] of this.networks()) {
       for (const [k, t] of m.stateDict()) out.set(`${prefix}.${k}`, t);
-    };
-    add('actor', this.actor);
-    add('actorTarget', this.actorTarget);
-    this.critics.forEach((q, i) => add(`critics.${i}`, q));
-    this.criticTargets.forEach((q, i) => add(`criticTargets.${i}`, q));
+    }
     return out;
   }
 
@@ -302,22 +322,20 @@ export class TD3 {
       const unexpected = [...loaded.keys()].filter((k) => !own.has(k));
       const misshaped = [...own].filter(([k, t]) => {
         const l = loaded.get(k);
-        return l !== undefined && (l.shape.length !== t.shape.length || l.shape.some((d, i) => d !== t.shape[i]));
+        return (
+          l !== undefined && (l.shape.length !== t.shape.length || l.shape.some((d, i) => d !== t.shape[i]))
+        );
       });
       if (missing.length + unexpected.length + misshaped.length > 0) {
         throw new Error(
           `${this.name}.load: the file does not fit this agent (missing: [${missing.join(', ')}]; unexpected: [${unexpected.join(', ')}]; wrong shape: [${misshaped.map(([k]) => k).join(', ')}])`,
         );
       }
-      const pick = (prefix: string, m: Module) => {
+      for (const [prefix, m] of this.networks()) {
         const dict = new Map<string, Tensor>();
         for (const k of m.stateDict().keys()) dict.set(k, loaded.get(`${prefix}.${k}`) as Tensor);
         m.loadStateDict(dict);
-      };
-      pick('actor', this.actor);
-      pick('actorTarget', this.actorTarget);
-      this.critics.forEach((q, i) => pick(`critics.${i}`, q));
-      this.criticTargets.forEach((q, i) => pick(`criticTargets.${i}`, q));
+      }
       freeze(this.actorTarget);
       for (const q of this.criticTargets) freeze(q);
     } finally {
@@ -329,7 +347,7 @@ export class TD3 {
   dispose(): void {
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
-    for (const m of [this.actor, this.actorTarget, ...this.critics, ...this.criticTargets]) m.dispose();
+    for (const [, m] of this.networks()) m.dispose();
   }
 }
 
@@ -358,9 +376,17 @@ function resolve(config: TD3Config, name: string): Resolved {
   const { context: _context, ...given } = config;
   const c: Resolved = { ...TD3_DEFAULTS };
   for (const [k, v] of Object.entries(given)) if (v !== undefined) (c as Record<string, unknown>)[k] = v;
-  const positiveInt = ['batchSize', 'bufferSize', 'trainFreq', 'gradientSteps', 'policyDelay', 'nCritics'] as const;
+  const positiveInt = [
+    'batchSize',
+    'bufferSize',
+    'trainFreq',
+    'gradientSteps',
+    'policyDelay',
+    'nCritics',
+  ] as const;
   for (const k of positiveInt) {
-    if (!(Number.isInteger(c[k]) && c[k] >= 1)) throw new Error(`${name}: ${k} must be a positive integer, got ${c[k]}`);
+    if (!(Number.isInteger(c[k]) && c[k] >= 1))
+      throw new Error(`${name}: ${k} must be a positive integer, got ${c[k]}`);
   }
   if (!(Number.isInteger(c.learningStarts) && c.learningStarts >= 0)) {
     throw new Error(`${name}: learningStarts must be a non-negative integer, got ${c.learningStarts}`);
@@ -372,12 +398,19 @@ function resolve(config: TD3Config, name: string): Resolved {
     if (!(c[k] >= 0)) throw new Error(`${name}: ${k} must be ≥ 0, got ${c[k]}`);
   }
   if (c.hidden.length === 0 || !c.hidden.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(`${name}: hidden must be one or more positive integer widths, got [${c.hidden.join(', ')}]`);
+    throw new Error(
+      `${name}: hidden must be one or more positive integer widths, got [${c.hidden.join(', ')}]`,
+    );
   }
   return c;
 }
 
-function makeNoise(kind: NoiseKind | ActionNoise, sigma: number, dim: number, rng: Rng): ActionNoise | undefined {
+function makeNoise(
+  kind: NoiseKind | ActionNoise,
+  sigma: number,
+  dim: number,
+  rng: Rng,
+): ActionNoise | undefined {
   if (typeof kind !== 'string') {
     if (kind.dim !== dim) throw new Error(`TD3: actionNoise has dim ${kind.dim}, the action space ${dim}`);
     return kind;
@@ -385,7 +418,9 @@ function makeNoise(kind: NoiseKind | ActionNoise, sigma: number, dim: number, rn
   if (kind === 'gaussian') return new GaussianNoise({ dim, sigma, rng });
   if (kind === 'ornstein-uhlenbeck') return new OrnsteinUhlenbeckNoise({ dim, sigma, rng });
   if (kind === 'none') return undefined;
-  throw new Error(`TD3: actionNoise must be 'gaussian', 'ornstein-uhlenbeck', 'none' or an ActionNoise, got '${kind}'`);
+  throw new Error(
+    `TD3: actionNoise must be 'gaussian', 'ornstein-uhlenbeck', 'none' or an ActionNoise, got '${kind}'`,
+  );
 }
 
 /** A target network: a copy of the online network's weights, held out of autograd. */

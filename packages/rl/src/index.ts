@@ -49,6 +49,12 @@ export {
   mcExploringStarts,
 } from './monte-carlo.js';
 export {
+  angleNormalize,
+  Pendulum,
+  type PendulumConfig,
+  type PendulumResetOptions,
+} from './pendulum.js';
+export {
   argmaxAction,
   deterministicPolicy,
   epsilonGreedyPolicy,
@@ -65,12 +71,6 @@ export {
   policyEvaluation,
   policyEvaluationClosedForm,
 } from './policy-evaluation.js';
-export {
-  angleNormalize,
-  Pendulum,
-  type PendulumConfig,
-  type PendulumResetOptions,
-} from './pendulum.js';
 export { type PolicyIterationOptions, policyImprovement, policyIteration } from './policy-iteration.js';
 export { type QLearningOptions, qLearning } from './q-learning.js';
 export { sarsa, type TdControlOptions, type TdControlResult } from './sarsa.js';
