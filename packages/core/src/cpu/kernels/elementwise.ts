@@ -2,7 +2,7 @@ import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '../../ops/elem
 import { contiguousStrides, numel } from '../../shape.js';
 import type { KernelEnv } from '../options.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
-import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
+import type { CpuInput, CpuKernel, CpuOutput, NumArray } from '../types.js';
 import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
 import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
@@ -129,12 +129,36 @@ function binaryKernel(e: BinaryEntry, env: KernelEnv): CpuKernel {
   };
 }
 
+type Flat<C, V> = (cd: C, x: V, y: V, dst: V, offsets: number[], steps: number[]) => void;
+
+function flatWhere<C extends NumArray, V extends NumArray>(): Flat<C, V> {
+  return (cd, x, y, dst, [oc, oa, ob], [sc, sa, sb]) => {
+    for (let i = 0, ic = oc, ia = oa, ib = ob; i < dst.length; i++, ic += sc, ia += sa, ib += sb) {
+      dst[i] = cd[ic] !== 0 ? x[ia] : y[ib];
+    }
+  };
+}
+
+// One copy of the loop for the common bool-mask f32 case, so V8 sees a single pair of array types there.
+const whereFlatF32 = flatWhere<Uint8Array, Float32Array>() as Flat<NumArray, NumArray>;
+const whereFlat = flatWhere<NumArray, NumArray>();
+
 const whereKernel: CpuKernel = ([c, a, b], [out]) => {
   const cd = c.data;
   const x = a.data;
   const y = b.data;
   const dst = out.data;
   const shape = out.shape;
+  // Dense or one-element operands (a mask and a scalar fill, as in ReLU's gradient): one flat loop.
+  const step = (t: CpuInput) => (isDense(t, shape) ? 1 : numel(t.shape) === 1 ? 0 : -1);
+  const sc = step(c);
+  const sa = step(a);
+  const sb = step(b);
+  if (sc >= 0 && sa >= 0 && sb >= 0) {
+    const flat = cd instanceof Uint8Array && dst instanceof Float32Array ? whereFlatF32 : whereFlat;
+    flat(cd, x, y, dst, [c.offset, a.offset, b.offset], [sc, sa, sb]);
+    return;
+  }
   forEachRow(
     shape,
     [stridesFor(c, shape), stridesFor(a, shape), stridesFor(b, shape)],
