@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommand, ProgressBar, usage } from '@tessera/app-kit';
+import { ProgressBar, parseCommand, usage } from '@tessera/app-kit';
 import { renderLineChartPng } from '@tessera/plot';
 import { learningCurveChart, swingUp, swingUpStripPng } from './pictures.js';
 import { type Algo, meanStd, type RunOptions, type RunResult, trainOne } from './train.js';
@@ -11,17 +11,56 @@ export const COMMAND = {
   name: 'pendulum',
   summary: 'trains DDPG and TD3 on Pendulum-v1 over several seeds and evaluates them deterministically',
   options: {
-    algo: { type: 'string', help: 'which agents to train', default: 'both', choices: ['both', 'ddpg', 'td3'] },
+    algo: {
+      type: 'string',
+      help: 'which agents to train',
+      default: 'both',
+      choices: ['both', 'ddpg', 'td3'],
+    },
     seeds: { type: 'number', help: 'how many seeds per agent', default: 5, integer: true, min: 1 },
-    'first-seed': { type: 'number', help: 'the first seed; the others follow it', default: 0, integer: true, min: 0 },
+    'first-seed': {
+      type: 'number',
+      help: 'the first seed; the others follow it',
+      default: 0,
+      integer: true,
+      min: 0,
+    },
     steps: { type: 'number', help: 'environment steps per run', default: 20_000, integer: true, min: 1 },
-    'eval-every': { type: 'number', help: 'steps between evaluations', default: 1_000, integer: true, min: 1 },
-    'eval-episodes': { type: 'number', help: 'deterministic episodes per evaluation', default: 10, integer: true, min: 1 },
+    'eval-every': {
+      type: 'number',
+      help: 'steps between evaluations',
+      default: 1_000,
+      integer: true,
+      min: 1,
+    },
+    'eval-episodes': {
+      type: 'number',
+      help: 'deterministic episodes per evaluation',
+      default: 10,
+      integer: true,
+      min: 1,
+    },
     hidden: { type: 'string', help: 'hidden widths of actor and critics, comma-separated', default: '64,64' },
     batch: { type: 'number', help: 'transitions per gradient step', default: 256, integer: true, min: 1 },
-    'learning-starts': { type: 'number', help: 'random steps before learning', default: 1_000, integer: true, min: 0 },
-    noise: { type: 'string', help: 'exploration noise', default: 'gaussian', choices: ['gaussian', 'ornstein-uhlenbeck'] },
-    'noise-sigma': { type: 'number', help: 'exploration noise sigma on the [-1, 1] action', default: 0.1, min: 0 },
+    'learning-starts': {
+      type: 'number',
+      help: 'random steps before learning',
+      default: 1_000,
+      integer: true,
+      min: 0,
+    },
+    noise: {
+      type: 'string',
+      help: 'exploration noise',
+      default: 'gaussian',
+      choices: ['gaussian', 'ornstein-uhlenbeck'],
+    },
+    'noise-sigma': {
+      type: 'number',
+      help: 'exploration noise sigma on the [-1, 1] action',
+      default: 0.1,
+      min: 0,
+    },
     threads: { type: 'number', help: 'CPU threads of each run', default: 1, integer: true, min: 1 },
     out: { type: 'string', help: 'output folder (default apps/pendulum/out)' },
     quiet: { type: 'boolean', help: 'no progress bars' },
@@ -34,7 +73,9 @@ export function parseOptions(argv: readonly string[]) {
   const o = parseCommand(COMMAND, argv);
   const hidden = o.hidden.split(',').map((x) => Number(x.trim()));
   if (hidden.length === 0 || !hidden.every((h) => Number.isInteger(h) && h >= 1)) {
-    throw new Error(`pendulum: --hidden needs positive integers like 64,64, got '${o.hidden}'\n\n${usage(COMMAND)}`);
+    throw new Error(
+      `pendulum: --hidden needs positive integers like 64,64, got '${o.hidden}'\n\n${usage(COMMAND)}`,
+    );
   }
   const algos: Algo[] = o.algo === 'both' ? ['ddpg', 'td3'] : [o.algo as Algo];
   const run: RunOptions = {
@@ -105,8 +146,13 @@ function main(argv: readonly string[]): void {
     }
   }
   const table = resultTable(results, run.steps);
-  console.log(`\n${table}\nload average at the end ${loadavg()[0].toFixed(2)} (1 min), ${loadavg()[1].toFixed(2)} (5 min)`);
-  writeFileSync(join(out, 'learning-curve.png'), renderLineChartPng(learningCurveChart(results, run.evalEvery)));
+  console.log(
+    `\n${table}\nload average at the end ${loadavg()[0].toFixed(2)} (1 min), ${loadavg()[1].toFixed(2)} (5 min)`,
+  );
+  writeFileSync(
+    join(out, 'learning-curve.png'),
+    renderLineChartPng(learningCurveChart(results, run.evalEvery)),
+  );
   // The swing-up of each algorithm's best seed.
   const episodes = options.algos.map((algo) => {
     const runs = results.filter((r) => r.algo === algo);
@@ -115,9 +161,14 @@ function main(argv: readonly string[]): void {
   });
   writeFileSync(join(out, 'swing-up.png'), swingUpStripPng(episodes));
   const summary = results.map(({ agent: _agent, ...rest }) => rest);
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ options: run, results: summary }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'results.json'),
+    `${JSON.stringify({ options: run, results: summary }, null, 2)}\n`,
+  );
   writeFileSync(join(out, 'results.txt'), `${table}\n`);
-  console.log(`wrote ${['learning-curve.png', 'swing-up.png', 'results.json', 'results.txt', '*.safetensors'].map((f) => join(out, f)).join(', ')}`);
+  console.log(
+    `wrote ${['learning-curve.png', 'swing-up.png', 'results.json', 'results.txt', '*.safetensors'].map((f) => join(out, f)).join(', ')}`,
+  );
   for (const r of results) r.agent.dispose();
 }
 

@@ -65,7 +65,10 @@ export function trainOne(
   const agent = algo === 'ddpg' ? new DDPG(env, config) : new TD3(env, config);
   // The same 10 start states at every evaluation of this seed, apart from the training episodes' ones.
   const evaluate = () =>
-    evaluatePolicy(new Pendulum(), (o) => agent.predict(o), { episodes: options.evalEpisodes, seed: 10_000 + seed });
+    evaluatePolicy(new Pendulum(), (o) => agent.predict(o), {
+      episodes: options.evalEpisodes,
+      seed: 10_000 + seed,
+    });
   const curve: RunResult['curve'] = [];
   let trainSeconds = 0;
   let trainCpuSeconds = 0;
@@ -73,7 +76,10 @@ export function trainOne(
   let finalReturns: number[] = [];
   let lastEval: number | undefined;
   while (agent.numTimesteps < options.steps) {
-    const chunk = Math.min(options.evalEvery - (agent.numTimesteps % options.evalEvery), options.steps - agent.numTimesteps);
+    const chunk = Math.min(
+      options.evalEvery - (agent.numTimesteps % options.evalEvery),
+      options.steps - agent.numTimesteps,
+    );
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     agent.learn(chunk, ({ steps }) => {
