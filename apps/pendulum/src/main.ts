@@ -29,7 +29,7 @@ export const COMMAND = {
     'eval-every': {
       type: 'number',
       help: 'steps between evaluations',
-      default: 1_000,
+      default: 2_000,
       integer: true,
       min: 1,
     },
@@ -41,11 +41,11 @@ export const COMMAND = {
       min: 1,
     },
     hidden: { type: 'string', help: 'hidden widths of actor and critics, comma-separated', default: '64,64' },
-    batch: { type: 'number', help: 'transitions per gradient step', default: 256, integer: true, min: 1 },
+    batch: { type: 'number', help: 'transitions per gradient step', default: 128, integer: true, min: 1 },
     'learning-starts': {
       type: 'number',
       help: 'random steps before learning',
-      default: 1_000,
+      default: 5_000,
       integer: true,
       min: 0,
     },
