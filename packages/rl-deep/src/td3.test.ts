@@ -1,7 +1,9 @@
 import { createContext, tensor } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
 import type { Module } from '@tessera/nn';
 import { Box, Pendulum } from '@tessera/rl';
 import { describe, expect, it } from 'vitest';
+import { GaussianNoise, OrnsteinUhlenbeckNoise } from './action-noise.js';
 import { scaleAction, unscaleAction } from './action-scaling.js';
 import { ContextBandit } from './bandit.test-support.js';
 import { DDPG } from './ddpg.js';
@@ -143,6 +145,43 @@ describe('TD3 updates', () => {
     // The critics' gradients were cleared, the targets hold none.
     for (const p of [...agent.critics[0].parameters(), ...agent.actorTarget.parameters()])
       expect(p.grad).toBeUndefined();
+    agent.dispose();
+  });
+
+  it('trains gradientSteps times every trainFreq steps after learningStarts, with the chosen noise', () => {
+    const agent = new TD3(new ContextBandit(), {
+      hidden: [4],
+      batchSize: 4,
+      learningStarts: 10,
+      trainFreq: 4,
+      gradientSteps: 3,
+      actionNoise: 'ornstein-uhlenbeck',
+      context,
+    });
+    expect(agent.noise).toBeInstanceOf(OrnsteinUhlenbeckNoise);
+    agent.learn(10);
+    expect(agent.numUpdates).toBe(0);
+    agent.learn(9); // steps 12 and 16 train (past 10, multiples of 4); 19 does not
+    expect(agent.numUpdates).toBe(6);
+    agent.dispose();
+    expect(new DDPG(new ContextBandit(), { actionNoise: 'none', context }).noise).toBeUndefined();
+    const wide = new GaussianNoise({ dim: 2, sigma: 0.1, rng: new Rng(0) });
+    expect(() => new TD3(new ContextBandit(), { actionNoise: wide, context })).toThrow(
+      /actionNoise has dim 2, the action space 1/,
+    );
+  });
+
+  it('stores time-limit truncations as non-terminal, so the critic bootstraps through them', () => {
+    const agent = new DDPG(new Pendulum(), { hidden: [4], learningStarts: 1000, context });
+    agent.learn(400); // two whole episodes, both truncated at 200 steps
+    expect(agent.episodeReturns).toHaveLength(2);
+    expect(agent.buffer.size).toBe(400);
+    const all = agent.buffer.gather(Array.from({ length: 400 }, (_, i) => i));
+    expect(all.terminals.every((d) => d === 0)).toBe(true);
+    // Step 200 ends the first episode: its next observation is the real one, not the next episode's start.
+    const next199 = Array.from(all.nextObservations.subarray(199 * 3, 200 * 3));
+    const start200 = Array.from(all.observations.subarray(200 * 3, 201 * 3));
+    expect(next199).not.toEqual(start200);
     agent.dispose();
   });
 
