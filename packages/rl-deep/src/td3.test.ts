@@ -1,4 +1,4 @@
-import { createContext, tensor } from '@tessera/core';
+import { createContext, memory, tensor } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import type { Module } from '@tessera/nn';
 import { Box, Pendulum } from '@tessera/rl';
@@ -169,6 +169,22 @@ describe('TD3 updates', () => {
     expect(() => new TD3(new ContextBandit(), { actionNoise: wide, context })).toThrow(
       /actionNoise has dim 2, the action space 1/,
     );
+  });
+
+  it('leaves the live tensor count unchanged across acting and training', () => {
+    const agent = new TD3(new Pendulum(), {
+      hidden: [8],
+      batchSize: 8,
+      learningStarts: 20,
+      policyDelay: 2,
+      context,
+    });
+    agent.learn(24); // past the optimizers' first steps, which create their moment tensors
+    const live = memory(context).tensors;
+    agent.learn(7);
+    expect(agent.numUpdates).toBe(11);
+    expect(memory(context).tensors).toBe(live);
+    agent.dispose();
   });
 
   it('stores time-limit truncations as non-terminal, so the critic bootstraps through them', () => {
