@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randn } from '../../ops/creation.js';
+import { randn, tensor } from '../../ops/creation.js';
 import { gt, where } from '../../ops/elementwise.js';
 import { mean, sum } from '../../ops/reduce.js';
 import { createContext } from '../../runtime.js';
@@ -39,5 +39,10 @@ describe('CPU fast paths', () => {
     expect(Array.from(where(mask, 1, g).dataSync())).toEqual(
       Array.from(where(strided(mask), 1, strided(g)).dataSync()),
     );
+    // The branch-free f32 blend copies −0 and NaN as they are.
+    const special = tensor([-0, Number.NaN, 2, -0, 5, Number.NaN], [2, 3], { context });
+    const pick = tensor([1, 1, 0, 0, 1, 0], [2, 3], { dtype: 'bool', context });
+    expect(Array.from(where(pick, special, -0).dataSync())).toEqual([-0, Number.NaN, -0, -0, 5, -0]);
+    expect(Array.from(where(pick, 3, special).dataSync())).toEqual([3, 3, 2, -0, 3, Number.NaN]);
   });
 });
