@@ -12,6 +12,6 @@ export type DDPGConfig = Omit<
  */
 export class DDPG extends TD3 {
   constructor(env: ContinuousEnv, config: DDPGConfig = {}) {
-    super(env, { ...config, policyDelay: 1, targetPolicyNoise: 0, targetNoiseClip: 0, nCritics: 1 }, 'DDPG');
+    super(env, { ...config, policyDelay: 1, targetPolicyNoise: 0, targetNoiseClip: 0, nCritics: 1 });
   }
 }

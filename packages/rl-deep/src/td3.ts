@@ -101,7 +101,8 @@ export class TD3 {
   private readonly obsDim: number;
   private readonly actDim: number;
 
-  constructor(env: ContinuousEnv, config: TD3Config = {}, name = 'TD3') {
+  constructor(env: ContinuousEnv, config: TD3Config = {}) {
+    const name = new.target.name; // 'DDPG' for the subclass, so errors name the class the user made
     const c = resolve(config, name);
     checkBoundedBox(name, env.actionSpace);
     this.env = env;
@@ -123,7 +124,7 @@ export class TD3 {
     );
     this.rng = new Rng(c.seed);
     this.buffer = new ReplayBuffer(c.bufferSize, this.obsDim, this.actDim);
-    this.noise = makeNoise(c.actionNoise, c.noiseSigma, this.actDim, this.rng.fork());
+    this.noise = makeNoise(name, c.actionNoise, c.noiseSigma, this.actDim, this.rng.fork());
   }
 
   /** The deterministic action μ(s) in the environment's units (for evaluation and deployment). */
@@ -193,9 +194,9 @@ export class TD3 {
     const n = batch.size;
     const opts = { context: this.context };
     this.numUpdates++;
-    let obs: Tensor | undefined;
+    let observations: Tensor | undefined;
     try {
-      obs = tidy(() => {
+      observations = tidy(() => {
         const s = tensor(batch.observations, [n, obsDim], opts);
         const target = noGrad(() => this.criticTarget(batch), this.context);
         const a = tensor(batch.actions, [n, actDim], opts);
@@ -208,7 +209,7 @@ export class TD3 {
       this.criticOptimizer.step();
       this.criticOptimizer.zeroGrad();
       if (this.numUpdates % policyDelay !== 0) return;
-      const s = obs;
+      const s = observations;
       // The actor's loss −Q₁(s, μ(s)) flows through the critic, whose own weights are held still here.
       const criticParams = this.critics[0].parameters();
       for (const p of criticParams) p.requiresGrad = false;
@@ -222,7 +223,7 @@ export class TD3 {
       for (let i = 0; i < this.critics.length; i++) softUpdate(this.criticTargets[i], this.critics[i], tau);
       softUpdate(this.actorTarget, this.actor, tau);
     } finally {
-      obs?.dispose();
+      observations?.dispose();
     }
   }
 
@@ -406,20 +407,22 @@ function resolve(config: TD3Config, name: string): Resolved {
 }
 
 function makeNoise(
+  name: string,
   kind: NoiseKind | ActionNoise,
   sigma: number,
   dim: number,
   rng: Rng,
 ): ActionNoise | undefined {
   if (typeof kind !== 'string') {
-    if (kind.dim !== dim) throw new Error(`TD3: actionNoise has dim ${kind.dim}, the action space ${dim}`);
+    if (kind.dim !== dim)
+      throw new Error(`${name}: actionNoise has dim ${kind.dim}, the action space ${dim}`);
     return kind;
   }
   if (kind === 'gaussian') return new GaussianNoise({ dim, sigma, rng });
   if (kind === 'ornstein-uhlenbeck') return new OrnsteinUhlenbeckNoise({ dim, sigma, rng });
   if (kind === 'none') return undefined;
   throw new Error(
-    `TD3: actionNoise must be 'gaussian', 'ornstein-uhlenbeck', 'none' or an ActionNoise, got '${kind}'`,
+    `${name}: actionNoise must be 'gaussian', 'ornstein-uhlenbeck', 'none' or an ActionNoise, got '${kind}'`,
   );
 }
 
