@@ -1,11 +1,19 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProgressBar, parseCommand, usage } from '@tessera/app-kit';
 import { renderLineChartPng } from '@tessera/plot';
 import { learningCurveChart, swingUp, swingUpStripPng } from './pictures.js';
-import { type Algo, meanStd, type RunOptions, type RunResult, trainOne } from './train.js';
+import {
+  type Algo,
+  makeAgent,
+  meanStd,
+  type RunOptions,
+  type RunResult,
+  type RunSummary,
+  trainOne,
+} from './train.js';
 
 export const COMMAND = {
   name: 'pendulum',
@@ -63,6 +71,10 @@ export const COMMAND = {
     },
     threads: { type: 'number', help: 'CPU threads of each run', default: 1, integer: true, min: 1 },
     out: { type: 'string', help: 'output folder (default apps/pendulum/out)' },
+    merge: {
+      type: 'string',
+      help: 'instead of training, combine the output folders of earlier runs (comma-separated)',
+    },
     quiet: { type: 'boolean', help: 'no progress bars' },
   },
 } as const;
@@ -90,11 +102,18 @@ export function parseOptions(argv: readonly string[]) {
     threads: o.threads,
   };
   const seeds = Array.from({ length: o.seeds }, (_, i) => o['first-seed'] + i);
-  return { help: o.help, quiet: o.quiet, out: o.out ?? defaultOut, algos, seeds, run };
+  const merge =
+    o.merge === undefined
+      ? []
+      : o.merge
+          .split(',')
+          .map((d) => d.trim())
+          .filter((d) => d !== '');
+  return { help: o.help, quiet: o.quiet, out: o.out ?? defaultOut, merge, algos, seeds, run };
 }
 
 /** The final table: one row per run, then a summary line per algorithm. */
-export function resultTable(results: readonly RunResult[], steps: number): string {
+export function resultTable(results: readonly RunSummary[], steps: number): string {
   const rows = [
     'algo  seed  final return (mean +/- std)   train s   cpu s   steps/s   eval s',
     ...results.map((r) => {
@@ -122,18 +141,66 @@ export function resultTable(results: readonly RunResult[], steps: number): strin
   return rows.join('\n');
 }
 
-function main(argv: readonly string[]): void {
-  const options = parseOptions(argv);
-  if (options.help) {
-    process.stdout.write(usage(COMMAND));
-    return;
+/** Writes the table, the learning curve, the swing-up of each algorithm's best seed, and the results. */
+function report(
+  out: string,
+  run: RunOptions,
+  results: readonly RunSummary[],
+  agentOf: (r: RunSummary) => { predict(o: Float64Array): Float64Array },
+): void {
+  const table = resultTable(results, run.steps);
+  console.log(`\n${table}`);
+  writeFileSync(join(out, 'results.txt'), `${table}\n`);
+  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ options: run, results }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'learning-curve.png'),
+    renderLineChartPng(learningCurveChart(results, run.evalEvery)),
+  );
+  const algos = (['ddpg', 'td3'] as const).filter((a) => results.some((r) => r.algo === a));
+  const episodes = algos.map((algo) => {
+    const runs = results.filter((r) => r.algo === algo);
+    const best = runs.reduce((a, b) => (meanStd(b.finalReturns).mean > meanStd(a.finalReturns).mean ? b : a));
+    const agent = agentOf(best);
+    return swingUp(`${algo.toUpperCase()} seed ${best.seed}`, (o) => agent.predict(o));
+  });
+  writeFileSync(join(out, 'swing-up.png'), swingUpStripPng(episodes));
+  const files = ['results.txt', 'results.json', 'learning-curve.png', 'swing-up.png'];
+  console.log(`wrote ${files.map((f) => join(out, f)).join(', ')}`);
+}
+
+/** Combines the outputs of runs made apart (e.g. one process per algorithm) into one report. */
+export function merge(folders: readonly string[], out: string): void {
+  const parts = folders.map((dir) => {
+    const saved = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      options: RunOptions;
+      results: RunSummary[];
+    };
+    return { dir, ...saved };
+  });
+  const run = parts[0].options;
+  for (const p of parts) {
+    if (p.options.steps !== run.steps || p.options.evalEvery !== run.evalEvery) {
+      throw new Error(
+        `pendulum --merge: ${p.dir} ran ${p.options.steps} steps evaluated every ${p.options.evalEvery}, ${parts[0].dir} ${run.steps} every ${run.evalEvery}`,
+      );
+    }
   }
+  const home = new Map<RunSummary, (typeof parts)[number]>();
+  for (const p of parts) for (const r of p.results) home.set(r, p);
+  const results = parts.flatMap((p) => p.results);
+  mkdirSync(out, { recursive: true });
+  report(out, run, results, (r) => {
+    const p = home.get(r) as (typeof parts)[number];
+    const agent = makeAgent(r.algo, p.options, r.seed);
+    agent.load(readFileSync(join(p.dir, `${r.algo}-seed${r.seed}.safetensors`)));
+    return agent;
+  });
+}
+
+/** Trains every algorithm on every seed, saves each agent, writes the report, and returns what it measured. */
+export function trainAll(options: ReturnType<typeof parseOptions>): RunSummary[] {
   const { run, out } = options;
   mkdirSync(out, { recursive: true });
-  const loadStart = loadavg()[0];
-  console.log(
-    `Pendulum-v1, ${run.steps} steps per run, hidden [${run.hidden.join(', ')}], batch ${run.batchSize}, learning starts ${run.learningStarts}; ${cpus().length} CPUs, load average ${loadStart.toFixed(2)}`,
-  );
   const results: RunResult[] = [];
   for (const algo of options.algos) {
     for (const seed of options.seeds) {
@@ -145,31 +212,31 @@ function main(argv: readonly string[]): void {
       writeFileSync(join(out, `${algo}-seed${seed}.safetensors`), result.agent.save());
     }
   }
-  const table = resultTable(results, run.steps);
-  console.log(
-    `\n${table}\nload average at the end ${loadavg()[0].toFixed(2)} (1 min), ${loadavg()[1].toFixed(2)} (5 min)`,
-  );
-  writeFileSync(
-    join(out, 'learning-curve.png'),
-    renderLineChartPng(learningCurveChart(results, run.evalEvery)),
-  );
-  // The swing-up of each algorithm's best seed.
-  const episodes = options.algos.map((algo) => {
-    const runs = results.filter((r) => r.algo === algo);
-    const best = runs.reduce((a, b) => (meanStd(b.finalReturns).mean > meanStd(a.finalReturns).mean ? b : a));
-    return swingUp(`${algo.toUpperCase()} seed ${best.seed}`, (o) => best.agent.predict(o));
-  });
-  writeFileSync(join(out, 'swing-up.png'), swingUpStripPng(episodes));
-  const summary = results.map(({ agent: _agent, ...rest }) => rest);
-  writeFileSync(
-    join(out, 'results.json'),
-    `${JSON.stringify({ options: run, results: summary }, null, 2)}\n`,
-  );
-  writeFileSync(join(out, 'results.txt'), `${table}\n`);
-  console.log(
-    `wrote ${['learning-curve.png', 'swing-up.png', 'results.json', 'results.txt', '*.safetensors'].map((f) => join(out, f)).join(', ')}`,
-  );
+  const summaries = results.map(({ agent: _agent, ...rest }) => rest);
+  const agents = new Map(summaries.map((s, i) => [s, results[i].agent]));
+  report(out, run, summaries, (r) => agents.get(r) as RunResult['agent']);
   for (const r of results) r.agent.dispose();
+  return summaries;
+}
+
+function main(argv: readonly string[]): void {
+  const options = parseOptions(argv);
+  if (options.help) {
+    process.stdout.write(usage(COMMAND));
+    return;
+  }
+  if (options.merge.length > 0) {
+    merge(options.merge, options.out);
+    return;
+  }
+  const { run } = options;
+  console.log(
+    `Pendulum-v1, ${run.steps} steps per run, hidden [${run.hidden.join(', ')}], batch ${run.batchSize}, learning starts ${run.learningStarts}; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}`,
+  );
+  trainAll(options);
+  console.log(
+    `load average at the end ${loadavg()[0].toFixed(2)} (1 min), ${loadavg()[1].toFixed(2)} (5 min)`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

@@ -1,20 +1,11 @@
-import { readPngSize, renderLineChartPng } from '@tessera/plot';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readPngSize } from '@tessera/plot';
 import { describe, expect, it } from 'vitest';
-import { parseOptions, resultTable } from './main.js';
-import { learningCurveChart, swingUp, swingUpStripPng } from './pictures.js';
-import { type RunOptions, trainOne } from './train.js';
-
-const tiny: RunOptions = {
-  steps: 200,
-  evalEvery: 100,
-  evalEpisodes: 1,
-  hidden: [8],
-  batchSize: 16,
-  learningStarts: 100,
-  noise: 'gaussian',
-  noiseSigma: 0.1,
-  threads: 1,
-};
+import { merge, parseOptions, trainAll } from './main.js';
+import { learningCurveChart, swingUp } from './pictures.js';
+import { makeAgent } from './train.js';
 
 describe('pendulum app', () => {
   it('parses its command line and rejects bad widths', () => {
@@ -39,19 +30,43 @@ describe('pendulum app', () => {
     expect(() => parseOptions(['--algo', 'ppo'])).toThrow(/--algo must be one of both, ddpg, td3/);
   });
 
-  it('trains two tiny runs, tabulates them and draws the curve and the swing-up', () => {
-    const runs = [trainOne('ddpg', 0, tiny), trainOne('td3', 0, tiny)];
+  it('trains tiny runs apart, merges them, and writes the table, the curve and the swing-up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pendulum-app-'));
+    const tiny = ['--steps', '200', '--eval-every', '100', '--eval-episodes', '1', '--hidden', '8'];
+    const small = [...tiny, '--batch', '16', '--learning-starts', '100', '--seeds', '1', '--quiet'];
+    const runs = [
+      ...trainAll(parseOptions([...small, '--algo', 'ddpg', '--out', join(dir, 'ddpg')])),
+      ...trainAll(parseOptions([...small, '--algo', 'td3', '--out', join(dir, 'td3')])),
+    ];
     for (const r of runs) {
       expect(r.curve.map((p) => p.steps)).toEqual([100, 200]);
-      expect(r.agent.numTimesteps).toBe(200);
-      expect(r.agent.numUpdates).toBe(100);
       expect(r.finalReturns).toHaveLength(1);
       expect(r.finalReturns[0]).toBe(r.curve[1].mean);
     }
-    const table = resultTable(runs, tiny.steps).split('\n');
+    expect(readdirSync(join(dir, 'td3')).sort()).toEqual([
+      'learning-curve.png',
+      'results.json',
+      'results.txt',
+      'swing-up.png',
+      'td3-seed0.safetensors',
+    ]);
+    merge([join(dir, 'ddpg'), join(dir, 'td3')], join(dir, 'both'));
+    const table = readFileSync(join(dir, 'both', 'results.txt'), 'utf8')
+      .trim()
+      .split('\n');
     expect(table).toHaveLength(5);
     expect(table[1]).toMatch(/^DDPG +0 +-?\d+\.\d \+\/- 0\.0/);
+    expect(table[2]).toMatch(/^TD3 +0 +-?\d+\.\d \+\/- 0\.0/);
     expect(table[3]).toMatch(/^DDPG: [01]\/1 seeds >= -200; mean over seeds -?\d+\.\d \+\/- 0\.0$/);
+    expect(readPngSize(readFileSync(join(dir, 'both', 'learning-curve.png')))).toEqual({
+      width: 900,
+      height: 480,
+    });
+    // Frames at steps 0, 10, …, 200: 21 cells of 72 px after the 150 px label column, one row per agent.
+    expect(readPngSize(readFileSync(join(dir, 'both', 'swing-up.png')))).toEqual({
+      width: 150 + 21 * 72,
+      height: 34 + 2 * 96,
+    });
     const chart = learningCurveChart(runs, 100);
     expect(chart.series.map((s) => s.name)).toEqual([
       'DDPG mean',
@@ -63,16 +78,16 @@ describe('pendulum app', () => {
     ]);
     // One seed: the ±std lines coincide with the mean.
     expect(chart.series[1].values).toEqual(chart.series[0].values);
-    expect(readPngSize(renderLineChartPng(chart))).toEqual({ width: 900, height: 480 });
-    const episode = swingUp('DDPG', (o) => runs[0].agent.predict(o));
+  });
+
+  it('runs a deterministic episode from hanging down for the swing-up picture', () => {
+    const agent = makeAgent('ddpg', parseOptions(['--hidden', '4']).run, 0);
+    const episode = swingUp('DDPG', (o) => agent.predict(o));
     expect(episode.thetas).toHaveLength(201);
     expect(episode.thetas[0]).toBe(Math.PI);
     expect(episode.torques).toHaveLength(200);
-    // Frames at steps 0, 10, …, 200: 21 cells of 72 px after the 150 px label column.
-    expect(readPngSize(swingUpStripPng([episode, episode]))).toEqual({
-      width: 150 + 21 * 72,
-      height: 34 + 2 * 96,
-    });
-    for (const r of runs) r.agent.dispose();
+    expect(episode.torques.every((u) => Math.abs(u) <= 2)).toBe(true);
+    expect(swingUp('DDPG', (o) => agent.predict(o))).toEqual(episode);
+    agent.dispose();
   });
 });

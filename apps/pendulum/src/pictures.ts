@@ -1,6 +1,6 @@
 import { encodePng, type LineChart, Raster, type Rgb, type Series } from '@tessera/plot';
 import { Pendulum } from '@tessera/rl';
-import { meanStd, type RunResult } from './train.js';
+import { meanStd, type RunSummary } from './train.js';
 
 const COLORS: Record<string, { line: Rgb; band: Rgb }> = {
   ddpg: { line: [31, 100, 180], band: [150, 185, 225] },
@@ -11,7 +11,7 @@ const COLORS: Record<string, { line: Rgb; band: Rgb }> = {
  * The learning curve: for each algorithm the mean over seeds of the deterministic evaluation return at each
  * evaluation, with mean ± one standard deviation over seeds as two lighter lines.
  */
-export function learningCurveChart(results: readonly RunResult[], evalEvery: number): LineChart {
+export function learningCurveChart(results: readonly RunSummary[], evalEvery: number): LineChart {
   const series: Series[] = [];
   for (const algo of ['ddpg', 'td3'] as const) {
     const runs = results.filter((r) => r.algo === algo);

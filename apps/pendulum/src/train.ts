@@ -16,7 +16,8 @@ export interface RunOptions {
   threads: number;
 }
 
-export interface RunResult {
+/** What a run measured; `RunResult` adds the trained agent. */
+export interface RunSummary {
   algo: Algo;
   seed: number;
   /** Steps at which the policy was evaluated, and the mean and std of its returns there. */
@@ -27,6 +28,9 @@ export interface RunResult {
   trainSeconds: number;
   trainCpuSeconds: number;
   evalSeconds: number;
+}
+
+export interface RunResult extends RunSummary {
   agent: TD3;
 }
 
@@ -47,6 +51,12 @@ export function agentConfig(options: RunOptions, seed: number): TD3Config {
   };
 }
 
+/** A fresh agent for Pendulum with the run's settings (also the shape `load` needs for a saved one). */
+export function makeAgent(algo: Algo, options: RunOptions, seed: number): TD3 {
+  const config = agentConfig(options, seed);
+  return algo === 'ddpg' ? new DDPG(new Pendulum(), config) : new TD3(new Pendulum(), config);
+}
+
 export function meanStd(xs: readonly number[]): { mean: number; std: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
@@ -60,9 +70,7 @@ export function trainOne(
   options: RunOptions,
   onProgress?: (steps: number, lastEval: number | undefined) => void,
 ): RunResult {
-  const env = new Pendulum();
-  const config = agentConfig(options, seed);
-  const agent = algo === 'ddpg' ? new DDPG(env, config) : new TD3(env, config);
+  const agent = makeAgent(algo, options, seed);
   // The same 10 start states at every evaluation of this seed, apart from the training episodes' ones.
   const evaluate = () =>
     evaluatePolicy(new Pendulum(), (o) => agent.predict(o), {
