@@ -1,0 +1,201 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Builds the page with Vite (from the packages' dist builds: `pnpm build` first), serves the build
+ * on 127.0.0.1 with the cross-origin isolation headers, and drives Debian's Chromium with WebGPU
+ * on (Chromium's Dawn on whatever Vulkan driver it finds: lavapipe in CI). Without Chromium the
+ * test skips, except under CI=true. Screenshots go to screenshots/ for the README.
+ */
+const executablePath = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const present = existsSync(executablePath);
+if (!present && !ci) console.warn(`playground browser test skipped: no Chromium at ${executablePath}`);
+
+const ARGS = [
+  '--headless=new',
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-gpu-sandbox',
+  '--enable-features=Vulkan',
+  '--use-angle=vulkan',
+  '--disable-background-networking',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+];
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const shots = join(appDir, 'screenshots');
+
+// The book's optimal state values for its 5×5 grid (Zhao, Mathematical Foundations of
+// Reinforcement Learning, chapter 4's value-iteration example), row by row.
+const BOOK_V_STAR = [
+  [5.8, 5.6, 6.2, 6.5, 5.8],
+  [6.5, 7.2, 8.0, 7.2, 6.5],
+  [7.2, 8.0, 10.0, 8.0, 7.2],
+  [8.0, 10.0, 10.0, 10.0, 8.0],
+  [7.2, 9.0, 10.0, 9.0, 8.1],
+].flat();
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.bin': 'application/octet-stream',
+};
+
+/** A plain static server over `root`, as any static host with the two isolation headers. */
+function serve(root: string): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root) || !existsSync(file)) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('cross-origin-opener-policy', 'same-origin');
+    res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    res.end(readFileSync(file));
+  });
+}
+
+describe.skipIf(!present && !ci)('playground (built page in headless Chromium)', () => {
+  let server: Server;
+  let browser: Browser;
+  let url = '';
+  let outDir = '';
+  const errors: string[] = [];
+
+  async function open(query = ''): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${url}${query}`);
+    await page.waitForSelector('#backend[data-device]', { timeout: 30_000 });
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!present) throw new Error(`no Chromium at ${executablePath} (CI=true: run .ci/install-chromium.sh)`);
+    const dist = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url));
+    if (!existsSync(dist))
+      throw new Error('the playground builds from the packages’ dist: run `pnpm build` first');
+    outDir = mkdtempSync(join(tmpdir(), 'tessera-playground-'));
+    await build({
+      root: appDir,
+      configFile: join(appDir, 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
+    // Loopback only: a secure context (WebGPU needs one) that never leaves the machine.
+    server = serve(outDir);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({ executablePath, args: ARGS });
+    mkdirSync(shots, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('runs on WebGPU in a cross-origin isolated page and draws the book’s GridWorld values', async () => {
+    const page = await open('#gridworld');
+    const backend = page.locator('#backend');
+    expect(await backend.getAttribute('data-device')).toBe('webgpu');
+    expect(await backend.getAttribute('data-isolated')).toBe('true');
+    console.info(`playground: ${await backend.textContent()}`);
+    for (const algorithm of ['policy-iteration', 'value-iteration']) {
+      await page.selectOption('#gw-algorithm', algorithm);
+      await page.click('#gw-run');
+      await page.waitForSelector('#gw-status[data-done="true"]', { timeout: 20_000 });
+      const values = await page.$$eval('#gw-grid text.value', (ts) =>
+        ts.map((t) => [Number(t.getAttribute('data-state')), Number(t.getAttribute('data-value'))]),
+      );
+      expect(values).toHaveLength(25);
+      for (const [s, v] of values)
+        expect(Math.abs(v - BOOK_V_STAR[s]), `${algorithm} state ${s}`).toBeLessThanOrEqual(0.05);
+    }
+    await page.screenshot({ path: join(shots, 'gridworld.png') });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  /** Trains the page's MLP for `epochs` and returns its held-out accuracy and the losses it drew. */
+  async function trainMnist(page: Page, epochs: number): Promise<{ accuracy: number; losses: number[] }> {
+    await page.fill('#mn-epochs', String(epochs));
+    await page.click('#mn-train');
+    await page.waitForSelector('#mn-status[data-state="trained"], #mn-status[data-state="error"]', {
+      timeout: 40_000,
+    });
+    console.info(
+      `playground MNIST (${await page.textContent('#backend')}): ${await page.textContent('#mn-status')}`,
+    );
+    const losses = await page.$eval('#mn-chart', (c) =>
+      (c.getAttribute('data-losses') ?? '').split(',').map(Number),
+    );
+    return { accuracy: Number(await page.getAttribute('#mn-status', 'data-accuracy')), losses };
+  }
+
+  it('trains the MNIST MLP on WebGPU: the loss falls and it beats chance on held-out digits', async () => {
+    const page = await open('#mnist');
+    const { accuracy, losses } = await trainMnist(page, 1);
+    // 39 steps of batch 64; the initial loss is about ln 10 = 2.3 (ten equally likely classes).
+    expect(losses.length).toBeGreaterThan(5);
+    expect(losses[0]).toBeGreaterThan(1.5);
+    expect(losses.at(-1)).toBeLessThan(0.5 * losses[0]);
+    expect(accuracy).toBeGreaterThan(0.7);
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 45_000);
+
+  it('runs the CPU backend on WebAssembly threads (?backend=cpu) and classifies drawn digits', async () => {
+    const page = await open('?backend=cpu#mnist');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.getAttribute('#backend', 'data-device')).toBe('cpu');
+    expect(Number(await page.getAttribute('#backend', 'data-threads'))).toBe(cores);
+    const { accuracy } = await trainMnist(page, 3);
+    expect(accuracy).toBeGreaterThan(0.8);
+    const box = (await page.locator('#mn-canvas').boundingBox())!;
+    const draw = async (points: [number, number][]) => {
+      await page.click('#mn-clear');
+      await page.mouse.move(box.x + points[0][0], box.y + points[0][1]);
+      await page.mouse.down();
+      for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 4 });
+      await page.mouse.up();
+      await page.waitForSelector('#mn-prediction[data-digit]');
+      return Number(await page.getAttribute('#mn-prediction', 'data-digit'));
+    };
+    // A "1": one slightly slanted vertical stroke.
+    expect(
+      await draw([
+        [150, 40],
+        [140, 140],
+        [130, 240],
+      ]),
+    ).toBe(1);
+    // A "0": an ellipse.
+    const ellipse = Array.from({ length: 25 }, (_, i): [number, number] => {
+      const t = (2 * Math.PI * i) / 24;
+      return [140 + 65 * Math.sin(t), 140 - 100 * Math.cos(t)];
+    });
+    expect(await draw(ellipse)).toBe(0);
+    await page.screenshot({ path: join(shots, 'mnist.png') });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 45_000);
+});
