@@ -51,8 +51,8 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
-/** A plain static server over `root`, as any static host with the two isolation headers. */
-function serve(root: string): Server {
+/** A plain static server over `root`, as any static host; `isolate` adds the two isolation headers. */
+function serve(root: string, isolate: boolean): Server {
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
@@ -62,26 +62,30 @@ function serve(root: string): Server {
       return;
     }
     res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
-    res.setHeader('cross-origin-opener-policy', 'same-origin');
-    res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    if (isolate) {
+      res.setHeader('cross-origin-opener-policy', 'same-origin');
+      res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    }
     res.end(readFileSync(file));
   });
 }
 
 describe.skipIf(!present && !ci)('playground (built page in headless Chromium)', () => {
   let server: Server;
+  let plainServer: Server;
   let browser: Browser;
   let url = '';
+  let plainUrl = '';
   let outDir = '';
   const errors: string[] = [];
 
-  async function open(query = ''): Promise<Page> {
+  async function open(query = '', base = url): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(`${url}${query}`);
+    await page.goto(`${base}${query}`);
     await page.waitForSelector('#backend[data-device]', { timeout: 30_000 });
     return page;
   }
@@ -100,9 +104,14 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
       build: { outDir, emptyOutDir: true },
     });
     // Loopback only: a secure context (WebGPU needs one) that never leaves the machine.
-    server = serve(outDir);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const listen = async (s: Server) => {
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+    };
+    server = serve(outDir, true);
+    url = await listen(server);
+    plainServer = serve(outDir, false);
+    plainUrl = await listen(plainServer);
     browser = await chromium.launch({ executablePath, args: ARGS });
     mkdirSync(shots, { recursive: true });
   }, 120_000);
@@ -110,6 +119,7 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
   afterAll(async () => {
     await browser?.close();
     server?.close();
+    plainServer?.close();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
@@ -198,4 +208,13 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     await page.close();
     expect(errors).toEqual([]);
   }, 45_000);
+
+  it('uses one CPU thread where the page is not cross-origin isolated', async () => {
+    const page = await open('?backend=cpu', plainUrl);
+    expect(await page.getAttribute('#backend', 'data-isolated')).toBe('false');
+    expect(await page.getAttribute('#backend', 'data-threads')).toBe('1');
+    expect(await page.textContent('#backend')).toContain('1 thread');
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 30_000);
 });

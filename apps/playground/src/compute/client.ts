@@ -1,9 +1,9 @@
-import type { FromWorker, Method, Methods, Progress, ToWorker } from './protocol.js';
+import type { FromWorker, Method, Methods, ToWorker } from './protocol.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  onProgress?: (p: Progress) => void;
+  onProgress?: (p: unknown) => void;
 }
 
 /** The page's side of the compute worker: one promise per request, progress by callback. */
@@ -34,14 +34,14 @@ export class ComputeClient {
   call<M extends Method>(
     method: M,
     arg: Methods[M][0],
-    options: { onProgress?: (p: Progress) => void; transfer?: Transferable[] } = {},
+    options: { onProgress?: (p: Methods[M][2]) => void; transfer?: Transferable[] } = {},
   ): Promise<Methods[M][1]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, {
         resolve: resolve as (v: unknown) => void,
         reject,
-        onProgress: options.onProgress,
+        onProgress: options.onProgress as unknown as Pending['onProgress'],
       });
       const message: ToWorker = { id, method, arg };
       this.worker.postMessage(message, options.transfer ?? []);

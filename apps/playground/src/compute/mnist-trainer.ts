@@ -4,7 +4,7 @@ import { DataLoader, type MnistSplit, mnistDataset, mnistFromClassArrays } from 
 import { crossEntropy, Flatten, MLP, Sequential } from '@tessera/nn';
 import { AdamW } from '@tessera/optim';
 import { decodeDigits } from '../mnist/digits-asset.js';
-import type { MnistTrainRequest, MnistTrainResult, Progress } from './protocol.js';
+import type { MnistTrainRequest, MnistTrainResult, TrainProgress } from './protocol.js';
 import { readScalars } from './scalars.js';
 
 /** Held-out digits of the page's subset (the rest train). */
@@ -19,7 +19,7 @@ export class MnistTrainer {
     private readonly device: 'cpu' | 'webgpu',
   ) {}
 
-  async train(r: MnistTrainRequest, onProgress: (p: Progress) => void): Promise<MnistTrainResult> {
+  async train(r: MnistTrainRequest, onProgress: (p: TrainProgress) => void): Promise<MnistTrainResult> {
     const { context, device } = this;
     this.model?.to('cpu');
     this.model = undefined;

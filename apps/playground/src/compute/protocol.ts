@@ -31,17 +31,32 @@ export interface MnistTrainResult {
   seconds: number;
 }
 
-/** Requests: method name → [argument, result]. */
-export interface Methods {
-  init: [{ prefer: 'auto' | 'cpu' }, BackendInfo];
-  mnistTrain: [MnistTrainRequest, MnistTrainResult];
-  /** 784 pixels in [0, 1], row after row → the ten class probabilities. */
-  mnistClassify: [{ pixels: Float32Array }, number[]];
+export interface GptTrainRequest {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
 }
-export type Method = keyof Methods;
 
-/** Progress of a long request: a training step's loss and throughput. */
-export interface Progress {
+export interface GptTrainResult {
+  /** Exact-match accuracy of greedy answers on the held-out problems. */
+  accuracy: number;
+  heldOut: number;
+  parameters: number;
+  seconds: number;
+}
+
+/** One answer token as it is decoded. */
+export interface DecodedToken {
+  token: string;
+  /** Milliseconds this step took (the first includes the prompt's pass). */
+  ms: number;
+  /** Positions in the KV cache after this step. */
+  cached: number;
+}
+
+/** Progress of a training request: a step's loss and the throughput so far. */
+export interface TrainProgress {
   step: number;
   total: number;
   loss: number;
@@ -49,8 +64,17 @@ export interface Progress {
   rate: number;
 }
 
+/** Requests: method name → [argument, result, progress]. */
+export interface Methods {
+  init: [{ prefer: 'auto' | 'cpu' }, BackendInfo, never];
+  mnistTrain: [MnistTrainRequest, MnistTrainResult, TrainProgress];
+  /** 784 pixels in [0, 1], row after row → the ten class probabilities. */
+  mnistClassify: [{ pixels: Float32Array }, number[], never];
+}
+export type Method = keyof Methods;
+
 export type ToWorker = { id: number; method: Method; arg: unknown };
 export type FromWorker =
   | { id: number; kind: 'result'; value: unknown }
   | { id: number; kind: 'error'; message: string }
-  | { id: number; kind: 'progress'; progress: Progress };
+  | { id: number; kind: 'progress'; progress: unknown };

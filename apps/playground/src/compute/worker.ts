@@ -1,7 +1,7 @@
 import { type Context, type CpuBackend, createContext } from '@tessera/core';
 import { initWebGPU } from '@tessera/webgpu';
 import { MnistTrainer } from './mnist-trainer.js';
-import type { BackendInfo, FromWorker, Methods, Progress, ToWorker } from './protocol.js';
+import type { BackendInfo, FromWorker, Methods, ToWorker } from './protocol.js';
 
 /**
  * The compute worker: every tensor lives here, off the page's main thread. A worker may block in
@@ -22,6 +22,10 @@ interface Session {
 }
 let session: Promise<Session> | undefined;
 
+function trainers(context: Context, device: 'cpu' | 'webgpu') {
+  return { mnist: new MnistTrainer(context, device) };
+}
+
 async function start(prefer: 'auto' | 'cpu'): Promise<Session> {
   const context = createContext();
   const isolated = scope.crossOriginIsolated;
@@ -34,7 +38,7 @@ async function start(prefer: 'auto' | 'cpu'): Promise<Session> {
         const a = gpu.adapterInfo;
         const detail = [a.vendor, a.architecture, a.description].filter((s) => s).join(' · ') || 'adapter';
         const info: BackendInfo = { device: 'webgpu', detail, threads: 1, crossOriginIsolated: isolated };
-        return { context, info, mnist: new MnistTrainer(context, 'webgpu') };
+        return { context, info, ...trainers(context, 'webgpu') };
       } catch (e) {
         fallbackReason = (e as Error).message;
       }
@@ -49,7 +53,7 @@ async function start(prefer: 'auto' | 'cpu'): Promise<Session> {
     crossOriginIsolated: isolated,
     fallbackReason,
   };
-  return { context, info, mnist: new MnistTrainer(context, 'cpu') };
+  return { context, info, ...trainers(context, 'cpu') };
 }
 
 function need(): Promise<Session> {
@@ -58,7 +62,7 @@ function need(): Promise<Session> {
 }
 
 type Handlers = {
-  [M in keyof Methods]: (arg: Methods[M][0], progress: (p: Progress) => void) => Promise<Methods[M][1]>;
+  [M in keyof Methods]: (arg: Methods[M][0], progress: (p: Methods[M][2]) => void) => Promise<Methods[M][1]>;
 };
 
 const handlers: Handlers = {
@@ -74,7 +78,7 @@ scope.onmessage = async (e: MessageEvent<ToWorker>) => {
   const { id, method, arg } = e.data;
   const post = (m: FromWorker) => scope.postMessage(m);
   try {
-    const handler = handlers[method] as (a: unknown, p: (p: Progress) => void) => Promise<unknown>;
+    const handler = handlers[method] as (a: unknown, p: (p: unknown) => void) => Promise<unknown>;
     const value = await handler(arg, (progress) => post({ id, kind: 'progress', progress }));
     post({ id, kind: 'result', value });
   } catch (err) {
