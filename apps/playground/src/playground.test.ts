@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BOOK_V_STAR } from '@tessera/rl/testing';
+import { CHROMIUM_WEBGPU_ARGS, chromiumPath } from '@tessera/webgpu/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,35 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * on (Chromium's Dawn on whatever Vulkan driver it finds: lavapipe in CI). Without Chromium the
  * test skips, except under CI=true. Screenshots go to screenshots/ for the README.
  */
-const executablePath = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
+const executablePath = chromiumPath();
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const present = existsSync(executablePath);
 if (!present && !ci) console.warn(`playground browser test skipped: no Chromium at ${executablePath}`);
 
-const ARGS = [
-  '--headless=new',
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--enable-features=Vulkan',
-  '--use-angle=vulkan',
-  '--disable-background-networking',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-];
-
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const shots = join(appDir, 'screenshots');
-
-// The book's optimal state values for its 5×5 grid (Zhao, Mathematical Foundations of
-// Reinforcement Learning, chapter 4's value-iteration example), row by row.
-const BOOK_V_STAR = [
-  [5.8, 5.6, 6.2, 6.5, 5.8],
-  [6.5, 7.2, 8.0, 7.2, 6.5],
-  [7.2, 8.0, 10.0, 8.0, 7.2],
-  [8.0, 10.0, 10.0, 10.0, 8.0],
-  [7.2, 9.0, 10.0, 9.0, 8.1],
-].flat();
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -112,7 +92,7 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     url = await listen(server);
     plainServer = serve(outDir, false);
     plainUrl = await listen(plainServer);
-    browser = await chromium.launch({ executablePath, args: ARGS });
+    browser = await chromium.launch({ executablePath, args: [...CHROMIUM_WEBGPU_ARGS] });
     mkdirSync(shots, { recursive: true });
   }, 120_000);
 
@@ -137,6 +117,7 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
         ts.map((t) => [Number(t.getAttribute('data-state')), Number(t.getAttribute('data-value'))]),
       );
       expect(values).toHaveLength(25);
+      // The book's optimal state values (chapter 4's value-iteration example), as rl's own tests use them.
       for (const [s, v] of values)
         expect(Math.abs(v - BOOK_V_STAR[s]), `${algorithm} state ${s}`).toBeLessThanOrEqual(0.05);
     }
