@@ -62,6 +62,10 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
   async function open(query = '', base = url): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     page.on('pageerror', (e) => errors.push(e.message));
+    // The page needs nothing but its own files (and the blob: and data: URLs it makes itself).
+    page.on('request', (r) => {
+      if (!/^(blob|data):/.test(r.url()) && !r.url().startsWith(base)) errors.push(`fetched ${r.url()}`);
+    });
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
@@ -124,14 +128,14 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     await page.screenshot({ path: join(shots, 'gridworld.png') });
     await page.close();
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   /** Trains the page's MLP for `epochs` and returns its held-out accuracy and the losses it drew. */
   async function trainMnist(page: Page, epochs: number): Promise<{ accuracy: number; losses: number[] }> {
     await page.fill('#mn-epochs', String(epochs));
     await page.click('#mn-train');
     await page.waitForSelector('#mn-status[data-state="trained"], #mn-status[data-state="error"]', {
-      timeout: 40_000,
+      timeout: 80_000,
     });
     console.info(
       `playground MNIST (${await page.textContent('#backend')}): ${await page.textContent('#mn-status')}`,
@@ -152,7 +156,7 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     expect(accuracy).toBeGreaterThan(0.7);
     await page.close();
     expect(errors).toEqual([]);
-  }, 45_000);
+  }, 90_000);
 
   it('runs the CPU backend on WebAssembly threads (?backend=cpu) and classifies drawn digits', async () => {
     const page = await open('?backend=cpu#mnist');
@@ -188,7 +192,7 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     await page.screenshot({ path: join(shots, 'mnist.png') });
     await page.close();
     expect(errors).toEqual([]);
-  }, 45_000);
+  }, 90_000);
 
   it('uses one CPU thread where the page is not cross-origin isolated', async () => {
     const page = await open('?backend=cpu', plainUrl);

@@ -89,16 +89,17 @@ export function gridWorldPage(root: HTMLElement): void {
   draw(board, readGrid(), undefined);
 }
 
-/** Cell colour for a value: white at 0, deeper green for higher values, red for negative. */
-function shade(v: number, scale: number): string {
-  const t = Math.min(1, Math.abs(v) / scale);
-  return v >= 0 ? `rgba(64, 160, 96, ${0.55 * t})` : `rgba(214, 80, 72, ${0.45 * t})`;
+/** Cell colour for a value: from white at the lowest value on the grid to green at the highest. */
+function shade(v: number, low: number, high: number): string {
+  const t = high > low ? (v - low) / (high - low) : 0;
+  return `rgba(64, 160, 96, ${(0.05 + 0.5 * t).toFixed(3)})`;
 }
 
 function draw(board: SVGElement, grid: GridWorld, frame: Frame | undefined): void {
   board.replaceChildren();
   const actions = frame ? greedyActions(frame.policy) : undefined;
-  const scale = frame ? Math.max(1e-9, ...Array.from(frame.v, Math.abs)) : 1;
+  const low = frame ? Math.min(...frame.v) : 0;
+  const high = frame ? Math.max(...frame.v) : 0;
   for (let s = 0; s < grid.nS; s++) {
     const [r, c] = grid.cellOf(s);
     const x = 1 + c * CELL;
@@ -114,7 +115,7 @@ function draw(board: SVGElement, grid: GridWorld, frame: Frame | undefined): voi
           y: y + 1,
           width: CELL - 2,
           height: CELL - 2,
-          fill: shade(frame.v[s], scale),
+          fill: shade(frame.v[s], low, high),
         }),
       );
     }
