@@ -114,6 +114,7 @@ export function mnistPage(root: HTMLElement, compute: ComputeClient, digitsUrl: 
     train.disabled = true;
     chart.reset();
     status.dataset.state = 'training';
+    let rate = 0;
     try {
       status.textContent = 'Loading the digits…';
       const response = await fetch(digitsUrl);
@@ -133,6 +134,7 @@ export function mnistPage(root: HTMLElement, compute: ComputeClient, digitsUrl: 
           transfer: [digits],
           onProgress: (p) => {
             chart.add(p.step, p.loss);
+            rate = p.rate;
             status.textContent = `step ${p.step}/${p.total} · loss ${p.loss.toFixed(3)} · ${Math.round(p.rate).toLocaleString('en-US')} samples/s`;
           },
         },
@@ -142,7 +144,8 @@ export function mnistPage(root: HTMLElement, compute: ComputeClient, digitsUrl: 
       status.dataset.accuracy = String(result.testAccuracy);
       status.textContent =
         `${(100 * result.testAccuracy).toFixed(1)}% on ${result.testSize} held-out digits · ` +
-        `${result.steps} steps in ${result.seconds.toFixed(1)} s. Draw a digit →`;
+        `${result.steps} steps in ${result.seconds.toFixed(1)} s (${Math.round(rate).toLocaleString('en-US')} samples/s). ` +
+        'Draw a digit →';
       await classify();
     } catch (e) {
       status.dataset.state = 'error';
