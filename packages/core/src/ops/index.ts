@@ -1,6 +1,7 @@
 import type { OpDef } from '../op.js';
 import { conv2dBackwardInputDef, conv2dBackwardWeightDef, conv2dDef } from './conv.js';
-import { castDef, copyDef, toDeviceDef } from './copy.js';
+import { castDef, copyDef } from './copy.js';
+import { toDeviceDef } from './device.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
 import { gatherDef, indexSelectDef, oneHotDef, scatterAddDef } from './indexing.js';
 import { concatDef, sliceScatterDef } from './joining.js';
@@ -21,7 +22,7 @@ export {
   conv2dBackwardInput,
   conv2dBackwardWeight,
 } from './conv.js';
-export { cast, clone, contiguous, to, toAsync } from './copy.js';
+export { cast, clone, contiguous } from './copy.js';
 export {
   arange,
   type CreateOptions,
@@ -38,6 +39,7 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
+export { to, toAsync } from './device.js';
 export {
   abs,
   add,

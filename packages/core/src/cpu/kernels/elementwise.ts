@@ -1,4 +1,4 @@
-import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '../../ops/elementwise.js';
+import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '../../ops/elementwise-table.js';
 import { contiguousStrides, numel } from '../../shape.js';
 import type { KernelEnv } from '../options.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
@@ -150,7 +150,7 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
 };
 
 /**
- * CPU kernels generated from the elementwise table in ops/elementwise.ts; f32 arithmetic over
+ * CPU kernels generated from the elementwise table in ops/elementwise-table.ts; f32 arithmetic over
  * dense, scalar and bias-row operands runs as WebAssembly SIMD when the backend has a runtime.
  */
 export function elementwiseKernels(env: KernelEnv): Record<string, CpuKernel> {
