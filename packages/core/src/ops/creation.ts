@@ -1,9 +1,9 @@
 import type { Context } from '../context.js';
+import { defaultContext } from '../default-context.js';
 import { tensorFromStorageArray } from '../dispatch.js';
 import { type DType, dtypeOfArray, isDType, isFloat, type TypedArray } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { philoxNormal, philoxUniform } from '../random.js';
-import { defaultContext } from '../runtime.js';
 import { checkShape, numel } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 import { encodeValues } from './scalar.js';

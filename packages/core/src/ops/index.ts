@@ -10,7 +10,7 @@ import { padBackwardDef, padDef } from './pad.js';
 import { avgPool2dBackwardDef, avgPool2dDef, maxPool2dBackwardDef, maxPool2dDef } from './pool.js';
 import { flipDef, repeatDef, trilDef, triuDef } from './rearrange.js';
 import { REDUCE_DEFS } from './reduce.js';
-import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
+import { logSoftmaxDef, softmaxDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
 export {
@@ -46,6 +46,7 @@ export {
   BINARY,
   BINARY_DEFS,
   type BinaryEntry,
+  type BinaryName,
   ceil,
   clamp,
   cos,
@@ -89,6 +90,7 @@ export {
   UNARY,
   UNARY_DEFS,
   type UnaryEntry,
+  type UnaryName,
   where,
 } from './elementwise.js';
 export {
@@ -180,8 +182,8 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   repeatDef as OpDef,
   flipDef as OpDef,
   ...REDUCE_DEFS,
-  softmaxOpDef as OpDef,
-  logSoftmaxOpDef as OpDef,
+  softmaxDef as OpDef,
+  logSoftmaxDef as OpDef,
   matmulDef as OpDef,
   conv2dDef as OpDef,
   conv2dBackwardInputDef as OpDef,
