@@ -72,7 +72,7 @@ export function sampleToken(logits: ArrayLike<number>, options: SampleOptions, r
 
 /**
  * The decoding loop, independent of how logits are read: yields each step's last-position logits
- * [b, vocab] (a kept tensor the driver reads and disposes) and receives their values.
+ * [b, vocab] and receives their values (it disposes the tensor, and its cache when returned early).
  *
  * Prompts of different lengths are left-padded to the longest: a bool mask hides the padding
  * keys, learned positions count from each row's first real token, and rotary positions (relative)
@@ -147,7 +147,12 @@ function* decode(
           }, ctx),
         ctx,
       );
-      const values = Float64Array.from(yield logits);
+      let values: Float64Array;
+      try {
+        values = Float64Array.from(yield logits);
+      } finally {
+        logits.dispose();
+      }
       input = out.map((seq, i) => {
         if (done[i]) return 0;
         const token = sampleToken(values.subarray(i * vocab, (i + 1) * vocab), options, rng);
@@ -179,20 +184,10 @@ export function generate(
   const loop = decode(model, prompts, options);
   let next = loop.next();
   try {
-    while (!next.done) {
-      const logits = next.value;
-      let values: ArrayLike<number>;
-      try {
-        values = logits.dataSync() as ArrayLike<number>;
-      } finally {
-        logits.dispose();
-      }
-      next = loop.next(values);
-    }
+    while (!next.done) next = loop.next(next.value.dataSync() as ArrayLike<number>);
     return next.value;
   } finally {
-    // Frees the KV cache when a read threw mid-way.
-    if (!next.done) loop.return([]);
+    if (!next.done) loop.return([]); // a read threw: free the logits and the cache
   }
 }
 
@@ -205,16 +200,7 @@ export async function generateAsync(
   const loop = decode(model, prompts, options);
   let next = loop.next();
   try {
-    while (!next.done) {
-      const logits = next.value;
-      let values: ArrayLike<number>;
-      try {
-        values = (await logits.data()) as ArrayLike<number>;
-      } finally {
-        logits.dispose();
-      }
-      next = loop.next(values);
-    }
+    while (!next.done) next = loop.next((await next.value.data()) as ArrayLike<number>);
     return next.value;
   } finally {
     if (!next.done) loop.return([]);
