@@ -43,7 +43,7 @@ export const COMMAND = {
       min: 1,
     },
     tied: { type: 'boolean', help: 'tie the output head to the token embedding' },
-    'qk-norm': { type: 'boolean', help: 'RMSNorm on queries and keys (bounds the attention logits)' },
+    'no-qk-norm': { type: 'boolean', help: 'no RMSNorm on queries and keys (QK-norm is on by default)' },
     'rotary-only': { type: 'boolean', help: 'no learned absolute position embeddings, only rotary' },
     seed: {
       type: 'number',

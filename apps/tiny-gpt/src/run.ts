@@ -49,7 +49,7 @@ export async function run(
       layers: o.layers,
       heads: o.heads,
       kvHeads: o['kv-heads'],
-      qkNorm: o['qk-norm'],
+      qkNorm: !o['no-qk-norm'],
       maxLength: o['rotary-only'] ? 0 : task.sequenceLength,
       tied: o.tied,
     },

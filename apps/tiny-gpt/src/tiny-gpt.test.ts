@@ -74,7 +74,7 @@ describe('the command line', () => {
       steps: 50,
     });
     expect(parseCli([])).toMatchObject({ device: 'cpu', steps: 500, 'kv-heads': 2, 'rotary-only': false });
-    expect(parseCli(['--qk-norm', '--top-k', '5'])).toMatchObject({ 'qk-norm': true, 'top-k': 5 });
+    expect(parseCli(['--no-qk-norm', '--top-k', '5'])).toMatchObject({ 'no-qk-norm': true, 'top-k': 5 });
     expect(parseCli(['-h']).help).toBe(true);
     expect(() => parseCli(['--device', 'cuda'])).toThrow("--device must be one of cpu, webgpu, got 'cuda'");
     expect(() => parseCli(['--stpes', '5'])).toThrow("Unknown option '--stpes'");
