@@ -40,7 +40,7 @@ compute.call('init', { prefer }).then(
   },
 );
 
-tinyGptPage(document.getElementById('tiny-gpt')!);
+tinyGptPage(document.getElementById('tiny-gpt')!, compute);
 gridWorldPage(document.getElementById('gridworld')!);
 mnistPage(document.getElementById('mnist')!, compute, new URL(DIGITS_FILE, document.baseURI).href);
 for (const b of document.querySelectorAll<HTMLButtonElement>('nav button')) {
@@ -49,4 +49,4 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('nav button')) {
     showTab(b.dataset.tab!);
   });
 }
-showTab(location.hash.slice(1) || 'gridworld');
+showTab(location.hash.slice(1) || TABS[0]);

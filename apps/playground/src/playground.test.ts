@@ -146,18 +146,6 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     return { accuracy: Number(await page.getAttribute('#mn-status', 'data-accuracy')), losses };
   }
 
-  it('trains the MNIST MLP on WebGPU: the loss falls and it beats chance on held-out digits', async () => {
-    const page = await open('#mnist');
-    const { accuracy, losses } = await trainMnist(page, 1);
-    // 39 steps of batch 64; the initial loss is about ln 10 = 2.3 (ten equally likely classes).
-    expect(losses.length).toBeGreaterThan(5);
-    expect(losses[0]).toBeGreaterThan(1.5);
-    expect(losses.at(-1)).toBeLessThan(0.5 * losses[0]);
-    expect(accuracy).toBeGreaterThan(0.7);
-    await page.close();
-    expect(errors).toEqual([]);
-  }, 90_000);
-
   it('runs the CPU backend on WebAssembly threads (?backend=cpu) and classifies drawn digits', async () => {
     const page = await open('?backend=cpu#mnist');
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
@@ -202,4 +190,39 @@ describe.skipIf(!present && !ci)('playground (built page in headless Chromium)',
     await page.close();
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it('trains the tiny GPT a few steps on WebGPU (the loss falls) and decodes an answer with the KV cache', async () => {
+    const page = await open('#tiny-gpt');
+    await page.fill('#gpt-steps', '10');
+    await page.fill('#gpt-batch', '16');
+    await page.click('#gpt-train');
+    await page.waitForSelector('#gpt-status[data-state="trained"], #gpt-status[data-state="error"]', {
+      timeout: 80_000,
+    });
+    console.info(
+      `playground tiny GPT (${await page.textContent('#backend')}): ${await page.textContent('#gpt-status')}`,
+    );
+    expect(await page.getAttribute('#gpt-status', 'data-state')).toBe('trained');
+    const losses = await page.$eval('#gpt-chart', (c) =>
+      (c.getAttribute('data-losses') ?? '').split(',').map(Number),
+    );
+    console.info(`playground tiny GPT losses: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
+    expect(losses).toHaveLength(10);
+    // Twelve tokens: an untrained model starts near ln 12 ≈ 2.5; the answer digits alone are worth ln 10 ≈ 2.3.
+    expect(losses[0]).toBeGreaterThan(2.2);
+    expect(losses.at(-1)).toBeLessThan(losses[0] - 0.3);
+    await page.fill('#gpt-problem', '47+38');
+    await page.click('#gpt-decode');
+    await page.waitForSelector('#gpt-verdict[data-sum]', { timeout: 20_000 });
+    // Three answer digits, one per step: the 6-token prompt "47+38=" fills the cache, then each step adds one.
+    const steps = await page.$$eval('#gpt-tokens li', (li) => li.map((l) => l.textContent ?? ''));
+    expect(steps).toHaveLength(3);
+    steps.forEach((text, i) => {
+      expect(text).toMatch(new RegExp(`^“\\d” in [\\d.]+ ms · ${6 + i} positions in the KV cache$`));
+    });
+    expect(await page.textContent('#gpt-answer')).toMatch(/^47\+38=\d{3}$/);
+    await page.screenshot({ path: join(shots, 'tiny-gpt.png') });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

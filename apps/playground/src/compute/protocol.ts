@@ -70,6 +70,9 @@ export interface Methods {
   mnistTrain: [MnistTrainRequest, MnistTrainResult, TrainProgress];
   /** 784 pixels in [0, 1], row after row → the ten class probabilities. */
   mnistClassify: [{ pixels: Float32Array }, number[], never];
+  gptTrain: [GptTrainRequest, GptTrainResult, TrainProgress];
+  /** Greedy answer digits of a + b (least significant first), streamed as progress. */
+  gptDecode: [{ a: number; b: number }, { prompt: string; answer: string; sum: number }, DecodedToken];
 }
 export type Method = keyof Methods;
 

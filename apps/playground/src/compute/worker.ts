@@ -2,6 +2,7 @@ import { type Context, type CpuBackend, createContext } from '@tessera/core';
 import { initWebGPU } from '@tessera/webgpu';
 import { MnistTrainer } from './mnist-trainer.js';
 import type { BackendInfo, FromWorker, Methods, ToWorker } from './protocol.js';
+import { TinyGptTrainer } from './tiny-gpt-trainer.js';
 
 /**
  * The compute worker: every tensor lives here, off the page's main thread. A worker may block in
@@ -19,11 +20,12 @@ interface Session {
   context: Context;
   info: BackendInfo;
   mnist: MnistTrainer;
+  gpt: TinyGptTrainer;
 }
 let session: Promise<Session> | undefined;
 
 function trainers(context: Context, device: 'cpu' | 'webgpu') {
-  return { mnist: new MnistTrainer(context, device) };
+  return { mnist: new MnistTrainer(context, device), gpt: new TinyGptTrainer(context, device) };
 }
 
 async function start(prefer: 'auto' | 'cpu'): Promise<Session> {
@@ -72,6 +74,8 @@ const handlers: Handlers = {
   },
   mnistTrain: async (arg, progress) => (await need()).mnist.train(arg, progress),
   mnistClassify: async ({ pixels }) => (await need()).mnist.classify(pixels),
+  gptTrain: async (arg, progress) => (await need()).gpt.train(arg, progress),
+  gptDecode: async ({ a, b }, progress) => (await need()).gpt.decode(a, b, progress),
 };
 
 scope.onmessage = async (e: MessageEvent<ToWorker>) => {
