@@ -1,6 +1,6 @@
 import type { ComputeClient } from '../compute/client.js';
 import { el, numberInput } from '../dom.js';
-import { LossChart } from '../loss-chart.js';
+import { TrainingPanel } from '../training-panel.js';
 import { toMnistPixels } from './preprocess.js';
 
 const SIZE = 280;
@@ -9,9 +9,16 @@ const SIZE = 280;
 export function mnistPage(root: HTMLElement, compute: ComputeClient, digitsUrl: string): void {
   const epochs = numberInput('epochs', 'mn-epochs', 5, { min: '1', max: '50' });
   const hidden = numberInput('hidden units', 'mn-hidden', 128, { min: '8', max: '1024' });
-  const train = el('button', { type: 'button', class: 'action', id: 'mn-train' }, 'Train');
-  const status = el('p', { class: 'status', id: 'mn-status' });
-  const chart = new LossChart('cross-entropy', 'mn-chart');
+  const panel = new TrainingPanel({
+    id: 'mn',
+    title: 'Train an MLP on MNIST',
+    controls: [...epochs, ...hidden],
+    lossLabel: 'cross-entropy',
+    unit: 'samples',
+    note:
+      '784 → hidden → 10 with ReLU and AdamW, on 2,500 digits of the mnist package (500 more are held ' +
+      'out for the accuracy), shipped with the page as one 2 MB file.',
+  });
   const canvas = el('canvas', { class: 'draw', id: 'mn-canvas', width: String(SIZE), height: String(SIZE) });
   const preview = el('canvas', { id: 'mn-preview', width: '28', height: '28' });
   preview.style.cssText =
@@ -21,21 +28,7 @@ export function mnistPage(root: HTMLElement, compute: ComputeClient, digitsUrl: 
   const probs = el('div', { class: 'probs', id: 'mn-probs' });
 
   root.append(
-    el(
-      'div',
-      { class: 'panel' },
-      el('h2', {}, 'Train an MLP on MNIST'),
-      el('div', { class: 'controls' }, ...epochs, ...hidden),
-      train,
-      status,
-      chart.element,
-      el(
-        'p',
-        { class: 'note' },
-        '784 → hidden → 10 with ReLU and AdamW, on 2,500 digits of the mnist package (500 more are held ' +
-          'out for the accuracy), shipped with the page as one 2 MB file.',
-      ),
-    ),
+    panel.element,
     el('div', { class: 'panel' }, el('h2', {}, 'Draw a digit'), canvas, el('div', {}, clear)),
     el('div', { class: 'panel' }, el('h2', {}, 'Prediction'), prediction, preview, probs),
   );
@@ -110,48 +103,32 @@ export function mnistPage(root: HTMLElement, compute: ComputeClient, digitsUrl: 
     probs.replaceChildren();
   });
 
-  train.addEventListener('click', async () => {
-    train.disabled = true;
-    chart.reset();
-    status.dataset.state = 'training';
-    let rate = 0;
-    try {
-      status.textContent = 'Loading the digits…';
+  panel.onTrain(
+    async (onProgress) => {
+      panel.status.textContent = 'Loading the digits…';
       const response = await fetch(digitsUrl);
       if (!response.ok) throw new Error(`could not load ${digitsUrl}: HTTP ${response.status}`);
       const digits = await response.arrayBuffer();
-      const result = await compute.call(
-        'mnistTrain',
-        {
-          digits,
-          epochs: Number(epochs[1].value),
-          hidden: Number(hidden[1].value),
-          batchSize: 64,
-          lr: 5e-3,
-          seed: 0,
-        },
-        {
-          transfer: [digits],
-          onProgress: (p) => {
-            chart.add(p.step, p.loss);
-            rate = p.rate;
-            status.textContent = `step ${p.step}/${p.total} · loss ${p.loss.toFixed(3)} · ${Math.round(p.rate).toLocaleString('en-US')} samples/s`;
-          },
-        },
+      const request = {
+        digits,
+        epochs: Number(epochs[1].value),
+        hidden: Number(hidden[1].value),
+        batchSize: 64,
+        lr: 5e-3,
+        seed: 0,
+      };
+      return compute.call('mnistTrain', request, { transfer: [digits], onProgress });
+    },
+    (r, rate) => {
+      panel.status.dataset.accuracy = String(r.testAccuracy);
+      return (
+        `${(100 * r.testAccuracy).toFixed(1)}% on ${r.testSize} held-out digits · ` +
+        `${r.steps} steps in ${r.seconds.toFixed(1)} s (${rate}). Draw a digit →`
       );
+    },
+    async () => {
       trained = true;
-      status.dataset.state = 'trained';
-      status.dataset.accuracy = String(result.testAccuracy);
-      status.textContent =
-        `${(100 * result.testAccuracy).toFixed(1)}% on ${result.testSize} held-out digits · ` +
-        `${result.steps} steps in ${result.seconds.toFixed(1)} s (${Math.round(rate).toLocaleString('en-US')} samples/s). ` +
-        'Draw a digit →';
       await classify();
-    } catch (e) {
-      status.dataset.state = 'error';
-      status.textContent = `Training failed: ${(e as Error).message}`;
-    } finally {
-      train.disabled = false;
-    }
-  });
+    },
+  );
 }

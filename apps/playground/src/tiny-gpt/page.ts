@@ -1,6 +1,6 @@
 import type { ComputeClient } from '../compute/client.js';
 import { el, numberInput } from '../dom.js';
-import { LossChart } from '../loss-chart.js';
+import { TrainingPanel } from '../training-panel.js';
 
 /**
  * The Tiny GPT tab: train the 2-digit addition transformer in the page, then type a problem and
@@ -11,9 +11,17 @@ export function tinyGptPage(root: HTMLElement, compute: ComputeClient): void {
   const batch = numberInput('batch', 'gpt-batch', 64, { min: '1', max: '512' });
   const lr = numberInput('peak lr', 'gpt-lr', 0.01, { step: '0.001', min: '0' });
   const seed = numberInput('seed', 'gpt-seed', 1, { min: '0', step: '1' });
-  const train = el('button', { type: 'button', class: 'action', id: 'gpt-train' }, 'Train');
-  const status = el('p', { class: 'status', id: 'gpt-status' });
-  const chart = new LossChart('cross-entropy on answer digits', 'gpt-chart');
+  const panel = new TrainingPanel({
+    id: 'gpt',
+    title: 'Train a tiny GPT to add',
+    controls: [...steps, ...batch, ...lr, ...seed],
+    lossLabel: 'cross-entropy on answer digits',
+    unit: 'tokens',
+    note:
+      'A 2-block decoder-only transformer (@tessera/transformer: grouped-query flash attention, ' +
+      'rotary positions, QK-norm, SwiGLU) learns 2-digit additions written as "47+38=580": the sum’s ' +
+      'digits come least significant first, so each follows the digits and carry it depends on.',
+  });
   const problem = el('input', { id: 'gpt-problem', value: '47+38', size: '7', disabled: '' });
   const decode = el('button', { type: 'button', class: 'action', id: 'gpt-decode', disabled: '' }, 'Decode');
   const answer = el('div', { class: 'answer', id: 'gpt-answer' });
@@ -21,22 +29,7 @@ export function tinyGptPage(root: HTMLElement, compute: ComputeClient): void {
   const verdict = el('p', { class: 'status', id: 'gpt-verdict' });
 
   root.append(
-    el(
-      'div',
-      { class: 'panel' },
-      el('h2', {}, 'Train a tiny GPT to add'),
-      el('div', { class: 'controls' }, ...steps, ...batch, ...lr, ...seed),
-      train,
-      status,
-      chart.element,
-      el(
-        'p',
-        { class: 'note' },
-        'A 2-block decoder-only transformer (@tessera/transformer: grouped-query flash attention, ' +
-          'rotary positions, SwiGLU) learns 2-digit additions written as "47+38=580": the sum’s ' +
-          'digits come least significant first, so each follows the digits and carry it depends on.',
-      ),
-    ),
+    panel.element,
     el(
       'div',
       { class: 'panel' },
@@ -48,14 +41,9 @@ export function tinyGptPage(root: HTMLElement, compute: ComputeClient): void {
     ),
   );
 
-  train.addEventListener('click', async () => {
-    train.disabled = true;
-    chart.reset();
-    status.dataset.state = 'training';
-    status.textContent = 'Starting…';
-    let rate = 0;
-    try {
-      const r = await compute.call(
+  panel.onTrain(
+    (onProgress) =>
+      compute.call(
         'gptTrain',
         {
           steps: Number(steps[1].value),
@@ -63,29 +51,20 @@ export function tinyGptPage(root: HTMLElement, compute: ComputeClient): void {
           lr: Number(lr[1].value),
           seed: Number(seed[1].value),
         },
-        {
-          onProgress: (p) => {
-            chart.add(p.step, p.loss);
-            rate = p.rate;
-            status.textContent = `step ${p.step}/${p.total} · loss ${p.loss.toFixed(3)} · ${Math.round(p.rate).toLocaleString('en-US')} tokens/s`;
-          },
-        },
-      );
-      status.dataset.state = 'trained';
-      status.dataset.accuracy = String(r.accuracy);
-      status.textContent =
+        { onProgress },
+      ),
+    (r, rate) => {
+      panel.status.dataset.accuracy = String(r.accuracy);
+      return (
         `${(100 * r.accuracy).toFixed(1)}% exact answers on ${r.heldOut} held-out problems · ` +
-        `${r.parameters.toLocaleString('en-US')} parameters trained in ${r.seconds.toFixed(1)} s ` +
-        `(${Math.round(rate).toLocaleString('en-US')} tokens/s)`;
+        `${r.parameters.toLocaleString('en-US')} parameters trained in ${r.seconds.toFixed(1)} s (${rate})`
+      );
+    },
+    () => {
       problem.removeAttribute('disabled');
       decode.removeAttribute('disabled');
-    } catch (e) {
-      status.dataset.state = 'error';
-      status.textContent = `Training failed: ${(e as Error).message}`;
-    } finally {
-      train.disabled = false;
-    }
-  });
+    },
+  );
 
   decode.addEventListener('click', async () => {
     const m = /^\s*(\d{1,2})\s*\+\s*(\d{1,2})\s*$/.exec(problem.value);
