@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createContext } from '../../default-context.js';
 import { randn, tensor } from '../../ops/creation.js';
 import { gt, where } from '../../ops/elementwise.js';
 import { mean, sum } from '../../ops/reduce.js';
-import { createContext } from '../../runtime.js';
 import type { Tensor } from '../../tensor.js';
 
 /**
