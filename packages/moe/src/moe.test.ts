@@ -12,6 +12,13 @@ import {
 
 const nested = (t: Tensor): Matrix => t.arraySync() as Matrix;
 
+function expectClose(got: Matrix, want: Matrix): void {
+  expect(got.length).toBe(want.length);
+  for (let t = 0; t < want.length; t++) {
+    for (let d = 0; d < want[t].length; d++) expect(got[t][d]).toBeCloseTo(want[t][d], 12);
+  }
+}
+
 function weightsOf(moe: MoE): ReferenceWeights {
   return {
     gate: nested(moe.router.gate.weight),
@@ -121,10 +128,7 @@ describe('MoE forward against the naive per-token reference', () => {
       const { moe, x } = build(c, ctx);
       const y = moe.forward(x);
       const ref = referenceMoE(nested(x), weightsOf(moe), refConfig(c, c.tokens));
-      const got = nested(y);
-      for (let t = 0; t < c.tokens; t++) {
-        for (let d = 0; d < got[t].length; d++) expect(got[t][d]).toBeCloseTo(ref.out[t][d], 12);
-      }
+      expectClose(nested(y), ref.out);
       const m = await moe.metrics();
       expect(m.tokensPerExpert).toEqual(ref.load);
       expect(m.droppedFraction).toBeCloseTo(ref.dropped / (c.tokens * c.options.topK), 12);
@@ -155,8 +159,7 @@ describe('MoE forward against the naive per-token reference', () => {
     const m = await moe.metrics();
     expect(m.droppedFraction).toBe(0);
     expect(m.tokensPerExpert).toEqual(ref.load);
-    const got = nested(y);
-    got.forEach((row, t) => row.forEach((v, d) => expect(v).toBeCloseTo(ref.out[t][d], 12)));
+    expectClose(nested(y), ref.out);
   });
 
   it('rejects a mis-shaped input, naming the layer and shapes', () => {
