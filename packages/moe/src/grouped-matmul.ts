@@ -9,6 +9,7 @@ import {
   TesseraError,
 } from '@tessera/core';
 import { type MatrixOperand, sgemmFunctions, sgemmWasm } from '@tessera/core/wasm';
+import { groupedMatmulTNWebGPU, groupedMatmulWebGPU } from './webgpu/dispatch-wgsl.js';
 
 /*
  * Grouped matrix products over contiguous row segments (the experts' token groups). offsets is
@@ -193,7 +194,7 @@ export const groupedMatmulTNDef: CustomOpDef<Record<string, never>> = defineCust
     checkOffsets(GMM_TN, offsets, offsets.shape.length === 1 ? Math.max(offsets.shape[0] - 1, 0) : 0);
     return [{ shape: [offsets.shape[0] - 1, a.shape[1], b.shape[1]], dtype: a.dtype }];
   },
-  kernels: { cpu: groupedMatmulTNCpu },
+  kernels: { cpu: groupedMatmulTNCpu, webgpu: groupedMatmulTNWebGPU },
   gradient: rule({
     saves: { inputs: [0, 1, 2] },
     vjp: ({ g, x: [a, b, offsets], needs }) => [
@@ -217,7 +218,7 @@ export const groupedMatmulDef: CustomOpDef<Record<string, never>> = defineCustom
     checkOffsets(GMM, offsets, w.shape[0]);
     return [{ shape: [x.shape[0], w.shape[2]], dtype: x.dtype }];
   },
-  kernels: { cpu: groupedMatmulCpu },
+  kernels: { cpu: groupedMatmulCpu, webgpu: groupedMatmulWebGPU },
   gradient: rule({
     saves: { inputs: [0, 1, 2] },
     vjp: ({ g, x: [x, w, offsets], needs }) => [

@@ -1,5 +1,6 @@
 import { type CustomOpDef, defineCustomOp, rule } from '@tessera/autograd';
 import { type CpuInput, type CpuKernel, dispatch, type Tensor, TesseraError } from '@tessera/core';
+import { combineWebGPU, permuteWebGPU, slotDotsWebGPU } from './webgpu/dispatch-wgsl.js';
 
 /*
  * Moving token rows to their experts' segments and back. A routing is dest, i32 [N, k]: slot
@@ -154,7 +155,7 @@ export const slotDotsDef: CustomOpDef<PermuteAttrs> = defineCustomOp<PermuteAttr
     checkRouting('moe.slotDots', a.shape[0], a.dtype, dest, null);
     return [{ shape: [...dest.shape], dtype: a.dtype }];
   },
-  kernels: { cpu: slotDotsCpu },
+  kernels: { cpu: slotDotsCpu, webgpu: slotDotsWebGPU },
   gradient: rule<PermuteAttrs>({
     saves: { inputs: [0, 1, 2] },
     vjp: ({ g, x: [a, b, dest], needs, attrs }) => [
@@ -172,7 +173,7 @@ export const combineDef: CustomOpDef<PermuteAttrs> = defineCustomOp<PermuteAttrs
     checkRouting('moe.combine', null, y.dtype, dest, w);
     return [{ shape: [dest.shape[0], y.shape[1]], dtype: y.dtype }];
   },
-  kernels: { cpu: combineCpu },
+  kernels: { cpu: combineCpu, webgpu: combineWebGPU },
   gradient: rule<PermuteAttrs>({
     saves: { inputs: [0, 1, 2] },
     vjp: ({ g, x: [y, dest, w], needs, attrs }) => [
@@ -193,7 +194,7 @@ export const permuteDef: CustomOpDef<PermuteAttrs> = defineCustomOp<PermuteAttrs
     }
     return [{ shape: [rows, x.shape[1]], dtype: x.dtype }];
   },
-  kernels: { cpu: permuteCpu },
+  kernels: { cpu: permuteCpu, webgpu: permuteWebGPU },
   gradient: rule<PermuteAttrs>({
     saves: { inputs: [0, 1, 2] },
     vjp: ({ g, x: [x, dest, w], needs }) => [
