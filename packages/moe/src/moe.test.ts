@@ -1,7 +1,10 @@
 import { backward } from '@tessera/autograd';
 import { type Context, createContext, manualSeed, randn, type Tensor, tensor, tidy } from '@tessera/core';
+import { SwiGLU } from '@tessera/nn';
 import { describe, expect, it } from 'vitest';
+import { moeFeedForward, moeLayers } from './feed-forward.js';
 import { MoE } from './moe.js';
+import { SoftmaxRouter } from './router.js';
 import { build, CASES, expectClose, GRAD_CASES, nested, refConfig, weightsOf } from './testing/cases.js';
 import { type Matrix, referenceMoE } from './testing/reference.js';
 
@@ -94,4 +97,39 @@ describe('MoE gradients by finite differences (through the router)', () => {
       expect(worst).toBeLessThan(1e-6);
     });
   }
+});
+
+describe('router jitter and the feed-forward factory', () => {
+  it('jitter scales each input element by a factor in [1 − ε, 1 + ε] in training only', () => {
+    const ctx = createContext();
+    manualSeed(2, ctx);
+    const router = new SoftmaxRouter(3, { experts: 4, topK: 1, jitter: 0.2, context: ctx, dtype: 'f64' });
+    // One-hot tokens: token t's logits are u·W[:, t mod 3] for the one factor u its element got.
+    const x = tensor([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0], [4, 3], { dtype: 'f64', context: ctx });
+    const w = nested(router.gate.weight);
+    const plain = nested(router.eval().forward(x).logits);
+    const jittered = nested(router.train().forward(x).logits);
+    const factors = new Set<string>();
+    jittered.forEach((row, t) => {
+      const u = row[0] / w[0][t % 3];
+      expect(u).toBeGreaterThanOrEqual(0.8);
+      expect(u).toBeLessThanOrEqual(1.2);
+      row.forEach((v, e) => expect(v).toBeCloseTo(u * w[e][t % 3], 12));
+      expect(plain[t][0]).toBeCloseTo(w[0][t % 3], 12);
+      factors.add(u.toFixed(9));
+    });
+    expect(factors.size).toBe(4); // drawn per element, not one factor for all
+  });
+
+  it('moeFeedForward keeps the first layers dense and makes MoE layers after them', () => {
+    const ctx = createContext();
+    const make = moeFeedForward({ experts: 4, topK: 2, hidden: 8, denseLayers: 1, denseHidden: 16 });
+    const first = make(0, { dim: 6, context: ctx });
+    const second = make(1, { dim: 6, context: ctx });
+    expect(first).toBeInstanceOf(SwiGLU);
+    expect((first as SwiGLU).w1.outFeatures).toBe(16);
+    expect(second).toBeInstanceOf(MoE);
+    expect(moeLayers(second)).toEqual([second]);
+    expect((second as MoE).forward(randn([2, 3, 6], { context: ctx })).shape).toEqual([2, 3, 6]);
+  });
 });
