@@ -114,7 +114,7 @@ describe('router jitter and the feed-forward factory', () => {
       const u = row[0] / w[0][t % 3];
       expect(u).toBeGreaterThanOrEqual(0.8);
       expect(u).toBeLessThanOrEqual(1.2);
-      row.forEach((v, e) => expect(v).toBeCloseTo(u * w[e][t % 3], 12));
+      for (const [e, v] of row.entries()) expect(v).toBeCloseTo(u * w[e][t % 3], 12);
       expect(plain[t][0]).toBeCloseTo(w[0][t % 3], 12);
       factors.add(u.toFixed(9));
     });
