@@ -123,9 +123,9 @@ describe('router jitter and the feed-forward factory', () => {
 
   it('moeFeedForward keeps the first layers dense and makes MoE layers after them', () => {
     const ctx = createContext();
-    const make = moeFeedForward({ experts: 4, topK: 2, hidden: 8, denseLayers: 1, denseHidden: 16 });
-    const first = make(0, { dim: 6, context: ctx });
-    const second = make(1, { dim: 6, context: ctx });
+    const make = moeFeedForward({ dim: 6, experts: 4, topK: 2, hidden: 8, denseLayers: 1, denseHidden: 16 });
+    const first = make(0, { context: ctx });
+    const second = make(1, { context: ctx });
     expect(first).toBeInstanceOf(SwiGLU);
     expect((first as SwiGLU).w1.outFeatures).toBe(16);
     expect(second).toBeInstanceOf(MoE);
