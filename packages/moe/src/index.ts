@@ -5,7 +5,12 @@
  * the Switch load-balancing loss, the router z-loss and auxiliary-loss-free balancing.
  */
 export { SwiGLUExperts } from './experts.js';
-export { type FeedForwardLayer, type MoEFeedForwardConfig, moeFeedForward, moeLayers } from './feed-forward.js';
+export {
+  type FeedForwardLayer,
+  type MoEFeedForwardConfig,
+  moeFeedForward,
+  moeLayers,
+} from './feed-forward.js';
 export { groupedMatmul, groupedMatmulDef, groupedMatmulTN, groupedMatmulTNDef } from './grouped-matmul.js';
 export { type LoadBalancingOptions, loadBalancingLoss, routerZLoss } from './losses.js';
 export { loadMetrics, type MoEMetrics } from './metrics.js';
