@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadBalancingLoss, routerZLoss } from './losses.js';
 import { loadMetrics } from './metrics.js';
 import { MoE } from './moe.js';
+import { SKEW_SHIFT, skewedSigmoidMoE } from './testing/cases.js';
 
 describe('loadBalancingLoss (Switch)', () => {
   const ctx = createContext();
@@ -111,22 +112,9 @@ describe('loadMetrics', () => {
 describe('auxiliary-loss-free balancing', () => {
   it('brings a skewed router’s load CV below 0.1 while combine weights stay the unbiased scores’', async () => {
     const ctx = createContext();
-    manualSeed(11, ctx);
-    const E = 8;
     const dim = 8;
-    const moe = new MoE(dim, {
-      experts: E,
-      topK: 2,
-      hidden: 1,
-      router: 'sigmoid',
-      routedScaling: 2.446,
-      context: ctx,
-    });
-    // Skew: expert e's gate leans on the first feature (mean 1) by (E − 1 − e)/2.
-    const gate = Array.from(moe.router.gate.weight.dataSync());
-    for (let e = 0; e < E; e++) gate[e * dim] = (E - 1 - e) / 2;
-    moe.router.gate.weight.assign(tensor(gate, [E, dim], { context: ctx }));
-    const shift = tensor([1, 0, 0, 0, 0, 0, 0, 0], [dim], { context: ctx });
+    const moe = skewedSigmoidMoE(ctx);
+    const shift = tensor(SKEW_SHIFT, [dim], { context: ctx });
     // A fresh batch of 2,048 tokens a step, as in training.
     const batch = () => noGrad(() => randn([2048, dim], { context: ctx }).add(shift), ctx);
     const step = async () => {

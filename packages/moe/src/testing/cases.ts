@@ -146,3 +146,28 @@ export const GRAD_CASES: Case[] = [
   },
   { name: 'a single token', options: { experts: 4, topK: 2, hidden: 2 }, tokens: 1, dim: 3 },
 ];
+
+/**
+ * The balancing tests' skewed router (on the CPU of `ctx`): 8 experts, top-2, sigmoid scores with
+ * routed scaling 2.446, expert e's gate leaning on the first input feature by (8 − 1 − e)/2. With
+ * inputs whose first feature has mean 1 (`SKEW_SHIFT` added to N(0, 1)) it loads expert 0 most.
+ */
+export function skewedSigmoidMoE(ctx: Context): MoE {
+  const E = 8;
+  const dim = 8;
+  manualSeed(11, ctx);
+  const moe = new MoE(dim, {
+    experts: E,
+    topK: 2,
+    hidden: 1,
+    router: 'sigmoid',
+    routedScaling: 2.446,
+    context: ctx,
+  });
+  const gate = Array.from(moe.router.gate.weight.dataSync());
+  for (let e = 0; e < E; e++) gate[e * dim] = (E - 1 - e) / 2;
+  moe.router.gate.weight.assign(tensor(gate, [E, dim], { context: ctx }));
+  return moe;
+}
+
+export const SKEW_SHIFT = [1, 0, 0, 0, 0, 0, 0, 0];

@@ -13,10 +13,19 @@ import { testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
 import { groupedMatmul, groupedMatmulTN } from '../grouped-matmul.js';
 import { loadBalancingLoss, routerZLoss } from '../losses.js';
-import { MoE } from '../moe.js';
 import { combine, permute, slotDots } from '../permute.js';
 import { route } from '../routing.js';
-import { build, CASES, expectClose, GRAD_CASES, nested, refConfig, weightsOf } from '../testing/cases.js';
+import {
+  build,
+  CASES,
+  expectClose,
+  GRAD_CASES,
+  nested,
+  refConfig,
+  SKEW_SHIFT,
+  skewedSigmoidMoE,
+  weightsOf,
+} from '../testing/cases.js';
 import { type Matrix, referenceMoE } from '../testing/reference.js';
 
 const gpu = await testDevice('@tessera/moe WebGPU tests');
@@ -139,26 +148,10 @@ describe('routing and losses on WebGPU', () => {
       // step here, so this runs the same skewed router on both devices for 30 steps from the same
       // batches and checks that WebGPU chooses the same loads and moves the bias the same way.
       const ctx = ctxOf();
-      const E = 8;
       const dim = 8;
-      const skewed = () => {
-        manualSeed(11, ctx);
-        const m = new MoE(dim, {
-          experts: E,
-          topK: 2,
-          hidden: 1,
-          router: 'sigmoid',
-          routedScaling: 2.446,
-          context: ctx,
-        });
-        const gate = Array.from(m.router.gate.weight.dataSync());
-        for (let e = 0; e < E; e++) gate[e * dim] = (E - 1 - e) / 2;
-        m.router.gate.weight.assign(tensor(gate, [E, dim], { context: ctx }));
-        return m;
-      };
-      const onCpu = skewed();
-      const onGpu = skewed().to('webgpu');
-      const shift = tensor([1, 0, 0, 0, 0, 0, 0, 0], [dim], { context: ctx });
+      const onCpu = skewedSigmoidMoE(ctx);
+      const onGpu = skewedSigmoidMoE(ctx).to('webgpu');
+      const shift = tensor(SKEW_SHIFT, [dim], { context: ctx });
       const cvs: number[] = [];
       for (let i = 0; i < 30; i++) {
         const x = noGrad(() => randn([2048, dim], { context: ctx }).add(shift), ctx);
