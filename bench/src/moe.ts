@@ -7,6 +7,8 @@
  *
  *   pnpm --filter @tessera/bench bench:moe                  # CPU
  *   pnpm --filter @tessera/bench bench:moe -- --device webgpu
+ *
+ * MOE_ROUNDS (default 5) sets the timed rounds, MOE_TOKENS (default 4096) the tokens per step.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,7 +20,8 @@ import { MoE } from '@tessera/moe';
 import { type Module, SwiGLU } from '@tessera/nn';
 import { type Contender, fmt, table, timeInterleaved } from './timing.js';
 
-const TOKENS = 4096;
+/** Tokens per step (MOE_TOKENS overrides, e.g. for a software WebGPU adapter). */
+const TOKENS = Number(process.env.MOE_TOKENS ?? 4096);
 const DIM = 256;
 const EXPERTS = 8;
 const TOP_K = 2;
