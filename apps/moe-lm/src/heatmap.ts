@@ -41,7 +41,11 @@ export function renderHeatmapPng(title: string, xLabel: string, panels: readonly
   const gap = 36;
   const heights = panels.map((p) => p.values.length * rowH);
   // Wide enough for the grid and its scale, the title (12 px a character at scale 2) and the labels.
-  const width = Math.max(left + cols * cell + 90, left + 12 * title.length + 10, left + 6 * xLabel.length + 10);
+  const width = Math.max(
+    left + cols * cell + 90,
+    left + 12 * title.length + 10,
+    left + 6 * xLabel.length + 10,
+  );
   const height = top + heights.reduce((a, b) => a + b + gap, 0) + 30;
   const img = new Raster(width, height);
   const max = Math.max(...panels.flatMap((p) => p.values.flat()));
