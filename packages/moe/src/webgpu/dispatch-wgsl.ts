@@ -105,11 +105,89 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   if (i < K && j < N) { Z[(e * K + i) * N + j] = acc; }
 }`;
 
+// Software adapters (lavapipe: every invocation a SIMD lane of one loop, a barrier a loop split):
+// the same products with no workgroup memory and no barriers, each thread a 4×4 block of one
+// group's rows (row blocks enumerated per group, as the tiles above) read straight from storage.
+const GMM_BLOCKED_WGSL = `${header(['X: array<f32>', 'W: array<f32>', 'OFF: array<i32>'], 'Y: array<f32>')}
+${FLAT_MAIN}
+  // p: 0 E, 1 K, 2 N, 3–5 x layout, 6–9 w layout, 10 row blocks (with spares), 11 column blocks.
+  ${FLAT_ID}
+  let E = p[0]; let K = p[1]; let N = p[2];
+  if (i >= p[10] * p[11]) { return; }
+  var block = i / p[11];
+  let c0 = (i % p[11]) * 4u;
+  var e = 0u;
+  var r0 = 0u;
+  var rEnd = 0u;
+  loop {
+    if (e >= E) { return; }
+    let lo = u32(OFF[e]);
+    let hi = u32(OFF[e + 1u]);
+    let blocks = (hi - lo + 3u) / 4u;
+    if (block < blocks) { r0 = lo + block * 4u; rEnd = hi; break; }
+    block -= blocks;
+    e++;
+  }
+  var acc = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var t = 0u; t < K; t++) {
+    let wt = p[9] + e * p[6] + t * p[7];
+    var b = vec4<f32>(0.0);
+    for (var c = 0u; c < 4u; c++) { if (c0 + c < N) { b[c] = W[wt + (c0 + c) * p[8]]; } }
+    for (var r = 0u; r < 4u; r++) {
+      if (r0 + r < rEnd) { acc[r] += X[p[5] + (r0 + r) * p[3] + t * p[4]] * b; }
+    }
+  }
+  for (var r = 0u; r < 4u; r++) {
+    for (var c = 0u; c < 4u; c++) {
+      if (r0 + r < rEnd && c0 + c < N) { Y[(r0 + r) * N + c0 + c] = acc[r][c]; }
+    }
+  }
+}`;
+
+// z[e, i0…i0+3, j0…j0+3] += a[r, i]·b[r, j] over the group's rows, a thread per 4×4 block, no barriers.
+const GMM_TN_BLOCKED_WGSL = `${header(['A: array<f32>', 'B: array<f32>', 'OFF: array<i32>'], 'Z: array<f32>')}
+${FLAT_MAIN}
+  // p: 0 K, 1 N, 2–4 a layout, 5–7 b layout, 8 i blocks, 9 j blocks, 10 groups.
+  ${FLAT_ID}
+  let K = p[0]; let N = p[1];
+  let per = p[8] * p[9];
+  if (i >= p[10] * per) { return; }
+  let e = i / per;
+  let i0 = ((i % per) / p[9]) * 4u;
+  let j0 = (i % p[9]) * 4u;
+  var acc = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var r = u32(OFF[e]); r < u32(OFF[e + 1u]); r++) {
+    var b = vec4<f32>(0.0);
+    for (var c = 0u; c < 4u; c++) { if (j0 + c < N) { b[c] = B[p[7] + r * p[5] + (j0 + c) * p[6]]; } }
+    for (var q = 0u; q < 4u; q++) {
+      if (i0 + q < K) { acc[q] += A[p[4] + r * p[2] + (i0 + q) * p[3]] * b; }
+    }
+  }
+  for (var q = 0u; q < 4u; q++) {
+    for (var c = 0u; c < 4u; c++) {
+      if (i0 + q < K && j0 + c < N) { Z[(e * K + i0 + q) * N + j0 + c] = acc[q][c]; }
+    }
+  }
+}`;
+
 export const groupedMatmulWebGPU: GpuKernel = (host, [x, w, offsets], [y]) => {
   checkF32('moe.groupedMatmul', [x, w, y]);
   const [rows, k] = x.shape;
   const [groups, , n] = w.shape;
   if (rows === 0 || n === 0) return;
+  if (host.adapterClass === 'software') {
+    const rowBlocks = Math.ceil(rows / 4) + groups;
+    const colBlocks = Math.ceil(n / 4);
+    host.launch({
+      wgsl: GMM_BLOCKED_WGSL,
+      reads: [x.buf, w.buf, offsets.buf],
+      writes: [y.buf],
+      params: [groups, k, n, ...layout(x), ...layout(w), rowBlocks, colBlocks],
+      groups: grid(rowBlocks * colBlocks),
+      op: 'moe.groupedMatmul',
+    });
+    return;
+  }
   host.launch({
     wgsl: GMM_WGSL,
     reads: [x.buf, w.buf, offsets.buf],
@@ -126,6 +204,18 @@ export const groupedMatmulTNWebGPU: GpuKernel = (host, [a, b, offsets], [z]) => 
   const n = b.shape[1];
   const groups = offsets.shape[0] - 1;
   if (groups === 0 || k === 0 || n === 0) return;
+  if (host.adapterClass === 'software') {
+    const [ib, jb] = [Math.ceil(k / 4), Math.ceil(n / 4)];
+    host.launch({
+      wgsl: GMM_TN_BLOCKED_WGSL,
+      reads: [a.buf, b.buf, offsets.buf],
+      writes: [z.buf],
+      params: [k, n, ...layout(a), ...layout(b), ib, jb, groups],
+      groups: grid(groups * ib * jb),
+      op: 'moe.groupedMatmulTN',
+    });
+    return;
+  }
   host.launch({
     wgsl: GMM_TN_WGSL,
     reads: [a.buf, b.buf, offsets.buf],

@@ -9,6 +9,7 @@ import {
   tensor,
   tidy,
 } from '@tessera/core';
+import { initWebGPU } from '@tessera/webgpu';
 import { testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
 import { groupedMatmul, groupedMatmulTN } from '../grouped-matmul.js';
@@ -30,6 +31,15 @@ import { type Matrix, referenceMoE } from '../testing/reference.js';
 
 const gpu = await testDevice('@tessera/moe WebGPU tests');
 const gpuIt = it.skipIf('skip' in gpu);
+/** The same adapter with the real-GPU kernels forced, so a software adapter tests both grouped-product variants. */
+const tiledCtx: Context | null =
+  'skip' in gpu
+    ? null
+    : await (async () => {
+        const ctx = createContext();
+        await initWebGPU({ context: ctx, adapterClass: 'gpu' });
+        return ctx;
+      })();
 const ctxOf = (): Context => ('skip' in gpu ? createContext() : gpu.ctx);
 
 async function rows(t: Tensor): Promise<Matrix> {
@@ -108,6 +118,29 @@ describe('MoE gradients on WebGPU', () => {
     await checkGrad((a, b) => combine(a, dest, b), [randn([6, 4], on), w]);
     await checkGrad((a, b) => slotDots(a, b, dest), [randn([3, 4], on), randn([6, 4], on)]);
     await checkGrad((l) => routerZLoss(l, 0.1), [randn([5, 4], on)]);
+  });
+});
+
+describe('grouped products on WebGPU, both kernel variants', () => {
+  gpuIt('match the CPU on uneven segments, an empty one and a transposed weight view', async () => {
+    for (const ctx of [ctxOf(), tiledCtx!]) {
+      manualSeed(3, ctx);
+      const x = randn([37, 19], { context: ctx });
+      const w = randn([4, 19, 21], { context: ctx });
+      const b = randn([37, 21], { context: ctx });
+      const off = tensor([0, 10, 10, 33, 37], [5], { dtype: 'i32', context: ctx });
+      const g = (t: Tensor) => t.to('webgpu');
+      const pairs: [Tensor, Tensor][] = [
+        [groupedMatmul(x, w, off), groupedMatmul(g(x), g(w), g(off))],
+        [groupedMatmul(b, w.transpose(1, 2), off), groupedMatmul(g(b), g(w).transpose(1, 2), g(off))],
+        [groupedMatmulTN(x, b, off), groupedMatmulTN(g(x), g(b), g(off))],
+      ];
+      for (const [cpu, gpuOut] of pairs) {
+        const want = Array.from(cpu.dataSync());
+        const got = Array.from(await gpuOut.data());
+        expect(Math.max(...got.map((v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-4);
+      }
+    }
   });
 });
 
