@@ -3,7 +3,8 @@
  * with, for packages that generate kernels of their own (as @tessera/attention does). Build
  * functions with `FunctionBuilder`, put them in a module with `emitModule`, compile it with
  * `compileModule` — or hand them to a CPU kernel's `env.wasmRuntime(...)`, which runs them on the
- * backend's threads over shared memory (`WasmRuntime`).
+ * backend's threads over shared memory (`WasmRuntime`). `sgemmFunctions` and `sgemmWasm` give such a
+ * runtime the backend's own f32 matrix product (packed panels, SIMD microkernel, threaded tasks).
  */
 export {
   compileModule,
@@ -14,3 +15,4 @@ export {
   type ValType,
 } from '../cpu/wasm/emitter.js';
 export type { WasmRuntime } from '../cpu/wasm/runtime.js';
+export { type MatrixOperand, sgemmFunctions, sgemmWasm } from '../cpu/wasm/sgemm.js';

@@ -8,17 +8,13 @@ import {
 } from './elementwise-kernel.js';
 import { compileModule, emitModule, type FunctionBuilder } from './emitter.js';
 import { HEADER_BYTES } from './job-header.js';
-import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
+import { sgemmFunctions } from './sgemm.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
 
-/** The module's functions (sgemm_block first: sgemm_task calls it by index 0). */
+/** The module's functions (the sgemm ones first: sgemm_task calls sgemm_block by index 0). */
 function kernelFunctions() {
   return [
-    sgemmBlock(),
-    sgemmTask(0),
-    packPanels(),
-    packContig(),
-    packARows(),
+    ...sgemmFunctions(),
     ...Object.keys(BINARY_SIMD).map(binaryKernel),
     ...Object.keys(UNARY_SIMD).map(unaryKernel),
     ...Object.keys(COMPARE_SIMD).map(compareKernel),

@@ -1,6 +1,26 @@
+import type { FunctionBuilder } from './emitter.js';
 import { MAX_TASKS } from './job-header.js';
 import type { WasmRuntime } from './runtime.js';
-import { MC_PANELS, MR, NC_PANELS, NR } from './sgemm-kernel.js';
+import {
+  MC_PANELS,
+  MR,
+  NC_PANELS,
+  NR,
+  packARows,
+  packContig,
+  packPanels,
+  sgemmBlock,
+  sgemmTask,
+} from './sgemm-kernel.js';
+
+/**
+ * The functions `sgemmWasm` runs, in the order it needs: a module lists them first (sgemm_task
+ * calls sgemm_block by function index 0). Packages with kernels of their own put these at the
+ * head of the list they give `CpuKernelEnv.wasmRuntime` and then call `sgemmWasm` on it.
+ */
+export function sgemmFunctions(): FunctionBuilder[] {
+  return [sgemmBlock(), sgemmTask(0), packPanels(), packContig(), packARows()];
+}
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
 export interface MatrixOperand {
