@@ -19,7 +19,7 @@ export {
   promoteTypes,
   type TypedArray,
 } from './dtype.js';
-export { TesseraError } from './errors.js';
+export { fail, fmtShape, TesseraError } from './errors.js';
 export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
 export * from './ops/index.js';
 export { philox4x32 } from './random.js';

@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { fail } from '@tessera/core';
 import type { FlashAttrs } from '../flash-attrs.js';
 
 /*
@@ -226,23 +226,22 @@ fn keyHi(i: u32) -> u32 { return u32(rangeIn[2u * i + 1u]); }`;
 
 /** Rejects what the WGSL kernels do not implement (dropout, dtypes but f32 and f16) with a clear error. */
 export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], attrs: FlashAttrs): void {
-  const fail = (msg: string): never => {
-    throw new TesseraError(op, msg);
-  };
   if (attrs.dropout > 0) {
     fail(
+      op,
       "dropout has no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for it), or run on 'cpu'",
     );
   }
   const [b, h] = inputs[0].shape;
   if (b * h > 65535) {
     fail(
+      op,
       `batch·heads = ${b * h} exceeds the 65535 workgroups one dispatch dimension allows; split the batch`,
     );
   }
   for (const t of inputs.slice(0, 3)) {
     if (t.dtype !== 'f32' && t.dtype !== 'f16') {
-      fail(`the webgpu flash kernels take f32 or f16 q, k, v, got ${t.dtype}`);
+      fail(op, `the webgpu flash kernels take f32 or f16 q, k, v, got ${t.dtype}`);
     }
   }
 }
