@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createContext } from './default-context.js';
 import {
   arange,
   eye,
@@ -12,7 +13,6 @@ import {
   zeros,
   zerosLike,
 } from './ops/creation.js';
-import { createContext } from './runtime.js';
 
 const ctx = createContext();
 const o = { context: ctx };
