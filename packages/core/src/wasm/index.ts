@@ -1,9 +1,10 @@
 /**
- * @tessera/core/wasm: the WebAssembly binary writer the CPU backend generates its SIMD kernels
- * with, for packages that generate kernels of their own (as @tessera/attention does). Build
- * functions with `FunctionBuilder`, put them in a module with `emitModule`, compile it with
- * `compileModule` — or hand them to a CPU kernel's `env.wasmRuntime(...)`, which runs them on the
- * backend's threads over shared memory (`WasmRuntime`).
+ * @tessera/core/wasm: the WebAssembly toolkit the CPU backend writes its SIMD kernels with, for
+ * packages that generate kernels of their own (as @tessera/attention does). Build functions with
+ * `FunctionBuilder`, put them in a module with `emitModule`, compile it with `compileModule` — or
+ * hand them to a CPU kernel's `env.wasmModule(...)`, which runs them on the backend's threads over
+ * shared memory (`WasmModule`). Building blocks: `emitExp4` / `expShiftFunction` (the SIMD
+ * exponential).
  */
 export {
   compileModule,
@@ -12,5 +13,6 @@ export {
   type PlainOp,
   type SimdOp,
   type ValType,
-} from '../cpu/wasm/emitter.js';
-export type { WasmRuntime } from '../cpu/wasm/runtime.js';
+} from './emitter.js';
+export { emitExp4, expShiftFunction } from './exp.js';
+export type { WasmModule } from './wasm-module.js';

@@ -1,4 +1,4 @@
-import { FunctionBuilder } from './emitter.js';
+import { FunctionBuilder } from '../../wasm/emitter.js';
 
 /**
  * Rows and columns of C per microkernel tile: 4 × (2 v128). Eight accumulators plus two B

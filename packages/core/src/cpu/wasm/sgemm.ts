@@ -1,5 +1,5 @@
-import { MAX_TASKS } from './job-header.js';
-import type { WasmRuntime } from './runtime.js';
+import { MAX_TASKS } from '../../wasm/job-header.js';
+import type { WasmModule } from '../../wasm/wasm-module.js';
 import { MC_PANELS, MR, NC_PANELS, NR } from './sgemm-kernel.js';
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
@@ -108,13 +108,13 @@ function planPack(offs: Map<number, number>, rows: number, cols: number, rs: num
  * out[t] = A[t]·B[t] (m×k · k×n, f32) for every batch t, written row-major at out[t·m·n]. The
  * operands are copied into wasm memory and packed there by pack_panels tasks (which also
  * resolves transposed and strided layouts; batches that read the same source matrix share one
- * packed copy), the products run as sgemm_task jobs split by C blocks over the runtime's
+ * packed copy), the products run as sgemm_task jobs split by C blocks over the module's
  * threads, and C is copied out (overlapping the next job when there are several: batches are
  * run `cBytesPerJob` of C at a time). Returns false, having written nothing, when the scratch would
  * not fit in wasm memory.
  */
 export function sgemmWasm(
-  rt: WasmRuntime,
+  rt: WasmModule,
   m: number,
   n: number,
   k: number,

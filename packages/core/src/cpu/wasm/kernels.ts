@@ -1,0 +1,24 @@
+import type { FunctionBuilder } from '../../wasm/emitter.js';
+import {
+  BINARY_SIMD,
+  binaryKernel,
+  COMPARE_SIMD,
+  compareKernel,
+  UNARY_SIMD,
+  unaryKernel,
+} from './elementwise-kernel.js';
+import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
+
+/** The CPU backend's own kernel module (sgemm_block first: sgemm_task calls it by index 0). */
+export function coreKernelFunctions(): FunctionBuilder[] {
+  return [
+    sgemmBlock(),
+    sgemmTask(0),
+    packPanels(),
+    packContig(),
+    packARows(),
+    ...Object.keys(BINARY_SIMD).map(binaryKernel),
+    ...Object.keys(UNARY_SIMD).map(unaryKernel),
+    ...Object.keys(COMPARE_SIMD).map(compareKernel),
+  ];
+}
