@@ -8,6 +8,7 @@ import {
   unaryKernel,
 } from './elementwise-kernel.js';
 import { packARows, packContig, packPanels, sgemmBlock, sgemmTask } from './sgemm-kernel.js';
+import { softmaxRowsFunction } from './softmax.js';
 
 /** The CPU backend's own kernel module (sgemm_block first: sgemm_task calls it by index 0). */
 export function coreKernelFunctions(): FunctionBuilder[] {
@@ -20,5 +21,6 @@ export function coreKernelFunctions(): FunctionBuilder[] {
     ...Object.keys(BINARY_SIMD).map(binaryKernel),
     ...Object.keys(UNARY_SIMD).map(unaryKernel),
     ...Object.keys(COMPARE_SIMD).map(compareKernel),
+    softmaxRowsFunction(),
   ];
 }
