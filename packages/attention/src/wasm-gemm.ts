@@ -4,19 +4,29 @@
  *
  *   C[m×n] (+)= op(A) · B[k×n],  op(A)[i, t] at a + i·si + t·st (byte strides),
  *
- * with B and C row-major (row strides ldb, ldc in bytes) and n a multiple of 8. A 4×8 block of C
- * lives in eight f32x4 registers; each step t broadcasts four elements of A and loads two
- * vectors of B, i.e. 8 multiply-adds per load. Rows past the last multiple of 4 run a 1×8 block.
+ * with B and C row-major (row strides ldb, ldc in bytes) and n a multiple of 8: 4×8 blocks of C
+ * with the microkernel of @tessera/core/wasm (the CPU backend's sgemm uses the same one, on packed
+ * panels), and rows past the last multiple of 4 as 1×8 blocks.
  *
  * The module also holds core's `expShift` (`@tessera/core/wasm`) for the online softmax.
  */
 
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
-import { compileModule, emitModule, expShiftFunction, FunctionBuilder } from '@tessera/core/wasm';
+import {
+  compileModule,
+  emitModule,
+  emitTileStep,
+  emitTileStore,
+  expShiftFunction,
+  FunctionBuilder,
+  type GemmTile,
+  gemmTileRegisters,
+} from '@tessera/core/wasm';
 
 /** The r×8 block product (r = 4 or 1) at rows i, columns j; `L` names the locals. */
 function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
   const { P } = L;
+  const tile: GemmTile = r === L.tile.rows ? L.tile : { ...L.tile, rows: r, acc: L.tile.acc.slice(0, r) };
   // The byte offset of row `row` from pc (ldc per row).
   const rowOfC = (row: number) => {
     f.get(L.pc);
@@ -34,42 +44,29 @@ function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
         .else()
         .f32x4(0)
         .end()
-        .set(L.acc[row * 2 + half]);
+        .set(tile.acc[row][half]);
     }
   }
   // pa = a + i·si, pb = b + 4j
   f.get(P.a).get(L.i).get(P.si).op('i32.mul').op('i32.add').set(L.pa);
   f.get(P.b).get(L.j).i32(2).op('i32.shl').op('i32.add').set(L.pb);
-  // for t in [0, k): two vectors of B's row t, each element of A's column t splatted
+  // for t in [0, k): the shared microkernel step, A's column t at pa + row·si
   f.i32(0).set(L.t);
   f.forLt(
     L.t,
     P.k,
     1,
     () => {
-      f.get(L.pb).load('v128', 0).set(L.b[0]);
-      f.get(L.pb).load('v128', 16).set(L.b[1]);
-      for (let row = 0; row < r; row++) {
-        // splat(A[i + row, t]) at pa + row·si, used by both halves of the row
+      emitTileStep(f, tile, L.pb, (row) => {
         f.get(L.pa);
         if (row > 0) f.get(L.rowOfA[row - 1]).op('i32.add');
-        f.splatLoad().set(L.splat);
-        for (let half = 0; half < 2; half++) {
-          const acc = L.acc[row * 2 + half];
-          f.get(acc).get(L.splat).get(L.b[half]).simd('f32x4.mul').simd('f32x4.add').set(acc);
-        }
-      }
+        return 0;
+      });
       f.inc(L.pa, { local: P.st }).inc(L.pb, { local: P.ldb });
     },
     true,
   );
-  // Store the block.
-  for (let row = 0; row < r; row++) {
-    for (let half = 0; half < 2; half++) {
-      rowOfC(row);
-      f.get(L.acc[row * 2 + half]).store('v128', half * 16);
-    }
-  }
+  emitTileStore(f, tile, rowOfC);
 }
 
 type GemmLocals = ReturnType<typeof gemmLocals>;
@@ -78,11 +75,8 @@ function gemmLocals(f: FunctionBuilder) {
   // Parameters (all i32): a, si, st, b, ldb, c, ldc, m, n, k, accumulate.
   const P = { a: 0, si: 1, st: 2, b: 3, ldb: 4, c: 5, ldc: 6, m: 7, n: 8, k: 9, acc: 10 };
   const [i, j, t, pa, pb, pc, rows, si2, si3] = Array.from({ length: 9 }, () => f.local('i32'));
-  // c00 c01 c10 c11 c20 c21 c30 c31 (row-major, two halves a row), then B's two vectors.
-  const acc = Array.from({ length: 8 }, () => f.local('v128'));
-  const b = [f.local('v128'), f.local('v128')];
-  const splat = f.local('v128');
-  return { P, i, j, t, pa, pb, pc, rows, si2, si3, acc, b, splat, rowOfA: [P.si, si2, si3] };
+  const tile = gemmTileRegisters(f, 4);
+  return { P, i, j, t, pa, pb, pc, rows, si2, si3, tile, rowOfA: [P.si, si2, si3] };
 }
 
 /** gemm(a, si, st, b, ldb, c, ldc, m, n, k, accumulate), as described at the top. */

@@ -4,7 +4,8 @@
  * `FunctionBuilder`, put them in a module with `emitModule`, compile it with `compileModule` — or
  * hand them to a CPU kernel's `env.wasmModule(...)`, which runs them on the backend's threads over
  * shared memory (`WasmModule`). Building blocks: `emitExp4` / `expShiftFunction` (the SIMD
- * exponential).
+ * exponential) and the f32 GEMM microkernel (`gemmTileRegisters`, `emitTileStep`, `emitTileStore`)
+ * that both the backend's sgemm and @tessera/attention's tile products are built on.
  */
 export {
   compileModule,
@@ -15,4 +16,5 @@ export {
   type ValType,
 } from './emitter.js';
 export { emitExp4, expShiftFunction } from './exp.js';
+export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
 export type { WasmModule } from './wasm-module.js';
