@@ -41,8 +41,6 @@ function isDisposeListener(v: unknown): v is DisposeListener {
  * functions alike; readback is async (`await t.data()`), `dataSync()` only on the CPU.
  */
 export class Tensor<D extends DType = DType> {
-  /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
-  readonly [TENSOR] = true;
   readonly id: number;
   readonly device: string;
   readonly size: number;
@@ -77,6 +75,11 @@ export class Tensor<D extends DType = DType> {
     this.store = storage;
     storage.retain();
     ctx.trackTensor(this as Tensor, scoped);
+  }
+
+  /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
+  get [TENSOR](): true {
+    return true;
   }
 
   get rank(): number {
