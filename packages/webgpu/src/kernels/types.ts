@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import type { GpuDType } from '../wgsl/dtype.js';
 
 /** A tensor's GPU memory: a pooled buffer of at least `bytes` bytes. */
