@@ -1,4 +1,4 @@
-import { type Tensor, TesseraError } from '@tessera/core';
+import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
 import { Linear, Module, type ModuleOptions, RMSNorm } from '@tessera/nn';
 import type { KVCache } from './kv-cache.js';
 import { applyRotary, applyRotary2d, type Position2d } from './rotary.js';
@@ -112,7 +112,7 @@ export class MultiHeadAttention extends Module {
     if (x.rank !== 3 || x.shape[2] !== this.dim) {
       throw new TesseraError(
         'MultiHeadAttention',
-        `x must be [batch, seq, ${this.dim}], got [${x.shape.join(', ')}]`,
+        `x must be [batch, seq, ${this.dim}], got ${fmtShape(x.shape)}`,
       );
     }
     const [b, s] = x.shape;

@@ -1,4 +1,4 @@
-import { concat, type Tensor, TesseraError, tensor } from '@tessera/core';
+import { concat, fmtShape, type Tensor, TesseraError, tensor } from '@tessera/core';
 
 export interface RotaryOptions {
   /** Position of each token along the seq axis (default offset, offset + 1, …). */
@@ -37,16 +37,16 @@ function tables(x: Tensor, positions: readonly number[], base: number): [Tensor,
  */
 export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
   if (x.rank < 2)
-    throw new TesseraError('applyRotary', `x must be [..., seq, dim], got [${x.shape.join(', ')}]`);
+    throw new TesseraError('applyRotary', `x must be [..., seq, dim], got ${fmtShape(x.shape)}`);
   const s = x.shape[x.rank - 2];
   const d = x.shape[x.rank - 1];
-  if (d % 2 !== 0) throw new TesseraError('applyRotary', `dim must be even, got x [${x.shape.join(', ')}]`);
+  if (d % 2 !== 0) throw new TesseraError('applyRotary', `dim must be even, got x ${fmtShape(x.shape)}`);
   const offset = options.offset ?? 0;
   const positions = options.positions ?? Array.from({ length: s }, (_, i) => offset + i);
   if (positions.length !== s) {
     throw new TesseraError(
       'applyRotary',
-      `${positions.length} positions for x [${x.shape.join(', ')}] (seq ${s})`,
+      `${positions.length} positions for x ${fmtShape(x.shape)} (seq ${s})`,
     );
   }
   const [cos, sin] = tables(x, positions, options.base ?? 10000);
@@ -87,7 +87,7 @@ export function applyRotary2d(x: Tensor, options: Rotary2dOptions): Tensor {
     if (options.positions.length !== s || d % 4 !== 0) {
       throw new TesseraError(
         'applyRotary2d',
-        `x [${x.shape.join(', ')}] needs one (row, col) position per token (got ${options.positions.length} for seq ${s}) and a dim divisible by 4`,
+        `x ${fmtShape(x.shape)} needs one (row, col) position per token (got ${options.positions.length} for seq ${s}) and a dim divisible by 4`,
       );
     }
     rowPos = options.positions.map((p) => p[0]);
@@ -97,7 +97,7 @@ export function applyRotary2d(x: Tensor, options: Rotary2dOptions): Tensor {
     if (s !== rows * cols || d % 4 !== 0) {
       throw new TesseraError(
         'applyRotary2d',
-        `x [${x.shape.join(', ')}] needs seq = rows·cols = ${rows}·${cols} and a dim divisible by 4`,
+        `x ${fmtShape(x.shape)} needs seq = rows·cols = ${rows}·${cols} and a dim divisible by 4`,
       );
     }
     rowPos = Array.from({ length: s }, (_, n) => Math.floor(n / cols));

@@ -35,7 +35,7 @@ export {
   promoteTypes,
   type TypedArray,
 } from './dtype.js';
-export { TesseraError } from './errors.js';
+export { fail, fmtShape, TesseraError } from './errors.js';
 export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
 export {
   CORE_OP_NAMES,

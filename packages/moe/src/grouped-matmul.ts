@@ -54,7 +54,7 @@ function segmentsOf(op: string, offsets: CpuInput, rows: number): number[] {
   return out;
 }
 
-const wasmRuntimeFor = (env: CpuKernelEnv | undefined) => env?.wasmRuntime(sgemmFunctions);
+const wasmModuleFor = (env: CpuKernelEnv | undefined) => env?.wasmModule(sgemmFunctions);
 
 /**
  * C[m×n] = Σₜ A[i, t]·B[t, j] over strided operands, accumulated in f64 and written row-major
@@ -96,7 +96,7 @@ const groupedMatmulCpu: CpuKernel = ([x, w, offsets], [y], _attrs, env) => {
   const [rows, k] = x.shape;
   const [groups, , n] = w.shape;
   const seg = segmentsOf(GMM, offsets, rows);
-  const rt = y.dtype === 'f32' ? wasmRuntimeFor(env) : undefined;
+  const rt = y.dtype === 'f32' ? wasmModuleFor(env) : undefined;
   for (let e = 0; e < groups; e++) {
     const m = seg[e + 1] - seg[e];
     if (m === 0) continue;
@@ -141,7 +141,7 @@ const groupedMatmulTNCpu: CpuKernel = ([a, b, offsets], [z], _attrs, env) => {
   const n = b.shape[1];
   const groups = offsets.shape[0] - 1;
   const seg = segmentsOf(GMM_TN, offsets, rows);
-  const rt = z.dtype === 'f32' ? wasmRuntimeFor(env) : undefined;
+  const rt = z.dtype === 'f32' ? wasmModuleFor(env) : undefined;
   for (let e = 0; e < groups; e++) {
     const m = seg[e + 1] - seg[e];
     const at = e * k * n;

@@ -1,5 +1,5 @@
 import { type AttentionCall, type KVCache, MultiHeadAttention, type Position2d } from '@tessera/attention';
-import { type Tensor, TesseraError, tensor } from '@tessera/core';
+import { fmtShape, type Tensor, TesseraError, tensor } from '@tessera/core';
 import {
   dropout,
   Embedding,
@@ -198,7 +198,7 @@ export class Decoder extends Module {
     if (tokens.rank !== 2 || tokens.dtype !== 'i32') {
       throw new TesseraError(
         'Decoder.embed',
-        `tokens must be [batch, seq] i32, got ${tokens.dtype} [${tokens.shape.join(', ')}]`,
+        `tokens must be [batch, seq] i32, got ${tokens.dtype} ${fmtShape(tokens.shape)}`,
       );
     }
     const x = this.tokenEmbedding.forward(tokens);
@@ -232,7 +232,7 @@ export class Decoder extends Module {
     if (x.rank !== 3 || x.shape[2] !== this.config.dim) {
       throw new TesseraError(
         'Decoder.forwardEmbeddings',
-        `x must be [batch, seq, ${this.config.dim}], got [${x.shape.join(', ')}]`,
+        `x must be [batch, seq, ${this.config.dim}], got ${fmtShape(x.shape)}`,
       );
     }
     if (call.cache && call.cache.layers !== this.config.layers) {

@@ -1,4 +1,4 @@
-import { type Tensor, TesseraError } from '@tessera/core';
+import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
 
 /**
  * The z-loss of ST-MoE and Chameleon, coef · mean(logsumexp(logits, −1)²) over every position of
@@ -10,7 +10,7 @@ export function zLoss(logits: Tensor, coef: number): Tensor {
   if (logits.rank < 1 || logits.shape[logits.rank - 1] < 1) {
     throw new TesseraError(
       'zLoss',
-      `logits must be [..., vocab] with vocab ≥ 1, got [${logits.shape.join(', ')}]`,
+      `logits must be [..., vocab] with vocab ≥ 1, got ${fmtShape(logits.shape)}`,
     );
   }
   if (!Number.isFinite(coef)) throw new TesseraError('zLoss', `coef must be a finite number, got ${coef}`);

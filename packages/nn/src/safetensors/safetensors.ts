@@ -2,6 +2,7 @@ import {
   type Context,
   contiguous,
   type DType,
+  fmtShape,
   type Tensor,
   TesseraError,
   type TypedArray,
@@ -29,8 +30,6 @@ const NAMES = Object.fromEntries(Object.entries(FORMAT_DTYPES).map(([k, v]) => [
   DType,
   string
 >;
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 export type TensorMap = Map<string, Tensor> | Record<string, Tensor>;
 
@@ -195,7 +194,7 @@ export function parseHeader(bytes: Uint8Array): SafetensorsHeader {
     const want = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES[dtype];
     if (end - begin !== want) {
       bad(
-        `tensor '${name}': ${NAMES[dtype]} ${fmt(shape as number[])} needs ${want} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
+        `tensor '${name}': ${NAMES[dtype]} ${fmtShape(shape as number[])} needs ${want} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
       );
     }
     entries.push({ name, dtype, shape: shape as number[], begin, end });

@@ -1,8 +1,8 @@
 import type { CoreOpTable } from '../../op-names.js';
 import type { Conv2dAttrs, Conv2dBackwardInputAttrs, Conv2dBackwardWeightAttrs } from '../../ops/conv.js';
+import type { WasmModule } from '../../wasm/wasm-module.js';
 import { gemm, packMatrix } from '../gemm.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv } from '../types.js';
-import type { WasmRuntime } from '../wasm/runtime.js';
 import { sgemmWasm } from '../wasm/sgemm.js';
 
 /** Work buffers are f32 when the products run as SIMD sgemm, else f64 for the TypeScript gemm. */
@@ -21,7 +21,7 @@ interface View {
  * the f64 blocked gemm (packing strided views into dense copies first).
  */
 function product(
-  rt: WasmRuntime | undefined,
+  rt: WasmModule | undefined,
   m: number,
   n: number,
   k: number,
@@ -56,8 +56,8 @@ function product(
 }
 
 /** The SIMD runtime for an f32 conv, or undefined (f64, or SIMD off). */
-function runtimeFor(env: CpuKernelEnv, dtype: string): WasmRuntime | undefined {
-  return dtype === 'f32' ? env.wasmRuntime() : undefined;
+function runtimeFor(env: CpuKernelEnv, dtype: string): WasmModule | undefined {
+  return dtype === 'f32' ? env.wasmModule() : undefined;
 }
 
 /**

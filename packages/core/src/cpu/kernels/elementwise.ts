@@ -38,7 +38,7 @@ function access(
 /** The SIMD path of an f32 comparison (dense or scalar operands) giving bool, or false. */
 function compareSimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
   if (out.data.length < WASM_MIN) return false;
-  const rt = env.wasmRuntime();
+  const rt = env.wasmModule();
   if (!rt) return false;
   const xa = access(a, out.shape);
   const xb = access(b, out.shape);
@@ -59,7 +59,7 @@ function binarySimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, o
   if (name in COMPARE_SIMD && out.dtype === 'bool') return compareSimd(env, name, a, b, out);
   if (!(name in BINARY_SIMD) || out.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN) return false;
-  const rt = env.wasmRuntime();
+  const rt = env.wasmModule();
   if (!rt) return false;
   const xa = access(a, out.shape);
   const xb = access(b, out.shape);
@@ -83,7 +83,7 @@ function binarySimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, o
 function unarySimd(env: CpuKernelEnv, name: string, x: CpuInput, out: CpuOutput): boolean {
   if (!(name in UNARY_SIMD) || out.dtype !== 'f32' || x.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN || !isDense(x, out.shape)) return false;
-  const rt = env.wasmRuntime();
+  const rt = env.wasmModule();
   if (!rt) return false;
   const op = { data: x.data as Float32Array, offset: x.offset, count: out.data.length };
   return unaryWasm(rt, name, op, out.data as Float32Array);

@@ -20,7 +20,7 @@ const matmulKernel: CpuKernel = ([a, b], [out], _attrs, env) => {
   const batch = out.shape.slice(0, -2);
   const aBatch = offsetsOf(batch, broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch));
   const bBatch = offsetsOf(batch, broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch));
-  const rt = out.dtype === 'f32' ? env.wasmRuntime() : undefined;
+  const rt = out.dtype === 'f32' ? env.wasmModule() : undefined;
   if (rt) {
     const aOffs = aBatch.map((o) => o + a.offset);
     const bOffs = bBatch.map((o) => o + b.offset);

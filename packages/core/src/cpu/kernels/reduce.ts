@@ -58,16 +58,6 @@ function varianceOf(v: Float64Array, { correction }: VarAttrs): number {
   return s / Math.max(0, v.length - correction);
 }
 
-/** log Σ exp(x) = m + log Σ exp(x − m), m the max; infinite m is returned as is (−inf rows stay −inf). */
-function logSumExp(v: Float64Array): number {
-  if (v.length === 0) return Number.NEGATIVE_INFINITY;
-  const m = extreme(v, 1);
-  if (!Number.isFinite(m)) return m;
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
-  return m + Math.log(s);
-}
-
 /** (Σ|x|ᵖ)^(1/p), with the limits p = ±∞ (max/min |x|) and p = 0 (count of non-zeros). */
 function pNorm(v: Float64Array, { p }: NormAttrs): number {
   if (p === Number.POSITIVE_INFINITY || p === Number.NEGATIVE_INFINITY) {
@@ -160,7 +150,6 @@ export const reduceKernels: CoreOpTable<CpuKernel> = {
   argmin: argKernel(-1),
   var: laneReduce<VarAttrs>(varianceOf),
   std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
-  logsumexp: laneReduce<ReduceAttrs>(logSumExp),
   norm: laneReduce<NormAttrs>(pNorm),
   cumsum: cumsumKernel,
 };

@@ -1,64 +1,20 @@
-import { TesseraError } from '@tessera/core';
+import { fail } from '@tessera/core';
+import {
+  f32Bits,
+  type GpuBuffer,
+  type GpuInput,
+  type KernelHost,
+  loadAs,
+  storageType,
+} from '@tessera/webgpu/kernel';
 import type { FlashAttrs } from '../flash-attrs.js';
 
 /*
- * The slice of @tessera/webgpu's kernel interface (`src/kernels/types.ts`) that the flash kernels
- * use, declared structurally so that @tessera/attention needs no dependency on the backend: the
- * backend calls `def.kernels.webgpu(host, inputs, outputs, attrs)` with these shapes.
+ * What the flash-attention WGSL kernels (flash-forward-wgsl.ts, flash-backward-wgsl.ts) share:
+ * their params layout, the WGSL of operand addressing, masks and packed-sequence key ranges,
+ * the support check and the tile sizing. The kernel interface itself (GpuInput, KernelHost,
+ * bindings, f16 loads and stores) is @tessera/webgpu's.
  */
-
-/** A pooled GPU buffer (opaque here: only passed back to `launch`). */
-export interface GpuBufferLike {
-  readonly capacity: number;
-}
-
-/** The dtypes a GPU buffer holds: bool as one u32 each, f16 as `array<f16>` (devices with `shader-f16`). */
-export type GpuDTypeLike = 'f32' | 'i32' | 'bool' | 'f16';
-
-/** A strided input: shape, strides and offset in elements. */
-export interface GpuInputLike {
-  buf: GpuBufferLike;
-  shape: readonly number[];
-  strides: readonly number[];
-  offset: number;
-  dtype: GpuDTypeLike;
-}
-
-/** A fresh row-major output. */
-export interface GpuOutputLike {
-  buf: GpuBufferLike;
-  shape: readonly number[];
-  dtype: GpuDTypeLike;
-}
-
-/** One dispatch: params (u32 words, ≤ 64) at binding 0, then `reads`, then `writes`. */
-export interface LaunchLike {
-  wgsl: string;
-  reads: readonly GpuBufferLike[];
-  writes: readonly GpuBufferLike[];
-  params: readonly number[];
-  groups: readonly [number, number, number];
-  op: string;
-}
-
-export interface KernelHostLike {
-  launch(l: LaunchLike): void;
-  scratch(bytes: number): GpuBufferLike;
-  /** 'software' adapters (lavapipe, SwiftShader) prefer barrier-free kernels. */
-  readonly adapterClass: 'software' | 'gpu';
-  readonly limits: { readonly maxComputeWorkgroupStorageSize: number };
-  /** The guaranteed (minimum) subgroup size where the device has the 'subgroups' feature. */
-  readonly subgroupSize?: number | undefined;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The bit pattern of x as an f32 (read back in WGSL with bitcast<f32>). */
-export function f32Bits(x: number): number {
-  f32[0] = x;
-  return u32[0];
-}
 
 /** The first 8 param words of every flash pass: b, h, hk, sq, sk, scale (f32 bits), causal, padding. */
 export function headerWords(dims: [number, number, number, number, number], attrs: FlashAttrs): number[] {
@@ -66,14 +22,14 @@ export function headerWords(dims: [number, number, number, number, number], attr
 }
 
 /** Strides of a 4-D operand as u32 words (i32 in WGSL), then its offset. */
-export function stridedWords(t: GpuInputLike): number[] {
+export function stridedWords(t: GpuInput): number[] {
   return [...t.strides, t.offset].map((x) => x >>> 0);
 }
 
 /**
  * A mask broadcastable to [b, h, sq, sk] as 4 strides (0 on broadcast axes) and its offset.
  */
-export function maskWords(mask: GpuInputLike): number[] {
+export function maskWords(mask: GpuInput): number[] {
   const lead = 4 - mask.shape.length;
   const out = [0, 0, 0, 0];
   mask.shape.forEach((n, i) => {
@@ -82,52 +38,15 @@ export function maskWords(mask: GpuInputLike): number[] {
   return [...out, mask.offset].map((x) => x >>> 0);
 }
 
-/**
- * Binding declarations: params at 0, read-only inputs, then read-write outputs (f32 unless given
- * as [name, type]). An f16 array brings `enable f16;`, which must precede every declaration.
- */
-export function bindings(
-  reads: readonly [string, string][],
-  writes: readonly (string | [string, string])[],
-): string {
-  const lines = ['@group(0) @binding(0) var<storage, read> p: array<u32>;'];
-  const outs = writes.map((w) => (typeof w === 'string' ? ([w, 'f32'] as [string, string]) : w));
-  if ([...reads, ...outs].some(([, t]) => /\bf16\b/.test(t))) lines.unshift('enable f16;');
-  reads.forEach(([name, type], i) => {
-    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`);
-  });
-  outs.forEach(([name, type], i) => {
-    lines.push(
-      `@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<${type}>;`,
-    );
-  });
-  return lines.join('\n');
-}
-
 /*
- * f16 operands are stored as f16 and computed in f32: every load widens, every score, softmax
- * statistic and accumulator stays f32, and an f16 output is rounded once, when stored.
+ * f16 operands are stored as f16 and computed in f32: every load widens (loadAs), every score,
+ * softmax statistic and accumulator stays f32, and an f16 output is rounded once, when stored
+ * (storeAs).
  */
-
-/** The WGSL element type of t's storage array: f16, u32 for bool, else f32. */
-export function elemType(t: Pick<GpuInputLike, 'dtype'>): string {
-  return t.dtype === 'f16' ? 'f16' : t.dtype === 'bool' ? 'u32' : 'f32';
-}
 
 /** The element type of t's storage bound as vec4 rows (w = 4) or scalars (w = 1). */
-export function vecType(t: Pick<GpuInputLike, 'dtype'>, w: number): string {
-  return w === 4 ? `vec4<${elemType(t)}>` : elemType(t);
-}
-
-/** WGSL for a value loaded from t's storage, widened to f32 (vec4<f32> for w = 4) if it is f16. */
-export function load(t: Pick<GpuInputLike, 'dtype'>, e: string, w = 1): string {
-  if (t.dtype !== 'f16') return e;
-  return w === 4 ? `vec4<f32>(${e})` : `f32(${e})`;
-}
-
-/** WGSL for an f32 value converted for storing into an output of t's dtype (rounded once for f16). */
-export function store(t: Pick<GpuOutputLike, 'dtype'>, e: string): string {
-  return t.dtype === 'f16' ? `f16(${e})` : e;
+export function vecType(t: Pick<GpuInput, 'dtype'>, w: number): string {
+  return w === 4 ? `vec4<${storageType(t.dtype)}>` : storageType(t.dtype);
 }
 
 /**
@@ -159,14 +78,16 @@ export const QUERY_HEAD_WGSL = `${PARAMS_WGSL}
  * The part of a mask lookup in WGSL: the score x of (b, h, i, j) becomes NEG where a bool mask
  * drops the key, or x + mask (clamped at NEG, as the naive path does) for an additive mask.
  */
-export function maskExpr(mask: GpuInputLike | undefined, name: string, word: number): string {
+export function maskExpr(mask: GpuInput | undefined, name: string, word: number): string {
   if (!mask) return '';
   const e = `${name}[at4(${word}u, bi, hi, i, j)]`;
-  return mask.dtype === 'bool' ? `if (${e} == 0u) { x = NEG; }` : `x = max(x + ${load(mask, e)}, NEG);`;
+  return mask.dtype === 'bool'
+    ? `if (${e} == 0u) { x = NEG; }`
+    : `x = max(x + ${loadAs(mask.dtype, e)}, NEG);`;
 }
 
-export function maskType(mask: GpuInputLike | undefined): string {
-  return mask ? elemType(mask) : 'f32';
+export function maskType(mask: GpuInput | undefined): string {
+  return mask ? storageType(mask.dtype) : 'f32';
 }
 
 /** Packed sequences' boundaries per launch of the key-ranges pass (3 header words + n + 1 ≤ 64). */
@@ -178,12 +99,7 @@ const RANGE_SEGMENTS = 60;
  * gives on the CPU. Both bounds never decrease with i, so a block of rows sees [lo(first), hi(last)).
  * The offsets reach the GPU through launch params, up to 60 sequences per launch. Needs sq = sk ≥ 1.
  */
-export function keyRangesBuffer(
-  host: KernelHostLike,
-  sq: number,
-  attrs: FlashAttrs,
-  op: string,
-): GpuBufferLike {
+export function keyRangesBuffer(host: KernelHost, sq: number, attrs: FlashAttrs, op: string): GpuBuffer {
   const cu = attrs.cuSeqlens as readonly number[];
   const ranges = host.scratch(8 * sq);
   const wgsl = `@group(0) @binding(0) var<storage, read> p: array<u32>;
@@ -225,24 +141,23 @@ export const KEY_RANGES_WGSL = `fn keyLo(i: u32) -> u32 { return u32(rangeIn[2u 
 fn keyHi(i: u32) -> u32 { return u32(rangeIn[2u * i + 1u]); }`;
 
 /** Rejects what the WGSL kernels do not implement (dropout, dtypes but f32 and f16) with a clear error. */
-export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], attrs: FlashAttrs): void {
-  const fail = (msg: string): never => {
-    throw new TesseraError(op, msg);
-  };
+export function checkGpuSupport(op: string, inputs: readonly GpuInput[], attrs: FlashAttrs): void {
   if (attrs.dropout > 0) {
     fail(
+      op,
       "dropout has no webgpu flash kernel; use strategy 'naive' or 'auto' (which picks naive for it), or run on 'cpu'",
     );
   }
   const [b, h] = inputs[0].shape;
   if (b * h > 65535) {
     fail(
+      op,
       `batch·heads = ${b * h} exceeds the 65535 workgroups one dispatch dimension allows; split the batch`,
     );
   }
   for (const t of inputs.slice(0, 3)) {
     if (t.dtype !== 'f32' && t.dtype !== 'f16') {
-      fail(`the webgpu flash kernels take f32 or f16 q, k, v, got ${t.dtype}`);
+      fail(op, `the webgpu flash kernels take f32 or f16 q, k, v, got ${t.dtype}`);
     }
   }
 }
@@ -252,7 +167,7 @@ export function checkGpuSupport(op: string, inputs: readonly GpuInputLike[], att
  * tiles fit the device's workgroup storage (`floatsPer(bq, bk)` floats).
  */
 export function tiles(
-  host: KernelHostLike,
+  host: KernelHost,
   attrs: FlashAttrs,
   floatsPer: (bq: number, bk: number) => number,
 ): { bq: number; bk: number } {

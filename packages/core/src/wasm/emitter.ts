@@ -1,14 +1,14 @@
 /**
  * A minimal WebAssembly binary writer: enough of the format (types, one imported memory,
  * functions, exports, code) and of the instruction set (i32 arithmetic, control flow, f32 and
- * 128-bit SIMD loads/stores/arithmetic) for kernels to be generated at run time, with no
+ * 128-bit SIMD loads/stores/arithmetic, f64 for sums) for kernels to be generated at run time, with no
  * toolchain outside this package. Encodings follow the WebAssembly core and SIMD specs. The
  * CPU backend's kernels use it, and other packages reach it as `@tessera/core/wasm`.
  */
 
-export type ValType = 'i32' | 'f32' | 'v128';
+export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 function uleb(n: number, out: number[]): void {
   do {
@@ -42,6 +42,7 @@ const SIMD = {
   'v128.store': 0x0b,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
+  'f64x2.extract_lane': 0x21,
   'f32x4.floor': 0x68,
   'i8x16.splat': 0x0f,
   'f32x4.eq': 0x41,
@@ -69,6 +70,8 @@ const SIMD = {
   'f32x4.pmin': 0xea,
   'f32x4.pmax': 0xeb,
   'i32x4.trunc_sat_f32x4_s': 0xf8,
+  'f64x2.promote_low_f32x4': 0x5f,
+  'f64x2.add': 0xf0,
 } as const;
 
 export type SimdOp = keyof typeof SIMD;
@@ -110,12 +113,18 @@ const OP = {
   'f32.gt': 0x5e,
   'f32.le': 0x5f,
   'f32.ge': 0x60,
+  'f64.add': 0xa0,
+  'f32.demote_f64': 0xb6,
+  'f64.promote_f32': 0xbb,
   drop: 0x1a,
   select: 0x1b,
   return: 0x0f,
 } as const;
 
 export type PlainOp = keyof typeof OP;
+
+const SCALAR_LOAD = { i32: 0x28, f32: 0x2a, f64: 0x2b } as const;
+const SCALAR_STORE = { i32: 0x36, f32: 0x38, f64: 0x39 } as const;
 
 /**
  * One function body. Locals are numbered after the parameters; `local()` declares one.
@@ -208,14 +217,14 @@ export class FunctionBuilder {
     return this;
   }
 
-  load(type: 'i32' | 'f32' | 'v128', offset = 0): this {
+  load(type: ValType, offset = 0): this {
     if (type === 'v128') {
       this.code.push(0xfd);
       uleb(SIMD['v128.load'], this.code);
       return this.mem(4, offset);
     }
-    this.code.push(type === 'i32' ? 0x28 : 0x2a);
-    return this.mem(2, offset);
+    this.code.push(SCALAR_LOAD[type]);
+    return this.mem(type === 'f64' ? 3 : 2, offset);
   }
 
   /** i32.store8: the low byte of an i32. */
@@ -224,14 +233,14 @@ export class FunctionBuilder {
     return this.mem(0, offset);
   }
 
-  store(type: 'i32' | 'f32' | 'v128', offset = 0): this {
+  store(type: ValType, offset = 0): this {
     if (type === 'v128') {
       this.code.push(0xfd);
       uleb(SIMD['v128.store'], this.code);
       return this.mem(4, offset);
     }
-    this.code.push(type === 'i32' ? 0x36 : 0x38);
-    return this.mem(2, offset);
+    this.code.push(SCALAR_STORE[type]);
+    return this.mem(type === 'f64' ? 3 : 2, offset);
   }
 
   /** v128.load32_splat: one f32 from memory into all four lanes. */
