@@ -9,6 +9,8 @@
  * `sgemmWasm` give such a module the backend's own f32 matrix product (packed panels, SIMD microkernel,
  * threaded tasks), as @tessera/moe's grouped matmul uses it.
  */
+
+export { type MatrixOperand, sgemmFunctions, sgemmWasm } from '../cpu/wasm/sgemm.js';
 export {
   compileModule,
   emitModule,
@@ -20,4 +22,3 @@ export {
 export { emitExp4, expShiftFunction } from './exp.js';
 export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
 export type { WasmModule } from './wasm-module.js';
-export { type MatrixOperand, sgemmFunctions, sgemmWasm } from '../cpu/wasm/sgemm.js';
