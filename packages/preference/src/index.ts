@@ -15,7 +15,13 @@ export {
   simpoLoss,
 } from './losses.js';
 export { metricSeries, metricsToCsv, metricsToJson } from './metrics.js';
-export { type CausalLM, type CollatedPairs, collatePairs, type PreferencePair, pairTensors } from './pairs.js';
+export {
+  type CausalLM,
+  type CollatedPairs,
+  collatePairs,
+  type PreferencePair,
+  pairTensors,
+} from './pairs.js';
 export { frozenCopy, type PrecomputeOptions, precomputeReferenceLogProbs } from './reference.js';
 export { type BradleyTerryOptions, bradleyTerryLoss, RewardHead, rewardAccuracy } from './reward-model.js';
 export {

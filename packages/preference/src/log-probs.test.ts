@@ -62,7 +62,11 @@ describe('sequenceLogProbs', () => {
     // One row [1000, 0, -1000]: log p(0) = −log(1 + e^−1000 + e^−2000) = 0 to double precision,
     // log p(1) = −1000, log p(2) = −2000.
     const logits = tensor([[[1000, 0, -1000]], [[1000, 0, -1000]], [[1000, 0, -1000]]], { context });
-    const out = sequenceLogProbs(logits, tensor([[0], [1], [2]], i32), tensor([[1], [1], [1]], { context }).ne(0));
+    const out = sequenceLogProbs(
+      logits,
+      tensor([[0], [1], [2]], i32),
+      tensor([[1], [1], [1]], { context }).ne(0),
+    );
     expect(Array.from(out.sum.dataSync())).toEqual([0, -1000, -2000]);
   });
 
@@ -81,7 +85,7 @@ describe('sequenceLogProbs', () => {
     backward(sequenceLogProbs(x, lab, m).sum.sum());
     const g = x.grad!.arraySync() as number[][][];
     expect(g[0][0].every((d) => d === 0) && g[0][1].every((d) => d === 0)).toBe(true);
-    const p = rowsOf(x)[0][2].map((z, k, row) => Math.exp(naiveLogProb(row, k)));
+    const p = rowsOf(x)[0][2].map((_z, k, row) => Math.exp(naiveLogProb(row, k)));
     g[0][2].forEach((d, k) => {
       expect(d).toBeCloseTo((k === 4 ? 1 : 0) - p[k], 12);
     });
@@ -96,13 +100,43 @@ describe('sequenceLogProbs', () => {
 
   it('rejects mismatched shapes and dtypes, naming them', () => {
     const logits = randn([2, 3, 4], f64);
-    const ok = tensor([[1, 1, 1], [1, 1, 1]], { context }).ne(0);
-    expect(() => sequenceLogProbs(logits.reshape([6, 4]), tensor([[0]], i32), ok)).toThrow(/\[batch, seq, vocab\]/);
-    expect(() => sequenceLogProbs(logits, tensor([[0, 0]], i32), ok)).toThrow(/labels must be i32 \[2, 3\]/);
-    expect(() => sequenceLogProbs(logits, tensor([[0, 0, 0], [0, 0, 0]], f64), ok)).toThrow(/got f64/);
-    expect(() => sequenceLogProbs(logits, tensor([[0, 0, 0], [0, 0, 0]], i32), ok.slice(1, 0, 2))).toThrow(
-      /mask must be \[2, 3\]/,
+    const ok = tensor(
+      [
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+      { context },
+    ).ne(0);
+    expect(() => sequenceLogProbs(logits.reshape([6, 4]), tensor([[0]], i32), ok)).toThrow(
+      /\[batch, seq, vocab\]/,
     );
+    expect(() => sequenceLogProbs(logits, tensor([[0, 0]], i32), ok)).toThrow(/labels must be i32 \[2, 3\]/);
+    expect(() =>
+      sequenceLogProbs(
+        logits,
+        tensor(
+          [
+            [0, 0, 0],
+            [0, 0, 0],
+          ],
+          f64,
+        ),
+        ok,
+      ),
+    ).toThrow(/got f64/);
+    expect(() =>
+      sequenceLogProbs(
+        logits,
+        tensor(
+          [
+            [0, 0, 0],
+            [0, 0, 0],
+          ],
+          i32,
+        ),
+        ok.slice(1, 0, 2),
+      ),
+    ).toThrow(/mask must be \[2, 3\]/);
   });
 });
 

@@ -50,7 +50,10 @@ export function causalLogProbs(logits: Tensor, tokens: Tensor, responseMask: Ten
   checkAligned('causalLogProbs', logits, tokens, responseMask);
   const s = tokens.shape[1];
   if (s < 2) {
-    throw new TesseraError('causalLogProbs', `sequences need at least 2 tokens to score one, got [${tokens.shape}]`);
+    throw new TesseraError(
+      'causalLogProbs',
+      `sequences need at least 2 tokens to score one, got [${tokens.shape}]`,
+    );
   }
   return sequenceLogProbs(logits.slice(1, 0, s - 1), tokens.slice(1, 1, s), responseMask.slice(1, 1, s));
 }
@@ -70,6 +73,9 @@ function checkAligned(op: string, logits: Tensor, labels: Tensor, mask: Tensor):
     );
   }
   if (mask.rank !== 2 || mask.shape[0] !== b || mask.shape[1] !== s) {
-    throw new TesseraError(op, `mask must be [${b}, ${s}] to match logits ${fmt(logits.shape)}, got ${fmt(mask.shape)}`);
+    throw new TesseraError(
+      op,
+      `mask must be [${b}, ${s}] to match logits ${fmt(logits.shape)}, got ${fmt(mask.shape)}`,
+    );
   }
 }

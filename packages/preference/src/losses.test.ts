@@ -12,7 +12,7 @@ const values = (t: Tensor): number[] => Array.from(t.dataSync() as Float64Array)
 
 /** σ(x) and log(1 + e^x), written out from their definitions for the expected values. */
 const sigma = (x: number): number => 1 / (1 + Math.exp(-x));
-const LN2 = 0.6931471805599453;
+const LN2 = Math.LN2;
 // Hand-computed: log(1 + e^−1) and log(1 + e^1).
 const SOFTPLUS_M1 = 0.31326168751822286;
 const SOFTPLUS_1 = 1.3132616875182228;
@@ -35,7 +35,12 @@ describe('dpoLoss (sigmoid)', () => {
   it('is ln 2 with zero rewards, margins and accuracy when the policy is the reference', () => {
     const logps = randn([6], f64).mul(5).sub(10);
     const other = randn([6], f64).mul(5).sub(10);
-    const out = dpoLoss({ policyChosen: logps, policyRejected: other, referenceChosen: logps, referenceRejected: other });
+    const out = dpoLoss({
+      policyChosen: logps,
+      policyRejected: other,
+      referenceChosen: logps,
+      referenceRejected: other,
+    });
     expect(out.loss.itemSync()).toBeCloseTo(LN2, 14);
     expect(values(out.chosenRewards)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(values(out.rejectedRewards)).toEqual([0, 0, 0, 0, 0, 0]);
@@ -51,7 +56,12 @@ describe('dpoLoss (sigmoid)', () => {
       expect.closeTo(LN2, 14),
     ]);
     const out = dpoLoss(
-      { policyChosen: vec([-3]), policyRejected: vec([-9]), referenceChosen: vec([-4]), referenceRejected: vec([-5]) },
+      {
+        policyChosen: vec([-3]),
+        policyRejected: vec([-9]),
+        referenceChosen: vec([-4]),
+        referenceRejected: vec([-5]),
+      },
       { beta: 0.25 },
     );
     // log-ratios +1 and −4: rewards 0.25 and −1, Δ = 5, loss −log σ(1.25).
@@ -65,21 +75,28 @@ describe('dpoLoss (sigmoid)', () => {
     const deltas = [-30, -4, -1, 0, 0.5, 3, 25];
     const h = 1e-5;
     deltas.forEach((d) => {
-      const numeric =
-        (lossAt([d + h], { beta }).itemSync() - lossAt([d - h], { beta }).itemSync()) / (2 * h);
+      const numeric = (lossAt([d + h], { beta }).itemSync() - lossAt([d - h], { beta }).itemSync()) / (2 * h);
       expect(numeric).toBeCloseTo(-beta * sigma(-beta * d), 9);
     });
-    const atZero = grad((x: Tensor) =>
-      dpoLoss(
-        { policyChosen: x, policyRejected: vec([0]), referenceChosen: vec([0]), referenceRejected: vec([0]) },
-        { beta },
-      ).loss,
+    const atZero = grad(
+      (x: Tensor) =>
+        dpoLoss(
+          {
+            policyChosen: x,
+            policyRejected: vec([0]),
+            referenceChosen: vec([0]),
+            referenceRejected: vec([0]),
+          },
+          { beta },
+        ).loss,
     )(vec([0]));
     expect(atZero.itemSync()).toBeCloseTo(-beta / 2, 14);
     await checkGrad(
       (pc, pr, rc, rr) =>
-        dpoLoss({ policyChosen: pc, policyRejected: pr, referenceChosen: rc, referenceRejected: rr }, { beta: 0.7 })
-          .losses,
+        dpoLoss(
+          { policyChosen: pc, policyRejected: pr, referenceChosen: rc, referenceRejected: rr },
+          { beta: 0.7 },
+        ).losses,
       [randn([4], f64), randn([4], f64), randn([4], f64), randn([4], f64)],
     );
   });
@@ -108,7 +125,12 @@ describe('dpoLoss (robust)', () => {
     await checkGrad(
       (pc) =>
         dpoLoss(
-          { policyChosen: pc, policyRejected: vec([1, 2, 3]), referenceChosen: vec([0, 0, 0]), referenceRejected: vec([1, 1, 1]) },
+          {
+            policyChosen: pc,
+            policyRejected: vec([1, 2, 3]),
+            referenceChosen: vec([0, 0, 0]),
+            referenceRejected: vec([1, 1, 1]),
+          },
           { type: 'robust', beta: 0.4, labelSmoothing: 0.1 },
         ).losses,
       [randn([3], f64)],
@@ -166,7 +188,12 @@ describe('simpoLoss', () => {
   it('is −log σ(β·log π(y_w)/|y_w| − β·log π(y_l)/|y_l| − γ) at a hand-computed point', () => {
     // β = 2, γ = 1: rewards 2·(−3/3) = −2 and 2·(−8/4) = −4, h = 2 − 1 = 1, loss log(1 + e^−1).
     const out = simpoLoss(
-      { policyChosen: vec([-3]), policyRejected: vec([-8]), chosenLength: vec([3]), rejectedLength: vec([4]) },
+      {
+        policyChosen: vec([-3]),
+        policyRejected: vec([-8]),
+        chosenLength: vec([3]),
+        rejectedLength: vec([4]),
+      },
       { beta: 2, gamma: 1 },
     );
     expect(out.loss.itemSync()).toBeCloseTo(SOFTPLUS_M1, 14);
@@ -176,7 +203,13 @@ describe('simpoLoss', () => {
 
   it('is differentiable', async () => {
     await checkGrad(
-      (pc, pr) => simpoLoss({ policyChosen: pc, policyRejected: pr, chosenLength: vec([2, 5]), rejectedLength: vec([3, 1]) }).losses,
+      (pc, pr) =>
+        simpoLoss({
+          policyChosen: pc,
+          policyRejected: pr,
+          chosenLength: vec([2, 5]),
+          rejectedLength: vec([3, 1]),
+        }).losses,
       [randn([2], f64), randn([2], f64)],
     );
   });
@@ -190,7 +223,10 @@ describe('ktoLoss', () => {
       { policy: vec([-1, -1]), reference: vec([-3, -3]), desirable: tensor([true, false], { context }) },
       { beta: 0.5, undesirableWeight: 2 },
     );
-    expect(values(out.losses)).toEqual([expect.closeTo(0.2689414213699951, 14), expect.closeTo(1.4621171572600098, 14)]);
+    expect(values(out.losses)).toEqual([
+      expect.closeTo(0.2689414213699951, 14),
+      expect.closeTo(1.4621171572600098, 14),
+    ]);
     expect(values(out.rewards)).toEqual([1, 1]);
   });
 
@@ -221,10 +257,15 @@ describe('loss argument checks', () => {
     expect(() => lossAt([1], { type: 'hinge', labelSmoothing: 0.1 })).toThrow(/not 'hinge'/);
     expect(() => lossAt([1], { type: 'nope' as 'hinge' })).toThrow(/type must be/);
     expect(() =>
-      dpoLoss({ policyChosen: vec([1, 2]), policyRejected: vec([1]), referenceChosen: vec([1, 2]), referenceRejected: vec([1, 2]) }),
+      dpoLoss({
+        policyChosen: vec([1, 2]),
+        policyRejected: vec([1]),
+        referenceChosen: vec([1, 2]),
+        referenceRejected: vec([1, 2]),
+      }),
     ).toThrow(/policyRejected \[1\] must match policyChosen \[2\]/);
-    expect(() =>
-      ktoLoss({ policy: vec([1]), reference: vec([1]), desirable: vec([1]) }),
-    ).toThrow(/desirable must be a bool tensor/);
+    expect(() => ktoLoss({ policy: vec([1]), reference: vec([1]), desirable: vec([1]) })).toThrow(
+      /desirable must be a bool tensor/,
+    );
   });
 });

@@ -72,7 +72,10 @@ export function dpoLoss(logps: PairLogProbs, options: DpoLossOptions = {}): Pref
     throw new TesseraError('dpoLoss', `labelSmoothing must be in [0, 0.5), got ${eps}`);
   }
   if (eps !== 0 && (type === 'hinge' || type === 'ipo')) {
-    throw new TesseraError('dpoLoss', `labelSmoothing applies to 'sigmoid' and 'robust', not '${type}' (got ${eps})`);
+    throw new TesseraError(
+      'dpoLoss',
+      `labelSmoothing applies to 'sigmoid' and 'robust', not '${type}' (got ${eps})`,
+    );
   }
   const { policyChosen, policyRejected, referenceChosen, referenceRejected } = logps;
   checkSameShape('dpoLoss', { policyChosen, policyRejected, referenceChosen, referenceRejected });
@@ -82,7 +85,10 @@ export function dpoLoss(logps: PairLogProbs, options: DpoLossOptions = {}): Pref
   if (type === 'ipo') {
     const { chosenLength, rejectedLength } = logps;
     if (!chosenLength || !rejectedLength) {
-      throw new TesseraError('dpoLoss', "type 'ipo' normalizes by length: pass chosenLength and rejectedLength");
+      throw new TesseraError(
+        'dpoLoss',
+        "type 'ipo' normalizes by length: pass chosenLength and rejectedLength",
+      );
     }
     checkSameShape('dpoLoss', { policyChosen, chosenLength, rejectedLength });
     const margin = chosenRatio.div(chosenLength).sub(rejectedRatio.div(rejectedLength));
@@ -193,7 +199,10 @@ export function ktoLoss(inputs: KtoInputs, options: KtoLossOptions = {}): KtoLos
   const wU = options.undesirableWeight ?? 1;
   checkBeta('ktoLoss', beta);
   if (!(wD >= 0 && wU >= 0 && Number.isFinite(wD) && Number.isFinite(wU))) {
-    throw new TesseraError('ktoLoss', `the weights must be finite and non-negative, got λ_D ${wD}, λ_U ${wU}`);
+    throw new TesseraError(
+      'ktoLoss',
+      `the weights must be finite and non-negative, got λ_D ${wD}, λ_U ${wU}`,
+    );
   }
   const { policy, reference, desirable } = inputs;
   checkSameShape('ktoLoss', { policy, reference, desirable });
@@ -211,13 +220,15 @@ export function ktoLoss(inputs: KtoInputs, options: KtoLossOptions = {}): KtoLos
 }
 
 function checkBeta(op: string, beta: number): void {
-  if (!(beta > 0 && Number.isFinite(beta))) throw new TesseraError(op, `beta must be positive and finite, got ${beta}`);
+  if (!(beta > 0 && Number.isFinite(beta)))
+    throw new TesseraError(op, `beta must be positive and finite, got ${beta}`);
 }
 
 function checkSameShape(op: string, tensors: Record<string, Tensor>): void {
   const entries = Object.entries(tensors);
   const [firstName, first] = entries[0];
-  if (first.rank !== 1) throw new TesseraError(op, `${firstName} must be one value per example [b], got ${fmt(first.shape)}`);
+  if (first.rank !== 1)
+    throw new TesseraError(op, `${firstName} must be one value per example [b], got ${fmt(first.shape)}`);
   for (const [name, t] of entries.slice(1)) {
     if (t.rank !== 1 || t.shape[0] !== first.shape[0]) {
       throw new TesseraError(op, `${name} ${fmt(t.shape)} must match ${firstName} ${fmt(first.shape)}`);

@@ -35,7 +35,10 @@ export function collatePairs(pairs: readonly PreferencePair[], padToken = 0): Co
   if (pairs.length === 0) throw new TesseraError('collatePairs', 'need at least one pair');
   pairs.forEach((p, i) => {
     if (p.prompt.length === 0) {
-      throw new TesseraError('collatePairs', `pair ${i} has an empty prompt: a causal model needs a token before the response`);
+      throw new TesseraError(
+        'collatePairs',
+        `pair ${i} has an empty prompt: a causal model needs a token before the response`,
+      );
     }
     if (p.chosen.length === 0 || p.rejected.length === 0) {
       throw new TesseraError(
@@ -45,7 +48,10 @@ export function collatePairs(pairs: readonly PreferencePair[], padToken = 0): Co
     }
     for (const t of [...p.prompt, ...p.chosen, ...p.rejected]) {
       if (!(Number.isInteger(t) && t >= 0)) {
-        throw new TesseraError('collatePairs', `pair ${i} has token ${t}; tokens must be non-negative integers`);
+        throw new TesseraError(
+          'collatePairs',
+          `pair ${i} has token ${t}; tokens must be non-negative integers`,
+        );
       }
     }
   });

@@ -10,7 +10,8 @@ import { type CausalLM, collatePairs, type PreferencePair, pairTensors, placeOf 
  */
 export function frozenCopy<M extends CausalLM>(model: M, build: () => M): M {
   const copy = build();
-  if (copy === model) throw new TesseraError('frozenCopy', 'build() must return a new module, not the model itself');
+  if (copy === model)
+    throw new TesseraError('frozenCopy', 'build() must return a new module, not the model itself');
   const { context } = placeOf(model, 'frozenCopy');
   noGrad(
     () =>
@@ -42,7 +43,10 @@ export async function precomputeReferenceLogProbs(
 ): Promise<PreferencePair[]> {
   const batchSize = options.batchSize ?? 32;
   if (!(Number.isInteger(batchSize) && batchSize > 0)) {
-    throw new TesseraError('precomputeReferenceLogProbs', `batchSize must be a positive integer, got ${batchSize}`);
+    throw new TesseraError(
+      'precomputeReferenceLogProbs',
+      `batchSize must be a positive integer, got ${batchSize}`,
+    );
   }
   const { context, device } = placeOf(reference, 'precomputeReferenceLogProbs');
   const out: PreferencePair[] = [];

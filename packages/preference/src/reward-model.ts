@@ -27,10 +27,13 @@ export class RewardHead extends Module {
     const d = this.dim;
     if (hidden.rank === 2 && hidden.shape[1] === d) return this.score.forward(hidden).squeeze(-1);
     if (hidden.rank !== 3 || hidden.shape[2] !== d) {
-      throw new TesseraError('RewardHead', `features must be [b, ${d}] or [b, s, ${d}], got ${fmt(hidden.shape)}`);
+      throw new TesseraError(
+        'RewardHead',
+        `features must be [b, ${d}] or [b, s, ${d}], got ${fmt(hidden.shape)}`,
+      );
     }
     const b = hidden.shape[0];
-    if (!last || last.dtype !== 'i32' || last.rank !== 1 || last.shape[0] !== b) {
+    if (last?.dtype !== 'i32' || last.rank !== 1 || last.shape[0] !== b) {
       throw new TesseraError(
         'RewardHead',
         `hidden states ${fmt(hidden.shape)} need the last token positions as i32 [${b}], got ${last ? `${last.dtype} ${fmt(last.shape)}` : 'none'}`,
@@ -50,7 +53,11 @@ export interface BradleyTerryOptions {
  * The Bradley–Terry pairwise loss, P(y_w ≻ y_l) = σ(r_w − r_l): the mean of −log σ(r_w − r_l − m)
  * over the pairs (with m = 0, the negative log-likelihood of the observed preferences).
  */
-export function bradleyTerryLoss(chosen: Tensor, rejected: Tensor, options: BradleyTerryOptions = {}): Tensor {
+export function bradleyTerryLoss(
+  chosen: Tensor,
+  rejected: Tensor,
+  options: BradleyTerryOptions = {},
+): Tensor {
   checkPair('bradleyTerryLoss', chosen, rejected);
   const diff = chosen.sub(rejected);
   const m = options.margin ?? 0;

@@ -127,7 +127,10 @@ export class PreferenceTrainer {
     }
     this.padToken = options.padToken ?? 0;
     if (this.reference === this.model) {
-      throw new TesseraError('PreferenceTrainer', 'the reference must be a frozen copy, not the model itself (see frozenCopy)');
+      throw new TesseraError(
+        'PreferenceTrainer',
+        'the reference must be a frozen copy, not the model itself (see frozenCopy)',
+      );
     }
     ({ context: this.context, device: this.device } = placeOf(this.model, 'PreferenceTrainer'));
   }
@@ -151,10 +154,16 @@ export class PreferenceTrainer {
   async train(pairs: readonly PreferencePair[], options: TrainOptions): Promise<StepMetrics[]> {
     const { steps, batchSize } = options;
     if (!(Number.isInteger(steps) && steps > 0 && Number.isInteger(batchSize) && batchSize > 0)) {
-      throw new TesseraError('PreferenceTrainer.train', `steps and batchSize must be positive integers, got ${steps} and ${batchSize}`);
+      throw new TesseraError(
+        'PreferenceTrainer.train',
+        `steps and batchSize must be positive integers, got ${steps} and ${batchSize}`,
+      );
     }
     if (batchSize > pairs.length) {
-      throw new TesseraError('PreferenceTrainer.train', `batchSize ${batchSize} exceeds the ${pairs.length} pairs`);
+      throw new TesseraError(
+        'PreferenceTrainer.train',
+        `batchSize ${batchSize} exceeds the ${pairs.length} pairs`,
+      );
     }
     const rng = new Rng(options.seed ?? 0);
     let order = rng.permutation(pairs.length);
@@ -182,7 +191,9 @@ export class PreferenceTrainer {
       );
     }
     if (!this.reference && this.lossType !== 'simpo') {
-      const missing = pairs.findIndex((p) => p.referenceChosen === undefined || p.referenceRejected === undefined);
+      const missing = pairs.findIndex(
+        (p) => p.referenceChosen === undefined || p.referenceRejected === undefined,
+      );
       if (missing >= 0) {
         throw new TesseraError(
           'PreferenceTrainer',
@@ -236,7 +247,10 @@ export class PreferenceTrainer {
         const sums = causalLogProbs(refLogits, tokens, responseMask).sum;
         // KL(p ‖ q) = Σ_v p·(log p − log q) at every response position, averaged over them.
         const logP = shifted.logSoftmax(-1);
-        const perToken = logP.exp().mul(logP.sub(refLogits.slice(1, 0, s - 1).logSoftmax(-1))).sum(-1);
+        const perToken = logP
+          .exp()
+          .mul(logP.sub(refLogits.slice(1, 0, s - 1).logSoftmax(-1)))
+          .sum(-1);
         const m = mask.cast(logits.dtype);
         return [sums, perToken.mul(m).sum().div(m.sum())];
       }, this.context);
