@@ -4,6 +4,22 @@ export { CpuBackend } from './cpu/backend.js';
 export type { CpuOptions } from './cpu/options.js';
 export { forEachRow } from './cpu/strided.js';
 export type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './cpu/types.js';
+export {
+  type ContextOptions,
+  createContext,
+  defaultContext,
+  dispose,
+  getDefaultDevice,
+  keep,
+  manualSeed,
+  memory,
+  registerBackend,
+  resetPeakMemory,
+  setDebug,
+  setDefaultDevice,
+  tidy,
+  useMiddleware,
+} from './default-context.js';
 export { dispatch, type Placement } from './dispatch.js';
 export {
   bf16BitsToF32,
@@ -21,25 +37,16 @@ export {
 } from './dtype.js';
 export { TesseraError } from './errors.js';
 export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
+export {
+  CORE_OP_NAMES,
+  type CoreOpName,
+  type CoreOpTable,
+  isCoreOpName,
+  opTableMap,
+} from './op-names.js';
 export * from './ops/index.js';
 export { philox4x32 } from './random.js';
 export { Rng } from './rng.js';
-export {
-  type ContextOptions,
-  createContext,
-  defaultContext,
-  dispose,
-  getDefaultDevice,
-  keep,
-  manualSeed,
-  memory,
-  registerBackend,
-  resetPeakMemory,
-  setDebug,
-  setDefaultDevice,
-  tidy,
-  useMiddleware,
-} from './runtime.js';
 export {
   broadcastShapes,
   contiguousStrides,

@@ -10,6 +10,7 @@ import {
   type TypedArray,
 } from '../dtype.js';
 import type { OpDef } from '../op.js';
+import { type CoreOpName, isCoreOpName, opTableMap } from '../op-names.js';
 import type { Tensor } from '../tensor.js';
 import { convKernels } from './kernels/conv.js';
 import { copyKernels } from './kernels/copy.js';
@@ -22,7 +23,7 @@ import { poolKernels } from './kernels/pool.js';
 import { rearrangeKernels } from './kernels/rearrange.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
-import { availableCores, type CpuOptions, type KernelEnv } from './options.js';
+import { availableCores, type CpuOptions } from './options.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './types.js';
 import type { FunctionBuilder } from './wasm/emitter.js';
 import { WasmRuntime } from './wasm/runtime.js';
@@ -51,7 +52,7 @@ export class CpuBackend implements Backend {
   readonly threads: number;
   /** Whether WebAssembly SIMD kernels were asked for (they also need platform support). */
   readonly simd: boolean;
-  private readonly kernels: ReadonlyMap<string, CpuKernel>;
+  private readonly kernels: ReadonlyMap<CoreOpName, CpuKernel>;
   private runtime: WasmRuntime | null | undefined;
   /** Runtimes of other packages' kernel modules (CpuKernelEnv.wasmRuntime), by their functions. */
   private readonly moduleRuntimes = new Map<() => readonly FunctionBuilder[], WasmRuntime | null>();
@@ -66,6 +67,7 @@ export class CpuBackend implements Backend {
     this.kernelEnv = {
       threads,
       wasmRuntime: (functions) => {
+        if (functions === undefined) return this.wasm();
         let rt = this.moduleRuntimes.get(functions);
         if (rt === undefined) {
           rt = (this.simd && WasmRuntime.create(threads, functions)) || null;
@@ -74,19 +76,18 @@ export class CpuBackend implements Backend {
         return rt ?? undefined;
       },
     };
-    const env: KernelEnv = { wasm: () => this.wasm() };
-    this.kernels = new Map<string, CpuKernel>([
-      ...Object.entries(copyKernels()),
-      ...Object.entries(elementwiseKernels(env)),
-      ...Object.entries(joiningKernels()),
-      ...Object.entries(indexingKernels()),
-      ...Object.entries(padKernels()),
-      ...Object.entries(rearrangeKernels()),
-      ...Object.entries(reduceKernels()),
-      ...Object.entries(softmaxKernels()),
-      ...Object.entries(matmulKernels(env)),
-      ...Object.entries(convKernels(env)),
-      ...Object.entries(poolKernels()),
+    this.kernels = opTableMap('CpuBackend', [
+      copyKernels,
+      elementwiseKernels,
+      joiningKernels,
+      indexingKernels,
+      padKernels,
+      rearrangeKernels,
+      reduceKernels,
+      softmaxKernels,
+      matmulKernels,
+      convKernels,
+      poolKernels,
     ]);
   }
 
@@ -133,14 +134,15 @@ export class CpuBackend implements Backend {
   }
 
   private kernelFor(def: OpDef): CpuKernel | undefined {
-    return (def.kernels?.cpu as CpuKernel | undefined) ?? this.kernels.get(def.name);
+    const own = def.kernels?.cpu as CpuKernel | undefined;
+    return own ?? (isCoreOpName(def.name) ? this.kernels.get(def.name) : undefined);
   }
 
   supports(def: OpDef): boolean {
     return this.kernelFor(def) !== undefined;
   }
 
-  kernelNames(): readonly string[] {
+  kernelNames(): readonly CoreOpName[] {
     return [...this.kernels.keys()];
   }
 

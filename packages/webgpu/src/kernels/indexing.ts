@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { type CoreOpTable, TesseraError } from '@tessera/core';
 import { computeType, storageType } from '../wgsl/dtype.js';
 import { launchMapped, oneOf, zeroOf } from './mapped.js';
 import type { GpuInput, GpuKernel } from './types.js';
@@ -133,6 +133,6 @@ const oneHot: GpuKernel<OneHotAttrs> = (host, [indices], [out], { numClasses }) 
   });
 };
 
-export function indexingKernels(): Record<string, GpuKernel> {
+export function indexingKernels(): CoreOpTable<GpuKernel> {
   return { gather, indexSelect, scatterAdd, oneHot };
 }

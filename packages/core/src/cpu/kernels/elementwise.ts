@@ -1,8 +1,15 @@
-import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '../../ops/elementwise.js';
+import type { CoreOpTable } from '../../op-names.js';
+import {
+  BINARY,
+  type BinaryEntry,
+  type BinaryName,
+  UNARY,
+  type UnaryEntry,
+  type UnaryName,
+} from '../../ops/elementwise-table.js';
 import { contiguousStrides, numel } from '../../shape.js';
-import type { KernelEnv } from '../options.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
-import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '../types.js';
 import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
 import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
@@ -29,9 +36,9 @@ function access(
 }
 
 /** The SIMD path of an f32 comparison (dense or scalar operands) giving bool, or false. */
-function compareSimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+function compareSimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
   if (out.data.length < WASM_MIN) return false;
-  const rt = env.wasm();
+  const rt = env.wasmRuntime();
   if (!rt) return false;
   const xa = access(a, out.shape);
   const xb = access(b, out.shape);
@@ -47,12 +54,12 @@ function compareSimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out
 }
 
 /** The SIMD path of a binary op on f32, or false to take the TypeScript one. */
-function binarySimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+function binarySimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
   if (a.dtype !== 'f32' || b.dtype !== 'f32') return false;
   if (name in COMPARE_SIMD && out.dtype === 'bool') return compareSimd(env, name, a, b, out);
   if (!(name in BINARY_SIMD) || out.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN) return false;
-  const rt = env.wasm();
+  const rt = env.wasmRuntime();
   if (!rt) return false;
   const xa = access(a, out.shape);
   const xb = access(b, out.shape);
@@ -73,18 +80,18 @@ function binarySimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out:
 }
 
 /** The SIMD path of a unary op on a dense f32 input, or false. */
-function unarySimd(env: KernelEnv, name: string, x: CpuInput, out: CpuOutput): boolean {
+function unarySimd(env: CpuKernelEnv, name: string, x: CpuInput, out: CpuOutput): boolean {
   if (!(name in UNARY_SIMD) || out.dtype !== 'f32' || x.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN || !isDense(x, out.shape)) return false;
-  const rt = env.wasm();
+  const rt = env.wasmRuntime();
   if (!rt) return false;
   const op = { data: x.data as Float32Array, offset: x.offset, count: out.data.length };
   return unaryWasm(rt, name, op, out.data as Float32Array);
 }
 
-function unaryKernel<A>(e: UnaryEntry<A>, env: KernelEnv): CpuKernel<A> {
+function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
   const f = e.js;
-  return ([x], [out], attrs) => {
+  return ([x], [out], attrs, env) => {
     if (unarySimd(env, e.name, x, out)) return;
     const src = x.data;
     const dst = out.data;
@@ -100,9 +107,9 @@ function unaryKernel<A>(e: UnaryEntry<A>, env: KernelEnv): CpuKernel<A> {
   };
 }
 
-function binaryKernel(e: BinaryEntry, env: KernelEnv): CpuKernel {
+function binaryKernel(e: BinaryEntry): CpuKernel {
   const f = e.js;
-  return ([a, b], [out]) => {
+  return ([a, b], [out], _attrs, env) => {
     if (binarySimd(env, e.name, a, b, out)) return;
     const x = a.data;
     const y = b.data;
@@ -150,12 +157,13 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
 };
 
 /**
- * CPU kernels generated from the elementwise table in ops/elementwise.ts; f32 arithmetic over
- * dense, scalar and bias-row operands runs as WebAssembly SIMD when the backend has a runtime.
+ * CPU kernels generated from the elementwise table in ops/elementwise-table.ts; f32 arithmetic
+ * over dense, scalar and bias-row operands runs as WebAssembly SIMD when the backend has a runtime.
  */
-export function elementwiseKernels(env: KernelEnv): Record<string, CpuKernel> {
-  const table: Record<string, CpuKernel> = { where: whereKernel };
-  for (const e of Object.values(UNARY)) table[e.name] = unaryKernel(e as UnaryEntry<unknown>, env);
-  for (const e of Object.values(BINARY)) table[e.name] = binaryKernel(e, env);
-  return table;
-}
+export const elementwiseKernels: CoreOpTable<CpuKernel> = {
+  where: whereKernel,
+  ...Object.fromEntries(
+    (Object.keys(UNARY) as UnaryName[]).map((n) => [n, unaryKernel(UNARY[n] as UnaryEntry<unknown>)]),
+  ),
+  ...Object.fromEntries((Object.keys(BINARY) as BinaryName[]).map((n) => [n, binaryKernel(BINARY[n])])),
+};

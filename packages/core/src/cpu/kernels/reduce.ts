@@ -1,4 +1,5 @@
 import type { AxisAttrs } from '../../op.js';
+import type { CoreOpTable } from '../../op-names.js';
 import type { ArgReduceAttrs, NormAttrs, ReduceAttrs, VarAttrs } from '../../ops/reduce.js';
 import { forEachLane, lanesOf } from '../lanes.js';
 import type { CpuKernel } from '../types.js';
@@ -114,23 +115,21 @@ const cumsumKernel: CpuKernel<AxisAttrs> = ([x], [out], { axis }) => {
   });
 };
 
-export function reduceKernels(): Record<string, CpuKernel> {
-  return {
-    sum: laneReduce<ReduceAttrs>(total),
-    mean: laneReduce<ReduceAttrs>((v) => total(v) / v.length),
-    prod: laneReduce<ReduceAttrs>((v) => {
-      let p = 1;
-      for (let i = 0; i < v.length; i++) p *= v[i];
-      return p;
-    }),
-    max: laneReduce<ReduceAttrs>((v) => extreme(v, 1)),
-    min: laneReduce<ReduceAttrs>((v) => extreme(v, -1)),
-    argmax: argKernel(1),
-    argmin: argKernel(-1),
-    var: laneReduce<VarAttrs>(varianceOf),
-    std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
-    logsumexp: laneReduce<ReduceAttrs>(logSumExp),
-    norm: laneReduce<NormAttrs>(pNorm),
-    cumsum: cumsumKernel,
-  };
-}
+export const reduceKernels: CoreOpTable<CpuKernel> = {
+  sum: laneReduce<ReduceAttrs>(total),
+  mean: laneReduce<ReduceAttrs>((v) => total(v) / v.length),
+  prod: laneReduce<ReduceAttrs>((v) => {
+    let p = 1;
+    for (let i = 0; i < v.length; i++) p *= v[i];
+    return p;
+  }),
+  max: laneReduce<ReduceAttrs>((v) => extreme(v, 1)),
+  min: laneReduce<ReduceAttrs>((v) => extreme(v, -1)),
+  argmax: argKernel(1),
+  argmin: argKernel(-1),
+  var: laneReduce<VarAttrs>(varianceOf),
+  std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
+  logsumexp: laneReduce<ReduceAttrs>(logSumExp),
+  norm: laneReduce<NormAttrs>(pNorm),
+  cumsum: cumsumKernel,
+};

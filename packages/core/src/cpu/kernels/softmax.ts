@@ -1,4 +1,5 @@
 import type { AxisAttrs } from '../../op.js';
+import type { CoreOpTable } from '../../op-names.js';
 import { forEachLane, lanesOf } from '../lanes.js';
 import type { CpuKernel } from '../types.js';
 
@@ -28,6 +29,7 @@ function softmaxKernel(logOut: boolean): CpuKernel<AxisAttrs> {
   };
 }
 
-export function softmaxKernels(): Record<string, CpuKernel> {
-  return { softmax: softmaxKernel(false), logSoftmax: softmaxKernel(true) };
-}
+export const softmaxKernels: CoreOpTable<CpuKernel> = {
+  softmax: softmaxKernel(false),
+  logSoftmax: softmaxKernel(true),
+};

@@ -1,3 +1,7 @@
+/**
+ * The default context, made on first use, and the functions that act on it or on a context given
+ * as their last argument: seeding, backends, the default device, memory, debug mode, tidy scopes.
+ */
 import type { Backend } from './backend.js';
 import { Context, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
