@@ -43,7 +43,11 @@ const COMMAND = {
     temperature: { type: 'number', min: 0, default: 1, help: 'temperature of those samples' },
     steps: { type: 'number', integer: true, min: 1, default: 60, help: 'preference steps per method' },
     batch: { type: 'number', integer: true, min: 1, default: 32, help: 'pairs per preference step' },
-    lr: { type: 'number', min: 0, default: 0.001, help: 'preference learning rate (Adam)' },
+    lr: {
+      type: 'number',
+      min: 0,
+      help: 'Adam learning rate of every method (default: dpo, ipo 3e-5, simpo 1e-5)',
+    },
     dim: { type: 'number', integer: true, min: 4, default: 48, help: 'model width' },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
     heads: { type: 'number', integer: true, min: 1, default: 4, help: 'attention heads' },

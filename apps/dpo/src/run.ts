@@ -26,7 +26,8 @@ export interface RunOptions {
   methods: Method[];
   steps: number;
   batch: number;
-  lr: number;
+  /** Overrides every method's learning rate. */
+  lr?: number;
   /** Held-out problems whose decoded answers are shown. */
   samples: number;
   /** CPU threads of the context. */
