@@ -1,5 +1,5 @@
 import { backward, checkGrad, requiresGrad } from '@tessera/autograd';
-import { createContext, manualSeed, randn, type Tensor, tensor } from '@tessera/core';
+import { createContext, manualSeed, randn, type Tensor, tensor, zeros } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { causalLogProbs, sequenceLogProbs } from './log-probs.js';
 
@@ -100,6 +100,7 @@ describe('sequenceLogProbs', () => {
 
   it('rejects mismatched shapes and dtypes, naming them', () => {
     const logits = randn([2, 3, 4], f64);
+    const zeroLabels = (o: typeof f64 | typeof i32) => zeros([2, 3], o);
     const ok = tensor(
       [
         [1, 1, 1],
@@ -111,32 +112,10 @@ describe('sequenceLogProbs', () => {
       /\[batch, seq, vocab\]/,
     );
     expect(() => sequenceLogProbs(logits, tensor([[0, 0]], i32), ok)).toThrow(/labels must be i32 \[2, 3\]/);
-    expect(() =>
-      sequenceLogProbs(
-        logits,
-        tensor(
-          [
-            [0, 0, 0],
-            [0, 0, 0],
-          ],
-          f64,
-        ),
-        ok,
-      ),
-    ).toThrow(/got f64/);
-    expect(() =>
-      sequenceLogProbs(
-        logits,
-        tensor(
-          [
-            [0, 0, 0],
-            [0, 0, 0],
-          ],
-          i32,
-        ),
-        ok.slice(1, 0, 2),
-      ),
-    ).toThrow(/mask must be \[2, 3\]/);
+    expect(() => sequenceLogProbs(logits, zeroLabels(f64), ok)).toThrow(/got f64/);
+    expect(() => sequenceLogProbs(logits, zeroLabels(i32), ok.slice(1, 0, 2))).toThrow(
+      /mask must be \[2, 3\]/,
+    );
   });
 });
 

@@ -90,3 +90,12 @@ export function placeOf(model: CausalLM, op: string): { context: Context; device
   if (!p) throw new TesseraError(op, `the model (${model.constructor.name}) has no parameters`);
   return { context: p.ctx, device: p.device };
 }
+
+/** Reads a tensor's values back (on any device) and disposes it. */
+export async function readAndDispose(t: Tensor): Promise<ArrayLike<number>> {
+  try {
+    return (await t.data()) as ArrayLike<number>;
+  } finally {
+    t.dispose();
+  }
+}

@@ -1,7 +1,14 @@
 import { noGrad, requiresGrad } from '@tessera/autograd';
 import { TesseraError, tidy } from '@tessera/core';
 import { causalLogProbs } from './log-probs.js';
-import { type CausalLM, collatePairs, type PreferencePair, pairTensors, placeOf } from './pairs.js';
+import {
+  type CausalLM,
+  collatePairs,
+  type PreferencePair,
+  pairTensors,
+  placeOf,
+  readAndDispose,
+} from './pairs.js';
 
 /**
  * The reference policy π_ref as a frozen copy of `model`: `build()` makes a fresh module of the
@@ -61,12 +68,7 @@ export async function precomputeReferenceLogProbs(
         }, context),
       context,
     );
-    let values: ArrayLike<number>;
-    try {
-      values = (await sums.data()) as ArrayLike<number>;
-    } finally {
-      sums.dispose();
-    }
+    const values = await readAndDispose(sums);
     chunk.forEach((p, j) => {
       out.push({ ...p, referenceChosen: values[j], referenceRejected: values[chunk.length + j] });
     });

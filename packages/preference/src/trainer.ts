@@ -3,7 +3,14 @@ import { type Context, full, stack, type Tensor, TesseraError, tensor, tidy } fr
 import { Rng } from '@tessera/core/rng';
 import { causalLogProbs } from './log-probs.js';
 import { type DpoLossType, dpoLoss, type PreferenceLoss, simpoLoss } from './losses.js';
-import { type CausalLM, collatePairs, type PreferencePair, pairTensors, placeOf } from './pairs.js';
+import {
+  type CausalLM,
+  collatePairs,
+  type PreferencePair,
+  pairTensors,
+  placeOf,
+  readAndDispose,
+} from './pairs.js';
 
 /** What the trainer needs of an optimizer (every `@tessera/optim` optimizer has it). */
 export interface Optimizer {
@@ -208,13 +215,7 @@ export class PreferenceTrainer {
       const micro = pairs.slice(start, end);
       start = end;
       const weight = micro.length / pairs.length;
-      const values = tidy(() => this.microBatch(micro, weight, learn), this.context);
-      let read: ArrayLike<number>;
-      try {
-        read = (await values.data()) as ArrayLike<number>;
-      } finally {
-        values.dispose();
-      }
+      const read = await readAndDispose(tidy(() => this.microBatch(micro, weight, learn), this.context));
       METRIC_NAMES.forEach((name, i) => {
         totals.set(name, (totals.get(name) ?? 0) + weight * read[i]);
       });
