@@ -222,8 +222,9 @@ export interface DeserializeOptions {
 }
 
 function arrayFor(dtype: DType, bytes: Uint8Array): TypedArray {
-  // A copy: the source may be unaligned for the element size.
-  const buf = bytes.slice().buffer;
+  // A copy: the source may be unaligned for the element size. Not `bytes.slice()`: on a Node Buffer (a
+  // Uint8Array subclass, what readFileSync returns) slice is a view of the whole pool, not a copy.
+  const buf = new Uint8Array(bytes).buffer;
   switch (dtype) {
     case 'f32':
       return new Float32Array(buf);

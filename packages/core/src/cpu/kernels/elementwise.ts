@@ -9,7 +9,7 @@ import {
 } from '../../ops/elementwise-table.js';
 import { contiguousStrides, numel } from '../../shape.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
-import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '../types.js';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from '../types.js';
 import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
 import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
@@ -136,12 +136,71 @@ function binaryKernel(e: BinaryEntry): CpuKernel {
   };
 }
 
+type Flat = (
+  cd: NumArray,
+  x: NumArray,
+  y: NumArray,
+  dst: NumArray,
+  offsets: number[],
+  steps: number[],
+) => void;
+
+const whereFlat: Flat = (cd, x, y, dst, [oc, oa, ob], [sc, sa, sb]) => {
+  for (let i = 0, ic = oc, ia = oa, ib = ob; i < dst.length; i++, ic += sc, ia += sa, ib += sb) {
+    dst[i] = cd[ic] !== 0 ? x[ia] : y[ib];
+  }
+};
+
+/**
+ * The common case, a bool mask choosing between f32 values, without a branch per element: a data-dependent
+ * mask such as ReLU's defeats the branch predictor (about 2× slower on random masks). The 32-bit patterns
+ * are blended with m = −1 where the mask is set and 0 elsewhere, (x & m) | (y & ~m), which copies the
+ * chosen value's bits exactly, NaN payloads and −0 included.
+ */
+function whereFlatF32(
+  cd: Uint8Array,
+  x: Float32Array,
+  y: Float32Array,
+  dst: Float32Array,
+  [oc, oa, ob]: number[],
+  [sc, sa, sb]: number[],
+): void {
+  const bits = (v: Float32Array) => new Int32Array(v.buffer, v.byteOffset, v.length);
+  const xi = bits(x);
+  const yi = bits(y);
+  const di = bits(dst);
+  for (let i = 0, ic = oc, ia = oa, ib = ob; i < di.length; i++, ic += sc, ia += sa, ib += sb) {
+    const c = cd[ic];
+    const m = (c | -c) >> 31; // −1 for c in 1…255, 0 for c = 0
+    di[i] = (xi[ia] & m) | (yi[ib] & ~m);
+  }
+}
+
 const whereKernel: CpuKernel = ([c, a, b], [out]) => {
   const cd = c.data;
   const x = a.data;
   const y = b.data;
   const dst = out.data;
   const shape = out.shape;
+  // Dense or one-element operands (a mask and a scalar fill, as in ReLU's gradient): one flat loop.
+  const step = (t: CpuInput) => (isDense(t, shape) ? 1 : numel(t.shape) === 1 ? 0 : -1);
+  const sc = step(c);
+  const sa = step(a);
+  const sb = step(b);
+  if (sc >= 0 && sa >= 0 && sb >= 0) {
+    const offsets = [c.offset, a.offset, b.offset];
+    if (
+      cd instanceof Uint8Array &&
+      x instanceof Float32Array &&
+      y instanceof Float32Array &&
+      dst instanceof Float32Array
+    ) {
+      whereFlatF32(cd, x, y, dst, offsets, [sc, sa, sb]);
+    } else {
+      whereFlat(cd, x, y, dst, offsets, [sc, sa, sb]);
+    }
+    return;
+  }
   forEachRow(
     shape,
     [stridesFor(c, shape), stridesFor(a, shape), stridesFor(b, shape)],
