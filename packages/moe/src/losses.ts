@@ -1,5 +1,6 @@
 import { noGrad } from '@tessera/autograd';
 import { oneHot, type Tensor, TesseraError } from '@tessera/core';
+import { zLoss } from '@tessera/nn';
 
 export interface LoadBalancingOptions {
   /** The coefficient α. Default 1. */
@@ -58,10 +59,10 @@ export function loadBalancingLoss(
     .mul(coef * e);
 }
 
-/** ST-MoE's router z-loss: mean over tokens of logsumexp(logits)², times `coef` (default 1). */
+/** ST-MoE's router z-loss over router logits [N, E]: @tessera/nn's `zLoss` (coef · mean of logsumexp²; default coef 1). */
 export function routerZLoss(logits: Tensor, coef = 1): Tensor {
   if (logits.rank !== 2) {
     throw new TesseraError('routerZLoss', `logits must be [N, E], got [${logits.shape.join(', ')}]`);
   }
-  return logits.logsumexp(-1).square().mean().mul(coef);
+  return zLoss(logits, coef);
 }

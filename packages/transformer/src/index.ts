@@ -1,3 +1,5 @@
+/** The output z-loss lives in @tessera/nn (the MoE router's z-loss is the same formula); re-exported here. */
+export { zLoss } from '@tessera/nn';
 export { Decoder, DecoderBlock, type DecoderCall, type DecoderConfig, type FeedForward } from './decoder.js';
 export {
   allowedTokens,
@@ -7,4 +9,3 @@ export {
   type SampleOptions,
   sampleToken,
 } from './generate.js';
-export { zLoss } from './z-loss.js';

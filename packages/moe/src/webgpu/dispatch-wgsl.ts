@@ -1,5 +1,11 @@
 import { TesseraError } from '@tessera/core';
-import type { GpuInput, GpuKernel, GpuOutput, KernelHost } from '@tessera/webgpu';
+import {
+  bindings,
+  type GpuInput,
+  type GpuKernel,
+  type GpuOutput,
+  type KernelHost,
+} from '@tessera/webgpu/kernel';
 
 /*
  * WGSL kernels of the dispatch ops (see grouped-matmul.ts and permute.ts for the math). f32 only.
@@ -22,13 +28,6 @@ function checkF32(op: string, ts: readonly (GpuInput | GpuOutput)[]): void {
 /** Strides and offset of a 2-D or 3-D operand as u32 words. */
 const layout = (t: GpuInput): number[] => [...t.strides, t.offset].map((x) => x >>> 0);
 
-const header = (reads: readonly string[], write: string): string =>
-  [
-    '@group(0) @binding(0) var<storage, read> p: array<u32>;',
-    ...reads.map((r, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${r};`),
-    `@group(0) @binding(${reads.length + 1}) var<storage, read_write> ${write};`,
-  ].join('\n');
-
 /** A 1-D launch of `threads` threads (64 per workgroup) folded into a 2-D grid within the limits. */
 function grid(threads: number): [number, number, number] {
   const wgs = Math.max(1, Math.ceil(threads / 64));
@@ -41,7 +40,14 @@ const FLAT_MAIN =
 
 // y[r, j] = Σₜ x[r, t]·w[e, t, j]: 16×16 output tiles, each inside one group's rows. Workgroup row
 // tiles enumerate every group's ⌈m_e/16⌉ tiles in order (at most ⌈R/16⌉ + E of them; spare ones exit).
-const GMM_WGSL = `${header(['X: array<f32>', 'W: array<f32>', 'OFF: array<i32>'], 'Y: array<f32>')}
+const GMM_WGSL = `${bindings(
+  [
+    ['X', 'f32'],
+    ['W', 'f32'],
+    ['OFF', 'i32'],
+  ],
+  [['Y', 'f32']],
+)}
 var<workgroup> As: array<array<f32, ${TILE}>, ${TILE}>;
 var<workgroup> Bs: array<array<f32, ${TILE}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
@@ -79,7 +85,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
 // z[e, i, j] = Σ_{r in group e} a[r, i]·b[r, j]: one 16×16 tile of z_e per workgroup, walking the
 // group's rows 16 at a time (an empty group writes zeros).
-const GMM_TN_WGSL = `${header(['A: array<f32>', 'B: array<f32>', 'OFF: array<i32>'], 'Z: array<f32>')}
+const GMM_TN_WGSL = `${bindings(
+  [
+    ['A', 'f32'],
+    ['B', 'f32'],
+    ['OFF', 'i32'],
+  ],
+  [['Z', 'f32']],
+)}
 var<workgroup> As: array<array<f32, ${TILE}>, ${TILE}>;
 var<workgroup> Bs: array<array<f32, ${TILE}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
@@ -108,7 +121,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 // Software adapters (lavapipe: every invocation a SIMD lane of one loop, a barrier a loop split):
 // the same products with no workgroup memory and no barriers, each thread a 4×4 block of one
 // group's rows (row blocks enumerated per group, as the tiles above) read straight from storage.
-const GMM_BLOCKED_WGSL = `${header(['X: array<f32>', 'W: array<f32>', 'OFF: array<i32>'], 'Y: array<f32>')}
+const GMM_BLOCKED_WGSL = `${bindings(
+  [
+    ['X', 'f32'],
+    ['W', 'f32'],
+    ['OFF', 'i32'],
+  ],
+  [['Y', 'f32']],
+)}
 ${FLAT_MAIN}
   // p: 0 E, 1 K, 2 N, 3–5 x layout, 6–9 w layout, 10 row blocks (with spares), 11 column blocks.
   ${FLAT_ID}
@@ -145,7 +165,14 @@ ${FLAT_MAIN}
 }`;
 
 // z[e, i0…i0+3, j0…j0+3] += a[r, i]·b[r, j] over the group's rows, a thread per 4×4 block, no barriers.
-const GMM_TN_BLOCKED_WGSL = `${header(['A: array<f32>', 'B: array<f32>', 'OFF: array<i32>'], 'Z: array<f32>')}
+const GMM_TN_BLOCKED_WGSL = `${bindings(
+  [
+    ['A', 'f32'],
+    ['B', 'f32'],
+    ['OFF', 'i32'],
+  ],
+  [['Z', 'f32']],
+)}
 ${FLAT_MAIN}
   // p: 0 K, 1 N, 2–4 a layout, 5–7 b layout, 8 i blocks, 9 j blocks, 10 groups.
   ${FLAT_ID}
@@ -227,7 +254,14 @@ export const groupedMatmulTNWebGPU: GpuKernel = (host, [a, b, offsets], [z]) => 
 };
 
 // p[dest[t, j]] = w[t, j]·x[t]: a thread per (slot, column) after the buffer is zeroed.
-const PERMUTE_WGSL = `${header(['X: array<f32>', 'D: array<i32>', 'Wt: array<f32>'], 'P: array<f32>')}
+const PERMUTE_WGSL = `${bindings(
+  [
+    ['X', 'f32'],
+    ['D', 'i32'],
+    ['Wt', 'f32'],
+  ],
+  [['P', 'f32']],
+)}
 ${FLAT_MAIN}
   // p: 0 slots, 1 k, 2 d, 3 rows, 4–6 x layout, 7–9 dest layout, 10–12 w layout.
   ${FLAT_ID}
@@ -240,7 +274,14 @@ ${FLAT_MAIN}
 }`;
 
 // o[t] = Σⱼ w[t, j]·y[dest[t, j]]: a thread per (token, column).
-const COMBINE_WGSL = `${header(['Yb: array<f32>', 'D: array<i32>', 'Wt: array<f32>'], 'O: array<f32>')}
+const COMBINE_WGSL = `${bindings(
+  [
+    ['Yb', 'f32'],
+    ['D', 'i32'],
+    ['Wt', 'f32'],
+  ],
+  [['O', 'f32']],
+)}
 ${FLAT_MAIN}
   // p: 0 tokens, 1 k, 2 d, 3 rows, 4–6 y layout, 7–9 dest layout, 10–12 w layout.
   ${FLAT_ID}
@@ -257,7 +298,14 @@ ${FLAT_MAIN}
 }`;
 
 // s[t, j] = a[t]·b[dest[t, j]]: a thread per slot.
-const SLOT_DOTS_WGSL = `${header(['A: array<f32>', 'Bb: array<f32>', 'D: array<i32>'], 'S: array<f32>')}
+const SLOT_DOTS_WGSL = `${bindings(
+  [
+    ['A', 'f32'],
+    ['Bb', 'f32'],
+    ['D', 'i32'],
+  ],
+  [['S', 'f32']],
+)}
 ${FLAT_MAIN}
   // p: 0 slots, 1 k, 2 d, 3 rows, 4–6 a layout, 7–9 b layout, 10–12 dest layout.
   ${FLAT_ID}
