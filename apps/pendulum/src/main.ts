@@ -152,10 +152,15 @@ function report(
   console.log(`\n${table}`);
   writeFileSync(join(out, 'results.txt'), `${table}\n`);
   writeFileSync(join(out, 'results.json'), `${JSON.stringify({ options: run, results }, null, 2)}\n`);
-  writeFileSync(
-    join(out, 'learning-curve.png'),
-    renderLineChartPng(learningCurveChart(results, run.evalEvery)),
-  );
+  const files = ['results.txt', 'results.json'];
+  // A curve needs two evaluations: with --eval-every at or past --steps there is only the final one.
+  if (run.steps >= 2 * run.evalEvery) {
+    writeFileSync(
+      join(out, 'learning-curve.png'),
+      renderLineChartPng(learningCurveChart(results, run.evalEvery)),
+    );
+    files.push('learning-curve.png');
+  } else console.log('one evaluation per run: no learning curve drawn (lower --eval-every for one)');
   const algos = (['ddpg', 'td3'] as const).filter((a) => results.some((r) => r.algo === a));
   const episodes = algos.map((algo) => {
     const runs = results.filter((r) => r.algo === algo);
@@ -164,7 +169,7 @@ function report(
     return swingUp(`${algo.toUpperCase()} seed ${best.seed}`, (o) => agent.predict(o));
   });
   writeFileSync(join(out, 'swing-up.png'), swingUpStripPng(episodes));
-  const files = ['results.txt', 'results.json', 'learning-curve.png', 'swing-up.png'];
+  files.push('swing-up.png');
   console.log(`wrote ${files.map((f) => join(out, f)).join(', ')}`);
 }
 
