@@ -45,5 +45,20 @@ describe('MaskedLinear', () => {
     expect(() => layer.setMask(tensor([[1, 1, 1]], { context }))).toThrow(/mask \[1, 3\] must be \[2, 2\]/);
     expect(() => layer.setMask([1, 0, 1])).toThrow(/need 2·2 = 4 entries, got 3/);
     expect(() => layer.setMask([1, 0, 0.5, 1])).toThrow(/entry 2 is 0.5/);
+    // A mask for one call leaves the buffer alone: y = x·(W ⊙ M')ᵀ with M' = [[1, 0], [0, 0]] is [w₀₀·x₀, 0].
+    const once = tensor(
+      [
+        [1, 0],
+        [0, 0],
+      ],
+      { context },
+    );
+    const y = layer.forward(tensor([[2, 3]], { context }), once).dataSync();
+    expect(y[0]).toBeCloseTo(2 * layer.weight.dataSync()[0], 6);
+    expect(Math.abs(y[1])).toBe(0);
+    expect(Array.from(layer.mask.dataSync())).toEqual([0, 1, 1, 0]);
+    expect(() => layer.forward(tensor([[2, 3]], { context }), tensor([1, 1], { context }))).toThrow(
+      /must be \[2, 2\]/,
+    );
   });
 });

@@ -54,12 +54,23 @@ export class MaskedLinear extends Linear {
         'MaskedLinear.setMask',
         `mask ${fmt(mask.shape)} must be [${out}, ${inF}] ([out, in])`,
       );
+    // assign rebinds the handle: a graph that saved this mask must be done (backward run) before a new one.
     const t = mask.cast(this.mask.dtype);
     this.mask.assign(t);
     if (t !== mask) t.dispose();
   }
 
-  override forward(x: Tensor): Tensor {
-    return linear(x, this.weight.mul(this.mask), this.bias);
+  /**
+   * x·(W ⊙ M)ᵀ + b with the layer's mask, or with `mask` ([out, in]) for this call only: models that keep
+   * several masks (MADE's ensembles) pass them here rather than swapping the buffer while a graph that
+   * saved it is alive.
+   */
+  override forward(x: Tensor, mask: Tensor = this.mask): Tensor {
+    if (mask.rank !== 2 || mask.shape[0] !== this.outFeatures || mask.shape[1] !== this.inFeatures)
+      throw new TesseraError(
+        'MaskedLinear',
+        `mask ${fmt(mask.shape)} must be [${this.outFeatures}, ${this.inFeatures}] ([out, in])`,
+      );
+    return linear(x, this.weight.mul(mask), this.bias);
   }
 }
