@@ -54,6 +54,10 @@ export const SPEC = {
       help: 'seed of initialization, shuffling, masks and samples',
     },
     out: { type: 'string', default: 'out', help: 'where to write weights and pictures' },
+    weights: {
+      type: 'string',
+      help: 'evaluate and draw the <model>.safetensors saved in this directory instead of training',
+    },
     quiet: { type: 'boolean', help: 'no progress bar' },
   },
 } as const satisfies CommandSpec;

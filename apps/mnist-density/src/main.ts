@@ -21,7 +21,7 @@ try {
           m.test,
         ]
           .map((v) => v.toFixed(2).padStart(7))
-          .join(' ')}  ${m.training.seconds.toFixed(0).padStart(14)} s`,
+          .join(' ')}  ${m.trainSeconds.toFixed(0).padStart(14)} s`,
       );
     }
   }

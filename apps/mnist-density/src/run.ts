@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FVSBN, MADE, NADE } from '@tessera/autoregressive';
 import { type Context, createContext, manualSeed, type Tensor, tensor, tidy } from '@tessera/core';
 import { binarize, binarizeStochastic, splitValidation } from '@tessera/data';
 import { loadMnist } from '@tessera/data/node';
+import { deserialize, readMetadata } from '@tessera/nn';
 import { saveFile } from '@tessera/nn/node';
 import { IndependentPixels } from './baseline.js';
 import { chosenModels, hiddenSizes, type ModelName, type Options } from './cli.js';
@@ -26,7 +27,10 @@ export interface ModelReport {
   train: number;
   validation: number;
   test: number;
-  training: TrainResult;
+  /** Seconds of training (from the weights' metadata when loaded). */
+  trainSeconds: number;
+  /** Absent when the weights were loaded. */
+  training?: TrainResult;
   /** MADE only: the test NLL of mask set 0 alone (no ensemble). */
   testOneMask?: number;
 }
@@ -45,34 +49,43 @@ function outputBias(model: DensityModel): Tensor {
   throw new Error('mnist-density: unknown model');
 }
 
-function build(
-  name: ModelName,
-  o: Options,
-  context: Context,
-): { model: DensityModel; recipe: Recipe; config: string } {
-  manualSeed(o.seed, context);
-  if (name === 'fvsbn') {
-    return {
-      model: new FVSBN(PIXELS, { context }),
-      recipe: { lr: 3e-3, weightDecay: 1e-4, batchSize: 100 },
-      config: '{}',
-    };
-  }
-  if (name === 'nade') {
-    const hidden = o['nade-hidden'];
-    return {
-      model: new NADE(PIXELS, { hidden, context }),
-      recipe: { lr: 1e-3, weightDecay: 0, batchSize: 100 },
-      config: JSON.stringify({ hidden }),
-    };
-  }
-  const config = {
+/** A model's shape, as saved in its weights' metadata. */
+interface ModelConfig {
+  hidden?: number | number[];
+  masks?: number;
+  ordering?: 'natural' | 'random';
+  seed?: number;
+}
+
+function configFromOptions(name: ModelName, o: Options): ModelConfig {
+  if (name === 'fvsbn') return {};
+  if (name === 'nade') return { hidden: o['nade-hidden'] };
+  return {
     hidden: hiddenSizes(o['made-hidden']),
     masks: o['made-masks'],
     ordering: o['made-ordering'] as 'natural' | 'random',
     seed: o.seed,
   };
-  const made = new MADE(PIXELS, { ...config, context });
+}
+
+function build(
+  name: ModelName,
+  config: ModelConfig,
+  seed: number,
+  context: Context,
+): { model: DensityModel; recipe: Recipe } {
+  manualSeed(seed, context);
+  if (name === 'fvsbn') {
+    return { model: new FVSBN(PIXELS, { context }), recipe: { lr: 3e-3, weightDecay: 1e-4, batchSize: 100 } };
+  }
+  if (name === 'nade') {
+    return {
+      model: new NADE(PIXELS, { hidden: config.hidden as number, context }),
+      recipe: { lr: 1e-3, weightDecay: 0, batchSize: 100 },
+    };
+  }
+  const made = new MADE(PIXELS, { ...config, hidden: config.hidden as number[], context });
+  const masks = made.maskSets.length;
   return {
     model: made,
     recipe: {
@@ -80,10 +93,9 @@ function build(
       weightDecay: 1e-4,
       batchSize: 100,
       // Connectivity-agnostic training: the next mask set every step, the objective under that set alone.
-      beforeStep: (step) => made.useMask(step % config.masks),
+      beforeStep: (step) => made.useMask(step % masks),
       trainLogProb: (x) => made.logProb(x, { mask: made.maskIndex }),
     },
-    config: JSON.stringify(config),
   };
 }
 
@@ -127,31 +139,52 @@ export async function run(o: Options, log: (line: string) => void, context?: Con
   const digits = test.narrow(0, 0, CONDITIONAL_DIGITS).contiguous();
   const conditionals = [];
   for (const name of names) {
-    const { model, recipe, config } = build(name, o, ctx);
-    const bias = outputBias(model);
-    const start = tensor(
-      Float32Array.from(base.p, (q) => Math.log(q / (1 - q))),
-      { context: ctx },
-    );
-    bias.assign(start);
-    start.dispose();
-    log(
-      `${name}: ${model.numParameters().toLocaleString('en-US')} parameters ${config}, Adam lr ${recipe.lr}, weight decay ${recipe.weightDecay}, batch ${recipe.batchSize}`,
-    );
-    const training = trainWithEarlyStopping({
-      name,
-      model,
-      recipe,
-      train,
-      validation,
-      maxEpochs: o['max-epochs'],
-      patience: o.patience,
-      seconds: o.minutes * 60,
-      seed: o.seed,
-      context: ctx,
-      log,
-      quiet: o.quiet,
-    });
+    let config = configFromOptions(name, o);
+    let saved: { weights: Map<string, Tensor>; seconds: number } | undefined;
+    if (o.weights !== undefined) {
+      // Evaluate saved weights instead of training: the model's shape comes from the file's metadata.
+      const bytes = new Uint8Array(readFileSync(join(o.weights, `${name}.safetensors`)));
+      const meta = readMetadata(bytes);
+      config = JSON.parse(meta.config ?? '{}') as ModelConfig;
+      saved = {
+        weights: deserialize(bytes, { context: ctx }),
+        seconds: Number(meta.trainSeconds ?? Number.NaN),
+      };
+    }
+    const { model, recipe } = build(name, config, o.seed, ctx);
+    let training: TrainResult | undefined;
+    if (saved) {
+      model.loadStateDict(saved.weights);
+      for (const t of saved.weights.values()) t.dispose();
+      log(
+        `${name}: ${model.numParameters().toLocaleString('en-US')} parameters ${JSON.stringify(config)}, loaded from ${o.weights}`,
+      );
+    } else {
+      const bias = outputBias(model);
+      const start = tensor(
+        Float32Array.from(base.p, (q) => Math.log(q / (1 - q))),
+        { context: ctx },
+      );
+      bias.assign(start);
+      start.dispose();
+      log(
+        `${name}: ${model.numParameters().toLocaleString('en-US')} parameters ${JSON.stringify(config)}, Adam lr ${recipe.lr}, weight decay ${recipe.weightDecay}, batch ${recipe.batchSize}`,
+      );
+      training = trainWithEarlyStopping({
+        name,
+        model,
+        recipe,
+        train,
+        validation,
+        maxEpochs: o['max-epochs'],
+        patience: o.patience,
+        seconds: o.minutes * 60,
+        seed: o.seed,
+        context: ctx,
+        log,
+        quiet: o.quiet,
+      });
+    }
     const logProb = (x: Tensor): Tensor => model.logProb(x);
     const report: ModelReport = {
       name,
@@ -159,6 +192,7 @@ export async function run(o: Options, log: (line: string) => void, context?: Con
       train: meanNll(logProb, train, ctx),
       validation: meanNll(logProb, validation, ctx),
       test: meanNll(logProb, test, ctx),
+      trainSeconds: training?.seconds ?? saved?.seconds ?? Number.NaN,
       training,
     };
     if (model instanceof MADE) {
@@ -169,12 +203,15 @@ export async function run(o: Options, log: (line: string) => void, context?: Con
     log(
       `${name}: NLL train ${report.train.toFixed(2)}, validation ${report.validation.toFixed(2)}, test ${report.test.toFixed(2)} nats` +
         `${report.testOneMask === undefined ? '' : ` (one mask: ${report.testOneMask.toFixed(2)})`}; ` +
-        `${training.epochs} epochs (best ${training.bestEpoch}, stopped by ${training.stoppedBy}) in ${training.seconds.toFixed(0)} s`,
+        (training
+          ? `${training.epochs} epochs (best ${training.bestEpoch}, stopped by ${training.stoppedBy}) in ${training.seconds.toFixed(0)} s`
+          : `trained in ${report.trainSeconds.toFixed(0)} s`),
     );
     const weights = join(o.out, `${name}.safetensors`);
     await saveFile(weights, model.stateDict(), {
       model: name,
-      config,
+      config: JSON.stringify(config),
+      trainSeconds: report.trainSeconds.toFixed(1),
       testNll: report.test.toFixed(3),
       binarize: o.binarize,
       seed: String(o.seed),
