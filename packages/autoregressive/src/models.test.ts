@@ -13,6 +13,7 @@ interface Model {
   logProb(x: Tensor): Tensor;
   sample(count: number, options: { seed: number }): Tensor;
   numParameters(): number;
+  parameters(): Tensor[];
 }
 
 /** Every binary vector of length n, [2ⁿ, n], bit j of row r being x_j (f64). */
@@ -102,7 +103,7 @@ describe('exact normalization', () => {
     for (const [name, model] of makeModels(10, context)) {
       sharpen(model, 3, context);
       const p = tidy(() => model.logProb(xs).exp(), context).dataSync();
-      const total = p.reduce((a, b) => a + b, 0);
+      const total = Array.from(p).reduce((a, b) => a + b, 0);
       expect(Math.abs(total - 1), name).toBeLessThan(1e-6);
       // Far from uniform, so the sum is not 1 by accident of equal terms.
       expect(Math.max(...p), name).toBeGreaterThan(4 / 1024);
