@@ -39,6 +39,17 @@ export const SPEC = {
       default: 'natural',
       help: 'MADE orderings',
     },
+    lr: {
+      type: 'number',
+      min: 0,
+      help: "Adam's learning rate for every model (default: each model's recipe)",
+    },
+    'batch-size': {
+      type: 'number',
+      integer: true,
+      min: 1,
+      help: "batch size for every model (default: each model's recipe)",
+    },
     limit: {
       type: 'number',
       integer: true,

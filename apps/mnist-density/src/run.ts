@@ -151,7 +151,13 @@ export async function run(o: Options, log: (line: string) => void, context?: Con
         seconds: Number(meta.trainSeconds ?? Number.NaN),
       };
     }
-    const { model, recipe } = build(name, config, o.seed, ctx);
+    const built = build(name, config, o.seed, ctx);
+    const model = built.model;
+    const recipe = {
+      ...built.recipe,
+      lr: o.lr ?? built.recipe.lr,
+      batchSize: o['batch-size'] ?? built.recipe.batchSize,
+    };
     let training: TrainResult | undefined;
     if (saved) {
       model.loadStateDict(saved.weights);
