@@ -6,6 +6,7 @@
  *
  *   pnpm --filter @tessera/bench bench:webgpu:tune -- 1024 1024 1024
  */
+import { cpus, loadavg } from 'node:os';
 import { createContext, matmul, randn } from '@tessera/core';
 import { initWebGPU } from '@tessera/webgpu';
 
@@ -45,7 +46,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 console.log(
-  `${backend.adapterInfo.description}: matmul ${M}×${K}·${K}×${N}, best of ${ROUNDS} interleaved rounds`,
+  `${backend.adapterInfo.description} on ${cpus()[0]?.model ?? 'cpu'} (load ${loadavg()[0].toFixed(2)}): matmul ${M}×${K}·${K}×${N}, best of ${ROUNDS} interleaved rounds`,
 );
 for (const [i, cfg] of CONFIGS.entries()) {
   console.log(`${JSON.stringify(cfg).padEnd(32)} ${((2 * M * K * N) / best[i] / 1e6).toFixed(2)} GFLOP/s`);

@@ -6,6 +6,7 @@
  * Prints a table with ratios and writes results/webgpu.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, matmul, softmax, sum, type Tensor, tensor } from '@tessera/core';
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   await tf.setBackend('webgpu');
   await tf.ready();
   console.log(
-    `adapter: ${info.description || info.device} (${info.adapterClass}); tfjs backend: ${tf.getBackend()}`,
+    `adapter: ${info.description || info.device} (${info.adapterClass}) on ${cpus()[0]?.model ?? 'cpu'}; load ${loadavg()[0].toFixed(2)}; tfjs backend: ${tf.getBackend()}`,
   );
 
   const results: Result[] = [];
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(resultsPath), { recursive: true });
   writeFileSync(
     resultsPath,
-    `${JSON.stringify({ adapter: info, date: new Date().toISOString(), note: 'median of timed runs; best of three interleaved blocks', results }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: info, cpu: cpus()[0]?.model, date: new Date().toISOString(), note: 'median of timed runs; best of three interleaved blocks', results }, null, 2)}\n`,
   );
   console.log(`\nwrote ${resultsPath}`);
   backend.destroy();

@@ -43,6 +43,5 @@ try {
   main(process.argv.slice(2));
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
-  console.error(`\n${USAGE}`);
   process.exitCode = 1;
 }

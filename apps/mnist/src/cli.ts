@@ -1,3 +1,5 @@
+import { parseCommand, usage } from '@tessera/app-kit';
+
 export const MODELS = ['mlp', 'cnn'] as const;
 export type ModelName = (typeof MODELS)[number];
 
@@ -16,81 +18,46 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-export const USAGE = `Usage: pnpm --filter @tessera/app-mnist start -- [options]
+export const COMMAND = {
+  name: 'mnist',
+  summary:
+    'trains an MLP and/or a CNN on MNIST and reports test accuracy (pnpm --filter @tessera/app-mnist start -- [options])',
+  options: {
+    model: {
+      type: 'string',
+      choices: ['mlp', 'cnn', 'both'],
+      default: 'both',
+      help: 'which model(s) to train',
+    },
+    device: { type: 'string', choices: ['cpu', 'webgpu'], default: 'cpu', help: 'where to train' },
+    epochs: { type: 'number', integer: true, min: 1, help: 'epochs per model (default: mlp 28, cnn 13)' },
+    'batch-size': { type: 'number', integer: true, min: 1, help: 'batch size (default: mlp 128, cnn 64)' },
+    seed: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 0,
+      help: 'seed for initialization, shuffling and augmentation',
+    },
+    out: { type: 'string', help: 'where to write weights and pictures (default ./out)' },
+    limit: { type: 'number', integer: true, min: 1, help: 'train on the first N training digits only' },
+    quiet: { type: 'boolean', help: 'no progress bar' },
+  },
+} as const;
 
-  --model mlp|cnn|both   which model(s) to train (default both)
-  --device cpu|webgpu    where to train (default cpu)
-  --epochs N             epochs per model (default: mlp 28, cnn 13)
-  --batch-size N         batch size (default: mlp 128, cnn 64)
-  --seed N               seed for initialization, shuffling and augmentation (default 0)
-  --out DIR              where to write weights and pictures (default ./out)
-  --limit N              train on the first N training digits only
-  --quiet                no progress bar
-`;
+export const USAGE = usage(COMMAND);
 
-function int(flag: string, v: string | undefined, min: number): number {
-  const n = Number(v);
-  if (v === undefined || !Number.isInteger(n) || n < min)
-    throw new Error(`${flag} needs an integer ≥ ${min}, got ${v}`);
-  return n;
-}
-
-export function parseCli(argv: readonly string[], defaultOut: string): CliOptions {
-  const o: CliOptions = {
-    models: [...MODELS],
-    device: 'cpu',
-    epochs: undefined,
-    batchSize: undefined,
-    seed: 0,
-    out: defaultOut,
-    limit: undefined,
-    quiet: false,
+export function parseCli(argv: readonly string[], defaultOut: string): CliOptions & { help: boolean } {
+  const o = parseCommand(COMMAND, argv);
+  return {
+    models: o.model === 'both' ? [...MODELS] : [o.model as ModelName],
+    device: o.device as 'cpu' | 'webgpu',
+    epochs: o.epochs,
+    batchSize: o['batch-size'],
+    seed: o.seed,
+    out: o.out ?? defaultOut,
+    limit: o.limit,
+    quiet: o.quiet,
+    help: o.help,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    switch (flag) {
-      case '--model':
-        if (value === 'both') o.models = [...MODELS];
-        else if (value === 'mlp' || value === 'cnn') o.models = [value];
-        else throw new Error(`--model must be mlp, cnn or both, got ${value}`);
-        i++;
-        break;
-      case '--device':
-        if (value !== 'cpu' && value !== 'webgpu')
-          throw new Error(`--device must be cpu or webgpu, got ${value}`);
-        o.device = value;
-        i++;
-        break;
-      case '--epochs':
-        o.epochs = int(flag, value, 1);
-        i++;
-        break;
-      case '--batch-size':
-        o.batchSize = int(flag, value, 1);
-        i++;
-        break;
-      case '--seed':
-        o.seed = int(flag, value, 0);
-        i++;
-        break;
-      case '--out':
-        if (value === undefined) throw new Error('--out needs a directory');
-        o.out = value;
-        i++;
-        break;
-      case '--limit':
-        o.limit = int(flag, value, 1);
-        i++;
-        break;
-      case '--quiet':
-        o.quiet = true;
-        break;
-      case '--':
-        break;
-      default:
-        throw new Error(`unknown option ${flag}`);
-    }
-  }
-  return o;
 }

