@@ -50,6 +50,10 @@ export const SPEC = {
       min: 1,
       help: "batch size for every model (default: each model's recipe)",
     },
+    'made-direct': {
+      type: 'boolean',
+      help: 'MADE with direct input → output connections (masked like the output layer)',
+    },
     limit: {
       type: 'number',
       integer: true,

@@ -54,6 +54,7 @@ interface ModelConfig {
   hidden?: number | number[];
   masks?: number;
   ordering?: 'natural' | 'random';
+  direct?: boolean;
   seed?: number;
 }
 
@@ -64,6 +65,7 @@ function configFromOptions(name: ModelName, o: Options): ModelConfig {
     hidden: hiddenSizes(o['made-hidden']),
     masks: o['made-masks'],
     ordering: o['made-ordering'] as 'natural' | 'random',
+    direct: o['made-direct'],
     seed: o.seed,
   };
 }
