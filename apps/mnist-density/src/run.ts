@@ -233,7 +233,7 @@ export async function run(o: Options, log: (line: string) => void, context?: Con
     samples.dispose();
     const p = tidy(() => model.conditionalLogits(digits).sigmoid(), ctx);
     conditionals.push({
-      title: name === 'made' ? 'MADE MASK 0' : name.toUpperCase(),
+      title: name.toUpperCase(),
       probabilities: Float32Array.from(p.dataSync()),
     });
     p.dispose();
