@@ -28,6 +28,8 @@ const cores = availableParallelism();
 const DIM = 64;
 /** Sequence lengths (ATTENTION_SEQS=512,2048 to run fewer). */
 const SEQS = (process.env.ATTENTION_SEQS ?? '512,2048,4096').split(',').map(Number);
+/** Implementations to run (ATTENTION_IMPLS=tessera-flash,tfjs-wasm runs those two); all by default. */
+const IMPLS = process.env.ATTENTION_IMPLS?.split(',');
 /** A configuration whose single run is estimated above this is skipped. */
 const SKIP_MS = Number(process.env.ATTENTION_SKIP_MS ?? 40_000);
 /** Timed runs after the warm-up, fewer when one run is slow. */
@@ -210,13 +212,14 @@ async function main(): Promise<void> {
       [`onnxruntime-node-${cores}t`, (e) => benchOrt(seq, data, e, cores)],
     ];
     for (const [impl, job] of jobs) {
+      if (IMPLS && !IMPLS.includes(impl)) continue;
       const est = estimate(last(impl), seq);
       const r = est > SKIP_MS ? skipped(seq, impl, est) : await job(est);
       results.push(r);
       console.log(`  seq ${seq} ${impl}: ${fmtMs(r)}, peak ${fmtMb(r)}`);
     }
   }
-  const impls = [
+  const allImpls = [
     'tessera-flash',
     'tessera-flash-1t',
     'tessera-flash-fwd+bwd',
@@ -226,6 +229,7 @@ async function main(): Promise<void> {
     'onnxruntime-node',
     `onnxruntime-node-${cores}t`,
   ];
+  const impls = allImpls.filter((impl) => !IMPLS || IMPLS.includes(impl));
   console.log(
     `\nattention forward, batch 1, ${HEADS} heads, head dim ${DIM}, f32 (${cpus()[0]?.model ?? 'cpu'})`,
   );

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/test-device.ts'],
+  entry: ['src/index.ts', 'src/kernel.ts', 'src/test-device.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,3 +1,5 @@
+import type { Rng } from '@tessera/core/rng';
+
 /**
  * The synthetic corpus: additions of two n-digit numbers, written with zero padding and the sum
  * reversed (least significant digit first), e.g. for n = 3:
@@ -36,13 +38,13 @@ export class AdditionTask {
     this.heldOut = new Set(testProblems.map((p) => this.key(p)));
   }
 
-  /** A task with `testCount` held-out problems drawn from `random`. */
-  static create(digits: number, testCount: number, random: () => number): AdditionTask {
+  /** A task with `testCount` held-out problems drawn from `rng`. */
+  static create(digits: number, testCount: number, rng: Rng): AdditionTask {
     const limit = 10 ** digits;
     const seen = new Set<number>();
     const test: Problem[] = [];
     while (test.length < Math.min(testCount, (limit * limit) / 2)) {
-      const p = { a: Math.floor(random() * limit), b: Math.floor(random() * limit) };
+      const p = { a: rng.int(limit), b: rng.int(limit) };
       const key = p.a * limit + p.b;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -60,10 +62,10 @@ export class AdditionTask {
   }
 
   /** A training problem (never a held-out one). */
-  sample(random: () => number): Problem {
+  sample(rng: Rng): Problem {
     const limit = 10 ** this.digits;
     for (;;) {
-      const p = { a: Math.floor(random() * limit), b: Math.floor(random() * limit) };
+      const p = { a: rng.int(limit), b: rng.int(limit) };
       if (!this.isHeldOut(p)) return p;
     }
   }
@@ -94,16 +96,4 @@ export class AdditionTask {
   private number(x: number, width: number): number[] {
     return String(x).padStart(width, '0').split('').map(Number);
   }
-}
-
-/** A small seeded generator (mulberry32) for the corpus; the model's own RNG is core's. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }

@@ -1,94 +1,62 @@
-export interface CliOptions {
-  device: 'cpu' | 'webgpu';
-  steps: number;
-  digits: number;
-  batch: number;
-  dim: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  lr: number;
-  seed: number;
-  test: number;
-  samples: number;
-  temperature: number;
-  topK: number;
-  tied: boolean;
-  qkNorm: boolean;
-  learnedPositions: boolean;
-  help: boolean;
-}
+import { type CommandSpec, type ParsedOptions, parseCommand } from '@tessera/app-kit';
 
-export const USAGE = `tiny-gpt: trains a small decoder-only transformer on n-digit additions (answers reversed)
-and reports exact-match accuracy on held-out problems.
+/** The command line: parsed and checked by app-kit's `parseCommand`, which also writes `--help`. */
+export const COMMAND = {
+  name: 'tiny-gpt',
+  summary:
+    'trains a small decoder-only transformer on n-digit additions (answers reversed) and reports exact-match accuracy on held-out problems',
+  options: {
+    device: { type: 'string', help: 'where to run', default: 'cpu', choices: ['cpu', 'webgpu'] },
+    steps: { type: 'number', help: 'training steps', default: 500, integer: true, min: 1 },
+    digits: { type: 'number', help: 'digits per operand', default: 2, integer: true, min: 1, max: 6 },
+    batch: { type: 'number', help: 'problems per step', default: 64, integer: true, min: 1 },
+    dim: { type: 'number', help: 'model width', default: 48, integer: true, min: 1 },
+    layers: { type: 'number', help: 'decoder blocks', default: 2, integer: true, min: 1 },
+    heads: { type: 'number', help: 'attention heads', default: 4, integer: true, min: 1 },
+    'kv-heads': {
+      type: 'number',
+      help: 'key/value heads (grouped-query)',
+      default: 2,
+      integer: true,
+      min: 1,
+    },
+    lr: { type: 'number', help: 'peak learning rate', default: 0.01, min: 0 },
+    test: { type: 'number', help: 'held-out problems', default: 500, integer: true, min: 1 },
+    samples: {
+      type: 'number',
+      help: 'sampled completions shown at the end',
+      default: 4,
+      integer: true,
+      min: 0,
+    },
+    temperature: {
+      type: 'number',
+      help: 'sampling temperature of the shown completions',
+      default: 0.7,
+      min: 0,
+    },
+    'top-k': {
+      type: 'number',
+      help: 'sample among the k most likely tokens',
+      default: 3,
+      integer: true,
+      min: 1,
+    },
+    tied: { type: 'boolean', help: 'tie the output head to the token embedding' },
+    'no-qk-norm': { type: 'boolean', help: 'no RMSNorm on queries and keys (QK-norm is on by default)' },
+    'rotary-only': { type: 'boolean', help: 'no learned absolute position embeddings, only rotary' },
+    seed: {
+      type: 'number',
+      help: "seed of the corpus, the model's initialization and sampling",
+      default: 1,
+      integer: true,
+    },
+  },
+} as const satisfies CommandSpec;
 
-  --device cpu|webgpu   where to run (default cpu)
-  --steps N             training steps (default 500)
-  --digits N            digits per operand (default 2)
-  --batch N             problems per step (default 64)
-  --dim N --layers N --heads N --kv-heads N   model size (default 48, 2, 4, 2)
-  --lr X                peak learning rate (default 0.01)
-  --test N              held-out problems (default 500)
-  --samples N --temperature X --top-k N   sampled completions shown at the end (default 4, 0.7, 3)
-  --tied                tie the output head to the token embedding
-  --qk-norm             RMSNorm on queries and keys (bounds the attention logits)
-  --rotary-only         no learned absolute position embeddings, only rotary
-  --seed N              seed of the corpus and of the model's initialization (default 1)
-`;
+export type CliOptions = ParsedOptions<typeof COMMAND>;
 
+/** Parses the command line (`--` from `pnpm start -- …` is skipped); errors end with the usage text. */
 export function parseCli(argv: readonly string[]): CliOptions {
-  const o: CliOptions = {
-    device: 'cpu',
-    steps: 500,
-    digits: 2,
-    batch: 64,
-    dim: 48,
-    layers: 2,
-    heads: 4,
-    kvHeads: 2,
-    lr: 1e-2,
-    seed: 1,
-    test: 500,
-    samples: 4,
-    temperature: 0.7,
-    topK: 3,
-    tied: false,
-    qkNorm: false,
-    learnedPositions: true,
-    help: false,
-  };
-  const numeric: Record<string, keyof CliOptions> = {
-    '--steps': 'steps',
-    '--digits': 'digits',
-    '--batch': 'batch',
-    '--dim': 'dim',
-    '--layers': 'layers',
-    '--heads': 'heads',
-    '--kv-heads': 'kvHeads',
-    '--lr': 'lr',
-    '--seed': 'seed',
-    '--test': 'test',
-    '--samples': 'samples',
-    '--temperature': 'temperature',
-    '--top-k': 'topK',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    // pnpm passes the `--` of `pnpm start -- --steps 50` through.
-    if (arg === '--') continue;
-    if (arg === '--help' || arg === '-h') o.help = true;
-    else if (arg === '--tied') o.tied = true;
-    else if (arg === '--qk-norm') o.qkNorm = true;
-    else if (arg === '--rotary-only') o.learnedPositions = false;
-    else if (arg === '--device') {
-      const d = argv[++i];
-      if (d !== 'cpu' && d !== 'webgpu') throw new Error(`--device must be cpu or webgpu, got ${d}`);
-      o.device = d;
-    } else if (arg in numeric) {
-      const value = Number(argv[++i]);
-      if (!Number.isFinite(value)) throw new Error(`${arg} needs a number, got ${argv[i]}`);
-      (o as unknown as Record<string, number>)[numeric[arg]] = value;
-    } else throw new Error(`unknown argument ${arg}\n\n${USAGE}`);
-  }
-  return o;
+  return parseCommand(COMMAND, argv);
 }

@@ -1,15 +1,21 @@
-import { parseCli, USAGE } from './cli.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar, usage } from '@tessera/app-kit';
+import { type CliOptions, COMMAND, parseCli } from './cli.js';
 import { run } from './run.js';
 
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write(USAGE);
+let o: CliOptions;
+try {
+  o = parseCli(process.argv.slice(2));
+} catch (e) {
+  // parseCommand's message names the flag and ends with the usage text.
+  console.error((e as Error).message);
+  process.exit(1);
+}
+if (o.help) {
+  process.stdout.write(usage(COMMAND));
   process.exit(0);
 }
 try {
-  const o = parseCli(argv);
-  const bar = new ProgressBar(o.steps);
+  const bar = new ProgressBar(o.steps, 'training');
   let smoothed = Number.NaN;
   await run(
     o,

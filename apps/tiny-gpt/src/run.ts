@@ -1,9 +1,9 @@
 import { type Context, createContext, manualSeed } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
+import { Decoder, generateAsync } from '@tessera/transformer';
 import { webgpuBackendOf } from '@tessera/webgpu';
-import { AdditionTask, seededRandom, VOCAB } from './addition-task.js';
+import { AdditionTask, VOCAB } from './addition-task.js';
 import type { CliOptions } from './cli.js';
-import { generate } from './sample.js';
-import { TinyGpt } from './tiny-gpt.js';
 import { evaluate, train } from './train.js';
 
 export interface RunResult {
@@ -38,18 +38,19 @@ export async function run(
     log(`WebGPU: ${description} (${adapterClass} adapter)`);
   }
   manualSeed(o.seed, context);
-  const random = seededRandom(o.seed);
-  const task = AdditionTask.create(o.digits, o.test, random);
+  const rng = new Rng(o.seed);
+  const task = AdditionTask.create(o.digits, o.test, rng);
   // Built (and so initialized) on the CPU, then moved: the same seed gives the same start on every device.
-  const model = new TinyGpt(
+  // Pre-norm RMSNorm blocks with 1-D rotary positions and a SwiGLU feed-forward (the Decoder's defaults).
+  const model = new Decoder(
     {
       vocab: VOCAB.length,
       dim: o.dim,
       layers: o.layers,
       heads: o.heads,
-      kvHeads: o.kvHeads,
-      qkNorm: o.qkNorm,
-      maxLength: o.learnedPositions ? task.sequenceLength : 0,
+      kvHeads: o['kv-heads'],
+      qkNorm: !o['no-qk-norm'],
+      maxLength: o['rotary-only'] ? 0 : task.sequenceLength,
       tied: o.tied,
     },
     { context },
@@ -58,7 +59,7 @@ export async function run(
     if (o.device !== 'cpu') model.to(o.device);
     log(
       `tiny-gpt: ${o.digits}-digit additions, ${model.numParameters()} parameters (${o.layers} layers, dim ${o.dim}, ` +
-        `${o.heads} heads / ${o.kvHeads} kv heads), ${o.steps} steps of ${o.batch} on ${o.device}`,
+        `${o.heads} heads / ${o['kv-heads']} kv heads), ${o.steps} steps of ${o.batch} on ${o.device}`,
     );
     const losses: number[] = [];
     let tokensPerSecond = 0;
@@ -67,7 +68,7 @@ export async function run(
       steps: o.steps,
       batch: o.batch,
       lr: o.lr,
-      random,
+      rng,
       onStep: (step, loss, tps) => {
         losses.push(loss);
         tokensPerSecond = tps;
@@ -82,13 +83,12 @@ export async function run(
         `total ${((performance.now() - start) / 1000).toFixed(1)} s)`,
     );
     const shown = task.testProblems.slice(0, o.samples);
-    const completions = await generate(
+    const completions = await generateAsync(
       model,
       shown.map((p) => task.prompt(p)),
-      task.answerLength,
-      { temperature: o.temperature, topK: o.topK, random },
+      { maxNewTokens: task.answerLength, temperature: o.temperature, topK: o['top-k'], rng },
     );
-    log(`samples (temperature ${o.temperature}, top-k ${o.topK}; answers are reversed):`);
+    log(`samples (temperature ${o.temperature}, top-k ${o['top-k']}; answers are reversed):`);
     const samples = shown.map((p, i) => {
       const got = task.decodeAnswer(completions[i]);
       return `${task.text(task.prompt(p))}${task.text(completions[i])}  → ${got} ${got === p.a + p.b ? '✓' : `✗ (${p.a + p.b})`}`;

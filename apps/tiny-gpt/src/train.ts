@@ -1,11 +1,11 @@
 import { backward } from '@tessera/autograd';
 import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
+import type { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
+import { type Decoder, generateAsync } from '@tessera/transformer';
 import { readMany } from '@tessera/webgpu';
 import type { AdditionTask } from './addition-task.js';
-import { generate } from './sample.js';
-import type { TinyGpt } from './tiny-gpt.js';
 
 /** Marks a target position the loss skips (the prompt: only answers are learned). */
 const IGNORE = -100;
@@ -17,7 +17,8 @@ export interface TrainOptions {
   steps: number;
   batch: number;
   lr: number;
-  random: () => number;
+  /** Draws the training problems. */
+  rng: Rng;
   /**
    * Called for every step, in order, once its loss is read: at once on the CPU, in groups of a few
    * steps on WebGPU (tokens/s is measured when the group is read).
@@ -39,9 +40,9 @@ async function readLosses(losses: Tensor[]): Promise<number[]> {
  * the tokens after, with prompt positions ignored. AdamW with warm-up and cosine decay. Runs where
  * the model's parameters are; returns the last step's loss.
  */
-export async function train(model: TinyGpt, task: AdditionTask, options: TrainOptions): Promise<number> {
-  const ctx: Context = model.embed.weight.ctx;
-  const device = model.embed.weight.device;
+export async function train(model: Decoder, task: AdditionTask, options: TrainOptions): Promise<number> {
+  const ctx: Context = model.tokenEmbedding.weight.ctx;
+  const device = model.tokenEmbedding.weight.device;
   const optimizer = new AdamW(model.parameters(), { lr: options.lr, weightDecay: 0.01, betas: [0.9, 0.98] });
   const schedule = new CosineWithWarmup(optimizer, {
     warmupSteps: Math.min(100, Math.floor(options.steps / 10)),
@@ -69,7 +70,7 @@ export async function train(model: TinyGpt, task: AdditionTask, options: TrainOp
       const inputs: number[] = [];
       const targets: number[] = [];
       for (let i = 0; i < options.batch; i++) {
-        const seq = task.encode(task.sample(options.random));
+        const seq = task.encode(task.sample(options.rng));
         inputs.push(...seq.slice(0, len));
         for (let pos = 1; pos < seq.length; pos++) targets.push(pos >= task.promptLength ? seq[pos] : IGNORE);
       }
@@ -97,16 +98,16 @@ export async function train(model: TinyGpt, task: AdditionTask, options: TrainOp
 }
 
 /** Exact-match accuracy of greedy answers on the task's held-out problems. */
-export async function evaluate(model: TinyGpt, task: AdditionTask, batch = 250): Promise<number> {
+export async function evaluate(model: Decoder, task: AdditionTask, batch = 250): Promise<number> {
   model.eval();
   let correct = 0;
   try {
     for (let i = 0; i < task.testProblems.length; i += batch) {
       const problems = task.testProblems.slice(i, i + batch);
-      const answers = await generate(
+      const answers = await generateAsync(
         model,
         problems.map((p) => task.prompt(p)),
-        task.answerLength,
+        { maxNewTokens: task.answerLength },
       );
       problems.forEach((p, j) => {
         if (task.decodeAnswer(answers[j]) === p.a + p.b) correct++;

@@ -1,5 +1,5 @@
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
-import type { WasmRuntime } from '@tessera/core/wasm';
+import type { WasmModule } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
 import type { FlashAttrs } from './flash-attrs.js';
 import { flashProblem, kvJobs, maskRow, packCols, packRows, type Strided4, strided4 } from './strided.js';
@@ -31,7 +31,7 @@ function flashBackward(
   const [qIn, , , oIn, dOIn, lseIn, dLseIn, maskIn] = inputs;
   // The common case — f32, no mask, no dropout — runs whole in WebAssembly on the backend's threads.
   if (qIn.dtype === 'f32' && !maskIn && attrs.dropout === 0 && attrs.simd !== false) {
-    const rt = env?.wasmRuntime(flashModuleFunctions);
+    const rt = env?.wasmModule(flashModuleFunctions);
     if (rt) {
       flashBackwardThreaded(rt, inputs, outputs, attrs);
       return;
@@ -183,7 +183,7 @@ function rowStats(
  * into a region of the runtime's memory of its own.
  */
 function flashBackwardThreaded(
-  rt: WasmRuntime,
+  rt: WasmModule,
   inputs: CpuInput[],
   outputs: CpuOutput[],
   attrs: FlashAttrs,

@@ -1,5 +1,5 @@
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
-import type { WasmRuntime } from '@tessera/core/wasm';
+import type { WasmModule } from '@tessera/core/wasm';
 import { DropoutMask } from './dropout-mask.js';
 import type { FlashAttrs } from './flash-attrs.js';
 import { flashProblem, kvJobs, maskRow, packCols, packRows, strided4 } from './strided.js';
@@ -33,7 +33,7 @@ function flashForward(
   const [qIn, , , maskIn] = inputs;
   // The common case — f32, no mask, no dropout — runs whole in WebAssembly on the backend's threads.
   if (qIn.dtype === 'f32' && !maskIn && attrs.dropout === 0 && attrs.simd !== false) {
-    const rt = env?.wasmRuntime(flashModuleFunctions);
+    const rt = env?.wasmModule(flashModuleFunctions);
     if (rt) {
       flashForwardThreaded(rt, inputs, outputs, attrs);
       return;
@@ -163,7 +163,7 @@ function flashForward(
  * thread copies out the previous job and packs the next one while the workers start on this one.
  */
 function flashForwardThreaded(
-  rt: WasmRuntime,
+  rt: WasmModule,
   inputs: CpuInput[],
   outputs: CpuOutput[],
   attrs: FlashAttrs,

@@ -15,7 +15,13 @@ export {
   type MultiHeadAttentionOptions,
 } from './multi-head-attention.js';
 export { naiveAttention } from './naive-attention.js';
-export { applyRotary, applyRotary2d, type Rotary2dOptions, type RotaryOptions } from './rotary.js';
+export {
+  applyRotary,
+  applyRotary2d,
+  type Position2d,
+  type Rotary2dOptions,
+  type RotaryOptions,
+} from './rotary.js';
 export {
   type AttentionOptions,
   type AttentionResult,

@@ -1,4 +1,4 @@
-import { concat, keep, type Tensor, TesseraError } from '@tessera/core';
+import { concat, fmtShape, keep, type Tensor, TesseraError } from '@tessera/core';
 
 /**
  * Keys and values of past positions, per layer, for incremental decoding: each step appends
@@ -32,7 +32,7 @@ export class KVCache {
     if (k.rank !== 4 || v.rank !== 4 || k.shape[2] !== v.shape[2]) {
       throw new TesseraError(
         'KVCache.append',
-        `k [${k.shape.join(', ')}] and v [${v.shape.join(', ')}] must be [batch, kvHeads, new, dim]`,
+        `k ${fmtShape(k.shape)} and v ${fmtShape(v.shape)} must be [batch, kvHeads, new, dim]`,
       );
     }
     const oldK = this.keys[layer];

@@ -46,6 +46,26 @@ describe('MultiHeadAttention', () => {
     cache.dispose();
   });
 
+  it('2-D rotary: shifting every (row, col) position by one offset leaves the output unchanged', () => {
+    const context = createContext();
+    manualSeed(4, context);
+    const mha = new MultiHeadAttention(16, { heads: 2, rotary: { axes: 2 }, context });
+    const x = randn([1, 6, 16], { context });
+    const at = (positions: readonly (readonly [number, number])[]) =>
+      read(tidy(() => mha.forward(x, { positions }).contiguous(), context));
+    const grid = Array.from({ length: 6 }, (_, n) => [Math.floor(n / 3), n % 3] as const);
+    const base = at(grid);
+    expect(relativeError(at(grid.map(([r, c]) => [r + 5, c + 2] as const)), base)).toBeLessThan(1e-5);
+    // Moving one token changes what it sees.
+    expect(relativeError(at([[4, 4], ...grid.slice(1)]), base)).toBeGreaterThan(1e-3);
+    // Without positions, token p sits at (p, p).
+    const diagonal = Array.from({ length: 6 }, (_, p) => [p, p] as const);
+    expect(relativeError(read(tidy(() => mha.forward(x).contiguous(), context)), at(diagonal))).toBe(0);
+    expect(() => new MultiHeadAttention(12, { heads: 2, rotary: { axes: 2 }, context })).toThrow(
+      '2-D rotary needs a head dim divisible by 4, got 6',
+    );
+  });
+
   it('flash and naive strategies give the same outputs and parameter gradients', () => {
     const results = (['flash', 'naive'] as const).map((strategy) => {
       const context = createContext();

@@ -1,7 +1,7 @@
-import { type Tensor, TesseraError } from '@tessera/core';
+import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
 import { Linear, Module, type ModuleOptions, RMSNorm } from '@tessera/nn';
 import type { KVCache } from './kv-cache.js';
-import { applyRotary } from './rotary.js';
+import { applyRotary, applyRotary2d, type Position2d } from './rotary.js';
 import { type AttentionStrategy, scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
 export interface MultiHeadAttentionOptions extends ModuleOptions {
@@ -13,8 +13,13 @@ export interface MultiHeadAttentionOptions extends ModuleOptions {
   causal?: boolean;
   /** RMSNorm on each query and key head before attention (QK-norm), which keeps logits tame. */
   qkNorm?: boolean;
-  /** Rotary position embedding on q and k (positions offset by the cache length). */
-  rotary?: boolean | { base?: number };
+  /**
+   * Rotary position embedding on q and k (positions offset by the cache length). `axes: 2`: 2-D
+   * rotary, half the head dim turned by the token's row and half by its column (head dim a
+   * multiple of 4); the (row, col) positions come with the call (default (p, p) for sequence
+   * position p, which is how text tokens sit beside image patches).
+   */
+  rotary?: boolean | { base?: number; axes?: 1 | 2 };
   /** Biases in the projections (default false). */
   bias?: boolean;
   /** Attention dropout while training. */
@@ -29,6 +34,11 @@ export interface AttentionCall {
   layer?: number;
   /** Broadcastable to [b, heads, s, sTotal] (bool keeps, float adds). */
   mask?: Tensor;
+  /**
+   * Rotary positions of this call's tokens (one per seq index, shared by the batch): numbers for
+   * 1-D rotary, (row, col) pairs for 2-D. Default: the cache length onwards.
+   */
+  positions?: readonly number[] | readonly Position2d[];
 }
 
 /**
@@ -48,6 +58,7 @@ export class MultiHeadAttention extends Module {
   readonly qNorm: RMSNorm | undefined;
   readonly kNorm: RMSNorm | undefined;
   private readonly rotaryBase: number | undefined;
+  private readonly rotaryAxes: 1 | 2;
   private readonly dropoutP: number;
   private readonly strategy: AttentionStrategy;
 
@@ -76,6 +87,13 @@ export class MultiHeadAttention extends Module {
     this.rotaryBase = options.rotary
       ? ((options.rotary === true ? undefined : options.rotary.base) ?? 10000)
       : undefined;
+    this.rotaryAxes = typeof options.rotary === 'object' ? (options.rotary.axes ?? 1) : 1;
+    if (this.rotaryBase !== undefined && this.headDim % (2 * this.rotaryAxes) !== 0) {
+      throw new TesseraError(
+        'MultiHeadAttention',
+        `${this.rotaryAxes}-D rotary needs a head dim divisible by ${2 * this.rotaryAxes}, got ${this.headDim} (dim ${dim} / ${heads} heads)`,
+      );
+    }
     const o = {
       dtype: options.dtype,
       device: options.device,
@@ -94,7 +112,7 @@ export class MultiHeadAttention extends Module {
     if (x.rank !== 3 || x.shape[2] !== this.dim) {
       throw new TesseraError(
         'MultiHeadAttention',
-        `x must be [batch, seq, ${this.dim}], got [${x.shape.join(', ')}]`,
+        `x must be [batch, seq, ${this.dim}], got ${fmtShape(x.shape)}`,
       );
     }
     const [b, s] = x.shape;
@@ -110,8 +128,9 @@ export class MultiHeadAttention extends Module {
     const layer = call.layer ?? 0;
     const offset = call.cache ? call.cache.lengthOf(layer) : 0;
     if (this.rotaryBase !== undefined) {
-      q = applyRotary(q, { offset, base: this.rotaryBase });
-      k = applyRotary(k, { offset, base: this.rotaryBase });
+      const rotate = this.rotation(s, offset, call.positions);
+      q = rotate(q);
+      k = rotate(k);
     }
     if (call.cache) ({ k, v } = call.cache.append(layer, k, v));
     const o = scaledDotProductAttention(q, k, v, {
@@ -121,5 +140,35 @@ export class MultiHeadAttention extends Module {
       strategy: this.strategy,
     });
     return this.wo.forward(o.permute([0, 2, 1, 3]).reshape([b, s, this.heads * this.headDim]));
+  }
+
+  /** The rotary embedding of this call's q and k: 1-D or 2-D, at the given or the default positions. */
+  private rotation(
+    s: number,
+    offset: number,
+    positions: readonly number[] | readonly Position2d[] | undefined,
+  ): (t: Tensor) => Tensor {
+    const base = this.rotaryBase;
+    if (positions !== undefined && positions.length !== s) {
+      throw new TesseraError('MultiHeadAttention', `${positions.length} rotary positions for ${s} tokens`);
+    }
+    const pairs = positions !== undefined && positions.length > 0 && typeof positions[0] !== 'number';
+    if (this.rotaryAxes === 1) {
+      if (pairs) {
+        throw new TesseraError(
+          'MultiHeadAttention',
+          "(row, col) positions need 2-D rotary (rotary: { axes: 2 }); this module's rotary is 1-D",
+        );
+      }
+      const p = positions as readonly number[] | undefined;
+      return (t) => applyRotary(t, { offset, positions: p, base });
+    }
+    const p2: readonly Position2d[] = pairs
+      ? (positions as readonly Position2d[])
+      : Array.from({ length: s }, (_, i) => {
+          const p = positions ? (positions as readonly number[])[i] : offset + i;
+          return [p, p] as const;
+        });
+    return (t) => applyRotary2d(t, { positions: p2, base });
   }
 }

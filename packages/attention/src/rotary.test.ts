@@ -64,6 +64,32 @@ describe('rotary embeddings', () => {
     }
   });
 
+  it('2-D with given (row, col) positions: q·k depends only on the (row, col) offset', () => {
+    const d = 16;
+    const q = tensor(testValues(d, 3), [1, d], { dtype: 'f64', context });
+    const k = tensor(testValues(d, 4), [1, d], { dtype: 'f64', context });
+    const dot = (qp: readonly [number, number], kp: readonly [number, number]) =>
+      applyRotary2d(q, { positions: [qp] })
+        .mul(applyRotary2d(k, { positions: [kp] }))
+        .sum()
+        .itemSync();
+    // Same offset (2, −1) at different absolute places.
+    expect(dot([3, 1], [1, 2])).toBeCloseTo(dot([12, 7], [10, 8]), 10);
+    expect(dot([0, 0], [4, 5])).toBeCloseTo(dot([6, 2], [10, 7]), 10);
+    // A different row offset, or a different column offset, changes the score.
+    expect(Math.abs(dot([3, 1], [1, 2]) - dot([3, 1], [2, 2]))).toBeGreaterThan(1e-6);
+    expect(Math.abs(dot([3, 1], [1, 2]) - dot([3, 1], [1, 3]))).toBeGreaterThan(1e-6);
+    // Explicit positions equal the grid layout they spell out.
+    const x = tensor(testValues(6 * 8, 6), [6, 8], { dtype: 'f64', context });
+    const grid = Array.from(applyRotary2d(x, { rows: 2, cols: 3 }).dataSync() as Float64Array);
+    const given = applyRotary2d(x, {
+      positions: Array.from({ length: 6 }, (_, n) => [Math.floor(n / 3), n % 3] as const),
+    }).dataSync() as Float64Array;
+    grid.forEach((g, i) => {
+      expect(given[i]).toBe(g);
+    });
+  });
+
   it('errors name the op and the shape', () => {
     expect(() => applyRotary(tensor([1, 2, 3], [1, 3], { context }))).toThrow(
       'applyRotary: dim must be even, got x [1, 3]',

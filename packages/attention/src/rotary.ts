@@ -1,4 +1,4 @@
-import { concat, type Tensor, TesseraError, tensor } from '@tessera/core';
+import { concat, fmtShape, type Tensor, TesseraError, tensor } from '@tessera/core';
 
 export interface RotaryOptions {
   /** Position of each token along the seq axis (default offset, offset + 1, …). */
@@ -37,16 +37,16 @@ function tables(x: Tensor, positions: readonly number[], base: number): [Tensor,
  */
 export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
   if (x.rank < 2)
-    throw new TesseraError('applyRotary', `x must be [..., seq, dim], got [${x.shape.join(', ')}]`);
+    throw new TesseraError('applyRotary', `x must be [..., seq, dim], got ${fmtShape(x.shape)}`);
   const s = x.shape[x.rank - 2];
   const d = x.shape[x.rank - 1];
-  if (d % 2 !== 0) throw new TesseraError('applyRotary', `dim must be even, got x [${x.shape.join(', ')}]`);
+  if (d % 2 !== 0) throw new TesseraError('applyRotary', `dim must be even, got x ${fmtShape(x.shape)}`);
   const offset = options.offset ?? 0;
   const positions = options.positions ?? Array.from({ length: s }, (_, i) => offset + i);
   if (positions.length !== s) {
     throw new TesseraError(
       'applyRotary',
-      `${positions.length} positions for x [${x.shape.join(', ')}] (seq ${s})`,
+      `${positions.length} positions for x ${fmtShape(x.shape)} (seq ${s})`,
     );
   }
   const [cos, sin] = tables(x, positions, options.base ?? 10000);
@@ -57,30 +57,52 @@ export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
   return x.mul(cos).add(rotated.mul(sin));
 }
 
-export interface Rotary2dOptions {
-  /** Patch grid: token n sits at row ⌊n / cols⌋, column n mod cols. */
-  rows: number;
-  cols: number;
-  base?: number;
-}
+/** (row, column) of one token, for 2-D rotary embeddings. */
+export type Position2d = readonly [row: number, col: number];
+
+export type Rotary2dOptions = (
+  | {
+      /** Patch grid: token n sits at row ⌊n / cols⌋, column n mod cols. */
+      rows: number;
+      cols: number;
+    }
+  | {
+      /** The (row, column) of each token along the seq axis, e.g. image patches after text tokens. */
+      positions: readonly Position2d[];
+    }
+) & { base?: number };
 
 /**
- * 2-D rotary embedding for image patches, x [..., rows·cols, d]: the first half of the head dim
- * is rotated by each patch's row index, the second half by its column index, so attention sees
- * relative offsets along both axes. d must be a multiple of 4.
+ * 2-D rotary embedding, x [..., s, d]: the first half of the head dim is rotated by each token's
+ * row, the second half by its column, so q·k depends only on the (row, column) offset between
+ * two tokens. Positions come from a patch grid (`rows`, `cols`) or are given per token
+ * (`positions`). d must be a multiple of 4.
  */
 export function applyRotary2d(x: Tensor, options: Rotary2dOptions): Tensor {
-  const { rows, cols } = options;
   const s = x.shape[x.rank - 2];
   const d = x.shape[x.rank - 1];
-  if (s !== rows * cols || d % 4 !== 0) {
-    throw new TesseraError(
-      'applyRotary2d',
-      `x [${x.shape.join(', ')}] needs seq = rows·cols = ${rows}·${cols} and a dim divisible by 4`,
-    );
+  let rowPos: number[];
+  let colPos: number[];
+  if ('positions' in options) {
+    if (options.positions.length !== s || d % 4 !== 0) {
+      throw new TesseraError(
+        'applyRotary2d',
+        `x ${fmtShape(x.shape)} needs one (row, col) position per token (got ${options.positions.length} for seq ${s}) and a dim divisible by 4`,
+      );
+    }
+    rowPos = options.positions.map((p) => p[0]);
+    colPos = options.positions.map((p) => p[1]);
+  } else {
+    const { rows, cols } = options;
+    if (s !== rows * cols || d % 4 !== 0) {
+      throw new TesseraError(
+        'applyRotary2d',
+        `x ${fmtShape(x.shape)} needs seq = rows·cols = ${rows}·${cols} and a dim divisible by 4`,
+      );
+    }
+    rowPos = Array.from({ length: s }, (_, n) => Math.floor(n / cols));
+    colPos = Array.from({ length: s }, (_, n) => n % cols);
   }
-  const rowPos = Array.from({ length: s }, (_, n) => Math.floor(n / cols));
-  const colPos = Array.from({ length: s }, (_, n) => n % cols);
   const base = options.base;
   return concat(
     [

@@ -1,4 +1,4 @@
-import { dispatch, type Tensor, TesseraError } from '@tessera/core';
+import { dispatch, fail, fmtShape, type Tensor } from '@tessera/core';
 import type { FlashAttrs } from './flash-attrs.js';
 import { flashAttentionDef, flashAttentionMaskedDef } from './flash-op.js';
 import { naiveAttention } from './naive-attention.js';
@@ -87,23 +87,20 @@ function attention4(
   options: AttentionOptions,
   packed: boolean,
 ): AttentionResult {
-  const fail = (msg: string): never => {
-    throw new TesseraError(OP, msg);
-  };
   const cuSeqlens = options.cuSeqlens ? [...options.cuSeqlens] : null;
   checkAttentionInputs(OP, q, k, v, options.mask, cuSeqlens);
   if (options.kvHeads !== undefined && options.kvHeads !== k.shape[1]) {
-    fail(`kvHeads is ${options.kvHeads} but k [${k.shape.join(', ')}] has ${k.shape[1]} heads`);
+    fail(OP, `kvHeads is ${options.kvHeads} but k ${fmtShape(k.shape)} has ${k.shape[1]} heads`);
   }
   const dropout = options.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1)) fail(`dropout must be in [0, 1), got ${dropout}`);
+  if (!(dropout >= 0 && dropout < 1)) fail(OP, `dropout must be in [0, 1), got ${dropout}`);
   const [b, h, sq, dim] = q.shape;
   const sk = k.shape[2];
   const scale = options.scale ?? 1 / Math.sqrt(dim);
   const blockQ = options.blockSize?.q ?? 64;
   const blockK = options.blockSize?.k ?? 64;
   if (!(Number.isInteger(blockQ) && blockQ > 0 && Number.isInteger(blockK) && blockK > 0)) {
-    fail(`blockSize must be positive integers, got q ${blockQ}, k ${blockK}`);
+    fail(OP, `blockSize must be positive integers, got q ${blockQ}, k ${blockK}`);
   }
   // The dropout mask is a pure function of (key, base, element): reserve its counters once.
   const draw = dropout > 0 ? q.ctx.rng.reserve(Math.ceil((b * h * sq * sk) / 4)) : { key: [0, 0], base: 0 };
@@ -126,7 +123,7 @@ function attention4(
   const flash =
     strategy === 'flash' || (strategy === 'auto' && def.kernels?.[q.device] !== undefined && !gpuOnly);
   if (strategy !== 'flash' && strategy !== 'naive' && strategy !== 'auto') {
-    fail(`strategy must be 'flash', 'naive' or 'auto', got '${String(strategy)}'`);
+    fail(OP, `strategy must be 'flash', 'naive' or 'auto', got '${String(strategy)}'`);
   }
   if (flash) {
     const ins = options.mask ? [q, k, v, options.mask] : [q, k, v];

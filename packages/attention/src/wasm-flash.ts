@@ -1,6 +1,6 @@
 /**
  * The f32 flash forward as one WebAssembly function, so that query blocks run on the CPU
- * backend's worker threads (CpuKernelEnv.wasmRuntime) with no JavaScript between tiles:
+ * backend's worker threads (CpuKernelEnv.wasmModule) with no JavaScript between tiles:
  *
  *   flashTask(q, kt, v, o, ml, lohi, scratch, heads, sq, dimP, dvP, bq, bk, bkP, tasks, task)
  *
@@ -20,8 +20,8 @@
  * max grew, and turns S into P = e^(S − m') in place (four lanes at a time, −∞ → exactly 0);
  * O += P·V is a second product. Rows are normalized once, at the end.
  */
-import { FunctionBuilder } from '@tessera/core/wasm';
-import { emitExp4, expShiftFunction, gemmFunction } from './wasm-gemm.js';
+import { emitExp4, expShiftFunction, FunctionBuilder } from '@tessera/core/wasm';
+import { gemmFunction } from './wasm-gemm.js';
 
 /** Index of the tile product in the module (flashTask calls it). */
 const GEMM = 0;
@@ -408,7 +408,7 @@ function flashBackwardTaskFunction(): FunctionBuilder {
 
 /**
  * The module's functions: the tile product first (the tasks call it by index), the row
- * exponential, the forward and backward tasks. Passed by identity to `env.wasmRuntime`, which compiles the
+ * exponential, the forward and backward tasks. Passed by identity to `env.wasmModule`, which compiles the
  * module once per backend.
  */
 export function flashModuleFunctions(): readonly FunctionBuilder[] {

@@ -4,24 +4,29 @@
  *
  *   C[m×n] (+)= op(A) · B[k×n],  op(A)[i, t] at a + i·si + t·st (byte strides),
  *
- * with B and C row-major (row strides ldb, ldc in bytes) and n a multiple of 8. A 4×8 block of C
- * lives in eight f32x4 registers; each step t broadcasts four elements of A and loads two
- * vectors of B, i.e. 8 multiply-adds per load. Rows past the last multiple of 4 run a 1×8 block.
+ * with B and C row-major (row strides ldb, ldc in bytes) and n a multiple of 8: 4×8 blocks of C
+ * with the microkernel of @tessera/core/wasm (the CPU backend's sgemm uses the same one, on packed
+ * panels), and rows past the last multiple of 4 as 1×8 blocks.
  *
- * And the exponentials of the online softmax, four at a time:
- *
- *   expShift(p, n, m): x_i ← e^(x_i − m) for n (a multiple of 4) floats at p; returns Σ e^(x_i − m)
- *
- * by range reduction x = k·ln 2 + r (|r| ≤ ln 2 / 2), a degree-6 polynomial for e^r and 2^k
- * built in the exponent bits; about 1 ulp of f32, 0 below −87 (so −∞ gives 0), clamped at 88.
+ * The module also holds core's `expShift` (`@tessera/core/wasm`) for the online softmax.
  */
 
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput } from '@tessera/core';
-import { compileModule, emitModule, FunctionBuilder } from '@tessera/core/wasm';
+import {
+  compileModule,
+  emitModule,
+  emitTileStep,
+  emitTileStore,
+  expShiftFunction,
+  FunctionBuilder,
+  type GemmTile,
+  gemmTileRegisters,
+} from '@tessera/core/wasm';
 
 /** The r×8 block product (r = 4 or 1) at rows i, columns j; `L` names the locals. */
 function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
   const { P } = L;
+  const tile: GemmTile = r === L.tile.rows ? L.tile : { ...L.tile, rows: r, acc: L.tile.acc.slice(0, r) };
   // The byte offset of row `row` from pc (ldc per row).
   const rowOfC = (row: number) => {
     f.get(L.pc);
@@ -39,42 +44,29 @@ function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
         .else()
         .f32x4(0)
         .end()
-        .set(L.acc[row * 2 + half]);
+        .set(tile.acc[row][half]);
     }
   }
   // pa = a + i·si, pb = b + 4j
   f.get(P.a).get(L.i).get(P.si).op('i32.mul').op('i32.add').set(L.pa);
   f.get(P.b).get(L.j).i32(2).op('i32.shl').op('i32.add').set(L.pb);
-  // for t in [0, k): two vectors of B's row t, each element of A's column t splatted
+  // for t in [0, k): the shared microkernel step, A's column t at pa + row·si
   f.i32(0).set(L.t);
   f.forLt(
     L.t,
     P.k,
     1,
     () => {
-      f.get(L.pb).load('v128', 0).set(L.b[0]);
-      f.get(L.pb).load('v128', 16).set(L.b[1]);
-      for (let row = 0; row < r; row++) {
-        // splat(A[i + row, t]) at pa + row·si, used by both halves of the row
+      emitTileStep(f, tile, L.pb, (row) => {
         f.get(L.pa);
         if (row > 0) f.get(L.rowOfA[row - 1]).op('i32.add');
-        f.splatLoad().set(L.splat);
-        for (let half = 0; half < 2; half++) {
-          const acc = L.acc[row * 2 + half];
-          f.get(acc).get(L.splat).get(L.b[half]).simd('f32x4.mul').simd('f32x4.add').set(acc);
-        }
-      }
+        return 0;
+      });
       f.inc(L.pa, { local: P.st }).inc(L.pb, { local: P.ldb });
     },
     true,
   );
-  // Store the block.
-  for (let row = 0; row < r; row++) {
-    for (let half = 0; half < 2; half++) {
-      rowOfC(row);
-      f.get(L.acc[row * 2 + half]).store('v128', half * 16);
-    }
-  }
+  emitTileStore(f, tile, rowOfC);
 }
 
 type GemmLocals = ReturnType<typeof gemmLocals>;
@@ -83,11 +75,8 @@ function gemmLocals(f: FunctionBuilder) {
   // Parameters (all i32): a, si, st, b, ldb, c, ldc, m, n, k, accumulate.
   const P = { a: 0, si: 1, st: 2, b: 3, ldb: 4, c: 5, ldc: 6, m: 7, n: 8, k: 9, acc: 10 };
   const [i, j, t, pa, pb, pc, rows, si2, si3] = Array.from({ length: 9 }, () => f.local('i32'));
-  // c00 c01 c10 c11 c20 c21 c30 c31 (row-major, two halves a row), then B's two vectors.
-  const acc = Array.from({ length: 8 }, () => f.local('v128'));
-  const b = [f.local('v128'), f.local('v128')];
-  const splat = f.local('v128');
-  return { P, i, j, t, pa, pb, pc, rows, si2, si3, acc, b, splat, rowOfA: [P.si, si2, si3] };
+  const tile = gemmTileRegisters(f, 4);
+  return { P, i, j, t, pa, pb, pc, rows, si2, si3, tile, rowOfA: [P.si, si2, si3] };
 }
 
 /** gemm(a, si, st, b, ldb, c, ldc, m, n, k, accumulate), as described at the top. */
@@ -108,60 +97,6 @@ export function gemmFunction(): FunctionBuilder {
   f.i32(0).set(L.i);
   f.forLt(L.i, L.rows, 4, () => columns(4), true);
   f.forLt(L.i, P.m, 1, () => columns(1), true);
-  return f;
-}
-
-/**
- * Emits y ← e^x for the four lanes of local `x` (which it overwrites), using the v128 local
- * `k`: range reduction x = k·ln 2 + r (|r| ≤ ln 2 / 2), a degree-6 polynomial for e^r, and 2^k
- * built in the exponent bits. Inputs below −87 (−∞ included) give exactly 0, inputs above 88
- * are clamped there, NaN stays NaN.
- */
-export function emitExp4(f: FunctionBuilder, x: number, k: number, y: number): void {
-  // flush = x < −87 (all ones where the result is 0; NaN is not flushed and stays NaN)
-  f.get(x).f32x4(-87).simd('f32x4.lt').set(y);
-  f.get(x).f32x4(-87).simd('f32x4.max').f32x4(88).simd('f32x4.min').set(x);
-  // k = floor(x·log2 e + 1/2); r = x − k·ln 2 (ln 2 split in two for exactness)
-  f.get(x).f32x4(Math.LOG2E).simd('f32x4.mul').f32x4(0.5).simd('f32x4.add').simd('f32x4.floor').set(k);
-  f.get(x).get(k).f32x4(0.693359375).simd('f32x4.mul').simd('f32x4.sub');
-  f.get(k).f32x4(-2.1219444e-4).simd('f32x4.mul').simd('f32x4.sub').set(x);
-  // 2^k as bits, cleared where flushed: (k + 127) << 23 is the bit pattern of 2^k
-  f.get(k).simd('i32x4.trunc_sat_f32x4_s').i32x4(127).simd('i32x4.add').i32(23).simd('i32x4.shl');
-  f.get(y).simd('v128.andnot').set(k);
-  // e^r ≈ 1 + r + r²·(c2 + c3·r + … + c6·r⁴): c2…c6 fitted minimax (relative error 4e-9 on
-  // |r| ≤ ln 2 / 2, far below f32's rounding); close to Taylor's 1/2, 1/6, 1/24, 1/120, 1/720
-  f.f32x4(1.387109374e-3).set(y);
-  for (const c of [8.369504521e-3, 4.166741608e-2, 1.66665132e-1, 4.999999735e-1])
-    f.get(y).get(x).simd('f32x4.mul').f32x4(c).simd('f32x4.add').set(y);
-  f.get(y).get(x).get(x).simd('f32x4.mul').simd('f32x4.mul').get(x).simd('f32x4.add');
-  f.f32x4(1).simd('f32x4.add');
-  f.get(k).simd('f32x4.mul').set(y);
-}
-
-/** expShift(p: i32, n: i32, m: f32) → f32, as described at the top. */
-export function expShiftFunction(): FunctionBuilder {
-  const f = new FunctionBuilder('expShift', ['i32', 'i32', 'f32'], ['f32']);
-  const [p, n, m] = [0, 1, 2];
-  const end = f.local('i32');
-  const [shift, x, k, y, sum] = Array.from({ length: 5 }, () => f.local('v128'));
-  f.get(p).get(n).i32(2).op('i32.shl').op('i32.add').set(end);
-  f.get(m).simd('f32x4.splat').set(shift);
-  f.f32x4(0).set(sum);
-  f.forLt(
-    p,
-    end,
-    16,
-    () => {
-      f.get(p).load('v128').get(shift).simd('f32x4.sub').set(x);
-      emitExp4(f, x, k, y);
-      f.get(p).get(y).store('v128');
-      f.get(sum).get(y).simd('f32x4.add').set(sum);
-    },
-    true,
-  );
-  // The four lanes of the sum, added in order.
-  f.get(sum).simd('f32x4.extract_lane', 0);
-  for (let lane = 1; lane < 4; lane++) f.get(sum).simd('f32x4.extract_lane', lane).op('f32.add');
   return f;
 }
 

@@ -1,4 +1,4 @@
-import { add, contiguous, isFloat, keep, onesLike, type Tensor, TesseraError } from '@tessera/core';
+import { add, contiguous, fail, fmtShape, isFloat, keep, onesLike, type Tensor } from '@tessera/core';
 import { reversePass } from './engine.js';
 import { enableAutograd } from './middleware.js';
 import { withGradMode } from './state.js';
@@ -12,26 +12,27 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
 /**
  * PyTorch's `loss.backward()`: accumulates d loss / d leaf into `.grad` of every leaf that
  * requires grad. Each `.grad` is a kept tensor the caller owns (zeroGrad clears them).
  */
 export function backward(loss: Tensor, options: BackwardOptions = {}): void {
-  const fail = (m: string): never => {
-    throw new TesseraError('backward', m);
-  };
-  if (loss.isDisposed) fail(`the loss (shape ${fmt(loss.shape)}, ${loss.dtype}) has been disposed`);
+  if (loss.isDisposed)
+    fail('backward', `the loss (shape ${fmtShape(loss.shape)}, ${loss.dtype}) has been disposed`);
   enableAutograd(loss.ctx);
-  if (!isFloat(loss.dtype)) fail(`a ${loss.dtype} tensor (shape ${fmt(loss.shape)}) is not differentiable`);
+  if (!isFloat(loss.dtype))
+    fail('backward', `a ${loss.dtype} tensor (shape ${fmtShape(loss.shape)}) is not differentiable`);
   const { gradOutput } = options;
   if (!gradOutput && loss.size !== 1) {
-    fail(`the loss has shape ${fmt(loss.shape)}; pass { gradOutput } for a non-scalar output`);
+    fail(
+      'backward',
+      `the loss has shape ${fmtShape(loss.shape)}; pass { gradOutput } for a non-scalar output`,
+    );
   }
   if (gradOutput && (gradOutput.dtype !== loss.dtype || gradOutput.shape.join() !== loss.shape.join())) {
     fail(
-      `gradOutput is ${fmt(gradOutput.shape)} ${gradOutput.dtype}, the loss is ${fmt(loss.shape)} ${loss.dtype}`,
+      'backward',
+      `gradOutput is ${fmtShape(gradOutput.shape)} ${gradOutput.dtype}, the loss is ${fmtShape(loss.shape)} ${loss.dtype}`,
     );
   }
   const createGraph = options.createGraph ?? false;

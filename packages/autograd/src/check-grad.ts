@@ -1,4 +1,4 @@
-import { isFloat, Tensor, tensor, tidy, view } from '@tessera/core';
+import { fmtShape, isFloat, Tensor, tensor, tidy, view } from '@tessera/core';
 import { reversePass } from './engine.js';
 import { enableAutograd } from './middleware.js';
 import { type Edge, edgeOf, type OpNode, releaseNode } from './node.js';
@@ -160,7 +160,7 @@ export async function checkGrad(
   }
   const first = mismatches[0];
   const message = first
-    ? `checkGrad: input ${first.input} (shape [${inputs[first.input].shape.join(', ')}], ${inputs[first.input].dtype}) element ${first.index}: ` +
+    ? `checkGrad: input ${first.input} (shape ${fmtShape(inputs[first.input].shape)}, ${inputs[first.input].dtype}) element ${first.index}: ` +
       `analytic ${first.analytic}, numeric ${first.numeric} (${mismatches.length} mismatches, tol ${tol}, eps ${eps})`
     : `checkGrad: ok (max error ${maxError.toExponential(2)}, tol ${tol})`;
   const report: GradCheckReport = { ok: !first, mismatches, maxError, message };

@@ -1,4 +1,4 @@
-import { add, type Context, type Tensor, TesseraError, tidy, view, zeros } from '@tessera/core';
+import { add, type Context, fail, fmtShape, type Tensor, tidy, view, zeros } from '@tessera/core';
 import type { Edge, OpNode } from './node.js';
 import { edgeOf, releaseNode } from './node.js';
 import { withGradMode } from './state.js';
@@ -12,12 +12,6 @@ export interface PassOptions {
 
 /** Every leaf that requires grad, or exactly these edges (leaf or non-leaf). */
 export type Targets = 'leaves' | readonly Edge[];
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
-function fail(op: string, message: string): never {
-  throw new TesseraError(op, message);
-}
 
 /** Recorded nodes reachable from the roots, producers before consumers (iterative DFS). */
 function postOrder(roots: readonly Edge[]): OpNode[] {
@@ -42,7 +36,7 @@ function postOrder(roots: readonly Edge[]): OpNode[] {
 }
 
 function describeNode(node: OpNode): string {
-  return node.inputMeta.map((m) => `${fmt(m.shape)} ${m.dtype}`).join(', ');
+  return node.inputMeta.map((m) => `${fmtShape(m.shape)} ${m.dtype}`).join(', ');
 }
 
 /**
@@ -59,7 +53,7 @@ export function reversePass(
 ): Map<Edge, Tensor> {
   const rootEdges = roots.map((r) => {
     const e = edgeOf(r);
-    if (!e) fail('backward', `tensor of shape ${fmt(r.shape)} (${r.dtype}) does not require grad`);
+    if (!e) fail('backward', `tensor of shape ${fmtShape(r.shape)} (${r.dtype}) does not require grad`);
     return e;
   });
   const targetSet = targets === 'leaves' ? null : new Set(targets);
@@ -169,13 +163,13 @@ export function reversePass(
             if (g.shape.length !== want.shape.length || g.shape.some((d, j) => d !== want.shape[j])) {
               fail(
                 'backward',
-                `the rule for '${node.op}' gave input ${i} a gradient of shape ${fmt(g.shape)}, expected ${fmt(want.shape)}`,
+                `the rule for '${node.op}' gave input ${i} a gradient of shape ${fmtShape(g.shape)}, expected ${fmtShape(want.shape)}`,
               );
             }
             if (g.dtype !== want.dtype) {
               fail(
                 'backward',
-                `the rule for '${node.op}' gave input ${i} (${fmt(want.shape)}) a ${g.dtype} gradient, expected ${want.dtype}`,
+                `the rule for '${node.op}' gave input ${i} (${fmtShape(want.shape)}) a ${g.dtype} gradient, expected ${want.dtype}`,
               );
             }
             deliver(e, g, saved);

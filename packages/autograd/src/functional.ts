@@ -1,17 +1,11 @@
-import { isFloat, onesLike, Tensor, TesseraError, tidy, view, zeros } from '@tessera/core';
+import { fail, fmtShape, isFloat, onesLike, Tensor, tidy, view, zeros } from '@tessera/core';
 import { reversePass } from './engine.js';
 import { enableAutograd } from './middleware.js';
 import { clearHistory, type Edge, edgeOf, type OpNode, releaseNode } from './node.js';
 import { stateOf, withGradMode } from './state.js';
 
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
 type Fn = (...args: Tensor[]) => Tensor;
 type Grads<N> = N extends readonly number[] ? Tensor[] : Tensor;
-
-function fail(op: string, m: string): never {
-  throw new TesseraError(op, m);
-}
 
 /**
  * Evaluates f and the gradients of its scalar result with respect to the chosen arguments,
@@ -24,7 +18,7 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
     const a = args[i];
     if (!(a instanceof Tensor)) fail(op, `argument ${i} must be a Tensor, got ${typeof a}`);
     if (!isFloat(a.dtype))
-      fail(op, `argument ${i} is a ${a.dtype} tensor (${fmt(a.shape)}); only floats take gradients`);
+      fail(op, `argument ${i} is a ${a.dtype} tensor (${fmtShape(a.shape)}); only floats take gradients`);
     return a;
   });
   if (chosen.length === 0) fail(op, 'argnums selects no argument');
@@ -54,7 +48,7 @@ function evaluate(op: string, f: Fn, argnums: number | readonly number[], args: 
           if (!(value instanceof Tensor)) fail(op, `f must return a Tensor, got ${typeof value}`);
           if (!isFloat(value.dtype))
             fail(op, `f returned a ${value.dtype} tensor, which is not differentiable`);
-          if (value.size !== 1) fail(op, `f must return a scalar, got shape ${fmt(value.shape)}`);
+          if (value.size !== 1) fail(op, `f must return a scalar, got shape ${fmtShape(value.shape)}`);
           const seed = withGradMode(ctx, false, () => onesLike(value));
           const found = edgeOf(value)
             ? reversePass(ctx, [value], [seed], edges, { retainGraph: nested, createGraph: nested })

@@ -1,8 +1,14 @@
-import { type Context, defaultContext, isFloat, type Tensor, TesseraError, view } from '@tessera/core';
+import {
+  type Context,
+  defaultContext,
+  fmtShape,
+  isFloat,
+  type Tensor,
+  TesseraError,
+  view,
+} from '@tessera/core';
 import { enableAutograd } from './middleware.js';
 import { withGradMode } from './state.js';
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
  * Marks a floating tensor as a leaf that takes gradients (or not), and installs the recording
@@ -12,7 +18,7 @@ export function requiresGrad<T extends Tensor>(t: T, flag = true): T {
   if (flag && !isFloat(t.dtype)) {
     throw new TesseraError(
       'requiresGrad',
-      `only floating tensors take gradients, got a ${t.dtype} tensor of shape ${fmt(t.shape)}`,
+      `only floating tensors take gradients, got a ${t.dtype} tensor of shape ${fmtShape(t.shape)}`,
     );
   }
   enableAutograd(t.ctx);

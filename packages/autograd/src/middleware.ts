@@ -1,4 +1,4 @@
-import { type Context, isFloat, type Middleware, type OpDef } from '@tessera/core';
+import { type Context, isCoreOpName, isFloat, type Middleware, type OpDef } from '@tessera/core';
 import { type Edge, edgeOf, metaOf, newOpNode, OutputRef, setHistory, shareHistory } from './node.js';
 import type { GradRule } from './rule.js';
 import { GRAD_RULES } from './rules/index.js';
@@ -11,7 +11,8 @@ function ownRule(def: OpDef): GradRule | undefined {
 
 /** The rule for an op: one registered on the context, else the op's own, else the core table. */
 export function ruleFor(ctx: Context, def: OpDef): GradRule | undefined {
-  return stateOf(ctx).rules.get(def.name) ?? ownRule(def) ?? GRAD_RULES[def.name];
+  const core = isCoreOpName(def.name) ? GRAD_RULES[def.name] : undefined;
+  return stateOf(ctx).rules.get(def.name) ?? ownRule(def) ?? core;
 }
 
 /**

@@ -1,6 +1,4 @@
-import { reshape, sum, type Tensor, TesseraError } from '@tessera/core';
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+import { fmtShape, reshape, sum, type Tensor, TesseraError } from '@tessera/core';
 
 /**
  * The adjoint of broadcasting: sums g over the dims that broadcasting added or stretched,
@@ -10,7 +8,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
   const lead = g.rank - shape.length;
   if (lead < 0)
-    throw new TesseraError('autograd', `cannot reduce a gradient ${fmt(g.shape)} to ${fmt(shape)}`);
+    throw new TesseraError('autograd', `cannot reduce a gradient ${fmtShape(g.shape)} to ${fmtShape(shape)}`);
   const axes: number[] = [];
   g.shape.forEach((d, i) => {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);

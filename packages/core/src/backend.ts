@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from './dtype.js';
 import type { OpDef } from './op.js';
+import type { CoreOpName } from './op-names.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -23,8 +24,8 @@ export interface Backend {
   supports(def: OpDef, inputs: readonly Tensor[]): boolean;
   /** Runs the op's kernel, writing into freshly allocated contiguous outputs. */
   execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void;
-  /** Ops (by name) this backend has kernels for, for the support table. */
-  kernelNames(): readonly string[];
+  /** Core ops this backend has kernels of its own for (the kernel-coverage tests check them). */
+  kernelNames(): readonly CoreOpName[];
   /** Releases what the backend holds beyond tensors (e.g. the CPU backend's worker threads). */
   dispose?(): void;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createContext } from './default-context.js';
 import { CORE_OPS } from './ops/index.js';
-import { createContext } from './runtime.js';
 import { ALL_GROUPS, describeConformance } from './testing/index.js';
 
 // The WebAssembly SIMD kernels on two threads (so the worker pool is exercised whatever the

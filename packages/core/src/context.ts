@@ -1,8 +1,9 @@
 import type { Backend } from './backend.js';
+import type { DType } from './dtype.js';
 import type { OpDef, OutputSpec } from './op.js';
 import { Philox } from './random.js';
 import type { Storage } from './storage.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 /** One op call as middleware sees it. */
 export interface OpCall {
@@ -111,6 +112,20 @@ export class Context {
 
   newId(): number {
     return this.nextId++;
+  }
+
+  /**
+   * A handle over a storage of this context. The dispatcher makes its outputs here: the ops
+   * below tensor.ts must not import the Tensor class, whose methods call them.
+   */
+  newTensor<D extends DType>(
+    storage: Storage,
+    shape: readonly number[],
+    strides: readonly number[],
+    offset: number,
+    dtype: D,
+  ): Tensor<D> {
+    return new Tensor(this, storage, shape, strides, offset, dtype);
   }
 
   private deviceMem(device: string): DeviceMemory {

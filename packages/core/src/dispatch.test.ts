@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
+import { createContext } from './default-context.js';
 import { dispatch } from './dispatch.js';
 import { allocArray, type DType, type TypedArray } from './dtype.js';
 import { defineOp, type OpDef } from './op.js';
+import type { CoreOpName } from './op-names.js';
 import { tensor } from './ops/creation.js';
 import { add, exp, mul } from './ops/elementwise.js';
-import { createContext } from './runtime.js';
 import type { Tensor } from './tensor.js';
 
 /** A second device that has kernels for add only; everything else must fall back. */
@@ -34,7 +35,7 @@ class AddOnlyBackend implements Backend {
     this.ran.push(def.name);
     this.cpu.execute(def, inputs, outputs, attrs);
   }
-  kernelNames(): readonly string[] {
+  kernelNames(): readonly CoreOpName[] {
     return ['add'];
   }
 }

@@ -2,10 +2,11 @@ import type { Backend } from './backend.js';
 import type { Context, OpCall } from './context.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
+import { isTensor } from './is-tensor.js';
 import type { OpDef, OutputSpec } from './op.js';
 import { contiguousStrides, numel } from './shape.js';
 import { Storage } from './storage.js';
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 import { runScoped } from './tidy.js';
 
 /** Where a call with no tensor inputs runs. */
@@ -30,7 +31,7 @@ export function dispatch<A>(
   placement?: Placement,
 ): Tensor[] {
   inputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) fail(def.name, `input ${i} is not a Tensor (got ${typeof t})`);
+    if (!isTensor(t)) fail(def.name, `input ${i} is not a Tensor (got ${typeof t})`);
     if (t.isDisposed) fail(def.name, `input ${i} (shape ${fmtShape(t.shape)}, ${t.dtype}) has been disposed`);
   });
   const ctx = inputs[0]?.ctx ?? placement?.ctx;
@@ -50,7 +51,7 @@ function execute(ctx: Context, device: string, call: OpCall): Tensor[] {
   if (def.view) {
     const v = def.view(inputs[0], attrs);
     const src = inputs[0];
-    return [new Tensor(ctx, src.storageFor(def.name), v.shape, v.strides, v.offset, outputs[0].dtype)];
+    return [ctx.newTensor(src.storageFor(def.name), v.shape, v.strides, v.offset, outputs[0].dtype)];
   }
   if (def.run) return def.run(inputs, attrs);
   const backend = ctx.backend(device, def.name);
@@ -120,7 +121,7 @@ function wrapBuffer(
   const size = numel(shape);
   const storage = new Storage(backend, buffer, dtype, size, (s) => ctx.untrackStorage(backend.device, s));
   ctx.trackStorage(backend.device, storage);
-  return new Tensor(ctx, storage, [...shape], contiguousStrides(shape), 0, dtype);
+  return ctx.newTensor(storage, [...shape], contiguousStrides(shape), 0, dtype);
 }
 
 /** Synchronous copy of a tensor's logical contents to another backend (contiguous result). */

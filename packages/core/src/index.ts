@@ -4,26 +4,6 @@ export { CpuBackend } from './cpu/backend.js';
 export type { CpuOptions } from './cpu/options.js';
 export { forEachRow } from './cpu/strided.js';
 export type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './cpu/types.js';
-export { dispatch, type Placement } from './dispatch.js';
-export {
-  bf16BitsToF32,
-  bytesPerElement,
-  type DataFor,
-  DTYPES,
-  type DType,
-  f16BitsToF32,
-  f32ToBf16Bits,
-  f32ToF16Bits,
-  isFloat,
-  isHalf,
-  promoteTypes,
-  type TypedArray,
-} from './dtype.js';
-export { TesseraError } from './errors.js';
-export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
-export * from './ops/index.js';
-export { philox4x32 } from './random.js';
-export { Rng } from './rng.js';
 export {
   type ContextOptions,
   createContext,
@@ -39,7 +19,34 @@ export {
   setDefaultDevice,
   tidy,
   useMiddleware,
-} from './runtime.js';
+} from './default-context.js';
+export { dispatch, type Placement } from './dispatch.js';
+export {
+  bf16BitsToF32,
+  bytesPerElement,
+  type DataFor,
+  DTYPES,
+  type DType,
+  f16BitsToF32,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  isFloat,
+  isHalf,
+  promoteTypes,
+  type TypedArray,
+} from './dtype.js';
+export { fail, fmtShape, TesseraError } from './errors.js';
+export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
+export {
+  CORE_OP_NAMES,
+  type CoreOpName,
+  type CoreOpTable,
+  isCoreOpName,
+  opTableMap,
+} from './op-names.js';
+export * from './ops/index.js';
+export { philox4x32 } from './random.js';
+export { Rng } from './rng.js';
 export {
   broadcastShapes,
   contiguousStrides,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createContext, dispose, keep, memory, tidy } from './default-context.js';
 import { ones, randn, tensor, zeros } from './ops/creation.js';
 import { add, exp, mul } from './ops/elementwise.js';
-import { createContext, dispose, keep, memory, tidy } from './runtime.js';
 import type { Tensor } from './tensor.js';
 
 describe('memory', () => {

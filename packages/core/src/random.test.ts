@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createContext, manualSeed } from './default-context.js';
 import { rand, randint, randn } from './ops/creation.js';
 import { philox4x32 } from './random.js';
-import { createContext, manualSeed } from './runtime.js';
 
 describe('Philox4x32-10', () => {
   // Known-answer vectors published with Random123 (kat_vectors), Salmon et al. 2011.

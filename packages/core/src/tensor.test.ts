@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createContext } from './default-context.js';
+import { isTensor } from './is-tensor.js';
 import {
   arange,
   eye,
@@ -12,7 +14,6 @@ import {
   zeros,
   zerosLike,
 } from './ops/creation.js';
-import { createContext } from './runtime.js';
 
 const ctx = createContext();
 const o = { context: ctx };
@@ -112,5 +113,23 @@ describe('creation rejects bad input', () => {
     const t = ones([3, 1], o);
     t.dispose();
     expect(() => t.dataSync()).toThrow(/^dataSync: tensor of shape \[3, 1\] \(f32\) has been disposed/);
+  });
+});
+
+describe('isTensor (how modules below tensor.ts recognize a tensor)', () => {
+  it('holds for tensors, views and disposed handles, and for nothing shaped like one', () => {
+    const ctx = createContext();
+    const t = ones([2, 3], { context: ctx });
+    const v = t.transpose();
+    expect([isTensor(t), isTensor(v)]).toEqual([true, true]);
+    t.dispose();
+    expect(isTensor(t)).toBe(true);
+    const lookalike = { shape: [2, 3], strides: [3, 1], offset: 0, dtype: 'f32', ctx };
+    expect([isTensor(lookalike), isTensor(null), isTensor(3), isTensor([t])]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

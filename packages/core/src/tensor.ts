@@ -1,8 +1,10 @@
 import type { Context } from './context.js';
 import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
+import { TENSOR } from './is-tensor.js';
 import * as cv from './ops/conv.js';
-import { cast, clone, contiguous, to, toAsync } from './ops/copy.js';
+import { cast, clone, contiguous } from './ops/copy.js';
+import { to, toAsync } from './ops/device.js';
 import * as ew from './ops/elementwise.js';
 import * as ix from './ops/indexing.js';
 import * as jn from './ops/joining.js';
@@ -73,6 +75,11 @@ export class Tensor<D extends DType = DType> {
     this.store = storage;
     storage.retain();
     ctx.trackTensor(this as Tensor, scoped);
+  }
+
+  /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
+  get [TENSOR](): true {
+    return true;
   }
 
   get rank(): number {

@@ -1,9 +1,10 @@
 import type { Context } from './context.js';
-import { Tensor } from './tensor.js';
+import { isTensor } from './is-tensor.js';
+import type { Tensor } from './tensor.js';
 
 /** Every tensor reachable from a value through arrays, plain objects, Maps and Sets. */
 export function collectTensors(value: unknown, into = new Set<Tensor>()): Set<Tensor> {
-  if (value instanceof Tensor) into.add(value);
+  if (isTensor(value)) into.add(value);
   else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
   else if (value instanceof Map) for (const v of value.values()) collectTensors(v, into);
   else if (value instanceof Set) for (const v of value) collectTensors(v, into);

@@ -1,4 +1,4 @@
-import { indexSelect, type Tensor, TesseraError, tensor } from '@tessera/core';
+import { fmtShape, indexSelect, type Tensor, TesseraError, tensor } from '@tessera/core';
 
 /** Random access to samples: `length` and `get(i)` for 0 ≤ i < length. */
 export interface Dataset<T> {
@@ -10,8 +10,6 @@ export interface Dataset<T> {
    */
   getBatch?(indices: readonly number[]): T;
 }
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
  * Samples are rows of the given tensors (all with the same first dimension): sample i is
@@ -28,7 +26,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
       if (t.rank === 0 || t.shape[0] !== n) {
         throw new TesseraError(
           'TensorDataset',
-          `every tensor needs the same first dimension: got ${tensors.map((x) => fmt(x.shape)).join(', ')}`,
+          `every tensor needs the same first dimension: got ${tensors.map((x) => fmtShape(x.shape)).join(', ')}`,
         );
       }
     }

@@ -15,6 +15,7 @@ export { linear } from './functional/linear.js';
 export { mseLoss } from './functional/mse-loss.js';
 export { layerNorm, rmsNorm } from './functional/normalization.js';
 export type { Reduction } from './functional/reduction.js';
+export { zLoss } from './functional/z-loss.js';
 export {
   calculateGain,
   type FanMode,

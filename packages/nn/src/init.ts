@@ -1,4 +1,4 @@
-import { type Context, rand, randn, type Tensor, TesseraError, tensor, tidy } from '@tessera/core';
+import { type Context, fmtShape, rand, randn, type Tensor, TesseraError, tensor, tidy } from '@tessera/core';
 
 /** Options shared by the initializers: where the new tensor lives. */
 export interface InitOptions {
@@ -10,15 +10,16 @@ export interface InitOptions {
 export type FanMode = 'fanIn' | 'fanOut';
 export type Nonlinearity = 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
 
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
 /**
  * Fan-in and fan-out of a weight in PyTorch's layout: [out, in] for Linear and
  * [out, in/groups, kh, kw] for Conv2d, where the receptive field multiplies both.
  */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   if (shape.length < 2) {
-    throw new TesseraError('fans', `fan-in and fan-out need a weight of rank ≥ 2, got shape ${fmt(shape)}`);
+    throw new TesseraError(
+      'fans',
+      `fan-in and fan-out need a weight of rank ≥ 2, got shape ${fmtShape(shape)}`,
+    );
   }
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };

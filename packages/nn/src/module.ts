@@ -1,7 +1,14 @@
 import { noGrad, requiresGrad } from '@tessera/autograd';
-import { type Context, DTYPES, type DType, isFloat, keep, type Tensor, TesseraError } from '@tessera/core';
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+import {
+  type Context,
+  DTYPES,
+  type DType,
+  fmtShape,
+  isFloat,
+  keep,
+  type Tensor,
+  TesseraError,
+} from '@tessera/core';
 
 /** Where a layer's tensors are made: dtype, device and context (default: core's defaults). */
 export interface ModuleOptions {
@@ -48,7 +55,7 @@ export abstract class Module {
     if (!isFloat(t.dtype)) {
       throw new TesseraError(
         'registerParameter',
-        `parameter '${name}' must be floating, got ${t.dtype} ${fmt(t.shape)}`,
+        `parameter '${name}' must be floating, got ${t.dtype} ${fmtShape(t.shape)}`,
       );
     }
     keep(t);
@@ -161,7 +168,7 @@ export abstract class Module {
           g !== undefined && (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i]))
         );
       })
-      .map(([k, t]) => `'${k}': expected ${fmt(t.shape)}, got ${fmt(given.get(k)!.shape)}`);
+      .map(([k, t]) => `'${k}': expected ${fmtShape(t.shape)}, got ${fmtShape(given.get(k)!.shape)}`);
     const problems: string[] = [];
     if (strict && missing.length > 0)
       problems.push(`missing keys ${missing.map((k) => `'${k}'`).join(', ')}`);

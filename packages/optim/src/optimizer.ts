@@ -1,7 +1,5 @@
 import { noGrad } from '@tessera/autograd';
-import { type Context, keep, type Tensor, TesseraError, tidy } from '@tessera/core';
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+import { type Context, fmtShape, keep, type Tensor, TesseraError, tidy } from '@tessera/core';
 
 /** Hyperparameters every optimizer has; each group may override them. */
 export interface BaseHyper {
@@ -50,10 +48,10 @@ export abstract class Optimizer<H extends BaseHyper> {
       const ps = [...spec.params];
       for (const p of ps) {
         if (!p.requiresGrad) {
-          throw new TesseraError(name, `parameter ${fmt(p.shape)} in group ${gi} does not require grad`);
+          throw new TesseraError(name, `parameter ${fmtShape(p.shape)} in group ${gi} does not require grad`);
         }
         if (seen.has(p))
-          throw new TesseraError(name, `parameter ${fmt(p.shape)} appears in more than one group`);
+          throw new TesseraError(name, `parameter ${fmtShape(p.shape)} appears in more than one group`);
         seen.add(p);
       }
       const group = { ...defaults, ...spec, params: ps } as ParamGroup<H>;
@@ -174,7 +172,7 @@ export abstract class Optimizer<H extends BaseHyper> {
         if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
           throw new TesseraError(
             `${this.name}.loadStateDict`,
-            `state '${name}' of parameter ${key} has shape ${fmt(t.shape)}, the parameter ${fmt(p.shape)}`,
+            `state '${name}' of parameter ${key} has shape ${fmtShape(t.shape)}, the parameter ${fmtShape(p.shape)}`,
           );
         }
       }

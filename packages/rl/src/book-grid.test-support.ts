@@ -1,6 +1,18 @@
 import { GridWorld } from './gridworld.js';
 import { valueIteration } from './value-iteration.js';
 
+/**
+ * Optimal state values printed in the book for its 5×5 example (chapter 4, value iteration example),
+ * row by row (state s = row·5 + col), to one decimal.
+ */
+export const BOOK_V_STAR: readonly number[] = [
+  [5.8, 5.6, 6.2, 6.5, 5.8],
+  [6.5, 7.2, 8.0, 7.2, 6.5],
+  [7.2, 8.0, 10.0, 8.0, 7.2],
+  [8.0, 10.0, 10.0, 10.0, 8.0],
+  [7.2, 9.0, 10.0, 9.0, 8.1],
+].flat();
+
 /** The book's 5×5 example, written out from its 1-indexed (row, col) description, for the tests. */
 export function bookExampleGrid(): GridWorld {
   const cell = (r: number, c: number) => [r - 1, c - 1] as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bellmanResidual, policyRewards, policyTransitions } from './bellman.js';
+import { BOOK_V_STAR } from './book-grid.test-support.js';
 import { bookGridWorld, GridAction, GridWorld } from './gridworld.js';
 import { solveLinearSystem } from './linear-solve.js';
 import type { TabularMDP } from './mdp.js';
@@ -30,15 +31,6 @@ const grid = new GridWorld({
   gamma: 0.9,
 });
 const mdp = grid.toMdp();
-
-// Optimal state values printed in the book (chapter 4, value iteration example), row by row.
-const BOOK_V_STAR = [
-  [5.8, 5.6, 6.2, 6.5, 5.8],
-  [6.5, 7.2, 8.0, 7.2, 6.5],
-  [7.2, 8.0, 10.0, 8.0, 7.2],
-  [8.0, 10.0, 10.0, 10.0, 8.0],
-  [7.2, 9.0, 10.0, 9.0, 8.1],
-].flat();
 
 describe('value iteration', () => {
   it("reproduces the book's optimal state values on the 5×5 grid to ±0.05", () => {

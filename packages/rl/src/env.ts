@@ -3,11 +3,16 @@ import type { Discrete, Space } from './spaces.js';
 /** Free-form diagnostics an environment returns alongside observations, as Gymnasium's `info` dict. */
 export type Info = Record<string, unknown>;
 
-export interface ResetOptions {
+/** The reset options of tabular environments: `startState` begins the episode in a chosen state. */
+export interface TabularResetOptions {
+  startState?: number;
+}
+
+export interface ResetOptions<Options extends object = TabularResetOptions> {
   /** Reseeds the environment's generator; without it the generator continues where it was. */
   seed?: number;
-  /** Environment-specific options; tabular environments accept `startState` to begin in a chosen state. */
-  options?: { startState?: number };
+  /** Environment-specific options, as Gymnasium's `options` dict (tabular ones: `startState`). */
+  options?: Options;
 }
 
 export interface ResetResult<Obs> {
@@ -25,11 +30,14 @@ export interface StepResult<Obs> {
   info: Info;
 }
 
-/** The Gymnasium environment interface: `reset` starts an episode, `step` advances it by one action. */
-export interface Env<Obs, Act> {
+/**
+ * The Gymnasium environment interface: `reset` starts an episode, `step` advances it by one action.
+ * `Options` types the environment-specific part of `reset`'s options.
+ */
+export interface Env<Obs, Act, Options extends object = TabularResetOptions> {
   readonly observationSpace: Space<Obs>;
   readonly actionSpace: Space<Act>;
-  reset(options?: ResetOptions): ResetResult<Obs>;
+  reset(options?: ResetOptions<Options>): ResetResult<Obs>;
   step(action: Act): StepResult<Obs>;
 }
 

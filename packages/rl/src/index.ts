@@ -8,7 +8,15 @@ export {
   policyTransitions,
   stateValuesFromActionValues,
 } from './bellman.js';
-export type { Env, Info, ResetOptions, ResetResult, StepResult, TabularEnv } from './env.js';
+export type {
+  Env,
+  Info,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+  TabularEnv,
+  TabularResetOptions,
+} from './env.js';
 export { discountedReturns, type Episode, type EpisodeOptions, generateEpisode } from './episode.js';
 export {
   batchGdMean,
@@ -40,6 +48,12 @@ export {
   mcEpsilonGreedy,
   mcExploringStarts,
 } from './monte-carlo.js';
+export {
+  angleNormalize,
+  Pendulum,
+  type PendulumConfig,
+  type PendulumResetOptions,
+} from './pendulum.js';
 export {
   argmaxAction,
   deterministicPolicy,

@@ -1,6 +1,8 @@
 import {
   type Backend,
+  type CoreOpName,
   type DType,
+  isCoreOpName,
   type OpDef,
   type Tensor,
   TesseraError,
@@ -52,7 +54,7 @@ export class WebGPUBackend implements Backend, KernelHost {
   readonly dtypes: readonly GpuDType[];
   /** Kernel shape overrides for tuning; see KernelHost. */
   tuning: KernelHost['tuning'] = undefined;
-  private readonly kernels: Map<string, GpuKernel>;
+  private readonly kernels: ReadonlyMap<CoreOpName, GpuKernel>;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
@@ -231,10 +233,11 @@ export class WebGPUBackend implements Backend, KernelHost {
   }
 
   private kernelFor(def: OpDef): GpuKernel | undefined {
-    return (def.kernels?.webgpu as GpuKernel | undefined) ?? this.kernels.get(def.name);
+    const own = def.kernels?.webgpu as GpuKernel | undefined;
+    return own ?? (isCoreOpName(def.name) ? this.kernels.get(def.name) : undefined);
   }
 
-  kernelNames(): readonly string[] {
+  kernelNames(): readonly CoreOpName[] {
     return [...this.kernels.keys()];
   }
 

@@ -5,28 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_WEBGPU_ARGS, chromiumPath } from './test-device.js';
 
 /**
  * Runs src/browser/page.ts in headless Chromium on navigator.gpu (Chromium's own Dawn, on whatever
  * Vulkan driver it finds). Chromium comes from Debian's package (.ci/install-chromium.sh); set
  * TESSERA_CHROMIUM to use another binary. Without one the test skips, except under CI=true.
  */
-const executablePath = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
+const executablePath = chromiumPath();
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const present = existsSync(executablePath);
 if (!present && !ci) console.warn(`@tessera/webgpu browser test skipped: no Chromium at ${executablePath}`);
-
-const ARGS = [
-  '--headless=new',
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--enable-features=Vulkan',
-  '--use-angle=vulkan',
-  '--disable-background-networking',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-];
 
 describe.skipIf(!present && !ci)('browser (headless Chromium, navigator.gpu)', () => {
   let server: Server;
@@ -56,7 +45,7 @@ describe.skipIf(!present && !ci)('browser (headless Chromium, navigator.gpu)', (
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({ executablePath, args: ARGS });
+    browser = await chromium.launch({ executablePath, args: [...CHROMIUM_WEBGPU_ARGS] });
   }, 120_000);
 
   afterAll(async () => {

@@ -27,3 +27,25 @@ export async function testDevice(suite = '@tessera/webgpu tests'): Promise<TestD
     return { skip: reason };
   }
 }
+
+/**
+ * Headless Chromium flags for browser tests: WebGPU on (Chromium's own Dawn, on whatever Vulkan
+ * driver it finds) and no background networking (test machines have no network). With
+ * `chromiumPath()`, the launch that this package's browser test and the apps' page tests share.
+ */
+export const CHROMIUM_WEBGPU_ARGS: readonly string[] = [
+  '--headless=new',
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-gpu-sandbox',
+  '--enable-features=Vulkan',
+  '--use-angle=vulkan',
+  '--disable-background-networking',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+];
+
+/** The Chromium binary for browser tests: $TESSERA_CHROMIUM, else Debian's (.ci/install-chromium.sh). */
+export function chromiumPath(): string {
+  return process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
+}

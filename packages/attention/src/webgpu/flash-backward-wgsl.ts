@@ -1,28 +1,30 @@
-import type { FlashAttrs } from '../flash-attrs.js';
 import {
   bindings,
+  type GpuInput,
+  type GpuOutput,
+  type KernelHost,
+  loadAs,
+  storageType,
+  storeAs,
+} from '@tessera/webgpu/kernel';
+import type { FlashAttrs } from '../flash-attrs.js';
+import {
   COMMON_WGSL,
   checkGpuSupport,
-  elemType,
-  type GpuInputLike,
-  type GpuOutputLike,
   headerWords,
   KEY_RANGES_WGSL,
-  type KernelHostLike,
   keyRangesBuffer,
-  load,
   maskExpr,
   maskType,
   maskWords,
   PARAMS_WGSL,
   QUERY_HEAD_WGSL,
-  store,
   stridedWords,
   tiles,
-} from './gpu-kernel-types.js';
+} from './flash-common-wgsl.js';
 
 /** A [b, h, sq] tensor (L, dL) as 4-D words: strides (b, h, s, 0) and offset. */
-function rowWords(t: GpuInputLike): number[] {
+function rowWords(t: GpuInput): number[] {
   return [t.strides[0], t.strides[1], t.strides[2], 0, t.offset].map((x) => x >>> 0);
 }
 
@@ -48,9 +50,9 @@ function rowWords(t: GpuInputLike): number[] {
  * Inputs q, k, v, O, dO, L, dL (, mask); outputs dQ, dK, dV, row-major.
  */
 export function flashBackwardWebGPU(
-  host: KernelHostLike,
-  inputs: readonly GpuInputLike[],
-  outputs: readonly GpuOutputLike[],
+  host: KernelHost,
+  inputs: readonly GpuInput[],
+  outputs: readonly GpuOutput[],
   attrs: FlashAttrs,
 ): void {
   const op = 'attention.flashBackward (webgpu)';
@@ -68,11 +70,11 @@ export function flashBackwardWebGPU(
     const params = [rows, h, sq, dv, ...stridedWords(o), ...stridedWords(dO), ...rowWords(dL)];
     const wgsl = `${bindings(
       [
-        ['oIn', elemType(o)],
-        ['dOIn', elemType(dO)],
-        ['dLIn', elemType(dL)],
+        ['oIn', storageType(o.dtype)],
+        ['dOIn', storageType(dO.dtype)],
+        ['dLIn', storageType(dL.dtype)],
       ],
-      ['dRow'],
+      [['dRow', 'f32']],
     )}
 ${COMMON_WGSL}
 @compute @workgroup_size(64)
@@ -84,8 +86,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let bi = row / (H * SQ);
   let hi = (row / SQ) % H;
   var acc = 0.0;
-  for (var c = 0u; c < DV; c++) { acc += ${load(dO, 'dOIn[at4(9u, bi, hi, i, c)]')} * ${load(o, 'oIn[at4(4u, bi, hi, i, c)]')}; }
-  dRow[row] = acc - ${load(dL, 'dLIn[at4(14u, bi, hi, i, 0u)]')};
+  for (var c = 0u; c < DV; c++) { acc += ${loadAs(dO.dtype, 'dOIn[at4(9u, bi, hi, i, c)]')} * ${loadAs(o.dtype, 'oIn[at4(4u, bi, hi, i, c)]')}; }
+  dRow[row] = acc - ${loadAs(dL.dtype, 'dLIn[at4(14u, bi, hi, i, 0u)]')};
 }`;
     const wgs = Math.ceil(rows / 64);
     const gx = Math.min(wgs, 65535);
@@ -111,11 +113,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ...(mask ? maskWords(mask) : [0, 0, 0, 0, 0]),
   ];
   const reads: [string, string][] = [
-    ['qIn', elemType(q)],
-    ['kIn', elemType(k)],
-    ['vIn', elemType(v)],
-    ['dOIn', elemType(dO)],
-    ['lIn', elemType(lse)],
+    ['qIn', storageType(q.dtype)],
+    ['kIn', storageType(k.dtype)],
+    ['vIn', storageType(v.dtype)],
+    ['dOIn', storageType(dO.dtype)],
+    ['lIn', storageType(lse.dtype)],
     ['dRow', 'f32'],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
@@ -138,8 +140,8 @@ const DV: u32 = ${dv}u;`;
   if (b * hk * sk > 0) {
     const { bq, bk } = tiles(host, attrs, (bq) => bq * (d + dv + 2));
     const wgsl = `${bindings(reads, [
-      ['dkOut', elemType(dkOut)],
-      ['dvOut', elemType(dvOut)],
+      ['dkOut', storageType(dkOut.dtype)],
+      ['dvOut', storageType(dvOut.dtype)],
     ])}
 ${header(bq, bk)}
 var<workgroup> qt: array<f32, ${Math.max(1, bq * d)}>;
@@ -163,8 +165,8 @@ ${PARAMS_WGSL}
   var vr: array<f32, DV>;
   var dk: array<f32, D>;
   var dv: array<f32, DV>;
-  for (var c = 0u; c < D; c++) { kr[c] = select(0.0, ${load(k, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), c)]')}, valid); dk[c] = 0.0; }
-  for (var c = 0u; c < DV; c++) { vr[c] = select(0.0, ${load(v, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), c)]')}, valid); dv[c] = 0.0; }
+  for (var c = 0u; c < D; c++) { kr[c] = select(0.0, ${loadAs(k.dtype, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), c)]')}, valid); dk[c] = 0.0; }
+  for (var c = 0u; c < DV; c++) { vr[c] = select(0.0, ${loadAs(v.dtype, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), c)]')}, valid); dv[c] = 0.0; }
   // The query heads that read this kv head: h with ⌊h·hk/h⌋ = kh, i.e. kh·(h/hk) … (kh+1)·(h/hk) − 1.
   let group = H / HK;
   for (var hi = kh * group; hi < (kh + 1u) * group; hi++) {
@@ -179,15 +181,15 @@ ${PARAMS_WGSL}
       workgroupBarrier();
       for (var e = t; e < BQ * D; e += BK) {
         let i = q0 + e / D;
-        qt[e] = select(0.0, ${load(q, 'qIn[at4(8u, bi, hi, min(i, SQ - 1u), e % D)]')}, i < SQ);
+        qt[e] = select(0.0, ${loadAs(q.dtype, 'qIn[at4(8u, bi, hi, min(i, SQ - 1u), e % D)]')}, i < SQ);
       }
       for (var e = t; e < BQ * DV; e += BK) {
         let i = q0 + e / DV;
-        dot_[e] = select(0.0, ${load(dO, 'dOIn[at4(23u, bi, hi, min(i, SQ - 1u), e % DV)]')}, i < SQ);
+        dot_[e] = select(0.0, ${loadAs(dO.dtype, 'dOIn[at4(23u, bi, hi, min(i, SQ - 1u), e % DV)]')}, i < SQ);
       }
       for (var r = t; r < BQ; r += BK) {
         let i = q0 + r;
-        lt[r] = select(NEG_INF(), ${load(lse, 'lIn[at4(28u, bi, hi, min(i, SQ - 1u), 0u)]')}, i < SQ);
+        lt[r] = select(NEG_INF(), ${loadAs(lse.dtype, 'lIn[at4(28u, bi, hi, min(i, SQ - 1u), 0u)]')}, i < SQ);
         dt[r] = select(0.0, dRow[(bi * H + hi) * SQ + min(i, SQ - 1u)], i < SQ);
       }
       workgroupBarrier();
@@ -216,8 +218,8 @@ ${PARAMS_WGSL}
   }
   if (valid) {
     let row = wid.y * SK + j;
-    for (var c = 0u; c < D; c++) { dkOut[row * D + c] = ${store(dkOut, 'dk[c]')}; }
-    for (var c = 0u; c < DV; c++) { dvOut[row * DV + c] = ${store(dvOut, 'dv[c]')}; }
+    for (var c = 0u; c < D; c++) { dkOut[row * D + c] = ${storeAs(dkOut.dtype, 'dk[c]')}; }
+    for (var c = 0u; c < DV; c++) { dvOut[row * DV + c] = ${storeAs(dvOut.dtype, 'dv[c]')}; }
   }
 }`;
     host.launch({
@@ -233,7 +235,7 @@ ${PARAMS_WGSL}
   // ---- 3. dQ: one workgroup per (batch·head, query block) ----
   if (rows > 0) {
     const { bq, bk } = tiles(host, attrs, (_bq, bk) => bk * (d + dv));
-    const wgsl = `${bindings(reads, [['dqOut', elemType(dqOut)]])}
+    const wgsl = `${bindings(reads, [['dqOut', storageType(dqOut.dtype)]])}
 ${header(bq, bk)}
 var<workgroup> kt: array<f32, ${Math.max(1, bk * d)}>;
 var<workgroup> vt: array<f32, ${Math.max(1, bk * dv)}>;
@@ -264,9 +266,9 @@ ${QUERY_HEAD_WGSL}
   var li = NEG_INF();
   var di = 0.0;
   if (valid) {
-    for (var c = 0u; c < D; c++) { qr[c] = ${load(q, 'qIn[at4(8u, bi, hi, i, c)]')}; }
-    for (var c = 0u; c < DV; c++) { gr[c] = ${load(dO, 'dOIn[at4(23u, bi, hi, i, c)]')}; }
-    li = ${load(lse, 'lIn[at4(28u, bi, hi, i, 0u)]')};
+    for (var c = 0u; c < D; c++) { qr[c] = ${loadAs(q.dtype, 'qIn[at4(8u, bi, hi, i, c)]')}; }
+    for (var c = 0u; c < DV; c++) { gr[c] = ${loadAs(dO.dtype, 'dOIn[at4(23u, bi, hi, i, c)]')}; }
+    li = ${loadAs(lse.dtype, 'lIn[at4(28u, bi, hi, i, 0u)]')};
     di = dRow[wid.y * SQ + i];
   }
   for (var c = 0u; c < D; c++) { dq[c] = 0.0; }
@@ -274,11 +276,11 @@ ${QUERY_HEAD_WGSL}
     workgroupBarrier();
     for (var e = t; e < BK * D; e += BQ) {
       let j = kb + e / D;
-      kt[e] = select(0.0, ${load(k, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)]')}, j < SK);
+      kt[e] = select(0.0, ${loadAs(k.dtype, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)]')}, j < SK);
     }
     for (var e = t; e < BK * DV; e += BQ) {
       let j = kb + e / DV;
-      vt[e] = select(0.0, ${load(v, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)]')}, j < SK);
+      vt[e] = select(0.0, ${loadAs(v.dtype, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)]')}, j < SK);
     }
     workgroupBarrier();
     if (valid && li > NEG) {
@@ -296,7 +298,7 @@ ${QUERY_HEAD_WGSL}
   }
   if (valid) {
     let row = wid.y * SQ + i;
-    for (var c = 0u; c < D; c++) { dqOut[row * D + c] = ${store(dqOut, 'dq[c]')}; }
+    for (var c = 0u; c < D; c++) { dqOut[row * D + c] = ${storeAs(dqOut.dtype, 'dq[c]')}; }
   }
 }`;
     host.launch({

@@ -1,25 +1,27 @@
-import type { FlashAttrs } from '../flash-attrs.js';
 import {
   bindings,
+  type GpuInput,
+  type GpuOutput,
+  type KernelHost,
+  loadAs,
+  storageType,
+  storeAs,
+} from '@tessera/webgpu/kernel';
+import type { FlashAttrs } from '../flash-attrs.js';
+import {
   COMMON_WGSL,
   checkGpuSupport,
-  elemType,
-  type GpuInputLike,
-  type GpuOutputLike,
   headerWords,
   KEY_RANGES_WGSL,
-  type KernelHostLike,
   keyRangesBuffer,
-  load,
   maskExpr,
   maskType,
   maskWords,
   QUERY_HEAD_WGSL,
-  store,
   stridedWords,
   tiles,
   vecType,
-} from './gpu-kernel-types.js';
+} from './flash-common-wgsl.js';
 
 /**
  * FlashAttention-2 forward in WGSL. Each thread owns one query row i: its scaled query row, the
@@ -54,9 +56,9 @@ import {
  * Inputs q, k, v (, mask); outputs O [b, h, sq, dv] and L [b, h, sq], both row-major.
  */
 export function flashForwardWebGPU(
-  host: KernelHostLike,
-  inputs: readonly GpuInputLike[],
-  outputs: readonly GpuOutputLike[],
+  host: KernelHost,
+  inputs: readonly GpuInput[],
+  outputs: readonly GpuOutput[],
   attrs: FlashAttrs,
 ): void {
   const op = 'attention.flash (webgpu)';
@@ -76,17 +78,17 @@ export function flashForwardWebGPU(
     ...(mask ? maskWords(mask) : [0, 0, 0, 0, 0]),
   ];
   const reads: [string, string][] = [
-    ['qIn', elemType(q)],
-    ['kIn', elemType(k)],
-    ['vIn', elemType(v)],
+    ['qIn', storageType(q.dtype)],
+    ['kIn', storageType(k.dtype)],
+    ['vIn', storageType(v.dtype)],
   ];
   if (mask) reads.push(['maskIn', maskType(mask)]);
   // Packed sequences: each row's key range [lo, hi) comes from a small i32 buffer.
   const ranges = attrs.cuSeqlens ? keyRangesBuffer(host, sq, attrs, op) : undefined;
   if (ranges) reads.push(['rangeIn', 'i32']);
   const writes: [string, string][] = [
-    ['oOut', elemType(o)],
-    ['lOut', elemType(lse)],
+    ['oOut', storageType(o.dtype)],
+    ['lOut', storageType(lse.dtype)],
   ];
   const variant = chooseFlashForward(host);
   const {
@@ -118,7 +120,7 @@ const SHARE = 8;
  * rows, with K/V loads shared across subgroups where the device has subgroups of at least 8 lanes.
  */
 export function chooseFlashForward(
-  host: Pick<KernelHostLike, 'adapterClass' | 'subgroupSize'>,
+  host: Pick<KernelHost, 'adapterClass' | 'subgroupSize'>,
 ): FlashForwardVariant {
   if (host.adapterClass === 'gpu') return 'tiled';
   return (host.subgroupSize ?? 0) >= SHARE ? 'subgroup' : 'lockstep';
@@ -126,9 +128,9 @@ export function chooseFlashForward(
 
 /** The 'tiled' kernel: BQ rows per workgroup (one thread each), K/V blocks of BK rows in workgroup memory. */
 function tiledForward(
-  host: KernelHostLike,
-  [q, k, v, mask]: readonly GpuInputLike[],
-  o: GpuOutputLike,
+  host: KernelHost,
+  [q, k, v, mask]: readonly GpuInput[],
+  o: GpuOutput,
   attrs: FlashAttrs,
   bound: string,
 ): { wgsl: string; rows: number; extra?: number[] } {
@@ -169,7 +171,7 @@ ${QUERY_HEAD_WGSL}
   var qr: array<f32, D>;
   var acc: array<f32, DV>;
   if (valid) {
-    for (var c = 0u; c < D; c++) { qr[c] = ${load(q, 'qIn[at4(8u, bi, hi, i, c)]')} * scale; }
+    for (var c = 0u; c < D; c++) { qr[c] = ${loadAs(q.dtype, 'qIn[at4(8u, bi, hi, i, c)]')} * scale; }
   }
   for (var c = 0u; c < DV; c++) { acc[c] = 0.0; }
   var m = NEG;
@@ -178,11 +180,11 @@ ${QUERY_HEAD_WGSL}
     workgroupBarrier(); // everyone is done with the previous tile
     for (var e = t; e < BK * D; e += BQ) {
       let j = kb + e / D;
-      kt[e] = select(0.0, ${load(k, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)]')}, j < SK);
+      kt[e] = select(0.0, ${loadAs(k.dtype, 'kIn[at4(13u, bi, kh, min(j, SK - 1u), e % D)]')}, j < SK);
     }
     for (var e = t; e < BK * DV; e += BQ) {
       let j = kb + e / DV;
-      vt[e] = select(0.0, ${load(v, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)]')}, j < SK);
+      vt[e] = select(0.0, ${loadAs(v.dtype, 'vIn[at4(18u, bi, kh, min(j, SK - 1u), e % DV)]')}, j < SK);
     }
     workgroupBarrier();
     if (valid) {
@@ -217,7 +219,7 @@ ${QUERY_HEAD_WGSL}
   if (valid) {
     let row = wid.y * SQ + i;
     let inv = select(0.0, 1.0 / l, l > 0.0);
-    for (var c = 0u; c < DV; c++) { oOut[row * DV + c] = ${store(o, 'acc[c] * inv')}; }
+    for (var c = 0u; c < DV; c++) { oOut[row * DV + c] = ${storeAs(o.dtype, 'acc[c] * inv')}; }
     lOut[row] = select(NEG_INF(), m + log(l), l > 0.0);
   }
 }`;
@@ -229,8 +231,8 @@ const range = (n: number) => Array.from({ length: n }, (_, x) => x);
 /** The read bindings with K and V as arrays of w-element rows of their storage type. */
 function kvBound(
   reads: readonly [string, string][],
-  k: GpuInputLike,
-  v: GpuInputLike,
+  k: GpuInput,
+  v: GpuInput,
   w: number,
 ): [string, string][] {
   return reads.map(([name, t]) => [
@@ -240,7 +242,7 @@ function kvBound(
 }
 
 /** Whether x can be read as vec4 rows: unit last stride, every other stride and the offset multiples of 4. */
-function vec4Rows(x: GpuInputLike): boolean {
+function vec4Rows(x: GpuInput): boolean {
   return (
     x.shape[3] % 4 === 0 &&
     x.strides[3] === 1 &&
@@ -259,8 +261,8 @@ function vec4Rows(x: GpuInputLike): boolean {
  * Keeping that set small is what keeps a software adapter's compiler fast and its registers unspilled.
  */
 function lockstepForward(
-  [q, k, v, mask]: readonly GpuInputLike[],
-  o: GpuOutputLike,
+  [q, k, v, mask]: readonly GpuInput[],
+  o: GpuOutput,
   attrs: FlashAttrs,
   reads: readonly [string, string][],
   writes: readonly [string, string][],
@@ -277,7 +279,7 @@ function lockstepForward(
   // K and V are bound as arrays of w-element rows, so their bases and strides are in units of w elements.
   const bound = bindings(kvBound(reads, k, v, w), writes);
   const unit = w === 4 ? ' / 4' : '';
-  const qAt = (c: string) => load(q, `qIn[u32(qa + i32(${c}) * qC)]`);
+  const qAt = (c: string) => loadAs(q.dtype, `qIn[u32(qa + i32(${c}) * qC)]`);
   const qLoad =
     w === 4
       ? `vec4<f32>(${range(4)
@@ -285,16 +287,16 @@ function lockstepForward(
           .join(', ')})`
       : qAt('g');
   const kAt = (r: number) =>
-    load(k, w === 4 ? `kIn[u32(kr${r} + i32(g))]` : `kIn[u32(kr${r} + i32(g) * kC)]`, w);
+    loadAs(k.dtype, w === 4 ? `kIn[u32(kr${r} + i32(g))]` : `kIn[u32(kr${r} + i32(g) * kC)]`, w);
   const vAt = (r: number) =>
-    load(v, w === 4 ? `vIn[u32(vr${r} + i32(g))]` : `vIn[u32(vr${r} + i32(g) * vC)]`, w);
+    loadAs(v.dtype, w === 4 ? `vIn[u32(vr${r} + i32(g))]` : `vIn[u32(vr${r} + i32(g) * vC)]`, w);
   const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const oStore =
     w === 4
       ? range(4)
-          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = ${store(o, `acc[g].${'xyzw'[c]} * inv`)};`)
+          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = ${storeAs(o.dtype, `acc[g].${'xyzw'[c]} * inv`)};`)
           .join(' ')
-      : `oOut[row * DV + g] = ${store(o, 'acc[g] * inv')};`;
+      : `oOut[row * DV + g] = ${storeAs(o.dtype, 'acc[g] * inv')};`;
   const each = (f: (r: number) => string, indent = '    ') => R.map((r) => indent + f(r)).join('\n');
   const varlen = attrs.cuSeqlens !== null;
   const visible = varlen
@@ -383,8 +385,8 @@ ${each((r) => `a += p${r} * ${vAt(r)};`, '      ')}
  * BK = 32 ran about 1.5× faster than U = 1, and BK = 32 about 15% faster than 16 (48 or 64: slower).
  */
 function subgroupForward(
-  [q, k, v, mask]: readonly GpuInputLike[],
-  o: GpuOutputLike,
+  [q, k, v, mask]: readonly GpuInput[],
+  o: GpuOutput,
   attrs: FlashAttrs,
   reads: readonly [string, string][],
   writes: readonly [string, string][],
@@ -405,7 +407,7 @@ function subgroupForward(
   const B = range(bk / SHARE);
   const bound = bindings(kvBound(reads, k, v, w), writes);
   const unit = w === 4 ? ' / 4' : '';
-  const qAt = (u: number, c: string) => load(q, `qIn[u32(qa${u} + i32(${c}) * qC)]`);
+  const qAt = (u: number, c: string) => loadAs(q.dtype, `qIn[u32(qa${u} + i32(${c}) * qC)]`);
   const qLoad = (u: number) =>
     w === 4
       ? `vec4<f32>(${range(4)
@@ -414,16 +416,18 @@ function subgroupForward(
       : qAt(u, 'g');
   // f16 K/V are widened before the broadcast: the shuffled values are f32, as in the f32 kernel.
   const kAt = (row: string) =>
-    load(k, w === 4 ? `kIn[u32(${row} + i32(g))]` : `kIn[u32(${row} + i32(g) * kC)]`, w);
+    loadAs(k.dtype, w === 4 ? `kIn[u32(${row} + i32(g))]` : `kIn[u32(${row} + i32(g) * kC)]`, w);
   const vAt = (row: string) =>
-    load(v, w === 4 ? `vIn[u32(${row} + i32(g))]` : `vIn[u32(${row} + i32(g) * vC)]`, w);
+    loadAs(v.dtype, w === 4 ? `vIn[u32(${row} + i32(g))]` : `vIn[u32(${row} + i32(g) * vC)]`, w);
   const prod = (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const oStore = (u: number) =>
     w === 4
       ? range(4)
-          .map((c) => `oOut[row * DV + g * 4u + ${c}u] = ${store(o, `acc${u}[g].${'xyzw'[c]} * inv`)};`)
+          .map(
+            (c) => `oOut[row * DV + g * 4u + ${c}u] = ${storeAs(o.dtype, `acc${u}[g].${'xyzw'[c]} * inv`)};`,
+          )
           .join(' ')
-      : `oOut[row * DV + g] = ${store(o, `acc${u}[g] * inv`)};`;
+      : `oOut[row * DV + g] = ${storeAs(o.dtype, `acc${u}[g] * inv`)};`;
   const lines = <T>(xs: T[], f: (x: T) => string, indent = '    ') => xs.map((x) => indent + f(x)).join('\n');
   const perRow = (f: (u: number) => string, indent = '  ') => lines(U, f, indent);
   const varlen = attrs.cuSeqlens !== null;

@@ -1,5 +1,6 @@
 import {
   add,
+  type CoreOpTable,
   cos,
   div,
   eq,
@@ -45,7 +46,7 @@ function tieSplit(g: Tensor, a: Tensor, b: Tensor, aWins: Tensor, bWins: Tensor)
 }
 
 /** Rules for ops/elementwise.ts: g is d loss / d out, x the saved inputs, y the saved output. */
-export const ELEMENTWISE_RULES: Record<string, GradRule> = {
+export const ELEMENTWISE_RULES: CoreOpTable<GradRule> = {
   // d(−x) = −dx
   neg: rule({ vjp: ({ g }) => [neg(g)] }),
   // d|x| = sign(x) dx

@@ -1,4 +1,5 @@
 import {
+  type CoreOpTable,
   expand,
   flip,
   gather,
@@ -30,7 +31,7 @@ interface SliceAttrs {
 type PadAttrs = { pads: [number, number][]; mode: 'constant' | 'reflect' | 'replicate'; value: number };
 
 /** Rules for ops/indexing.ts, joining.ts, pad.ts and rearrange.ts (and the slice view). */
-export const INDEXING_RULES: Record<string, GradRule> = {
+export const INDEXING_RULES: CoreOpTable<GradRule> = {
   // slice reads x[start:end:step]: write g back there, zeros elsewhere
   slice: rule<SliceAttrs>({
     vjp: ({ g, inputs: [x], attrs: a }) => [sliceScatter(zerosOf(x, g), g, a.axis, a.start, a.end, a.step)],

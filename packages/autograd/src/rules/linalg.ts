@@ -1,5 +1,6 @@
 import {
   avgPool2dBackward,
+  type CoreOpTable,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   matmul,
@@ -33,7 +34,7 @@ interface AvgPoolAttrs {
 const mT = (t: Tensor): Tensor => t.transpose(-2, -1);
 
 /** Rules for ops/linalg.ts, conv.ts and pool.ts. */
-export const LINALG_RULES: Record<string, GradRule> = {
+export const LINALG_RULES: CoreOpTable<GradRule> = {
   // d(AB) = dA·B + A·dB, so gA = g·Bᵀ and gB = Aᵀ·g, summed over broadcast batch dims
   matmul: rule({
     saves: { inputs: [0, 1] },

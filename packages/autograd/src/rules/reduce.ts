@@ -1,5 +1,6 @@
 import {
   abs,
+  type CoreOpTable,
   cast,
   cumsum,
   div,
@@ -50,7 +51,7 @@ function toExtremes(g: Tensor, x: Tensor, y: Tensor, m: TensorMeta, a: ReduceAtt
 }
 
 /** Rules for ops/reduce.ts and ops/softmax.ts; `kept(g)` puts reduced axes back as size 1. */
-export const REDUCE_RULES: Record<string, GradRule> = {
+export const REDUCE_RULES: CoreOpTable<GradRule> = {
   // d Σx = 1 for every element
   sum: rule<ReduceAttrs>({ vjp: ({ g, inputs: [x], attrs }) => [spread(g, x, attrs)] }),
   // d mean x = 1/N for every element

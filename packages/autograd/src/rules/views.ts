@@ -1,9 +1,9 @@
-import { cast, isFloat, permute, reshape, to } from '@tessera/core';
+import { type CoreOpTable, cast, isFloat, permute, reshape, to } from '@tessera/core';
 import { type GradRule, rule } from '../rule.js';
 import { sumToShape } from '../sum-to-shape.js';
 
 /** Rules for views, copies, casts and device moves: each moves g back to the input's layout. */
-export const VIEW_RULES: Record<string, GradRule> = {
+export const VIEW_RULES: CoreOpTable<GradRule> = {
   // reshape is a relabelling: reshape g back
   reshape: rule({ vjp: ({ g, inputs: [x] }) => [reshape(g, x.shape)] }),
   // permute by the inverse permutation

@@ -10,7 +10,10 @@ import {
   type TypedArray,
 } from '../dtype.js';
 import type { OpDef } from '../op.js';
+import { type CoreOpName, isCoreOpName, opTableMap } from '../op-names.js';
 import type { Tensor } from '../tensor.js';
+import type { FunctionBuilder } from '../wasm/emitter.js';
+import { WasmModule } from '../wasm/wasm-module.js';
 import { convKernels } from './kernels/conv.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -22,10 +25,9 @@ import { poolKernels } from './kernels/pool.js';
 import { rearrangeKernels } from './kernels/rearrange.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
-import { availableCores, type CpuOptions, type KernelEnv } from './options.js';
+import { availableCores, type CpuOptions } from './options.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './types.js';
-import type { FunctionBuilder } from './wasm/emitter.js';
-import { WasmRuntime } from './wasm/runtime.js';
+import { coreKernelFunctions } from './wasm/kernels.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
   const dec = dtype === 'f16' ? f16BitsToF32 : bf16BitsToF32;
@@ -51,10 +53,10 @@ export class CpuBackend implements Backend {
   readonly threads: number;
   /** Whether WebAssembly SIMD kernels were asked for (they also need platform support). */
   readonly simd: boolean;
-  private readonly kernels: ReadonlyMap<string, CpuKernel>;
-  private runtime: WasmRuntime | null | undefined;
-  /** Runtimes of other packages' kernel modules (CpuKernelEnv.wasmRuntime), by their functions. */
-  private readonly moduleRuntimes = new Map<() => readonly FunctionBuilder[], WasmRuntime | null>();
+  private readonly kernels: ReadonlyMap<CoreOpName, CpuKernel>;
+  private ownModule: WasmModule | null | undefined;
+  /** Other packages' kernel modules (CpuKernelEnv.wasmModule), by their functions. */
+  private readonly modules = new Map<() => readonly FunctionBuilder[], WasmModule | null>();
   private readonly kernelEnv: CpuKernelEnv;
 
   constructor(options: CpuOptions = {}) {
@@ -65,35 +67,36 @@ export class CpuBackend implements Backend {
     this.simd = options.simd ?? true;
     this.kernelEnv = {
       threads,
-      wasmRuntime: (functions) => {
-        let rt = this.moduleRuntimes.get(functions);
+      wasmModule: (functions) => {
+        if (functions === undefined) return this.wasm();
+        let rt = this.modules.get(functions);
         if (rt === undefined) {
-          rt = (this.simd && WasmRuntime.create(threads, functions)) || null;
-          this.moduleRuntimes.set(functions, rt);
+          rt = (this.simd && WasmModule.create(threads, functions)) || null;
+          this.modules.set(functions, rt);
         }
         return rt ?? undefined;
       },
     };
-    const env: KernelEnv = { wasm: () => this.wasm() };
-    this.kernels = new Map<string, CpuKernel>([
-      ...Object.entries(copyKernels()),
-      ...Object.entries(elementwiseKernels(env)),
-      ...Object.entries(joiningKernels()),
-      ...Object.entries(indexingKernels()),
-      ...Object.entries(padKernels()),
-      ...Object.entries(rearrangeKernels()),
-      ...Object.entries(reduceKernels()),
-      ...Object.entries(softmaxKernels()),
-      ...Object.entries(matmulKernels(env)),
-      ...Object.entries(convKernels(env)),
-      ...Object.entries(poolKernels()),
+    this.kernels = opTableMap('CpuBackend', [
+      copyKernels,
+      elementwiseKernels,
+      joiningKernels,
+      indexingKernels,
+      padKernels,
+      rearrangeKernels,
+      reduceKernels,
+      softmaxKernels,
+      matmulKernels,
+      convKernels,
+      poolKernels,
     ]);
   }
 
-  /** The WebAssembly runtime, made on first use; undefined when disabled or unsupported. */
-  wasm(): WasmRuntime | undefined {
-    if (this.runtime === undefined) this.runtime = (this.simd && WasmRuntime.create(this.threads)) || null;
-    return this.runtime ?? undefined;
+  /** The WebAssembly module of core's kernels, made on first use; undefined when disabled or unsupported. */
+  wasm(): WasmModule | undefined {
+    if (this.ownModule === undefined)
+      this.ownModule = (this.simd && WasmModule.create(this.threads, coreKernelFunctions)) || null;
+    return this.ownModule ?? undefined;
   }
 
   /** Whether f32 kernels run as WebAssembly SIMD here, and on how many threads. */
@@ -104,8 +107,8 @@ export class CpuBackend implements Backend {
 
   /** Ends the worker threads. Kernels keep working afterwards, on the calling thread. */
   dispose(): void {
-    this.runtime?.dispose();
-    for (const rt of this.moduleRuntimes.values()) rt?.dispose();
+    this.ownModule?.dispose();
+    for (const rt of this.modules.values()) rt?.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -133,14 +136,15 @@ export class CpuBackend implements Backend {
   }
 
   private kernelFor(def: OpDef): CpuKernel | undefined {
-    return (def.kernels?.cpu as CpuKernel | undefined) ?? this.kernels.get(def.name);
+    const own = def.kernels?.cpu as CpuKernel | undefined;
+    return own ?? (isCoreOpName(def.name) ? this.kernels.get(def.name) : undefined);
   }
 
   supports(def: OpDef): boolean {
     return this.kernelFor(def) !== undefined;
   }
 
-  kernelNames(): readonly string[] {
+  kernelNames(): readonly CoreOpName[] {
     return [...this.kernels.keys()];
   }
 

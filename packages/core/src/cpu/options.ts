@@ -1,5 +1,3 @@
-import type { WasmRuntime } from './wasm/runtime.js';
-
 /** How a CPU backend computes. */
 export interface CpuOptions {
   /**
@@ -13,11 +11,6 @@ export interface CpuOptions {
    * every kernel in TypeScript, for platforms without WebAssembly SIMD and for debugging.
    */
   simd?: boolean;
-}
-
-/** What kernels get from their backend: the WebAssembly runtime, made on first use, if enabled. */
-export interface KernelEnv {
-  wasm(): WasmRuntime | undefined;
 }
 
 /** Cores this environment reports (Node's availableParallelism, navigator.hardwareConcurrency). */

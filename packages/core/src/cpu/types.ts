@@ -1,6 +1,6 @@
 import type { DType } from '../dtype.js';
-import type { FunctionBuilder } from './wasm/emitter.js';
-import type { WasmRuntime } from './wasm/runtime.js';
+import type { FunctionBuilder } from '../wasm/emitter.js';
+import type { WasmModule } from '../wasm/wasm-module.js';
 
 /** Arrays CPU kernels compute on: half formats are widened to f32 before a kernel sees them. */
 export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -21,17 +21,20 @@ export interface CpuOutput {
   dtype: DType;
 }
 
-/** What the backend running a CPU kernel offers it (every call's fourth argument). */
+/**
+ * What the backend running a CPU kernel offers it, as every call's fourth argument: core's own
+ * kernels and custom ops' kernels (`OpDef.kernels.cpu`) get the same environment.
+ */
 export interface CpuKernelEnv {
   /** Threads this backend's kernels may use, the calling thread included. */
   readonly threads: number;
   /**
-   * A WebAssembly runtime whose module holds the caller's own `functions`, on this backend's
-   * threads (workers over one shared memory): made by the first call with this `functions`
-   * (compared by identity, so pass the same function each time), kept until the backend is
-   * disposed. Undefined where the backend's SIMD is off or the platform lacks it.
+   * A WebAssembly kernel module on this backend's threads (workers over one shared memory), or
+   * undefined where the backend's SIMD is off or the platform lacks it. Without an argument:
+   * core's own kernel module. With `functions`: a module of the caller's own functions, made by the first call with this `functions` (compared by identity, so pass
+   * the same function each time) and kept until the backend is disposed.
    */
-  wasmRuntime(functions: () => readonly FunctionBuilder[]): WasmRuntime | undefined;
+  wasmModule(functions?: () => readonly FunctionBuilder[]): WasmModule | undefined;
 }
 
 /** A CPU kernel: reads `inputs`, fills `outputs`. */

@@ -1,9 +1,10 @@
 import { dispatch } from '../dispatch.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
+import { isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
 import { shapesEqual } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './views.js';
 import { checkPairAttr, type Pair, toPair, windowOutSize } from './window.js';
 
@@ -154,7 +155,7 @@ export function conv2dAttrs(op: string, o: Conv2dOptions): Conv2dAttrs {
 
 /** conv2d over [N, C, H, W] (or unbatched [C, H, W]) input with [O, C / groups, kH, kW] weights. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
-  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) fail('conv2d', 'x and weight must be Tensors');
+  if (!isTensor(x) || !isTensor(weight)) fail('conv2d', 'x and weight must be Tensors');
   const attrs = conv2dAttrs('conv2d', options);
   const unbatched = x.rank === 3;
   const input = unbatched ? unsqueeze(x, 0) : x;

@@ -1,9 +1,8 @@
-import { copyToBackend, dispatch, tensorFromStorageArray } from '../dispatch.js';
+import { dispatch } from '../dispatch.js';
 import { type DType, isDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
-import { view } from './views.js';
 
 /** A contiguous copy (the kernel every backend needs first: strided → row-major). */
 export const copyDef = defineOp({
@@ -21,13 +20,6 @@ export const castDef = defineOp<{ dtype: DType }>({
   },
 });
 
-export const toDeviceDef = defineOp<{ device: string }>({
-  name: 'toDevice',
-  differentiable: true,
-  infer: ([x]) => [{ shape: [...x.shape], dtype: x.dtype }],
-  run: ([x], { device }) => [copyToBackend(x, x.ctx.backend(device, 'to'))],
-});
-
 /** The tensor itself when already row-major from offset 0, else a row-major copy. */
 export function contiguous<T extends Tensor>(x: T): T {
   x.storageFor('contiguous');
@@ -42,35 +34,4 @@ export function clone<T extends Tensor>(x: T): T {
 
 export function cast<E extends DType>(x: Tensor, dtype: E): Tensor<E> {
   return dispatch(castDef, [x], { dtype })[0] as Tensor<E>;
-}
-
-/**
- * Moves to a device, or casts when given a dtype name. Returns a new handle either way; when
- * nothing changes it is a view (so autograd still sees the op).
- */
-export function to(x: Tensor, target: string): Tensor {
-  if (isDType(target)) return x.dtype === target ? view(x, x.shape) : cast(x, target);
-  x.ctx.backend(target, 'to');
-  if (target === x.device) return view(x, x.shape);
-  return dispatch(toDeviceDef, [x], { device: target })[0];
-}
-
-/**
- * Like `to`, but awaits the source backend's asynchronous readback when it has no synchronous one:
- * the way from a GPU to the CPU. (A plain data transfer: autograd does not record it.)
- */
-export async function toAsync(x: Tensor, target: string): Promise<Tensor> {
-  const src = x.storageFor('toAsync');
-  if (isDType(target) || src.backend.readSync) return to(x, target);
-  x.ctx.backend(target, 'toAsync');
-  if (target === x.device) return x.alias();
-  const packed = contiguous(x);
-  try {
-    const s = packed.storageFor('toAsync');
-    const raw = await s.backend.read(s.buffer, s.dtype, s.size);
-    const data = raw.slice(packed.offset, packed.offset + packed.size);
-    return tensorFromStorageArray(x.ctx, target, x.dtype, x.shape, data);
-  } finally {
-    if (packed !== x) packed.dispose();
-  }
 }

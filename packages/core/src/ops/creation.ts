@@ -1,19 +1,12 @@
 import type { Context } from '../context.js';
+import { defaultContext } from '../default-context.js';
 import { tensorFromStorageArray } from '../dispatch.js';
-import {
-  allocArray,
-  type DType,
-  dtypeOfArray,
-  encodeElement,
-  isDType,
-  isFloat,
-  type TypedArray,
-} from '../dtype.js';
+import { type DType, dtypeOfArray, isDType, isFloat, type TypedArray } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { philoxNormal, philoxUniform } from '../random.js';
-import { defaultContext } from '../runtime.js';
 import { checkShape, numel } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
+import { encodeValues } from './scalar.js';
 import { inferReshape } from './views.js';
 
 export interface CreateOptions<D extends DType = DType> {
@@ -30,14 +23,6 @@ function place(op: string, o: CreateOptions | undefined): { ctx: Context; device
   return { ctx, device };
 }
 
-/** Encodes JS numbers into dtype's storage format. */
-function encode(dtype: DType, values: ArrayLike<number>): TypedArray {
-  const out = allocArray(dtype, values.length);
-  if (dtype === 'f32' || dtype === 'f64') out.set(values as ArrayLike<number>);
-  else for (let i = 0; i < values.length; i++) out[i] = encodeElement(dtype, values[i]);
-  return out;
-}
-
 function make(
   op: string,
   o: CreateOptions | undefined,
@@ -46,7 +31,7 @@ function make(
   values: ArrayLike<number>,
 ): Tensor {
   const { ctx, device } = place(op, o);
-  return tensorFromStorageArray(ctx, device, dtype, shape, encode(dtype, values));
+  return tensorFromStorageArray(ctx, device, dtype, shape, encodeValues(dtype, values));
 }
 
 function nestedShape(v: NestedArray): number[] {
@@ -117,11 +102,6 @@ export function tensor<D extends DType = DType>(
   }
   if (shapeArg) shape = inferReshape('tensor', shape, shapeArg);
   return make('tensor', opts, dtype, shape, values) as Tensor<D>;
-}
-
-/** A 0-d tensor on the same device and context as `like`. */
-export function scalarTensor(like: Tensor, value: number, dtype: DType = like.dtype): Tensor {
-  return make('scalar', { context: like.ctx, device: like.device }, dtype, [], [value]);
 }
 
 function checkedShape(op: string, shape: readonly number[]): number[] {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { createContext } from '../default-context.js';
 import { dispatch } from '../dispatch.js';
 import type { OpDef } from '../op.js';
-import { createContext } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import { firstMismatch } from '../testing/suite.js';
 import { runScoped } from '../tidy.js';
 import { tensor } from './creation.js';
 import { logsumexpDef, meanDef, normDef, stdDef, varDef } from './reduce.js';
-import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
+import { logSoftmaxDef, softmaxDef } from './softmax.js';
 
 // Backends without a kernel run an op's decomposition: it must agree with the CPU kernel.
 const CASES: [string, OpDef, unknown, number[], number[]][] = [
@@ -25,8 +25,8 @@ const CASES: [string, OpDef, unknown, number[], number[]][] = [
   ],
   ['norm p=0', normDef as OpDef, { p: 0, axes: [0, 1], keepdim: false }, [3, 4], [-1, 1]],
   ['norm p=3', normDef as OpDef, { p: 3, axes: [1], keepdim: false }, [3, 4], [-2, 2]],
-  ['softmax', softmaxOpDef as OpDef, { axis: 1 }, [3, 4], [-2, 2]],
-  ['logSoftmax', logSoftmaxOpDef as OpDef, { axis: 0 }, [3, 4], [-2, 2]],
+  ['softmax', softmaxDef as OpDef, { axis: 1 }, [3, 4], [-2, 2]],
+  ['logSoftmax', logSoftmaxDef as OpDef, { axis: 0 }, [3, 4], [-2, 2]],
 ];
 
 describe('composite ops: decomposition matches the CPU kernel', () => {

@@ -1,6 +1,7 @@
 import type { OpDef } from '../op.js';
 import { conv2dBackwardInputDef, conv2dBackwardWeightDef, conv2dDef } from './conv.js';
-import { castDef, copyDef, toDeviceDef } from './copy.js';
+import { castDef, copyDef } from './copy.js';
+import { toDeviceDef } from './device.js';
 import { BINARY_DEFS, UNARY_DEFS, whereDef } from './elementwise.js';
 import { gatherDef, indexSelectDef, oneHotDef, scatterAddDef } from './indexing.js';
 import { concatDef, sliceScatterDef } from './joining.js';
@@ -9,7 +10,7 @@ import { padBackwardDef, padDef } from './pad.js';
 import { avgPool2dBackwardDef, avgPool2dDef, maxPool2dBackwardDef, maxPool2dDef } from './pool.js';
 import { flipDef, repeatDef, trilDef, triuDef } from './rearrange.js';
 import { REDUCE_DEFS } from './reduce.js';
-import { logSoftmaxOpDef, softmaxOpDef } from './softmax.js';
+import { logSoftmaxDef, softmaxDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
 export {
@@ -21,7 +22,7 @@ export {
   conv2dBackwardInput,
   conv2dBackwardWeight,
 } from './conv.js';
-export { cast, clone, contiguous, to, toAsync } from './copy.js';
+export { cast, clone, contiguous } from './copy.js';
 export {
   arange,
   type CreateOptions,
@@ -38,12 +39,14 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
+export { to, toAsync } from './device.js';
 export {
   abs,
   add,
   BINARY,
   BINARY_DEFS,
   type BinaryEntry,
+  type BinaryName,
   ceil,
   clamp,
   cos,
@@ -87,6 +90,7 @@ export {
   UNARY,
   UNARY_DEFS,
   type UnaryEntry,
+  type UnaryName,
   where,
 } from './elementwise.js';
 export {
@@ -178,8 +182,8 @@ export const CORE_OPS: readonly OpDef[] = Object.freeze([
   repeatDef as OpDef,
   flipDef as OpDef,
   ...REDUCE_DEFS,
-  softmaxOpDef as OpDef,
-  logSoftmaxOpDef as OpDef,
+  softmaxDef as OpDef,
+  logSoftmaxDef as OpDef,
   matmulDef as OpDef,
   conv2dDef as OpDef,
   conv2dBackwardInputDef as OpDef,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../runtime.js';
+import { createContext } from '../default-context.js';
 import { tensor } from './creation.js';
 import { oneHot, takeAlongAxis } from './indexing.js';
 import { chunk, concat, split, stack } from './joining.js';

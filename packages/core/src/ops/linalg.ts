@@ -1,8 +1,9 @@
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
+import { isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './views.js';
 
 /**
@@ -45,7 +46,7 @@ export const matmulDef = defineOp({
  * (made so by unsqueeze views), and the added dims are squeezed from the result.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) fail('matmul', 'both operands must be Tensors');
+  if (!isTensor(a) || !isTensor(b)) fail('matmul', 'both operands must be Tensors');
   if (a.rank === 0 || b.rank === 0) {
     fail(
       'matmul',

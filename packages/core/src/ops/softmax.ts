@@ -13,7 +13,7 @@ import { max, sum } from './reduce.js';
  * softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) and logSoftmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m)
  * along one axis, with m the row max so exp never overflows. Integer inputs compute in f32.
  */
-function softmaxDef(name: 'softmax' | 'logSoftmax', logOut: boolean): OpDef<AxisAttrs> {
+function defineSoftmax(name: 'softmax' | 'logSoftmax', logOut: boolean): OpDef<AxisAttrs> {
   return defineOp<AxisAttrs>({
     name,
     differentiable: true,
@@ -35,13 +35,13 @@ function softmaxDef(name: 'softmax' | 'logSoftmax', logOut: boolean): OpDef<Axis
   });
 }
 
-export const softmaxOpDef = softmaxDef('softmax', false);
-export const logSoftmaxOpDef = softmaxDef('logSoftmax', true);
+export const softmaxDef = defineSoftmax('softmax', false);
+export const logSoftmaxDef = defineSoftmax('logSoftmax', true);
 
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return dispatch(softmaxOpDef, [x], { axis: normalizeAxis('softmax', axis, x.rank) })[0];
+  return dispatch(softmaxDef, [x], { axis: normalizeAxis('softmax', axis, x.rank) })[0];
 }
 
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return dispatch(logSoftmaxOpDef, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) })[0];
+  return dispatch(logSoftmaxDef, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) })[0];
 }

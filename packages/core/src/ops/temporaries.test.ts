@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../runtime.js';
+import { createContext } from '../default-context.js';
 import type { Tensor } from '../tensor.js';
 import { conv2d } from './conv.js';
 import { tensor } from './creation.js';

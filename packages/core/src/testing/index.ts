@@ -10,4 +10,5 @@ export { runReadmeExample } from './readme-example.js';
 export * as reference from './reference/base.js';
 export { refErf, refRoundHalfEven, refSigmoid } from './reference/scalar.js';
 export { type ConformanceOptions, describeConformance, firstMismatch } from './suite.js';
+export { claimedOps } from './support-table.js';
 export type { CaseGroup, ErrorCase, ErrorHelpers, InputSpec, Layout, OpCase } from './types.js';

@@ -1,10 +1,16 @@
 /**
- * @tessera/core/wasm: the WebAssembly binary writer the CPU backend generates its SIMD kernels
- * with, for packages that generate kernels of their own (as @tessera/attention does). Build
- * functions with `FunctionBuilder`, put them in a module with `emitModule`, compile it with
- * `compileModule` — or hand them to a CPU kernel's `env.wasmRuntime(...)`, which runs them on the
- * backend's threads over shared memory (`WasmRuntime`).
+ * @tessera/core/wasm: the WebAssembly toolkit the CPU backend writes its SIMD kernels with, for
+ * packages that generate kernels of their own (as @tessera/attention does). Build functions with
+ * `FunctionBuilder`, put them in a module with `emitModule`, compile it with `compileModule` — or
+ * hand them to a CPU kernel's `env.wasmModule(...)`, which runs them on the backend's threads over
+ * shared memory (`WasmModule`). Building blocks: `emitExp4` / `expShiftFunction` (the SIMD
+ * exponential) and the f32 GEMM microkernel (`gemmTileRegisters`, `emitTileStep`, `emitTileStore`)
+ * that both the backend's sgemm and @tessera/attention's tile products are built on. `sgemmFunctions` and
+ * `sgemmWasm` give such a module the backend's own f32 matrix product (packed panels, SIMD microkernel,
+ * threaded tasks), as @tessera/moe's grouped matmul uses it.
  */
+
+export { type MatrixOperand, sgemmFunctions, sgemmWasm } from '../cpu/wasm/sgemm.js';
 export {
   compileModule,
   emitModule,
@@ -12,5 +18,7 @@ export {
   type PlainOp,
   type SimdOp,
   type ValType,
-} from '../cpu/wasm/emitter.js';
-export type { WasmRuntime } from '../cpu/wasm/runtime.js';
+} from './emitter.js';
+export { emitExp4, expShiftFunction } from './exp.js';
+export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
+export type { WasmModule } from './wasm-module.js';

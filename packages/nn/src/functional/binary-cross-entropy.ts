@@ -1,5 +1,5 @@
-import { type Tensor, TesseraError } from '@tessera/core';
-import { fmt, type Reduction, reduce, sameShape } from './reduction.js';
+import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
+import { type Reduction, reduce, sameShape } from './reduction.js';
 
 export interface BinaryCrossEntropyOptions {
   reduction?: Reduction;
@@ -9,7 +9,7 @@ function check(op: string, input: Tensor, target: Tensor): void {
   if (!sameShape(input.shape, target.shape)) {
     throw new TesseraError(
       op,
-      `input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`,
+      `input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} must have the same shape`,
     );
   }
 }

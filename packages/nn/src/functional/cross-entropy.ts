@@ -1,5 +1,13 @@
-import { isFloat, logSoftmax, type Tensor, TesseraError, takeAlongAxis, where } from '@tessera/core';
-import { fmt, type Reduction, reduce, sameShape } from './reduction.js';
+import {
+  fmtShape,
+  isFloat,
+  logSoftmax,
+  type Tensor,
+  TesseraError,
+  takeAlongAxis,
+  where,
+} from '@tessera/core';
+import { type Reduction, reduce, sameShape } from './reduction.js';
 
 export interface NllLossOptions {
   /** Targets equal to this take no part in the loss nor in the mean's count (default −100). */
@@ -14,11 +22,11 @@ export interface CrossEntropyOptions extends NllLossOptions {
 
 function checkIndexTarget(op: string, input: Tensor, target: Tensor): void {
   if (input.rank < 1)
-    throw new TesseraError(op, `input must have a class axis, got shape ${fmt(input.shape)}`);
+    throw new TesseraError(op, `input must have a class axis, got shape ${fmtShape(input.shape)}`);
   if (!sameShape(target.shape, input.shape.slice(0, -1))) {
     throw new TesseraError(
       op,
-      `class-index target must have the input's shape without its last (class) axis: input ${fmt(input.shape)} expects target ${fmt(input.shape.slice(0, -1))}, got ${fmt(target.shape)}`,
+      `class-index target must have the input's shape without its last (class) axis: input ${fmtShape(input.shape)} expects target ${fmtShape(input.shape.slice(0, -1))}, got ${fmtShape(target.shape)}`,
     );
   }
 }
@@ -52,7 +60,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   if (target.dtype !== 'i32') {
     throw new TesseraError(
       'nllLoss',
-      `target must hold i32 class indices, got ${target.dtype} ${fmt(target.shape)}`,
+      `target must hold i32 class indices, got ${target.dtype} ${fmtShape(target.shape)}`,
     );
   }
   checkIndexTarget('nllLoss', input, target);
@@ -73,7 +81,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (!isFloat(input.dtype)) {
     throw new TesseraError(
       'crossEntropy',
-      `input must hold floating logits, got ${input.dtype} ${fmt(input.shape)}`,
+      `input must hold floating logits, got ${input.dtype} ${fmtShape(input.shape)}`,
     );
   }
   if (target.dtype === 'i32') {
@@ -83,7 +91,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (!isFloat(target.dtype) || !sameShape(target.shape, input.shape)) {
     throw new TesseraError(
       'crossEntropy',
-      `target must be i32 class indices of shape ${fmt(input.shape.slice(0, -1))} or probabilities of shape ${fmt(input.shape)}, got ${target.dtype} ${fmt(target.shape)}`,
+      `target must be i32 class indices of shape ${fmtShape(input.shape.slice(0, -1))} or probabilities of shape ${fmtShape(input.shape)}, got ${target.dtype} ${fmtShape(target.shape)}`,
     );
   }
   const classes = input.shape[input.rank - 1];

@@ -1,5 +1,5 @@
-import { type Tensor, TesseraError, where } from '@tessera/core';
-import { fmt, reduce, sameShape } from './reduction.js';
+import { fmtShape, type Tensor, TesseraError, where } from '@tessera/core';
+import { reduce, sameShape } from './reduction.js';
 
 export interface KlDivOptions {
   /** 'batchmean' divides the sum by the first dimension: the true KL per sample. Default 'mean'. */
@@ -16,7 +16,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
   if (!sameShape(input.shape, target.shape)) {
     throw new TesseraError(
       'klDiv',
-      `input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`,
+      `input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} must have the same shape`,
     );
   }
   const pointwise = options.logTarget

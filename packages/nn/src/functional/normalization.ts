@@ -1,5 +1,4 @@
-import { type Tensor, TesseraError } from '@tessera/core';
-import { fmt } from './reduction.js';
+import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
 
 function lastAxes(op: string, x: Tensor, normalizedShape: readonly number[]): number[] {
   const k = normalizedShape.length;
@@ -7,7 +6,7 @@ function lastAxes(op: string, x: Tensor, normalizedShape: readonly number[]): nu
   if (k === 0 || k > x.rank || tail.some((d, i) => d !== normalizedShape[i])) {
     throw new TesseraError(
       op,
-      `input ${fmt(x.shape)} must end in the normalized shape ${fmt(normalizedShape)}`,
+      `input ${fmtShape(x.shape)} must end in the normalized shape ${fmtShape(normalizedShape)}`,
     );
   }
   return Array.from({ length: k }, (_, i) => x.rank - k + i);
@@ -25,7 +24,7 @@ function checkAffine(
   ) {
     throw new TesseraError(
       op,
-      `${name} ${fmt(t.shape)} must have the normalized shape ${fmt(normalizedShape)}`,
+      `${name} ${fmtShape(t.shape)} must have the normalized shape ${fmtShape(normalizedShape)}`,
     );
   }
 }

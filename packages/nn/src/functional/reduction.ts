@@ -16,8 +16,6 @@ export function reduce(op: string, values: Tensor, reduction: Reduction = 'mean'
   }
 }
 
-export const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
-
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,5 +1,5 @@
 import { noGrad } from '@tessera/autograd';
-import { ones, type Tensor, TesseraError, tidy, zeros } from '@tessera/core';
+import { fmtShape, ones, type Tensor, TesseraError, tidy, zeros } from '@tessera/core';
 import { Module, type ModuleOptions } from '../module.js';
 
 export interface BatchNormOptions extends ModuleOptions {
@@ -9,8 +9,6 @@ export interface BatchNormOptions extends ModuleOptions {
   affine?: boolean;
   trackRunningStats?: boolean;
 }
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
  * Batch normalization (Ioffe & Szegedy) over the channel axis 1:
@@ -48,7 +46,7 @@ abstract class BatchNorm extends Module {
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
       throw new TesseraError(
         this.name,
-        `expected input of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels on axis 1, got ${fmt(x.shape)}`,
+        `expected input of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels on axis 1, got ${fmtShape(x.shape)}`,
       );
     }
     const axes = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
@@ -64,7 +62,7 @@ abstract class BatchNorm extends Module {
         if (n < 2)
           throw new TesseraError(
             this.name,
-            `needs more than one value per channel to train, got ${fmt(x.shape)}`,
+            `needs more than one value per channel to train, got ${fmtShape(x.shape)}`,
           );
         const m = this.momentum;
         const rm = this.runningMean;

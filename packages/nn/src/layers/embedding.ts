@@ -1,8 +1,6 @@
-import { indexSelect, type Tensor, TesseraError } from '@tessera/core';
+import { fmtShape, indexSelect, type Tensor, TesseraError } from '@tessera/core';
 import { normal } from '../init.js';
 import { Module, type ModuleOptions } from '../module.js';
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** A lookup table: i32 indices […] → rows of a [numEmbeddings, dim] weight, N(0, 1) at start. */
 export class Embedding extends Module {
@@ -30,7 +28,10 @@ export class Embedding extends Module {
 
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'i32') {
-      throw new TesseraError('Embedding', `indices must be i32, got ${indices.dtype} ${fmt(indices.shape)}`);
+      throw new TesseraError(
+        'Embedding',
+        `indices must be i32, got ${indices.dtype} ${fmtShape(indices.shape)}`,
+      );
     }
     const rows = indexSelect(this.weight, 0, indices.reshape([indices.size]));
     return rows.reshape([...indices.shape, this.embeddingDim]);

@@ -58,6 +58,24 @@ describe('safetensors', () => {
     }
   });
 
+  it('reads from a Node Buffer (what readFileSync returns), whose slice() is a view, not a copy', () => {
+    const a = tensor([1, 2, 3, 4, 5, 6], [2, 3], { context });
+    const b = tensor([7, 8], { context });
+    const back = deserialize(
+      Buffer.from(
+        serialize(
+          new Map([
+            ['a', a],
+            ['b', b],
+          ]),
+        ),
+      ),
+      { context },
+    );
+    expect(Array.from(back.get('a')!.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(back.get('b')!.dataSync())).toEqual([7, 8]);
+  });
+
   it('writes what an independent reader of the spec expects', () => {
     const tensors = sample();
     const bytes = serialize(tensors, { format: 'pt' });

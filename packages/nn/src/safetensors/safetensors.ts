@@ -2,6 +2,7 @@ import {
   type Context,
   contiguous,
   type DType,
+  fmtShape,
   type Tensor,
   TesseraError,
   type TypedArray,
@@ -29,8 +30,6 @@ const NAMES = Object.fromEntries(Object.entries(FORMAT_DTYPES).map(([k, v]) => [
   DType,
   string
 >;
-
-const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 export type TensorMap = Map<string, Tensor> | Record<string, Tensor>;
 
@@ -195,7 +194,7 @@ export function parseHeader(bytes: Uint8Array): SafetensorsHeader {
     const want = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES[dtype];
     if (end - begin !== want) {
       bad(
-        `tensor '${name}': ${NAMES[dtype]} ${fmt(shape as number[])} needs ${want} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
+        `tensor '${name}': ${NAMES[dtype]} ${fmtShape(shape as number[])} needs ${want} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
       );
     }
     entries.push({ name, dtype, shape: shape as number[], begin, end });
@@ -222,8 +221,9 @@ export interface DeserializeOptions {
 }
 
 function arrayFor(dtype: DType, bytes: Uint8Array): TypedArray {
-  // A copy: the source may be unaligned for the element size.
-  const buf = bytes.slice().buffer;
+  // A copy: the source may be unaligned for the element size. Not `bytes.slice()`: on a Node Buffer (a
+  // Uint8Array subclass, what readFileSync returns) slice is a view of the whole pool, not a copy.
+  const buf = new Uint8Array(bytes).buffer;
   switch (dtype) {
     case 'f32':
       return new Float32Array(buf);

@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { launchMapped, type MappedScope } from './mapped.js';
 import type { GpuKernel } from './types.js';
 
@@ -123,6 +124,6 @@ const conv2dBackwardWeight: GpuKernel<Conv2dAttrs> = (host, [x, gy], [out], a) =
   });
 };
 
-export function convKernels(): Record<string, GpuKernel> {
+export function convKernels(): CoreOpTable<GpuKernel> {
   return { conv2d, conv2dBackwardInput, conv2dBackwardWeight };
 }

@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { type ComputeType, computeType, type GpuDType } from '../wgsl/dtype.js';
 import { launchStrided } from './strided.js';
 import type { GpuKernel } from './types.js';
@@ -17,7 +18,7 @@ export function convert(v: string, from: GpuDType, to: GpuDType): string {
 }
 
 /** copy (strided → row-major) and cast share the strided template. */
-export function copyKernels(): Record<string, GpuKernel> {
+export function copyKernels(): CoreOpTable<GpuKernel> {
   const kernel: GpuKernel = (host, [x], [out]) =>
     launchStrided(host, 'copy', [x], out, ([v]) => convert(v, x.dtype, out.dtype));
   return { copy: kernel, cast: kernel };

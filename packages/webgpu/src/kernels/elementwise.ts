@@ -1,4 +1,12 @@
-import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '@tessera/core';
+import {
+  BINARY,
+  type BinaryEntry,
+  type BinaryName,
+  type CoreOpTable,
+  UNARY,
+  type UnaryEntry,
+  type UnaryName,
+} from '@tessera/core';
 import { computeType } from '../wgsl/dtype.js';
 import { launchStrided } from './strided.js';
 import type { GpuKernel } from './types.js';
@@ -12,7 +20,7 @@ function wgslNumbers(expr: string): string {
  * Integer forms of the numeric unary ops. The table's expressions are written for f32 (`max(x, 0.0)`,
  * `floor(x)`), which WGSL rejects for i32; these keep i32 exact instead of detouring through f32.
  */
-const I32_UNARY: Record<string, (a: { min: number; max: number }) => string> = {
+const I32_UNARY: { readonly [N in UnaryName]?: (a: { min: number; max: number }) => string } = {
   neg: () => '-x',
   abs: () => 'abs(x)',
   square: () => 'x * x',
@@ -25,7 +33,7 @@ const I32_UNARY: Record<string, (a: { min: number; max: number }) => string> = {
   clamp: (a) => `f32_to_i32(clamp(f32(x), ${a.min}, ${a.max}))`,
 };
 
-function unaryKernel(e: UnaryEntry<unknown>): GpuKernel {
+function unaryKernel(name: UnaryName, e: UnaryEntry<unknown>): GpuKernel {
   return (host, [x], [out], attrs) => {
     launchStrided(host, e.name, [x], out, ([v]) => {
       if (e.domain === 'logical') {
@@ -34,7 +42,7 @@ function unaryKernel(e: UnaryEntry<unknown>): GpuKernel {
         return `select(0u, 1u, ${letIn('x', `f32(${v})`, f)} != 0.0)`;
       }
       if (x.dtype === 'i32') {
-        const g = I32_UNARY[e.name];
+        const g = I32_UNARY[name];
         if (!g) throw new Error(`${e.name}: no i32 WebGPU form (float ops see f32 inputs)`);
         return letIn('x', v, wgslNumbers(g(attrs as { min: number; max: number })));
       }
@@ -71,9 +79,12 @@ const whereKernel: GpuKernel = (host, inputs, [out]) => {
 };
 
 /** WebGPU kernels generated from core's elementwise table. */
-export function elementwiseKernels(): Record<string, GpuKernel> {
-  const table: Record<string, GpuKernel> = { where: whereKernel };
-  for (const e of Object.values(UNARY)) table[e.name] = unaryKernel(e as UnaryEntry<unknown>);
-  for (const e of Object.values(BINARY)) table[e.name] = binaryKernel(e);
-  return table;
+export function elementwiseKernels(): CoreOpTable<GpuKernel> {
+  return {
+    where: whereKernel,
+    ...Object.fromEntries(
+      (Object.keys(UNARY) as UnaryName[]).map((n) => [n, unaryKernel(n, UNARY[n] as UnaryEntry<unknown>)]),
+    ),
+    ...Object.fromEntries((Object.keys(BINARY) as BinaryName[]).map((n) => [n, binaryKernel(BINARY[n])])),
+  };
 }

@@ -1,3 +1,4 @@
+import { type CoreOpName, opTableMap } from '@tessera/core';
 import { convKernels } from './conv.js';
 import { copyKernels } from './copy.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -11,21 +12,19 @@ import { reduceKernels } from './reduce.js';
 import { softmaxKernels } from './softmax.js';
 import type { GpuKernel } from './types.js';
 
-/** Every WebGPU kernel by op name. */
-export function allKernels(): Map<string, GpuKernel> {
-  return new Map<string, GpuKernel>(
-    Object.entries({
-      ...convKernels(),
-      ...copyKernels(),
-      ...elementwiseKernels(),
-      ...indexingKernels(),
-      ...joiningKernels(),
-      ...matmulKernels(),
-      ...padKernels(),
-      ...poolKernels(),
-      ...rearrangeKernels(),
-      ...reduceKernels(),
-      ...softmaxKernels(),
-    }),
-  );
+/** Every WebGPU kernel by op name (an unknown or repeated name throws: see core's opTableMap). */
+export function allKernels(): ReadonlyMap<CoreOpName, GpuKernel> {
+  return opTableMap('WebGpuBackend', [
+    convKernels(),
+    copyKernels(),
+    elementwiseKernels(),
+    indexingKernels(),
+    joiningKernels(),
+    matmulKernels(),
+    padKernels(),
+    poolKernels(),
+    rearrangeKernels(),
+    reduceKernels(),
+    softmaxKernels(),
+  ]);
 }

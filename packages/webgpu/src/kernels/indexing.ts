@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { type CoreOpTable, fmtShape, TesseraError } from '@tessera/core';
 import { computeType, storageType } from '../wgsl/dtype.js';
 import { launchMapped, oneOf, zeroOf } from './mapped.js';
 import type { GpuInput, GpuKernel } from './types.js';
@@ -6,8 +6,6 @@ import type { GpuInput, GpuKernel } from './types.js';
 interface AxisAttrs {
   axis: number;
 }
-
-const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 /**
  * Out-of-range indices throw before any work, as on the CPU, when the index tensor came from the host
@@ -36,7 +34,8 @@ function checkRange(op: string, index: GpuInput, size: number, what: string): vo
   }
 }
 
-const axisOf = (x: GpuInput, axis: number) => `axis ${axis} of size ${x.shape[axis]} (input ${fmt(x.shape)})`;
+const axisOf = (x: GpuInput, axis: number) =>
+  `axis ${axis} of size ${x.shape[axis]} (input ${fmtShape(x.shape)})`;
 
 /** An index value clamped into [0, size): bad GPU-made indices stay inside the buffer. */
 const clampIdx = (v: string, size: string) => `clamp(${v}, 0, max(${size} - 1, 0))`;
@@ -133,6 +132,6 @@ const oneHot: GpuKernel<OneHotAttrs> = (host, [indices], [out], { numClasses }) 
   });
 };
 
-export function indexingKernels(): Record<string, GpuKernel> {
+export function indexingKernels(): CoreOpTable<GpuKernel> {
   return { gather, indexSelect, scatterAdd, oneHot };
 }

@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { storageType } from '../wgsl/dtype.js';
 import { flatIndex, groups1d, rowMajorStrides } from './layout.js';
 import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHost } from './types.js';
@@ -67,6 +68,6 @@ const sliceScatter: GpuKernel<SliceAttrs> = (host, [base, src], [out], a) => {
   launchRegion(host, 'sliceScatter', src, out, sliced, a.start * strides[a.axis]);
 };
 
-export function joiningKernels(): Record<string, GpuKernel> {
+export function joiningKernels(): CoreOpTable<GpuKernel> {
   return { concat, sliceScatter };
 }

@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { type CoreOpTable, TesseraError } from '@tessera/core';
 import { computeType, gpuBufferBytes, loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { broadcastTo, coalesce } from './layout.js';
 import { bindings, type GpuInput, type GpuKernel, type GpuOutput, type KernelHost } from './types.js';
@@ -340,7 +340,7 @@ export function chooseMatmul(host: KernelHost, a: GpuInput, b: GpuInput, out: Gp
   return aligned && fits ? 'vec4' : 'blocked';
 }
 
-export function matmulKernels(): Record<string, GpuKernel> {
+export function matmulKernels(): CoreOpTable<GpuKernel> {
   const matmul: GpuKernel = (host, [a, b], [out]) => {
     const l = layoutOf(a, b, out);
     if (l.m === 0 || l.n === 0 || l.nBatch === 0) return;

@@ -1,4 +1,4 @@
-import { f32ToF16Bits } from '@tessera/core';
+import { type CoreOpTable, f32ToF16Bits } from '@tessera/core';
 import { computeType, storageType } from '../wgsl/dtype.js';
 import { launchMapped, zeroOf } from './mapped.js';
 import type { GpuKernel } from './types.js';
@@ -137,6 +137,6 @@ const padBackward: GpuKernel<PadBackwardAttrs> = (host, [g], [out], a) => {
   );
 };
 
-export function padKernels(): Record<string, GpuKernel> {
+export function padKernels(): CoreOpTable<GpuKernel> {
   return { pad, padBackward };
 }

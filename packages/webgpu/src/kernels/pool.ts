@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { launchMapped, type MappedScope } from './mapped.js';
 import type { GpuKernel } from './types.js';
 
@@ -182,6 +183,6 @@ ${windowsContaining(k, s.dim(0, 2), s.dim(0, 3), `acc += ${s.load(0, ['c0', 'c1'
   );
 };
 
-export function poolKernels(): Record<string, GpuKernel> {
+export function poolKernels(): CoreOpTable<GpuKernel> {
   return { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
 }

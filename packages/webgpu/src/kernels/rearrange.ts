@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { storageType } from '../wgsl/dtype.js';
 import { launchMapped, zeroOf } from './mapped.js';
 import type { GpuKernel } from './types.js';
@@ -46,6 +47,6 @@ const flip: GpuKernel<{ axes: number[] }> = (host, [x], [out], { axes }) => {
   );
 };
 
-export function rearrangeKernels(): Record<string, GpuKernel> {
+export function rearrangeKernels(): CoreOpTable<GpuKernel> {
   return { tril: triangle('tril'), triu: triangle('triu'), repeat, flip };
 }

@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { type ComputeType, computeType, loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { preludeFor } from '../wgsl/prelude.js';
 import { coalesce, groups1d } from './layout.js';
@@ -304,7 +305,7 @@ interface ArgAttrs {
   axis: number | null;
 }
 
-export function reduceKernels(): Record<string, GpuKernel> {
+export function reduceKernels(): CoreOpTable<GpuKernel> {
   const over =
     (make: (x: GpuInput, out: GpuOutput) => Fold, op: string): GpuKernel<ReduceAttrs> =>
     (host, [x], [out], { axes }) =>

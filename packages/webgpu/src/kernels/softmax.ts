@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '@tessera/core';
 import { computeType, loadAs, storageType, storeAs } from '../wgsl/dtype.js';
 import { preludeFor } from '../wgsl/prelude.js';
 import { groups1d, rowMajorStrides } from './layout.js';
@@ -171,7 +172,7 @@ ${decodeOffset('ok', 'lane', oo, 5 + 2 * ko)}
   });
 }
 
-export function softmaxKernels(): Record<string, GpuKernel> {
+export function softmaxKernels(): CoreOpTable<GpuKernel> {
   return {
     softmax: ((host, [x], [out], { axis }) =>
       launchSoftmax(host, 'softmax', x, out, axis, false)) as GpuKernel<AxisAttrs>,

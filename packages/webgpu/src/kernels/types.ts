@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import type { GpuDType } from '../wgsl/dtype.js';
 
 /** A tensor's GPU memory: a pooled buffer of at least `bytes` bytes. */
@@ -83,18 +84,27 @@ export function f32Bits(x: number): number {
 }
 
 /**
+ * A storage binding: its WGSL element type (named by position: in0, in1, … for reads; out, out1, …
+ * for writes), or [name, element type].
+ */
+export type Binding = string | readonly [name: string, type: string];
+
+/**
  * Binding declarations: params at 0, read-only inputs, then read-write outputs. An f16 array brings
  * `enable f16;`, which must precede every declaration, so kernels put bindings first.
  */
-export function bindings(reads: readonly string[], writes: readonly string[]): string {
+export function bindings(reads: readonly Binding[], writes: readonly Binding[]): string {
+  const named = (b: Binding, fallback: string): readonly [string, string] =>
+    typeof b === 'string' ? [fallback, b] : b;
+  const ins = reads.map((b, i) => named(b, `in${i}`));
+  const outs = writes.map((b, i) => named(b, i === 0 ? 'out' : `out${i}`));
   const lines = ['@group(0) @binding(0) var<storage, read> p: array<u32>;'];
-  if ([...reads, ...writes].some((t) => /\bf16\b/.test(t))) lines.unshift('enable f16;');
-  for (const [i, t] of reads.entries()) {
-    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t}>;`);
+  if ([...ins, ...outs].some(([, t]) => /\bf16\b/.test(t))) lines.unshift('enable f16;');
+  for (const [i, [name, t]] of ins.entries()) {
+    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${t}>;`);
   }
-  for (const [i, t] of writes.entries()) {
-    const name = i === 0 ? 'out' : `out${i}`;
-    lines.push(`@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<${t}>;`);
+  for (const [i, [name, t]] of outs.entries()) {
+    lines.push(`@group(0) @binding(${ins.length + i + 1}) var<storage, read_write> ${name}: array<${t}>;`);
   }
   return lines.join('\n');
 }

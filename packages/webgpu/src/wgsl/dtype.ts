@@ -32,9 +32,10 @@ export function computeType(d: GpuDType): ComputeType {
   return d === 'bool' ? 'u32' : d === 'f16' ? 'f32' : d;
 }
 
-/** WGSL for a value loaded from dtype d's storage, in its compute type. */
-export function loadAs(d: GpuDType, v: string): string {
-  return d === 'f16' ? `f32(${v})` : v;
+/** WGSL for a value (a vec4 with `width` 4) loaded from dtype d's storage, in its compute type. */
+export function loadAs(d: GpuDType, v: string, width = 1): string {
+  if (d !== 'f16') return v;
+  return width === 4 ? `vec4<f32>(${v})` : `f32(${v})`;
 }
 
 /** WGSL for a compute-type value converted for storing as dtype d. */

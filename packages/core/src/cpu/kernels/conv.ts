@@ -1,8 +1,8 @@
+import type { CoreOpTable } from '../../op-names.js';
 import type { Conv2dAttrs, Conv2dBackwardInputAttrs, Conv2dBackwardWeightAttrs } from '../../ops/conv.js';
+import type { WasmModule } from '../../wasm/wasm-module.js';
 import { gemm, packMatrix } from '../gemm.js';
-import type { KernelEnv } from '../options.js';
-import type { CpuInput, CpuKernel } from '../types.js';
-import type { WasmRuntime } from '../wasm/runtime.js';
+import type { CpuInput, CpuKernel, CpuKernelEnv } from '../types.js';
 import { sgemmWasm } from '../wasm/sgemm.js';
 
 /** Work buffers are f32 when the products run as SIMD sgemm, else f64 for the TypeScript gemm. */
@@ -21,7 +21,7 @@ interface View {
  * the f64 blocked gemm (packing strided views into dense copies first).
  */
 function product(
-  rt: WasmRuntime | undefined,
+  rt: WasmModule | undefined,
   m: number,
   n: number,
   k: number,
@@ -56,8 +56,8 @@ function product(
 }
 
 /** The SIMD runtime for an f32 conv, or undefined (f64, or SIMD off). */
-function runtimeFor(env: KernelEnv, dtype: string): WasmRuntime | undefined {
-  return dtype === 'f32' ? env.wasm() : undefined;
+function runtimeFor(env: CpuKernelEnv, dtype: string): WasmModule | undefined {
+  return dtype === 'f32' ? env.wasmModule() : undefined;
 }
 
 /**
@@ -164,86 +164,78 @@ function pack4(t: CpuInput, F: typeof Float32Array | typeof Float64Array): Float
   return out;
 }
 
-const conv2dKernel =
-  (env: KernelEnv): CpuKernel<Conv2dAttrs> =>
-  ([x, w, bias], [out], a) => {
-    const d = geometry(x.shape, w.shape, out.shape, a);
-    const rt = runtimeFor(env, out.dtype);
-    const F = rt ? Float32Array : Float64Array;
-    const wp = pack4(w, F); // [O × K] row-major: group g's rows start at g·og·K
-    const cols = new F(d.K * d.P);
-    const res = new F(d.og * d.P);
-    const dst = out.data;
-    for (let img = 0; img < d.n; img++) {
-      for (let g = 0; g < d.g; g++) {
-        im2col(x, img, g, d, a, cols);
-        product(
-          rt,
-          d.og,
-          d.P,
-          d.K,
-          { data: wp, off: g * d.og * d.K, rs: d.K, cs: 1 },
-          { data: cols, off: 0, rs: d.P, cs: 1 },
-          res,
-          0,
-        );
-        for (let oc = 0; oc < d.og; oc++) {
-          const ch = g * d.og + oc;
-          const b = bias ? bias.data[bias.offset + ch * bias.strides[0]] : 0;
-          const base = (img * d.o + ch) * d.P;
-          for (let p = 0; p < d.P; p++) dst[base + p] = res[oc * d.P + p] + b;
-        }
+const conv2dKernel: CpuKernel<Conv2dAttrs> = ([x, w, bias], [out], a, env) => {
+  const d = geometry(x.shape, w.shape, out.shape, a);
+  const rt = runtimeFor(env, out.dtype);
+  const F = rt ? Float32Array : Float64Array;
+  const wp = pack4(w, F); // [O × K] row-major: group g's rows start at g·og·K
+  const cols = new F(d.K * d.P);
+  const res = new F(d.og * d.P);
+  const dst = out.data;
+  for (let img = 0; img < d.n; img++) {
+    for (let g = 0; g < d.g; g++) {
+      im2col(x, img, g, d, a, cols);
+      product(
+        rt,
+        d.og,
+        d.P,
+        d.K,
+        { data: wp, off: g * d.og * d.K, rs: d.K, cs: 1 },
+        { data: cols, off: 0, rs: d.P, cs: 1 },
+        res,
+        0,
+      );
+      for (let oc = 0; oc < d.og; oc++) {
+        const ch = g * d.og + oc;
+        const b = bias ? bias.data[bias.offset + ch * bias.strides[0]] : 0;
+        const base = (img * d.o + ch) * d.P;
+        for (let p = 0; p < d.P; p++) dst[base + p] = res[oc * d.P + p] + b;
       }
     }
-  };
+  }
+};
 
-const conv2dBackwardInputKernel =
-  (env: KernelEnv): CpuKernel<Conv2dBackwardInputAttrs> =>
-  ([gy, w], [out], a) => {
-    const d = geometry(a.inputShape, w.shape, gy.shape, a);
-    const rt = runtimeFor(env, out.dtype);
-    const F = rt ? Float32Array : Float64Array;
-    const wp = pack4(w, F);
-    const gp = pack4(gy, F);
-    const cols = new F(d.K * d.P);
-    const img = new F(d.c * d.h * d.w);
-    for (let n = 0; n < d.n; n++) {
-      img.fill(0);
-      for (let g = 0; g < d.g; g++) {
-        // cols = W_gᵀ [K × og] · ∂out_g [og × P]
-        const wt = { data: wp, off: g * d.og * d.K, rs: 1, cs: d.K };
-        const gv = { data: gp, off: (n * d.o + g * d.og) * d.P, rs: d.P, cs: 1 };
-        product(rt, d.K, d.P, d.og, wt, gv, cols, 0);
-        col2im(cols, g, d, a, img);
-      }
-      out.data.set(img, n * img.length);
+const conv2dBackwardInputKernel: CpuKernel<Conv2dBackwardInputAttrs> = ([gy, w], [out], a, env) => {
+  const d = geometry(a.inputShape, w.shape, gy.shape, a);
+  const rt = runtimeFor(env, out.dtype);
+  const F = rt ? Float32Array : Float64Array;
+  const wp = pack4(w, F);
+  const gp = pack4(gy, F);
+  const cols = new F(d.K * d.P);
+  const img = new F(d.c * d.h * d.w);
+  for (let n = 0; n < d.n; n++) {
+    img.fill(0);
+    for (let g = 0; g < d.g; g++) {
+      // cols = W_gᵀ [K × og] · ∂out_g [og × P]
+      const wt = { data: wp, off: g * d.og * d.K, rs: 1, cs: d.K };
+      const gv = { data: gp, off: (n * d.o + g * d.og) * d.P, rs: d.P, cs: 1 };
+      product(rt, d.K, d.P, d.og, wt, gv, cols, 0);
+      col2im(cols, g, d, a, img);
     }
-  };
+    out.data.set(img, n * img.length);
+  }
+};
 
-const conv2dBackwardWeightKernel =
-  (env: KernelEnv): CpuKernel<Conv2dBackwardWeightAttrs> =>
-  ([x, gy], [out], a) => {
-    const d = geometry(x.shape, a.weightShape, gy.shape, a);
-    const rt = runtimeFor(env, out.dtype);
-    const F = rt ? Float32Array : Float64Array;
-    const gp = pack4(gy, F);
-    const cols = new F(d.K * d.P);
-    const gw = new F(d.o * d.K);
-    for (let n = 0; n < d.n; n++) {
-      for (let g = 0; g < d.g; g++) {
-        im2col(x, n, g, d, a, cols);
-        // ∂W_g += ∂out_g [og × P] · colsᵀ [P × K]
-        const gv = { data: gp, off: (n * d.o + g * d.og) * d.P, rs: d.P, cs: 1 };
-        product(rt, d.og, d.K, d.P, gv, { data: cols, off: 0, rs: 1, cs: d.P }, gw, g * d.og * d.K, true);
-      }
+const conv2dBackwardWeightKernel: CpuKernel<Conv2dBackwardWeightAttrs> = ([x, gy], [out], a, env) => {
+  const d = geometry(x.shape, a.weightShape, gy.shape, a);
+  const rt = runtimeFor(env, out.dtype);
+  const F = rt ? Float32Array : Float64Array;
+  const gp = pack4(gy, F);
+  const cols = new F(d.K * d.P);
+  const gw = new F(d.o * d.K);
+  for (let n = 0; n < d.n; n++) {
+    for (let g = 0; g < d.g; g++) {
+      im2col(x, n, g, d, a, cols);
+      // ∂W_g += ∂out_g [og × P] · colsᵀ [P × K]
+      const gv = { data: gp, off: (n * d.o + g * d.og) * d.P, rs: d.P, cs: 1 };
+      product(rt, d.og, d.K, d.P, gv, { data: cols, off: 0, rs: 1, cs: d.P }, gw, g * d.og * d.K, true);
     }
-    out.data.set(gw);
-  };
+  }
+  out.data.set(gw);
+};
 
-export function convKernels(env: KernelEnv): Record<string, CpuKernel> {
-  return {
-    conv2d: conv2dKernel(env),
-    conv2dBackwardInput: conv2dBackwardInputKernel(env),
-    conv2dBackwardWeight: conv2dBackwardWeightKernel(env),
-  };
-}
+export const convKernels: CoreOpTable<CpuKernel> = {
+  conv2d: conv2dKernel,
+  conv2dBackwardInput: conv2dBackwardInputKernel,
+  conv2dBackwardWeight: conv2dBackwardWeightKernel,
+};

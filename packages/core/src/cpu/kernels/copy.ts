@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '../../op-names.js';
 import { contiguousStrides, forEachRow } from '../strided.js';
 import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
 
@@ -13,10 +14,8 @@ function copyInto(x: CpuInput, out: CpuOutput, toBool: boolean): void {
   });
 }
 
-export function copyKernels(): Record<string, CpuKernel> {
-  return {
-    copy: ([x], [out]) => copyInto(x, out, false),
-    // Int32Array stores truncate toward zero (NaN → 0); bool needs an explicit test.
-    cast: ([x], [out]) => copyInto(x, out, out.dtype === 'bool'),
-  };
-}
+export const copyKernels: CoreOpTable<CpuKernel> = {
+  copy: ([x], [out]) => copyInto(x, out, false),
+  // Int32Array stores truncate toward zero (NaN → 0); bool needs an explicit test.
+  cast: ([x], [out]) => copyInto(x, out, out.dtype === 'bool'),
+};

@@ -1,8 +1,15 @@
-import { BINARY, type BinaryEntry, UNARY, type UnaryEntry } from '../../ops/elementwise.js';
+import type { CoreOpTable } from '../../op-names.js';
+import {
+  BINARY,
+  type BinaryEntry,
+  type BinaryName,
+  UNARY,
+  type UnaryEntry,
+  type UnaryName,
+} from '../../ops/elementwise-table.js';
 import { contiguousStrides, numel } from '../../shape.js';
-import type { KernelEnv } from '../options.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
-import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
+import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from '../types.js';
 import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
 import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
@@ -29,9 +36,9 @@ function access(
 }
 
 /** The SIMD path of an f32 comparison (dense or scalar operands) giving bool, or false. */
-function compareSimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+function compareSimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
   if (out.data.length < WASM_MIN) return false;
-  const rt = env.wasm();
+  const rt = env.wasmModule();
   if (!rt) return false;
   const xa = access(a, out.shape);
   const xb = access(b, out.shape);
@@ -47,12 +54,12 @@ function compareSimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out
 }
 
 /** The SIMD path of a binary op on f32, or false to take the TypeScript one. */
-function binarySimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
+function binarySimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, out: CpuOutput): boolean {
   if (a.dtype !== 'f32' || b.dtype !== 'f32') return false;
   if (name in COMPARE_SIMD && out.dtype === 'bool') return compareSimd(env, name, a, b, out);
   if (!(name in BINARY_SIMD) || out.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN) return false;
-  const rt = env.wasm();
+  const rt = env.wasmModule();
   if (!rt) return false;
   const xa = access(a, out.shape);
   const xb = access(b, out.shape);
@@ -73,18 +80,18 @@ function binarySimd(env: KernelEnv, name: string, a: CpuInput, b: CpuInput, out:
 }
 
 /** The SIMD path of a unary op on a dense f32 input, or false. */
-function unarySimd(env: KernelEnv, name: string, x: CpuInput, out: CpuOutput): boolean {
+function unarySimd(env: CpuKernelEnv, name: string, x: CpuInput, out: CpuOutput): boolean {
   if (!(name in UNARY_SIMD) || out.dtype !== 'f32' || x.dtype !== 'f32') return false;
   if (out.data.length < WASM_MIN || !isDense(x, out.shape)) return false;
-  const rt = env.wasm();
+  const rt = env.wasmModule();
   if (!rt) return false;
   const op = { data: x.data as Float32Array, offset: x.offset, count: out.data.length };
   return unaryWasm(rt, name, op, out.data as Float32Array);
 }
 
-function unaryKernel<A>(e: UnaryEntry<A>, env: KernelEnv): CpuKernel<A> {
+function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
   const f = e.js;
-  return ([x], [out], attrs) => {
+  return ([x], [out], attrs, env) => {
     if (unarySimd(env, e.name, x, out)) return;
     const src = x.data;
     const dst = out.data;
@@ -100,9 +107,9 @@ function unaryKernel<A>(e: UnaryEntry<A>, env: KernelEnv): CpuKernel<A> {
   };
 }
 
-function binaryKernel(e: BinaryEntry, env: KernelEnv): CpuKernel {
+function binaryKernel(e: BinaryEntry): CpuKernel {
   const f = e.js;
-  return ([a, b], [out]) => {
+  return ([a, b], [out], _attrs, env) => {
     if (binarySimd(env, e.name, a, b, out)) return;
     const x = a.data;
     const y = b.data;
@@ -129,12 +136,71 @@ function binaryKernel(e: BinaryEntry, env: KernelEnv): CpuKernel {
   };
 }
 
+type Flat = (
+  cd: NumArray,
+  x: NumArray,
+  y: NumArray,
+  dst: NumArray,
+  offsets: number[],
+  steps: number[],
+) => void;
+
+const whereFlat: Flat = (cd, x, y, dst, [oc, oa, ob], [sc, sa, sb]) => {
+  for (let i = 0, ic = oc, ia = oa, ib = ob; i < dst.length; i++, ic += sc, ia += sa, ib += sb) {
+    dst[i] = cd[ic] !== 0 ? x[ia] : y[ib];
+  }
+};
+
+/**
+ * The common case, a bool mask choosing between f32 values, without a branch per element: a data-dependent
+ * mask such as ReLU's defeats the branch predictor (about 2× slower on random masks). The 32-bit patterns
+ * are blended with m = −1 where the mask is set and 0 elsewhere, (x & m) | (y & ~m), which copies the
+ * chosen value's bits exactly, NaN payloads and −0 included.
+ */
+function whereFlatF32(
+  cd: Uint8Array,
+  x: Float32Array,
+  y: Float32Array,
+  dst: Float32Array,
+  [oc, oa, ob]: number[],
+  [sc, sa, sb]: number[],
+): void {
+  const bits = (v: Float32Array) => new Int32Array(v.buffer, v.byteOffset, v.length);
+  const xi = bits(x);
+  const yi = bits(y);
+  const di = bits(dst);
+  for (let i = 0, ic = oc, ia = oa, ib = ob; i < di.length; i++, ic += sc, ia += sa, ib += sb) {
+    const c = cd[ic];
+    const m = (c | -c) >> 31; // −1 for c in 1…255, 0 for c = 0
+    di[i] = (xi[ia] & m) | (yi[ib] & ~m);
+  }
+}
+
 const whereKernel: CpuKernel = ([c, a, b], [out]) => {
   const cd = c.data;
   const x = a.data;
   const y = b.data;
   const dst = out.data;
   const shape = out.shape;
+  // Dense or one-element operands (a mask and a scalar fill, as in ReLU's gradient): one flat loop.
+  const step = (t: CpuInput) => (isDense(t, shape) ? 1 : numel(t.shape) === 1 ? 0 : -1);
+  const sc = step(c);
+  const sa = step(a);
+  const sb = step(b);
+  if (sc >= 0 && sa >= 0 && sb >= 0) {
+    const offsets = [c.offset, a.offset, b.offset];
+    if (
+      cd instanceof Uint8Array &&
+      x instanceof Float32Array &&
+      y instanceof Float32Array &&
+      dst instanceof Float32Array
+    ) {
+      whereFlatF32(cd, x, y, dst, offsets, [sc, sa, sb]);
+    } else {
+      whereFlat(cd, x, y, dst, offsets, [sc, sa, sb]);
+    }
+    return;
+  }
   forEachRow(
     shape,
     [stridesFor(c, shape), stridesFor(a, shape), stridesFor(b, shape)],
@@ -150,12 +216,13 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
 };
 
 /**
- * CPU kernels generated from the elementwise table in ops/elementwise.ts; f32 arithmetic over
- * dense, scalar and bias-row operands runs as WebAssembly SIMD when the backend has a runtime.
+ * CPU kernels generated from the elementwise table in ops/elementwise-table.ts; f32 arithmetic
+ * over dense, scalar and bias-row operands runs as WebAssembly SIMD when the backend has a runtime.
  */
-export function elementwiseKernels(env: KernelEnv): Record<string, CpuKernel> {
-  const table: Record<string, CpuKernel> = { where: whereKernel };
-  for (const e of Object.values(UNARY)) table[e.name] = unaryKernel(e as UnaryEntry<unknown>, env);
-  for (const e of Object.values(BINARY)) table[e.name] = binaryKernel(e, env);
-  return table;
-}
+export const elementwiseKernels: CoreOpTable<CpuKernel> = {
+  where: whereKernel,
+  ...Object.fromEntries(
+    (Object.keys(UNARY) as UnaryName[]).map((n) => [n, unaryKernel(UNARY[n] as UnaryEntry<unknown>)]),
+  ),
+  ...Object.fromEntries((Object.keys(BINARY) as BinaryName[]).map((n) => [n, binaryKernel(BINARY[n])])),
+};

@@ -1,5 +1,6 @@
 import { fail, fmtShape } from '../../errors.js';
 import type { AxisAttrs } from '../../op.js';
+import type { CoreOpTable } from '../../op-names.js';
 import type { OneHotAttrs } from '../../ops/indexing.js';
 import { contiguousStrides, forEachRow } from '../strided.js';
 import type { CpuInput, CpuKernel } from '../types.js';
@@ -76,11 +77,9 @@ const oneHotKernel: CpuKernel<OneHotAttrs> = ([indices], [out], { numClasses }) 
   });
 };
 
-export function indexingKernels(): Record<string, CpuKernel> {
-  return {
-    gather: gatherKernel,
-    indexSelect: indexSelectKernel,
-    scatterAdd: scatterAddKernel,
-    oneHot: oneHotKernel,
-  };
-}
+export const indexingKernels: CoreOpTable<CpuKernel> = {
+  gather: gatherKernel,
+  indexSelect: indexSelectKernel,
+  scatterAdd: scatterAddKernel,
+  oneHot: oneHotKernel,
+};

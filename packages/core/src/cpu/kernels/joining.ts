@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '../../op-names.js';
 import type { SliceAttrs } from '../../ops/views.js';
 import { contiguousStrides, forEachRow } from '../strided.js';
 import type { CpuInput, CpuKernel, CpuOutput } from '../types.js';
@@ -30,6 +31,7 @@ const sliceScatterKernel: CpuKernel<SliceAttrs> = ([base, src], [out], a) => {
   copyRegion(src, out, sliced, a.start * strides[a.axis]);
 };
 
-export function joiningKernels(): Record<string, CpuKernel> {
-  return { concat: concatKernel, sliceScatter: sliceScatterKernel };
-}
+export const joiningKernels: CoreOpTable<CpuKernel> = {
+  concat: concatKernel,
+  sliceScatter: sliceScatterKernel,
+};

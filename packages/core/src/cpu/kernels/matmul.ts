@@ -1,7 +1,7 @@
+import type { CoreOpTable } from '../../op-names.js';
 import { broadcastStrides, numel } from '../../shape.js';
 import { gemm, packMatrix } from '../gemm.js';
 import { offsetsOf } from '../lanes.js';
-import type { KernelEnv } from '../options.js';
 import type { CpuKernel } from '../types.js';
 import { sgemmWasm } from '../wasm/sgemm.js';
 
@@ -11,47 +11,43 @@ import { sgemmWasm } from '../wasm/sgemm.js';
  * gemm, and stored to the output, which rounds once to the output dtype. f32 products run as
  * WebAssembly SIMD (wasm/sgemm.ts) when the backend has a runtime.
  */
-const matmulKernel =
-  (env: KernelEnv): CpuKernel =>
-  ([a, b], [out]) => {
-    const ra = a.shape.length;
-    const rb = b.shape.length;
-    const m = a.shape[ra - 2];
-    const k = a.shape[ra - 1];
-    const n = b.shape[rb - 1];
-    const batch = out.shape.slice(0, -2);
-    const aBatch = offsetsOf(batch, broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch));
-    const bBatch = offsetsOf(batch, broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch));
-    const rt = out.dtype === 'f32' ? env.wasm() : undefined;
-    if (rt) {
-      const aOffs = aBatch.map((o) => o + a.offset);
-      const bOffs = bBatch.map((o) => o + b.offset);
-      const opA = {
-        data: a.data as Float32Array,
-        offsets: aOffs,
-        rs: a.strides[ra - 2],
-        cs: a.strides[ra - 1],
-      };
-      const opB = {
-        data: b.data as Float32Array,
-        offsets: bOffs,
-        rs: b.strides[rb - 2],
-        cs: b.strides[rb - 1],
-      };
-      if (sgemmWasm(rt, m, n, k, numel(batch), opA, opB, out.data as Float32Array)) return;
-    }
-    const pa = new Float64Array(m * k);
-    const pb = new Float64Array(k * n);
-    const pc = new Float64Array(m * n);
-    const dst = out.data;
-    for (let t = 0; t < numel(batch); t++) {
-      packMatrix(a.data, a.offset + aBatch[t], m, k, a.strides[ra - 2], a.strides[ra - 1], pa);
-      packMatrix(b.data, b.offset + bBatch[t], k, n, b.strides[rb - 2], b.strides[rb - 1], pb);
-      gemm(m, n, k, pa, 0, pb, 0, pc, 0);
-      dst.set(pc, t * m * n);
-    }
-  };
+const matmulKernel: CpuKernel = ([a, b], [out], _attrs, env) => {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = a.shape[ra - 2];
+  const k = a.shape[ra - 1];
+  const n = b.shape[rb - 1];
+  const batch = out.shape.slice(0, -2);
+  const aBatch = offsetsOf(batch, broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch));
+  const bBatch = offsetsOf(batch, broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch));
+  const rt = out.dtype === 'f32' ? env.wasmModule() : undefined;
+  if (rt) {
+    const aOffs = aBatch.map((o) => o + a.offset);
+    const bOffs = bBatch.map((o) => o + b.offset);
+    const opA = {
+      data: a.data as Float32Array,
+      offsets: aOffs,
+      rs: a.strides[ra - 2],
+      cs: a.strides[ra - 1],
+    };
+    const opB = {
+      data: b.data as Float32Array,
+      offsets: bOffs,
+      rs: b.strides[rb - 2],
+      cs: b.strides[rb - 1],
+    };
+    if (sgemmWasm(rt, m, n, k, numel(batch), opA, opB, out.data as Float32Array)) return;
+  }
+  const pa = new Float64Array(m * k);
+  const pb = new Float64Array(k * n);
+  const pc = new Float64Array(m * n);
+  const dst = out.data;
+  for (let t = 0; t < numel(batch); t++) {
+    packMatrix(a.data, a.offset + aBatch[t], m, k, a.strides[ra - 2], a.strides[ra - 1], pa);
+    packMatrix(b.data, b.offset + bBatch[t], k, n, b.strides[rb - 2], b.strides[rb - 1], pb);
+    gemm(m, n, k, pa, 0, pb, 0, pc, 0);
+    dst.set(pc, t * m * n);
+  }
+};
 
-export function matmulKernels(env: KernelEnv): Record<string, CpuKernel> {
-  return { matmul: matmulKernel(env) };
-}
+export const matmulKernels: CoreOpTable<CpuKernel> = { matmul: matmulKernel };

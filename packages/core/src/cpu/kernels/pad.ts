@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '../../op-names.js';
 import type { PadAttrs, PadBackwardAttrs } from '../../ops/pad.js';
 import type { AxisMaps } from '../axis-maps.js';
 import { gatherByMaps, scatterAddByMaps } from '../axis-maps.js';
@@ -28,6 +29,4 @@ const padBackwardKernel: CpuKernel<PadBackwardAttrs> = ([g], [out], a) => {
   scatterAddByMaps(g, out, contiguousStrides(out.shape), padMaps(a.inputShape, a));
 };
 
-export function padKernels(): Record<string, CpuKernel> {
-  return { pad: padKernel, padBackward: padBackwardKernel };
-}
+export const padKernels: CoreOpTable<CpuKernel> = { pad: padKernel, padBackward: padBackwardKernel };

@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '../../op-names.js';
 import type { AvgPool2dAttrs, AvgPool2dBackwardAttrs, MaxPool2dAttrs } from '../../ops/pool.js';
 import type { CpuInput, CpuKernel } from '../types.js';
 
@@ -112,11 +113,9 @@ const avgPool2dBackwardKernel: CpuKernel<AvgPool2dBackwardAttrs> = ([gy], [out],
   out.data.set(g);
 };
 
-export function poolKernels(): Record<string, CpuKernel> {
-  return {
-    maxPool2d: maxPool2dKernel,
-    maxPool2dBackward: maxPool2dBackwardKernel,
-    avgPool2d: avgPool2dKernel,
-    avgPool2dBackward: avgPool2dBackwardKernel,
-  };
-}
+export const poolKernels: CoreOpTable<CpuKernel> = {
+  maxPool2d: maxPool2dKernel,
+  maxPool2dBackward: maxPool2dBackwardKernel,
+  avgPool2d: avgPool2dKernel,
+  avgPool2dBackward: avgPool2dBackwardKernel,
+};

@@ -1,3 +1,4 @@
+import type { CoreOpTable } from '../../op-names.js';
 import type { TriangleAttrs } from '../../ops/rearrange.js';
 import { gatherByMaps } from '../axis-maps.js';
 import { forEachRow } from '../strided.js';
@@ -28,11 +29,9 @@ const flipKernel: CpuKernel<{ axes: number[] }> = ([x], [out], { axes }) => {
   gatherByMaps(x, out, maps, 0);
 };
 
-export function rearrangeKernels(): Record<string, CpuKernel> {
-  return {
-    tril: triangleKernel((diff, k) => diff <= k),
-    triu: triangleKernel((diff, k) => diff >= k),
-    repeat: repeatKernel,
-    flip: flipKernel,
-  };
-}
+export const rearrangeKernels: CoreOpTable<CpuKernel> = {
+  tril: triangleKernel((diff, k) => diff <= k),
+  triu: triangleKernel((diff, k) => diff >= k),
+  repeat: repeatKernel,
+  flip: flipKernel,
+};

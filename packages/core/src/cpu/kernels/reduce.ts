@@ -1,7 +1,9 @@
 import type { AxisAttrs } from '../../op.js';
+import type { CoreOpTable } from '../../op-names.js';
 import type { ArgReduceAttrs, NormAttrs, ReduceAttrs, VarAttrs } from '../../ops/reduce.js';
+import { isContiguous, numel } from '../../shape.js';
 import { forEachLane, lanesOf } from '../lanes.js';
-import type { CpuKernel } from '../types.js';
+import type { CpuInput, CpuKernel, NumArray } from '../types.js';
 
 type Reducer<A> = (lane: Float64Array, attrs: A) => number;
 
@@ -56,16 +58,6 @@ function varianceOf(v: Float64Array, { correction }: VarAttrs): number {
   return s / Math.max(0, v.length - correction);
 }
 
-/** log Σ exp(x) = m + log Σ exp(x − m), m the max; infinite m is returned as is (−inf rows stay −inf). */
-function logSumExp(v: Float64Array): number {
-  if (v.length === 0) return Number.NEGATIVE_INFINITY;
-  const m = extreme(v, 1);
-  if (!Number.isFinite(m)) return m;
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
-  return m + Math.log(s);
-}
-
 /** (Σ|x|ᵖ)^(1/p), with the limits p = ±∞ (max/min |x|) and p = 0 (count of non-zeros). */
 function pNorm(v: Float64Array, { p }: NormAttrs): number {
   if (p === Number.POSITIVE_INFINITY || p === Number.NEGATIVE_INFINITY) {
@@ -100,6 +92,36 @@ function argKernel(sign: number): CpuKernel<ArgReduceAttrs> {
   };
 }
 
+/**
+ * Σ over the leading axes of a row-major input (a bias gradient: [batch, features] → [features]), or
+ * false for other layouts. Whole rows are added into f64 accumulators in row order, so each output gets
+ * the same additions in the same order as the lane loop, without gathering strided lanes.
+ */
+function sumLeadingAxes(x: CpuInput, axes: readonly number[], dst: NumArray, scale: number): boolean {
+  const k = axes.length;
+  if (k === 0 || k >= x.shape.length || !isContiguous(x.shape, x.strides)) return false;
+  for (let i = 0; i < k; i++) if (!axes.includes(i)) return false;
+  const inner = numel(x.shape.slice(k));
+  const rows = numel(x.shape.slice(0, k));
+  const src = x.data;
+  const acc = new Float64Array(inner);
+  for (let r = 0, base = x.offset; r < rows; r++, base += inner) {
+    for (let j = 0; j < inner; j++) acc[j] += src[base + j];
+  }
+  for (let j = 0; j < inner; j++) dst[j] = scale === 1 ? acc[j] : acc[j] / scale;
+  return true;
+}
+
+/** sum (divisor 1) or mean (divisor n): the leading-axes fast path, else the lane loop. */
+function sumKernel(mean: boolean): CpuKernel<ReduceAttrs> {
+  const lanes = laneReduce<ReduceAttrs>(mean ? (v) => total(v) / v.length : total);
+  return (inputs, outputs, attrs, env) => {
+    const [x] = inputs;
+    const n = numel(attrs.axes.map((a) => x.shape[a]));
+    if (!sumLeadingAxes(x, attrs.axes, outputs[0].data, mean ? n : 1)) lanes(inputs, outputs, attrs, env);
+  };
+}
+
 /** Running sums along one axis, accumulated in f64. */
 const cumsumKernel: CpuKernel<AxisAttrs> = ([x], [out], { axis }) => {
   const lanes = lanesOf(x, x.shape.length === 0 ? [] : [axis]);
@@ -114,23 +136,20 @@ const cumsumKernel: CpuKernel<AxisAttrs> = ([x], [out], { axis }) => {
   });
 };
 
-export function reduceKernels(): Record<string, CpuKernel> {
-  return {
-    sum: laneReduce<ReduceAttrs>(total),
-    mean: laneReduce<ReduceAttrs>((v) => total(v) / v.length),
-    prod: laneReduce<ReduceAttrs>((v) => {
-      let p = 1;
-      for (let i = 0; i < v.length; i++) p *= v[i];
-      return p;
-    }),
-    max: laneReduce<ReduceAttrs>((v) => extreme(v, 1)),
-    min: laneReduce<ReduceAttrs>((v) => extreme(v, -1)),
-    argmax: argKernel(1),
-    argmin: argKernel(-1),
-    var: laneReduce<VarAttrs>(varianceOf),
-    std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
-    logsumexp: laneReduce<ReduceAttrs>(logSumExp),
-    norm: laneReduce<NormAttrs>(pNorm),
-    cumsum: cumsumKernel,
-  };
-}
+export const reduceKernels: CoreOpTable<CpuKernel> = {
+  sum: sumKernel(false),
+  mean: sumKernel(true),
+  prod: laneReduce<ReduceAttrs>((v) => {
+    let p = 1;
+    for (let i = 0; i < v.length; i++) p *= v[i];
+    return p;
+  }),
+  max: laneReduce<ReduceAttrs>((v) => extreme(v, 1)),
+  min: laneReduce<ReduceAttrs>((v) => extreme(v, -1)),
+  argmax: argKernel(1),
+  argmin: argKernel(-1),
+  var: laneReduce<VarAttrs>(varianceOf),
+  std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
+  norm: laneReduce<NormAttrs>(pNorm),
+  cumsum: cumsumKernel,
+};

@@ -1,4 +1,4 @@
-import { type FunctionBuilder as F, FunctionBuilder, type PlainOp, type SimdOp } from './emitter.js';
+import { type FunctionBuilder as F, FunctionBuilder, type PlainOp, type SimdOp } from '../../wasm/emitter.js';
 
 /**
  * f32 elementwise kernels. Every op here is one IEEE f32 operation per element, so the SIMD

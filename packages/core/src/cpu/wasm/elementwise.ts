@@ -1,4 +1,4 @@
-import type { WasmRuntime } from './runtime.js';
+import type { WasmModule } from '../../wasm/wasm-module.js';
 
 /** An f32 operand of an elementwise kernel: `count` elements from `offset` (1: a scalar, inner: a row). */
 export interface EwOperand {
@@ -10,7 +10,7 @@ export interface EwOperand {
 /** Elementwise ops over at least this many elements split across threads. */
 const PARALLEL_ELEMS = 1 << 18;
 
-function tasks(rt: WasmRuntime, n: number): { chunk: number; count: number; parallel: boolean } {
+function tasks(rt: WasmModule, n: number): { chunk: number; count: number; parallel: boolean } {
   if (n < PARALLEL_ELEMS || rt.threads === 1) return { chunk: Math.max(n, 1), count: 1, parallel: false };
   const chunk = Math.ceil(n / (4 * rt.threads) / 16) * 16;
   return { chunk, count: Math.ceil(n / chunk), parallel: true };
@@ -21,7 +21,7 @@ function tasks(rt: WasmRuntime, n: number): { chunk: number; count: number; para
  * into wasm memory, the result copied back. Returns false when the scratch does not fit.
  */
 export function binaryWasm(
-  rt: WasmRuntime,
+  rt: WasmModule,
   op: string,
   a: EwOperand,
   b: EwOperand,
@@ -47,7 +47,7 @@ export function binaryWasm(
 }
 
 /** out[i] = op(a[i]) over a dense operand with un_<op>; false when the scratch does not fit. */
-export function unaryWasm(rt: WasmRuntime, op: string, a: EwOperand, out: Float32Array): boolean {
+export function unaryWasm(rt: WasmModule, op: string, a: EwOperand, out: Float32Array): boolean {
   const n = out.length;
   const al = (x: number) => Math.ceil(x / 16) * 16;
   const base = rt.reserve((al(n) + n) * 4);
@@ -63,7 +63,7 @@ export function unaryWasm(rt: WasmRuntime, op: string, a: EwOperand, out: Float3
 
 /** out[i] = a′ op b′ as bool bytes with cmp_<op>; a and b dense or scalar (mode). */
 export function compareWasm(
-  rt: WasmRuntime,
+  rt: WasmModule,
   op: string,
   a: EwOperand,
   b: EwOperand,

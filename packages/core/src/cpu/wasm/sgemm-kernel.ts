@@ -1,13 +1,9 @@
-import { FunctionBuilder } from './emitter.js';
+import { FunctionBuilder } from '../../wasm/emitter.js';
+import { emitTileStep, emitTileStore, gemmTileRegisters, TILE_COLS } from '../../wasm/gemm-tile.js';
 
-/**
- * Rows and columns of C per microkernel tile: 4 × (2 v128). Eight accumulators plus two B
- * vectors and one splat fit the 16 SIMD registers without spills; on this V8 bigger tiles
- * (4×3, 6×2, 4×4) and unrolling the k loop measured slower (register pressure).
- */
+/** Rows and columns of C per microkernel tile (the 4×8 tile of @tessera/core/wasm's gemm-tile.ts). */
 export const MR = 4;
-const NRV = 2;
-export const NR = NRV * 4;
+export const NR = TILE_COLS;
 /** k steps per pass over a C tile: one B micro-panel (KC × NR × 4 B = 8 KiB) stays in L1. */
 export const KC = 256;
 /**
@@ -28,9 +24,8 @@ export const NC_PANELS = 32;
  * of an A panel (MR rows × kc, k-major: A[r, p] at ap + (p·MR + r)·4) and a B panel (kc × NR,
  * B[p, c] at bp + (p·NR + c)·4), the MR×NR tile of C at cp (row pitch ldc bytes) becomes
  *   C[r, c] = (zero ? 0 : C[r, c]) + Σₚ A[r, p]·B[p, c]
- * in f32. The accumulators live in registers for the whole k loop; each k step loads NRV
- * vectors of B, splats each A value once and issues MR·NRV mul+add pairs (baseline SIMD has
- * no fused multiply-add). Panels follow each other aStride / bStride bytes apart; the B panel
+ * in f32 with the shared microkernel (gemm-tile.ts): the accumulators live in registers for
+ * the whole k loop. Panels follow each other aStride / bStride bytes apart; the B panel
  * is the outer loop so it stays in L1 while the A panels stream past from L2.
  */
 export function sgemmBlock(): FunctionBuilder {
@@ -47,9 +42,7 @@ export function sgemmBlock(): FunctionBuilder {
   const crow = Array.from({ length: MR }, () => f.local('i32'));
   const first = f.local('i32');
   const left = f.local('i32');
-  const splat = f.local('v128');
-  const bv = Array.from({ length: NRV }, () => f.local('v128'));
-  const acc = Array.from({ length: MR }, () => Array.from({ length: NRV }, () => f.local('v128')));
+  const tile = gemmTileRegisters(f, MR);
 
   f.i32(0).set(jr).get(cp).set(cj);
   f.forLt(jr, nPanels, 1, () => {
@@ -64,21 +57,17 @@ export function sgemmBlock(): FunctionBuilder {
       f.get(left).i32(KCHUNK).get(left).i32(KCHUNK).op('i32.lt_u').op('select').set(p);
       f.get(left).get(p).op('i32.sub').set(left);
       const step = (init: boolean) => {
-        for (let v = 0; v < NRV; v++)
-          f.get(b)
-            .load('v128', v * 16)
-            .set(bv[v]);
-        for (let r = 0; r < MR; r++) {
-          f.get(a)
-            .splatLoad(r * 4)
-            .set(splat);
-          for (let v = 0; v < NRV; v++) {
-            if (!init) f.get(acc[r][v]);
-            f.get(splat).get(bv[v]).simd('f32x4.mul');
-            if (!init) f.simd('f32x4.add');
-            f.set(acc[r][v]);
-          }
-        }
+        // A panel: the MR elements of step p are adjacent.
+        emitTileStep(
+          f,
+          tile,
+          b,
+          (r) => {
+            f.get(a);
+            return r * 4;
+          },
+          init,
+        );
         f.inc(a, MR * 4).inc(b, NR * 4);
       };
       step(true);
@@ -86,21 +75,11 @@ export function sgemmBlock(): FunctionBuilder {
       step(false);
       f.get(p).i32(1).op('i32.sub').tee(p).brIf(0);
       f.end().end();
+      const rowOfC = (r: number) => f.get(crow[r]);
       f.get(first).if();
-      for (let r = 0; r < MR; r++)
-        for (let v = 0; v < NRV; v++)
-          f.get(crow[r])
-            .get(acc[r][v])
-            .store('v128', v * 16);
+      emitTileStore(f, tile, rowOfC);
       f.else();
-      for (let r = 0; r < MR; r++)
-        for (let v = 0; v < NRV; v++)
-          f.get(crow[r])
-            .get(acc[r][v])
-            .get(crow[r])
-            .load('v128', v * 16)
-            .simd('f32x4.add')
-            .store('v128', v * 16);
+      emitTileStore(f, tile, rowOfC, true);
       f.end();
       f.i32(0).set(first);
       f.get(left).brIf(0);

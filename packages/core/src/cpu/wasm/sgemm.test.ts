@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { WasmRuntime } from './runtime.js';
+import { WasmModule } from '../../wasm/wasm-module.js';
+import { coreKernelFunctions } from './kernels.js';
 import { sgemmWasm } from './sgemm.js';
 
 /** sgemmWasm itself, where the op-level tests cannot reach cheaply: many jobs per product. */
 describe('sgemmWasm', () => {
-  const rt = WasmRuntime.create(2)!;
+  const rt = WasmModule.create(2, coreKernelFunctions)!;
   afterAll(() => rt.dispose());
 
   function data(n: number, seed: number): Float32Array {

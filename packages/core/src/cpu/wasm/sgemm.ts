@@ -1,6 +1,26 @@
-import { MAX_TASKS } from './job-header.js';
-import type { WasmRuntime } from './runtime.js';
-import { MC_PANELS, MR, NC_PANELS, NR } from './sgemm-kernel.js';
+import type { FunctionBuilder } from '../../wasm/emitter.js';
+import { MAX_TASKS } from '../../wasm/job-header.js';
+import type { WasmModule } from '../../wasm/wasm-module.js';
+import {
+  MC_PANELS,
+  MR,
+  NC_PANELS,
+  NR,
+  packARows,
+  packContig,
+  packPanels,
+  sgemmBlock,
+  sgemmTask,
+} from './sgemm-kernel.js';
+
+/**
+ * The functions `sgemmWasm` runs, in the order it needs: a module lists them first (sgemm_task
+ * calls sgemm_block by function index 0). Packages with kernels of their own put these at the
+ * head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on it.
+ */
+export function sgemmFunctions(): FunctionBuilder[] {
+  return [sgemmBlock(), sgemmTask(0), packPanels(), packContig(), packARows()];
+}
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
 export interface MatrixOperand {
@@ -108,13 +128,13 @@ function planPack(offs: Map<number, number>, rows: number, cols: number, rs: num
  * out[t] = A[t]·B[t] (m×k · k×n, f32) for every batch t, written row-major at out[t·m·n]. The
  * operands are copied into wasm memory and packed there by pack_panels tasks (which also
  * resolves transposed and strided layouts; batches that read the same source matrix share one
- * packed copy), the products run as sgemm_task jobs split by C blocks over the runtime's
+ * packed copy), the products run as sgemm_task jobs split by C blocks over the module's
  * threads, and C is copied out (overlapping the next job when there are several: batches are
  * run `cBytesPerJob` of C at a time). Returns false, having written nothing, when the scratch would
  * not fit in wasm memory.
  */
 export function sgemmWasm(
-  rt: WasmRuntime,
+  rt: WasmModule,
   m: number,
   n: number,
   k: number,

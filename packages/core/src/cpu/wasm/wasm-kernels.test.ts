@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../context.js';
+import { createContext } from '../../default-context.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../ops/conv.js';
 import { tensor } from '../../ops/creation.js';
 import {
@@ -22,7 +23,6 @@ import {
   sub,
 } from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
-import { createContext } from '../../runtime.js';
 import type { Tensor } from '../../tensor.js';
 import type { CpuBackend } from '../backend.js';
 

@@ -1,0 +1,92 @@
+/**
+ * The default context, made on first use, and the functions that act on it or on a context given
+ * as their last argument: seeding, backends, the default device, memory, debug mode, tidy scopes.
+ */
+import type { Backend } from './backend.js';
+import { Context, type MemoryInfo, type Middleware } from './context.js';
+import { CpuBackend } from './cpu/backend.js';
+import type { CpuOptions } from './cpu/options.js';
+import { fail } from './errors.js';
+import type { Tensor } from './tensor.js';
+import { collectTensors, runScoped } from './tidy.js';
+
+export interface ContextOptions {
+  /** Options of the context's CPU backend: threads, WebAssembly SIMD. */
+  cpu?: CpuOptions;
+}
+
+/** A fresh context with its own CPU backend, RNG, scopes and counters. */
+export function createContext(options: ContextOptions = {}): Context {
+  return new Context(new CpuBackend(options.cpu));
+}
+
+let fallback: Context | undefined;
+
+/**
+ * The context that creation functions use when given none, made on first use (so that
+ * importing the package does no work).
+ */
+export function defaultContext(): Context {
+  fallback ??= createContext();
+  return fallback;
+}
+
+/** Seeds the default context's generator (or the given context's). */
+export function manualSeed(seed: number, ctx: Context = defaultContext()): void {
+  ctx.rng.seed(seed);
+}
+
+export function registerBackend(backend: Backend, ctx: Context = defaultContext()): void {
+  ctx.registerBackend(backend);
+}
+
+/** Device that creation functions use when no device is given. */
+export function setDefaultDevice(device: string, ctx: Context = defaultContext()): void {
+  ctx.backend(device, 'setDefaultDevice');
+  ctx.defaultDevice = device;
+}
+
+export function getDefaultDevice(ctx: Context = defaultContext()): string {
+  return ctx.defaultDevice;
+}
+
+/** Live tensors, live bytes and the peak, in total and per device. */
+export function memory(ctx: Context = defaultContext()): MemoryInfo {
+  return ctx.memory();
+}
+
+export function resetPeakMemory(ctx: Context = defaultContext()): void {
+  ctx.resetPeak();
+}
+
+/** Debug mode records each tensor's creation site and reports handles collected undisposed. */
+export function setDebug(on: boolean, ctx: Context = defaultContext()): void {
+  ctx.debug = on;
+}
+
+/** Adds op middleware (autograd uses this); returns its remover. */
+export function useMiddleware(mw: Middleware, ctx: Context = defaultContext()): () => void {
+  return ctx.use(mw);
+}
+
+/**
+ * Runs fn and disposes every tensor it created except those it returns or keep()s, like
+ * TensorFlow.js's tidy. Synchronous; across `await`, use `using` declarations instead.
+ */
+export function tidy<T>(fn: () => T, ctx: Context = defaultContext()): T {
+  if (typeof fn !== 'function') fail('tidy', `expected a function, got ${typeof fn}`);
+  return runScoped(ctx, fn);
+}
+
+/** Exempts tensors from the enclosing tidy scopes. Returns its argument. */
+export function keep<T extends Tensor>(t: T): T {
+  t.storageFor('keep');
+  t.kept = true;
+  for (const s of t.ctx.scopes) s.delete(t);
+  return t;
+}
+
+/** Disposes every tensor found in a value (a tensor, array, object, Map or Set). */
+export function dispose(value: unknown): void {
+  for (const t of collectTensors(value)) t.dispose();
+}

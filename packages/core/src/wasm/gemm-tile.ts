@@ -1,0 +1,83 @@
+import type { FunctionBuilder } from './emitter.js';
+
+/*
+ * The f32 GEMM microkernel, generated once for every matrix product written with the emitter:
+ * an r×8 tile of C (r ≤ 4) lives in 2·r v128 accumulators; each k step loads two vectors of B's
+ * row, splats one element of A per tile row and issues 2·r multiply-add pairs (baseline SIMD has
+ * no fused multiply-add). Eight accumulators, two B vectors and one splat fit the 16 SIMD
+ * registers without spills; on V8 bigger tiles (4×12, 6×8, 4×16) and unrolling the k loop measured
+ * slower. The CPU backend's sgemm (packed panels, cpu/wasm/sgemm-kernel.ts) and
+ * @tessera/attention's tile products (strided A, row-major B) wrap it in their own loops.
+ */
+
+/** Columns of C per tile: two f32x4 vectors. */
+export const TILE_COLS = 8;
+
+/** The registers (v128 locals) of an r×8 tile. */
+export interface GemmTile {
+  readonly rows: number;
+  /** acc[r][v]: columns 4v … 4v + 3 of tile row r. */
+  readonly acc: readonly (readonly number[])[];
+  /** The two vectors of B's current row. */
+  readonly b: readonly [number, number];
+  /** A's current element, splatted. */
+  readonly splat: number;
+}
+
+/** Declares the v128 locals of an r×8 tile in `f`. */
+export function gemmTileRegisters(f: FunctionBuilder, rows: number): GemmTile {
+  const splat = f.local('v128');
+  const b: [number, number] = [f.local('v128'), f.local('v128')];
+  const acc = Array.from({ length: rows }, () => [f.local('v128'), f.local('v128')]);
+  return { rows, acc, b, splat };
+}
+
+/**
+ * One k step: b ← B's row at the address in local `bAt`; for each tile row r, splat A[r] (at the
+ * address `aAt(r)` pushes, plus the byte offset it returns) and acc[r][v] += splat·b[v] — or, with
+ * `init`, acc[r][v] = splat·b[v].
+ */
+export function emitTileStep(
+  f: FunctionBuilder,
+  tile: GemmTile,
+  bAt: number,
+  aAt: (row: number) => number,
+  init = false,
+): void {
+  for (let v = 0; v < 2; v++)
+    f.get(bAt)
+      .load('v128', v * 16)
+      .set(tile.b[v]);
+  for (let r = 0; r < tile.rows; r++) {
+    const offset = aAt(r);
+    f.splatLoad(offset).set(tile.splat);
+    for (let v = 0; v < 2; v++) {
+      if (!init) f.get(tile.acc[r][v]);
+      f.get(tile.splat).get(tile.b[v]).simd('f32x4.mul');
+      if (!init) f.simd('f32x4.add');
+      f.set(tile.acc[r][v]);
+    }
+  }
+}
+
+/**
+ * Stores the tile into C, tile row r at the address `rowAt(r)` pushes: C ← acc, or C ← C + acc
+ * with `accumulate`.
+ */
+export function emitTileStore(
+  f: FunctionBuilder,
+  tile: GemmTile,
+  rowAt: (row: number) => void,
+  accumulate = false,
+): void {
+  for (let r = 0; r < tile.rows; r++)
+    for (let v = 0; v < 2; v++) {
+      rowAt(r);
+      f.get(tile.acc[r][v]);
+      if (accumulate) {
+        rowAt(r);
+        f.load('v128', v * 16).simd('f32x4.add');
+      }
+      f.store('v128', v * 16);
+    }
+}
