@@ -1,6 +1,5 @@
-import { ones, Tensor, TesseraError, tensor } from '@tessera/core';
+import { fmtShape, ones, Tensor, TesseraError, tensor } from '@tessera/core';
 import { linear } from '../functional/linear.js';
-import { fmt } from '../functional/reduction.js';
 import { Linear, type LinearOptions } from './linear.js';
 
 /**
@@ -52,7 +51,7 @@ export class MaskedLinear extends Linear {
     if (mask.rank !== 2 || mask.shape[0] !== out || mask.shape[1] !== inF)
       throw new TesseraError(
         'MaskedLinear.setMask',
-        `mask ${fmt(mask.shape)} must be [${out}, ${inF}] ([out, in])`,
+        `mask ${fmtShape(mask.shape)} must be [${out}, ${inF}] ([out, in])`,
       );
     // assign rebinds the handle: a graph that saved this mask must be done (backward run) before a new one.
     const t = mask.cast(this.mask.dtype);
@@ -69,7 +68,7 @@ export class MaskedLinear extends Linear {
     if (mask.rank !== 2 || mask.shape[0] !== this.outFeatures || mask.shape[1] !== this.inFeatures)
       throw new TesseraError(
         'MaskedLinear',
-        `mask ${fmt(mask.shape)} must be [${this.outFeatures}, ${this.inFeatures}] ([out, in])`,
+        `mask ${fmtShape(mask.shape)} must be [${this.outFeatures}, ${this.inFeatures}] ([out, in])`,
       );
     return linear(x, this.weight.mul(mask), this.bias);
   }
