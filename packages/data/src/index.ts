@@ -4,6 +4,7 @@ export { DataLoader, type DataLoaderOptions } from './data-loader.js';
 export { type Dataset, TensorDataset } from './dataset.js';
 export {
   binarize,
+  binarizeStochastic,
   MNIST_SIZE,
   MNIST_TEST_SIZE,
   type Mnist,
@@ -11,5 +12,6 @@ export {
   mnistDataset,
   mnistFromClassArrays,
   mnistOrder,
+  splitValidation,
 } from './mnist.js';
 export { permutation } from './permutation.js';

@@ -1,6 +1,6 @@
-import { createContext } from '@tessera/core';
+import { createContext, tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
-import { binarize, mnistFromClassArrays, mnistOrder } from './mnist.js';
+import { binarize, binarizeStochastic, mnistFromClassArrays, mnistOrder, splitValidation } from './mnist.js';
 import { loadMnist } from './mnist-node.js';
 
 const context = createContext();
@@ -44,5 +44,44 @@ describe('MNIST', () => {
     for (let c = 0; c < 10; c++) expect(Math.abs(counts[c] - sizes[c] / 5)).toBeLessThanOrEqual(1);
     const bin = binarize(test.images.slice(0, 0, 2), 0.5);
     expect(new Set(bin.dataSync())).toEqual(new Set([0, 1]));
+  });
+
+  it('stochastic binarization turns a pixel on with its intensity as probability, fixed by the seed', () => {
+    // 40,000 pixels at each of the intensities 0, 0.3, 0.8 and 1: the ones' frequency is the intensity within
+    // 5 standard errors (√(p(1 − p)/40,000) ≤ 0.0025); 0 and 1 are deterministic.
+    const n = 40_000;
+    const levels = [0, 0.3, 0.8, 1];
+    const px = new Float32Array(levels.length * n);
+    levels.forEach((p, k) => {
+      px.fill(p, k * n, (k + 1) * n);
+    });
+    const images = tensor(px, [levels.length * n], { context });
+    const a = binarizeStochastic(images, 7).dataSync();
+    levels.forEach((p, k) => {
+      let ones = 0;
+      for (let i = k * n; i < (k + 1) * n; i++) ones += a[i];
+      expect(Math.abs(ones / n - p)).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / n) + 1e-12);
+    });
+    expect(binarizeStochastic(images, 7).dataSync()).toEqual(a);
+    expect(binarizeStochastic(images, 8).dataSync()).not.toEqual(a);
+    expect(() => binarizeStochastic(tensor([0.5, 1.5], { context }), 0)).toThrow(/pixel 1 is 1.5/);
+  });
+
+  it('splitValidation keeps the first digits for training and the last ones for validation', () => {
+    const images = tensor(
+      Float32Array.from({ length: 5 * 784 }, (_, i) => Math.floor(i / 784) / 10),
+      [5, 1, 28, 28],
+      {
+        context,
+      },
+    );
+    const labels = tensor([0, 1, 2, 3, 4], { dtype: 'i32', context });
+    const { train, validation } = splitValidation({ images, labels }, 2);
+    expect(train.images.shape).toEqual([3, 1, 28, 28]);
+    expect(Array.from(validation.labels.dataSync())).toEqual([3, 4]);
+    expect(validation.images.reshape([2, 784]).slice(1, 0, 1).dataSync()[1]).toBeCloseTo(0.4, 6);
+    expect(() => splitValidation({ images, labels }, 5)).toThrow(
+      /validationSize must be an integer in \[1, 4\]/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { type Context, type Tensor, TesseraError, tensor } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
 import { TensorDataset } from './dataset.js';
 
 export const MNIST_SIZE = 28;
@@ -81,4 +82,46 @@ export function binarize(images: Tensor, threshold = 0.5): Tensor {
   if (!(threshold >= 0 && threshold <= 1))
     throw new TesseraError('binarize', `threshold must be in [0, 1], got ${threshold}`);
   return images.gt(threshold).cast('f32');
+}
+
+/**
+ * Stochastic binarization (Salakhutdinov & Murray 2008): each pixel becomes 1 with probability equal
+ * to its intensity, drawn from `Rng(seed)` in row-major order, so a seed fixes the 0/1 images. The
+ * images must be on the CPU (they are read synchronously); the result is a new f32 tensor there.
+ */
+export function binarizeStochastic(images: Tensor, seed: number): Tensor {
+  if (images.device !== 'cpu')
+    throw new TesseraError('binarizeStochastic', `images must be on the CPU, got device ${images.device}`);
+  const rng = new Rng(seed);
+  const src = images.dataSync();
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const p = src[i];
+    if (!(p >= 0 && p <= 1))
+      throw new TesseraError('binarizeStochastic', `pixel ${i} is ${p}, outside [0, 1]`);
+    out[i] = rng.next() < p ? 1 : 0;
+  }
+  return tensor(out, [...images.shape], { context: images.ctx });
+}
+
+/**
+ * Splits a training split into its first `length − validationSize` digits (training proper) and its
+ * last `validationSize` (validation, e.g. for early stopping). The canonical order interleaves the
+ * classes, so both parts keep the class mix. Returns views of the split's tensors.
+ */
+export function splitValidation(
+  split: MnistSplit,
+  validationSize: number,
+): { train: MnistSplit; validation: MnistSplit } {
+  const n = split.images.shape[0];
+  if (!(Number.isInteger(validationSize) && validationSize >= 1 && validationSize < n))
+    throw new TesseraError(
+      'splitValidation',
+      `validationSize must be an integer in [1, ${n - 1}] for a split of ${n} digits, got ${validationSize}`,
+    );
+  const part = (from: number, to: number): MnistSplit => ({
+    images: split.images.narrow(0, from, to - from),
+    labels: split.labels.narrow(0, from, to - from),
+  });
+  return { train: part(0, n - validationSize), validation: part(n - validationSize, n) };
 }

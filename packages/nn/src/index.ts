@@ -40,6 +40,7 @@ export { Dropout } from './layers/dropout.js';
 export { Embedding } from './layers/embedding.js';
 export { type Activation, MLP, type MLPOptions, SwiGLU } from './layers/feed-forward.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
+export { MaskedLinear } from './layers/masked-linear.js';
 export { LayerNorm, type LayerNormOptions, RMSNorm, type RMSNormOptions } from './layers/normalization.js';
 export { AvgPool2d, MaxPool2d } from './layers/pooling.js';
 export { type LoadStateDictOptions, Module, type ModuleOptions } from './module.js';
