@@ -7,15 +7,11 @@ import '@tensorflow/tfjs-backend-cpu';
 // tf.train.adam's minimize needs them.
 import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { Rng } from '@tessera/core/rng';
 
 export function randomData(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-0.5, 0.5));
 }
 
 export function median(xs: number[]): number {

@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { Rng } from '@tessera/core/rng';
 import { describe, expect, it } from 'vitest';
 import {
   encodePng,
@@ -49,11 +50,8 @@ describe('niceTicks', () => {
   });
 
   it('gives round ticks that cover the data for random ranges', () => {
-    let seed = 12345;
-    const uniform = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const rng = new Rng(12345);
+    const uniform = () => rng.next();
     for (let trial = 0; trial < 500; trial++) {
       const scale = 10 ** Math.floor(uniform() * 10 - 5);
       const a = (uniform() - 0.5) * 100 * scale;

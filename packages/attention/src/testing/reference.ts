@@ -1,3 +1,5 @@
+import { Rng } from '@tessera/core/rng';
+
 /**
  * A naive f64 attention written apart from the kernels, for tests: explicit loops over the full
  * score matrix, softmax(Q Kᵀ·scale + mask) V, and its gradients from the materialized P.
@@ -93,15 +95,10 @@ export function referenceAttention(c: ReferenceCase, dO: Float64Array): Referenc
   return { o, lse, dq, dk, dv };
 }
 
-/** Deterministic values in [−1, 1) from a small LCG (test inputs only). */
+/** Deterministic values in [−1, 1) from core's seeded `Rng` (test inputs only). */
 export function testValues(n: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../rng.js';
 import { WasmModule } from '../../wasm/wasm-module.js';
 import { coreKernelFunctions } from './kernels.js';
 import { sgemmWasm } from './sgemm.js';
@@ -9,11 +10,8 @@ describe('sgemmWasm', () => {
   afterAll(() => rt.dispose());
 
   function data(n: number, seed: number): Float32Array {
-    let s = seed;
-    return Float32Array.from({ length: n }, () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return s / 2 ** 32 - 0.5;
-    });
+    const rng = new Rng(seed);
+    return Float32Array.from({ length: n }, () => rng.uniform(-0.5, 0.5));
   }
 
   it('splits a broadcast batch into jobs with double-buffered results, matching one job', () => {

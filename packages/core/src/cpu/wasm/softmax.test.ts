@@ -3,6 +3,7 @@ import { createContext } from '../../default-context.js';
 import { tensor } from '../../ops/creation.js';
 import { logsumexp } from '../../ops/reduce.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
+import { Rng } from '../../rng.js';
 import { WasmModule } from '../../wasm/wasm-module.js';
 import type { CpuBackend } from '../backend.js';
 import { lanesOf } from '../lanes.js';
@@ -10,11 +11,8 @@ import { coreKernelFunctions } from './kernels.js';
 import { expRowsWasm } from './softmax.js';
 
 function values(n: number, seed: number, scale = 8): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * scale;
-  });
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-0.5, 0.5) * scale);
 }
 
 /** Lane o of an [r, c] array along `axis`, in f64. */

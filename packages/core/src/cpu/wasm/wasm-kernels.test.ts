@@ -23,6 +23,7 @@ import {
   sub,
 } from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
+import { Rng } from '../../rng.js';
 import type { Tensor } from '../../tensor.js';
 import type { CpuBackend } from '../backend.js';
 
@@ -39,11 +40,10 @@ afterAll(() => {
 });
 
 function values(n: number, seed: number, nan = false): number[] {
-  let s = seed;
+  const rng = new Rng(seed);
   return Array.from({ length: n }, (_, i) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    if (nan && i % 97 === 5) return Number.NaN;
-    return (s / 2 ** 32 - 0.5) * 6;
+    const x = rng.uniform(-3, 3);
+    return nan && i % 97 === 5 ? Number.NaN : x;
   });
 }
 
