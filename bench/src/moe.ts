@@ -14,8 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contextOn } from '@tessera/app-kit';
 import { backward, zeroGrad } from '@tessera/autograd';
-import { type Context, createContext, manualSeed, randn, type Tensor, tidy } from '@tessera/core';
+import { type Context, manualSeed, randn, type Tensor, tidy } from '@tessera/core';
 import { MoE } from '@tessera/moe';
 import { type Module, SwiGLU } from '@tessera/nn';
 import { type Contender, fmt, table, timeInterleaved } from './timing.js';
@@ -29,15 +30,6 @@ const HIDDEN = 512;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsPath = join(here, '..', 'results', 'moe.json');
-
-async function contextFor(device: string): Promise<Context> {
-  const ctx = createContext();
-  if (device === 'webgpu') {
-    const { initWebGPU } = await import('@tessera/webgpu');
-    await initWebGPU({ context: ctx });
-  }
-  return ctx;
-}
 
 /** One training step's worth of work: forward, a scalar loss, backward into every parameter. */
 function step(layer: Module & { forward(x: Tensor): Tensor }, x: Tensor, ctx: Context): () => Promise<void> {
@@ -57,7 +49,9 @@ async function main(): Promise<void> {
   const device = process.argv.includes('--device')
     ? process.argv[process.argv.indexOf('--device') + 1]
     : 'cpu';
-  const ctx = await contextFor(device);
+  if (device !== 'cpu' && device !== 'webgpu')
+    throw new Error(`bench:moe: --device must be cpu or webgpu, got ${device}`);
+  const ctx = await contextOn(device);
   manualSeed(0, ctx);
   const where = { context: ctx, device };
   const x = randn([TOKENS, DIM], where);

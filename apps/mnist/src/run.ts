@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { contextOn } from '@tessera/app-kit';
 import { type Context, createContext } from '@tessera/core';
 import type { MnistSplit } from '@tessera/data';
 import { loadMnist } from '@tessera/data/node';
 import { saveFile } from '@tessera/nn/node';
-import { webgpuBackendOf } from '@tessera/webgpu';
 import type { CliOptions } from './cli.js';
 import { RECIPES } from './models.js';
 import { renderReport } from './report.js';
@@ -35,14 +35,7 @@ export async function run(
   progress?: OnProgress,
   context: Context = createContext(),
 ): Promise<RunSummary> {
-  if (o.device === 'webgpu') {
-    const { description, adapterClass } = (
-      await webgpuBackendOf(context).catch((e: Error) => {
-        throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
-      })
-    ).adapterInfo;
-    log(`WebGPU: ${description} (${adapterClass} adapter)`);
-  }
+  await contextOn(o.device, { context, log });
   const { train: full, test } = await loadMnist({ context });
   const train =
     o.limit === undefined

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Context, createContext, manualSeed } from '@tessera/core';
+import { contextOn } from '@tessera/app-kit';
+import { manualSeed } from '@tessera/core';
 import { moeFeedForward, moeLayers } from '@tessera/moe';
 import { type Rgb, renderLineChartPng } from '@tessera/plot';
 import { Decoder, generate, generateAsync } from '@tessera/transformer';
@@ -45,15 +46,6 @@ export interface VariantResult extends TrainResult {
   sample: string;
 }
 
-async function contextFor(device: string): Promise<Context> {
-  const ctx = createContext();
-  if (device === 'webgpu') {
-    const { initWebGPU } = await import('@tessera/webgpu');
-    await initWebGPU({ context: ctx });
-  }
-  return ctx;
-}
-
 /**
  * Trains a dense decoder and two MoE decoders with the same active parameters per token (routed
  * experts of hidden/k, top-k, so k experts hold as many weights as the dense feed-forward) for the
@@ -74,7 +66,7 @@ export async function run(
   const expertHidden = Math.max(1, Math.round(o.hidden / o.topK));
   const results: VariantResult[] = [];
   for (const v of variants) {
-    const ctx = await contextFor(o.device);
+    const ctx = await contextOn(o.device);
     manualSeed(o.seed, ctx);
     const where = { context: ctx, device: o.device };
     const model = new Decoder(

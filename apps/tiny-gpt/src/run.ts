@@ -1,7 +1,7 @@
+import { contextOn } from '@tessera/app-kit';
 import { type Context, createContext, manualSeed } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { Decoder, generateAsync } from '@tessera/transformer';
-import { webgpuBackendOf } from '@tessera/webgpu';
 import { AdditionTask, VOCAB } from './addition-task.js';
 import type { CliOptions } from './cli.js';
 import { evaluate, train } from './train.js';
@@ -29,14 +29,7 @@ export async function run(
   onStep?: (step: number, loss: number, tokensPerSecond: number) => void,
   context: Context = createContext(),
 ): Promise<RunResult> {
-  if (o.device === 'webgpu') {
-    const { description, adapterClass } = (
-      await webgpuBackendOf(context).catch((e: Error) => {
-        throw new Error(`--device webgpu: ${e.message}; or train with --device cpu`);
-      })
-    ).adapterInfo;
-    log(`WebGPU: ${description} (${adapterClass} adapter)`);
-  }
+  await contextOn(o.device, { context, log });
   manualSeed(o.seed, context);
   const rng = new Rng(o.seed);
   const task = AdditionTask.create(o.digits, o.test, rng);

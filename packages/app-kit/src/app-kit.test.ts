@@ -104,3 +104,15 @@ describe('ProgressBar', () => {
     expect(s.text()).toBe('');
   });
 });
+
+describe('contextOn', () => {
+  it('gives back the CPU context it was handed, or a new one', async () => {
+    const { contextOn } = await import('./index.js');
+    const { createContext } = await import('@tessera/core');
+    const context = createContext();
+    expect(await contextOn('cpu', { context })).toBe(context);
+    const fresh = await contextOn('cpu');
+    expect(fresh).not.toBe(context);
+    expect(fresh.defaultDevice).toBe('cpu');
+  });
+});

@@ -15,13 +15,17 @@ export interface CommandSpec {
 
 type ValueOf<O extends OptionSpec> = O extends { type: 'boolean' }
   ? boolean
-  : O extends { type: 'string'; default: string }
-    ? string
-    : O extends { type: 'string' }
-      ? string | undefined
-      : O extends { type: 'number'; default: number }
-        ? number
-        : number | undefined;
+  : O extends { type: 'string'; choices: readonly (infer C extends string)[]; default: string }
+    ? C
+    : O extends { type: 'string'; choices: readonly (infer C extends string)[] }
+      ? C | undefined
+      : O extends { type: 'string'; default: string }
+        ? string
+        : O extends { type: 'string' }
+          ? string | undefined
+          : O extends { type: 'number'; default: number }
+            ? number
+            : number | undefined;
 
 /** The parsed values, keyed by the option's long name, plus `help`. */
 export type ParsedOptions<S extends CommandSpec> = { [K in keyof S['options']]: ValueOf<S['options'][K]> } & {
