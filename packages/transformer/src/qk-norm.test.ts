@@ -84,6 +84,8 @@ describe('QK-norm bounds the attention logits by the norm gains', () => {
     }, context);
     const { perLayer } = maxLogit(model, tokens);
     // q̂ = g·q/rms(q) has ‖q̂‖² = g²·d, so q̂·q̂/√d = g²·√d (up to the norm's ε).
-    perLayer.forEach((m, i) => expect(m).toBeCloseTo(g[i] * g[i] * Math.sqrt(d), 3));
+    perLayer.forEach((m, i) => {
+      expect(m).toBeCloseTo(g[i] * g[i] * Math.sqrt(d), 3);
+    });
   });
 });
