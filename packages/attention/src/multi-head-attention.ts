@@ -39,6 +39,12 @@ export interface AttentionCall {
    * 1-D rotary, (row, col) pairs for 2-D. Default: the cache length onwards.
    */
   positions?: readonly number[] | readonly Position2d[];
+  /**
+   * Called with the queries [b, heads, s, hd] and keys [b, kvHeads, sTotal, hd] exactly as they
+   * enter attention (after QK-norm, rotary and the cache): to measure attention logits, e.g. the
+   * largest |q·k|/√hd in a stability study. Read them; don't keep them past the call's tidy.
+   */
+  observe?: (q: Tensor, k: Tensor, layer: number) => void;
 }
 
 /**
@@ -133,6 +139,7 @@ export class MultiHeadAttention extends Module {
       k = rotate(k);
     }
     if (call.cache) ({ k, v } = call.cache.append(layer, k, v));
+    call.observe?.(q, k, layer);
     const o = scaledDotProductAttention(q, k, v, {
       causal: this.causal,
       mask: call.mask,

@@ -68,6 +68,11 @@ export interface DecoderCall {
   positionIds?: Tensor;
   /** Attention mask broadcastable to [b, heads, s, cached + s] (bool keeps, float adds), on top of causal. */
   mask?: Tensor;
+  /**
+   * Called in every block with the queries and keys as they enter attention (attention's
+   * `AttentionCall.observe`), e.g. to record the largest attention logit.
+   */
+  observe?: (q: Tensor, k: Tensor, layer: number) => void;
 }
 
 function makeNorm(
@@ -242,7 +247,12 @@ export class Decoder extends Module {
       );
     }
     let h = dropout(x, this.config.dropout ?? 0, this.training);
-    const attentionCall: AttentionCall = { cache: call.cache, mask: call.mask, positions: call.positions };
+    const attentionCall: AttentionCall = {
+      cache: call.cache,
+      mask: call.mask,
+      positions: call.positions,
+      observe: call.observe,
+    };
     this.blocks.forEach((block, layer) => {
       h = block.forward(h, { ...attentionCall, layer });
     });

@@ -1,0 +1,102 @@
+import { parseCommand, usage } from '@tessera/app-kit';
+
+export const COMMAND = {
+  name: 'early-fusion',
+  summary:
+    'trains a VQ-VAE tokenizer on MNIST and one decoder over caption words and image tokens (pnpm --filter @tessera/app-early-fusion start -- [options])',
+  options: {
+    mode: {
+      type: 'string',
+      choices: ['train', 'stability'],
+      default: 'train',
+      help: "'train': tokenizer, classifier, decoder and evaluation; 'stability': high-learning-rate runs with and without QK-norm and z-loss",
+    },
+    'tokenizer-steps': {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 300,
+      help: 'VQ-VAE training steps (batch 64)',
+    },
+    steps: { type: 'number', integer: true, min: 1, default: 500, help: 'decoder training steps' },
+    batch: { type: 'number', integer: true, min: 1, default: 32, help: 'sequences per decoder step' },
+    dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
+    layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
+    lr: { type: 'number', min: 0, default: 3e-3, help: 'decoder peak learning rate' },
+    'classifier-epochs': {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 3,
+      help: 'epochs of the MNIST CNN when no weights are present',
+    },
+    'per-class': { type: 'number', integer: true, min: 1, default: 20, help: 'images generated per digit' },
+    'stability-steps': {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 60,
+      help: 'steps of each stability run',
+    },
+    'stability-lr': {
+      type: 'number',
+      min: 0,
+      default: 3e-2,
+      help: 'the deliberately high learning rate of the stability runs',
+    },
+    limit: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      help: 'evaluate captions on the first N test digits only',
+    },
+    seed: { type: 'number', integer: true, min: 0, default: 0, help: 'seed' },
+    out: {
+      type: 'string',
+      help: 'where weights, tokens and pictures go; weights found there are reused (default ./out)',
+    },
+    quiet: { type: 'boolean', help: 'no progress bars' },
+  },
+} as const;
+
+export const USAGE = usage(COMMAND);
+
+export interface CliOptions {
+  mode: 'train' | 'stability';
+  tokenizerSteps: number;
+  steps: number;
+  batch: number;
+  dim: number;
+  layers: number;
+  lr: number;
+  classifierEpochs: number;
+  perClass: number;
+  stabilitySteps: number;
+  stabilityLr: number;
+  limit: number | undefined;
+  seed: number;
+  out: string;
+  quiet: boolean;
+}
+
+export function parseCli(argv: readonly string[], defaultOut: string): CliOptions & { help: boolean } {
+  const o = parseCommand(COMMAND, argv);
+  return {
+    mode: o.mode as CliOptions['mode'],
+    tokenizerSteps: o['tokenizer-steps'],
+    steps: o.steps,
+    batch: o.batch,
+    dim: o.dim,
+    layers: o.layers,
+    lr: o.lr,
+    classifierEpochs: o['classifier-epochs'],
+    perClass: o['per-class'],
+    stabilitySteps: o['stability-steps'],
+    stabilityLr: o['stability-lr'],
+    limit: o.limit,
+    seed: o.seed,
+    out: o.out ?? defaultOut,
+    quiet: o.quiet,
+    help: o.help,
+  };
+}
