@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ProgressBar } from '@tessera/app-kit';
+import { progressByLabel } from '@tessera/app-kit';
 import { parseCli, USAGE } from './cli.js';
 import { runStability, runTrain } from './run.js';
 
@@ -9,17 +9,7 @@ try {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const bars = new Map<string, ProgressBar>();
-  const progress = options.quiet
-    ? undefined
-    : (stage: string, step: number, total: number, status: string) => {
-        let bar = bars.get(stage);
-        if (!bar) {
-          bar = new ProgressBar(total, stage, { out: process.stderr });
-          bars.set(stage, bar);
-        }
-        bar.update(step, status);
-      };
+  const progress = options.quiet ? undefined : progressByLabel({ out: process.stderr });
   const log = (line: string) => console.log(line);
   if (options.mode === 'stability') await runStability(options, log, progress);
   else await runTrain(options, log, progress);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ProgressBar } from '@tessera/app-kit';
+import { progressByLabel } from '@tessera/app-kit';
 import { parseCli, USAGE } from './cli.js';
 import { run } from './run.js';
 
@@ -9,23 +9,19 @@ try {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const bars = new Map<string, ProgressBar>();
+  const report = progressByLabel({ out: process.stderr });
   await run(
     options,
     (line) => console.log(line),
     options.quiet
       ? undefined
-      : (model, step, steps, loss, samplesPerSecond) => {
-          let bar = bars.get(model);
-          if (!bar) {
-            bar = new ProgressBar(steps, model, { out: process.stderr });
-            bars.set(model, bar);
-          }
-          bar.update(
+      : (model, step, steps, loss, samplesPerSecond) =>
+          report(
+            model,
             step,
+            steps,
             `loss ${loss.toFixed(3)} ${Math.round(samplesPerSecond).toLocaleString('en-US')} samples/s`,
-          );
-        },
+          ),
   );
 } catch (e) {
   console.error((e as Error).message);

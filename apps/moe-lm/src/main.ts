@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ProgressBar, parseCommand, usage } from '@tessera/app-kit';
+import { parseCommand, progressByLabel, usage } from '@tessera/app-kit';
 import { loadCorpus } from './corpus.js';
 import { run } from './run.js';
 
@@ -74,10 +74,10 @@ try {
     `Moby-Dick: ${corpus.train.length.toLocaleString('en-US')} training and ${corpus.valid.length.toLocaleString('en-US')} ` +
       `held-out characters, ${corpus.tokenizer.vocabSize} distinct`,
   );
-  const bars = new Map<string, ProgressBar>();
+  const report = progressByLabel({ out: process.stderr });
   const results = await run(
     {
-      device: o.device as 'cpu' | 'webgpu',
+      device: o.device,
       steps: o.steps,
       batch: o.batch,
       seq: o.seq,
@@ -100,14 +100,13 @@ try {
     (line) => console.log(line),
     o.quiet
       ? undefined
-      : (name, step, steps, loss, tps) => {
-          let bar = bars.get(name);
-          if (!bar) {
-            bar = new ProgressBar(steps, name, { out: process.stderr });
-            bars.set(name, bar);
-          }
-          bar.update(step, `loss ${loss.toFixed(3)} ${Math.round(tps).toLocaleString('en-US')} tokens/s`);
-        },
+      : (name, step, steps, loss, tps) =>
+          report(
+            name,
+            step,
+            steps,
+            `loss ${loss.toFixed(3)} ${Math.round(tps).toLocaleString('en-US')} tokens/s`,
+          ),
   );
   for (const r of results) console.log(`\n${r.name} writes:\n${r.sample}`);
   console.log(

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, parseCommand, usage } from './index.js';
+import { ProgressBar, parseCommand, progressByLabel, usage } from './index.js';
 
 const spec = {
   name: 'demo',
@@ -96,6 +96,18 @@ describe('ProgressBar', () => {
     bar.update(1);
     bar.update(2);
     expect(s.text()).toMatch(/^\r██░░ 1\/2 .*\r████ 2\/2 .*\n$/s);
+  });
+
+  it('keeps one bar per label for several models reported in turn', () => {
+    const s = sink(false);
+    const report = progressByLabel({ out: s.stream });
+    report('dense', 1, 2, 'a');
+    report('moe', 1, 4, 'b');
+    report('dense', 2, 2, 'c');
+    const lines = s.text().trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['dense', 'moe', 'dense']);
+    expect(lines[1]).toMatch(/^moe {2}25% 1\/4 /);
+    expect(lines[2]).toMatch(/^dense 100% 2\/2 .* c$/);
   });
 
   it('writes nothing when quiet', () => {

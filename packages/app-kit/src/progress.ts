@@ -60,3 +60,21 @@ function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   return `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s`;
 }
+
+/**
+ * One bar per label, each made on its label's first report: for apps that train several models or stages in
+ * turn and report `(label, done, total, info)`.
+ */
+export function progressByLabel(
+  options: ProgressOptions = {},
+): (label: string, done: number, total: number, info?: string) => void {
+  const bars = new Map<string, ProgressBar>();
+  return (label, done, total, info = '') => {
+    let bar = bars.get(label);
+    if (!bar) {
+      bar = new ProgressBar(total, label, options);
+      bars.set(label, bar);
+    }
+    bar.update(done, info);
+  };
+}

@@ -54,6 +54,14 @@ function segmentsOf(op: string, offsets: CpuInput, rows: number): number[] {
   return out;
 }
 
+/** One f32 matrix of a kernel input at `offset` with row and column strides rs, cs, for `sgemmWasm`. */
+const operand = (data: unknown, offset: number, rs: number, cs: number): MatrixOperand => ({
+  data: data as Float32Array,
+  offsets: [offset],
+  rs,
+  cs,
+});
+
 const wasmModuleFor = (env: CpuKernelEnv | undefined) => env?.wasmModule(sgemmFunctions);
 
 /**
@@ -103,18 +111,8 @@ const groupedMatmulCpu: CpuKernel = ([x, w, offsets], [y], _attrs, env) => {
     const aOff = x.offset + seg[e] * x.strides[0];
     const bOff = w.offset + e * w.strides[0];
     if (rt) {
-      const a: MatrixOperand = {
-        data: x.data as Float32Array,
-        offsets: [aOff],
-        rs: x.strides[0],
-        cs: x.strides[1],
-      };
-      const b: MatrixOperand = {
-        data: w.data as Float32Array,
-        offsets: [bOff],
-        rs: w.strides[1],
-        cs: w.strides[2],
-      };
+      const a = operand(x.data, aOff, x.strides[0], x.strides[1]);
+      const b = operand(w.data, bOff, w.strides[1], w.strides[2]);
       if (sgemmWasm(rt, m, n, k, 1, a, b, (y.data as Float32Array).subarray(seg[e] * n))) continue;
     }
     stridedGemm(
@@ -153,18 +151,8 @@ const groupedMatmulTNCpu: CpuKernel = ([a, b, offsets], [z], _attrs, env) => {
     const aOff = a.offset + seg[e] * a.strides[0];
     const bOff = b.offset + seg[e] * b.strides[0];
     if (rt) {
-      const A: MatrixOperand = {
-        data: a.data as Float32Array,
-        offsets: [aOff],
-        rs: a.strides[1],
-        cs: a.strides[0],
-      };
-      const B: MatrixOperand = {
-        data: b.data as Float32Array,
-        offsets: [bOff],
-        rs: b.strides[0],
-        cs: b.strides[1],
-      };
+      const A = operand(a.data, aOff, a.strides[1], a.strides[0]);
+      const B = operand(b.data, bOff, b.strides[0], b.strides[1]);
       if (sgemmWasm(rt, k, n, m, 1, A, B, (z.data as Float32Array).subarray(at))) continue;
     }
     stridedGemm(a, aOff, a.strides[1], a.strides[0], b, bOff, b.strides[0], b.strides[1], k, n, m, z, at);
