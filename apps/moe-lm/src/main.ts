@@ -11,7 +11,7 @@ const COMMAND = {
     'tokens/s and expert load, writes charts to --out',
   options: {
     device: { type: 'string', choices: ['cpu', 'webgpu'], default: 'cpu', help: 'where to run' },
-    steps: { type: 'number', integer: true, min: 1, default: 300, help: 'training steps per model' },
+    steps: { type: 'number', integer: true, min: 1, default: 1500, help: 'training steps per model' },
     batch: { type: 'number', integer: true, min: 1, default: 16, help: 'windows per step' },
     seq: { type: 'number', integer: true, min: 2, default: 64, help: 'characters per window' },
     dim: { type: 'number', integer: true, min: 4, default: 64, help: 'model width' },
@@ -35,7 +35,7 @@ const COMMAND = {
     },
     'bias-rate': { type: 'number', min: 0, default: 0.005, help: 'γ of auxiliary-loss-free balancing' },
     lr: { type: 'number', min: 0, default: 0.01, help: 'AdamW learning rate' },
-    'eval-every': { type: 'number', integer: true, min: 1, default: 25, help: 'steps between evaluations' },
+    'eval-every': { type: 'number', integer: true, min: 1, default: 100, help: 'steps between evaluations' },
     'valid-windows': {
       type: 'number',
       integer: true,
