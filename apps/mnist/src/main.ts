@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { progressByLabel } from '@tessera/app-kit';
+import { progressByLabel, trainingStatus } from '@tessera/app-kit';
 import { parseCli, USAGE } from './cli.js';
 import { run } from './run.js';
 
@@ -16,12 +16,7 @@ try {
     options.quiet
       ? undefined
       : (model, step, steps, loss, samplesPerSecond) =>
-          report(
-            model,
-            step,
-            steps,
-            `loss ${loss.toFixed(3)} ${Math.round(samplesPerSecond).toLocaleString('en-US')} samples/s`,
-          ),
+          report(model, step, steps, trainingStatus(loss, samplesPerSecond, 'samples')),
   );
 } catch (e) {
   console.error((e as Error).message);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseCommand, progressByLabel, usage } from '@tessera/app-kit';
+import { parseCommand, progressByLabel, trainingStatus, usage } from '@tessera/app-kit';
 import { loadCorpus } from './corpus.js';
 import { run } from './run.js';
 
@@ -100,13 +100,7 @@ try {
     (line) => console.log(line),
     o.quiet
       ? undefined
-      : (name, step, steps, loss, tps) =>
-          report(
-            name,
-            step,
-            steps,
-            `loss ${loss.toFixed(3)} ${Math.round(tps).toLocaleString('en-US')} tokens/s`,
-          ),
+      : (name, step, steps, loss, tps) => report(name, step, steps, trainingStatus(loss, tps, 'tokens')),
   );
   for (const r of results) console.log(`\n${r.name} writes:\n${r.sample}`);
   console.log(

@@ -1,4 +1,4 @@
-import { ProgressBar, usage } from '@tessera/app-kit';
+import { ProgressBar, trainingStatus, usage } from '@tessera/app-kit';
 import { type CliOptions, COMMAND, parseCli } from './cli.js';
 import { run } from './run.js';
 
@@ -22,7 +22,7 @@ try {
     (line) => console.log(line),
     (step, loss, tps) => {
       smoothed = Number.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
-      bar.update(step, `loss ${smoothed.toFixed(3)}  ${Math.round(tps)} tokens/s`);
+      bar.update(step, trainingStatus(smoothed, tps, 'tokens'));
     },
   );
 } catch (e) {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, parseCommand, progressByLabel, usage } from './index.js';
+import { ProgressBar, parseCommand, progressByLabel, trainingStatus, usage } from './index.js';
 
 const spec = {
   name: 'demo',
@@ -108,6 +108,10 @@ describe('ProgressBar', () => {
     expect(lines.map((l) => l.split(' ')[0])).toEqual(['dense', 'moe', 'dense']);
     expect(lines[1]).toMatch(/^moe {2}25% 1\/4 /);
     expect(lines[2]).toMatch(/^dense 100% 2\/2 .* c$/);
+  });
+
+  it('formats a training status with a rounded, separated rate', () => {
+    expect(trainingStatus(0.41249, 5925.6, 'tokens')).toBe('loss 0.412 5,926 tokens/s');
   });
 
   it('writes nothing when quiet', () => {

@@ -1,3 +1,3 @@
 export { type CommandSpec, type OptionSpec, type ParsedOptions, parseCommand, usage } from './command.js';
 export { contextOn } from './device.js';
-export { ProgressBar, type ProgressOptions, progressByLabel } from './progress.js';
+export { ProgressBar, type ProgressOptions, progressByLabel, trainingStatus } from './progress.js';

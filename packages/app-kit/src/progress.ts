@@ -78,3 +78,8 @@ export function progressByLabel(
     bar.update(done, info);
   };
 }
+
+/** The status a training bar shows: `loss 0.412 5,926 tokens/s` (the rate rounded, with thousands separators). */
+export function trainingStatus(loss: number, rate: number, unit: string): string {
+  return `loss ${loss.toFixed(3)} ${Math.round(rate).toLocaleString('en-US')} ${unit}/s`;
+}
