@@ -68,6 +68,9 @@ const fileArb = fc
     assemble(Object.fromEntries(ts.filter(([name]) => name !== '__metadata__')), { format: 'pt' }),
   );
 
+/** Stands for arrays nested 100,000 deep, which JSON.stringify cannot write (see `withHeader`). */
+const DEEP = '\u0000deep';
+
 /** Hostile JSON for a header field. */
 const hostile = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
@@ -89,6 +92,7 @@ const hostile = fc.oneof(
     [-0],
     [null],
     ['1'],
+    DEEP,
   ),
 );
 
@@ -106,7 +110,8 @@ function split(bytes: Uint8Array): { header: Header; data: Uint8Array } {
 function withHeader(bytes: Uint8Array, edit: (h: Header) => void): Uint8Array {
   const { header, data } = split(bytes);
   edit(header);
-  const out = assembleRaw(header, data.length);
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  const out = assembleRaw(null, data.length, JSON.stringify(header).replaceAll(JSON.stringify(DEEP), deep));
   out.set(data, out.length - data.length);
   return out;
 }

@@ -160,6 +160,21 @@ describe('safetensors', () => {
       /tensor 'a': shape must be an array of non-negative integers/,
     ],
     ['bad metadata', file({ __metadata__: { a: 1 } }, 0), /__metadata__ 'a' must be a string/],
+    [
+      // JSON.parse accepts it; JSON.stringify (for the message) would overflow the stack
+      'shape nested 200,000 deep',
+      file(
+        null,
+        0,
+        `{"a":{"dtype":"F32","shape":${'['.repeat(200_000)}${']'.repeat(200_000)},"data_offsets":[0,0]}}`,
+      ),
+      /tensor 'a': shape must be an array of non-negative integers, got an array nested too deeply to print/,
+    ],
+    [
+      'long values are cut in the message',
+      file({ a: entry('F32', new Array(1000).fill(-1), [0, 4]) }, 4),
+      new RegExp(`got \\[${'-1,'.repeat(18)}-1\\.\\.\\.$`),
+    ],
   ];
   for (const [name, bytes, message] of malformed) {
     it(`rejects a malformed file: ${name}`, () => {

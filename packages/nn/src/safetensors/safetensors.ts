@@ -162,6 +162,20 @@ export async function serializeAsync(
   return encode(items, metadata);
 }
 
+/**
+ * A header value for an error message: its JSON, cut to 60 characters. Never throws: a hostile
+ * header may nest arrays deeper than JSON.stringify's recursion can go.
+ */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = `${Array.isArray(value) ? 'an array' : 'a value'} nested too deeply to print`;
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 const bad = (message: string): never => {
   throw new TesseraError('safetensors', message);
 };
@@ -191,7 +205,7 @@ export function parseHeader(bytes: Uint8Array): SafetensorsHeader {
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         bad('__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') bad(`__metadata__ '${k}' must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string') bad(`__metadata__ '${k}' must be a string, got ${show(v)}`);
         metadata[k] = v as string;
       }
       continue;
@@ -206,18 +220,16 @@ export function parseHeader(bytes: Uint8Array): SafetensorsHeader {
       const why = UNSUPPORTED.includes(format as string)
         ? 'has no Tessera equivalent'
         : 'is not a safetensors dtype';
-      bad(
-        `tensor '${name}': dtype ${JSON.stringify(format)} ${why} (readable: ${Object.keys(READ).join(', ')})`,
-      );
+      bad(`tensor '${name}': dtype ${show(format)} ${why} (readable: ${Object.keys(READ).join(', ')})`);
     }
     const { dtype, bytes: size } = READ[format as string];
     const shape = e.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      bad(`tensor '${name}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+      bad(`tensor '${name}': shape must be an array of non-negative integers, got ${show(shape)}`);
     }
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      bad(`tensor '${name}': data_offsets must be two non-negative integers, got ${JSON.stringify(offs)}`);
+      bad(`tensor '${name}': data_offsets must be two non-negative integers, got ${show(offs)}`);
     }
     const [begin, end] = offs as [number, number];
     if (begin > end || end > dataLength) {
