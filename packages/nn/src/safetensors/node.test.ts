@@ -117,19 +117,21 @@ for (;;) await saveFile(${JSON.stringify(target)}, { w });
     mkdirSync(dir);
     const target = join(dir, 'model.safetensors');
     const script = join(root, 'save.mts');
+    // Root ignores permission bits: the child drops to the unprivileged user 'nobody' after loading its
+    // modules (so the repository's location needs no permissions for it), then saves.
     writeFileSync(
       script,
       `import { saveFile } from ${JSON.stringify(nodeTs)};
 import { tensor } from ${JSON.stringify(coreTs)};
-try { await saveFile(${JSON.stringify(target)}, { a: tensor([1]) }); process.stdout.write('saved'); }
+const a = tensor([1]);
+if (process.getuid() === 0) { process.setgid(65534); process.setuid(65534); }
+try { await saveFile(${JSON.stringify(target)}, { a }); process.stdout.write('saved'); }
 catch (e) { process.stdout.write(e.message); }
 `,
     );
     chmodSync(root, 0o755);
     chmodSync(dir, 0o555);
-    // Root ignores permission bits: then the save runs as the unprivileged user 'nobody'.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const out = execFileSync(process.execPath, [...tsx, script], { encoding: 'utf8', ...asNobody });
+    const out = execFileSync(process.execPath, [...tsx, script], { encoding: 'utf8' });
     expect(out).toBe(`saveFile: cannot write '${target}': no permission to write in directory '${dir}'`);
     expect(readdirSync(dir)).toEqual([]);
   });
