@@ -171,6 +171,16 @@ describe('safetensors', () => {
       /tensor 'a': shape must be an array of non-negative integers, got an array nested too deeply to print/,
     ],
     [
+      'more elements than a file can hold',
+      file({ a: entry('F32', [...new Array(22).fill(2 ** 53 - 1), 7], [0, 4]) }, 4),
+      /tensor 'a': shape \[9007199254740991,.*\.\.\. has Infinity elements, more than any file can hold/,
+    ],
+    [
+      'more elements than a file can hold, then a zero: an empty tensor, needing 0 bytes',
+      file({ a: entry('F32', [...new Array(22).fill(2 ** 53 - 1), 0], [0, 4]) }, 4),
+      /F32 \[9007199254740991, 9007199254740991, 9007199254740991, 90\.\.\. needs 0 bytes, but data_offsets \[0, 4\] span 4/,
+    ],
+    [
       'long values are cut in the message',
       file({ a: entry('F32', new Array(1000).fill(-1), [0, 4]) }, 4),
       new RegExp(`got \\[${'-1,'.repeat(18)}-1\\.\\.\\.$`),

@@ -173,8 +173,10 @@ function show(value: unknown): string {
   } catch {
     text = `${Array.isArray(value) ? 'an array' : 'a value'} nested too deeply to print`;
   }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return cut(text);
 }
+
+const cut = (text: string): string => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
 
 const bad = (message: string): never => {
   throw new TesseraError('safetensors', message);
@@ -237,10 +239,14 @@ export function parseHeader(bytes: Uint8Array): SafetensorsHeader {
         `tensor '${name}': data_offsets [${begin}, ${end}] out of range of the ${dataLength}-byte data section`,
       );
     }
-    const want = (shape as number[]).reduce((a, b) => a * b, 1) * size;
+    // With a 0 anywhere the tensor is empty (not Infinity × 0 = NaN for other huge dimensions).
+    const count = (shape as number[]).includes(0) ? 0 : (shape as number[]).reduce((a, b) => a * b, 1);
+    const want = count * size;
+    if (!Number.isSafeInteger(want))
+      bad(`tensor '${name}': shape ${show(shape)} has ${count} elements, more than any file can hold`);
     if (end - begin !== want) {
       bad(
-        `tensor '${name}': ${format} ${fmtShape(shape as number[])} needs ${want} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
+        `tensor '${name}': ${format} ${cut(fmtShape(shape as number[]))} needs ${want} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
       );
     }
     entries.push({ name, dtype, format: format as string, shape: shape as number[], begin, end });
