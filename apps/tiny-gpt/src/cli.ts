@@ -42,6 +42,12 @@ export const COMMAND = {
       integer: true,
       min: 1,
     },
+    autocast: {
+      type: 'string',
+      help: 'mixed precision: the forward pass from f16 (with dynamic loss scaling) or bf16 inputs',
+      default: 'off',
+      choices: ['off', 'f16', 'bf16'],
+    },
     tied: { type: 'boolean', help: 'tie the output head to the token embedding' },
     'no-qk-norm': { type: 'boolean', help: 'no RMSNorm on queries and keys (QK-norm is on by default)' },
     'rotary-only': { type: 'boolean', help: 'no learned absolute position embeddings, only rotary' },

@@ -62,6 +62,7 @@ export async function run(
       batch: o.batch,
       lr: o.lr,
       rng,
+      autocast: o.autocast === 'off' ? undefined : o.autocast,
       onStep: (step, loss, tps) => {
         losses.push(loss);
         tokensPerSecond = tps;

@@ -1,8 +1,8 @@
 import { backward } from '@tessera/autograd';
-import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
+import { autocast, type Context, type Tensor, tensor, tidy } from '@tessera/core';
 import type { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
-import { AdamW, CosineWithWarmup } from '@tessera/optim';
+import { AdamW, CosineWithWarmup, DynamicLossScaler } from '@tessera/optim';
 import { type Decoder, generateAsync } from '@tessera/transformer';
 import { readMany } from '@tessera/webgpu';
 import type { AdditionTask } from './addition-task.js';
@@ -24,6 +24,13 @@ export interface TrainOptions {
    * steps on WebGPU (tokens/s is measured when the group is read).
    */
   onStep?: (step: number, loss: number, tokensPerSecond: number) => void;
+  /**
+   * Mixed precision: the forward pass runs under `autocast` with this half type (the parameters
+   * stay f32). f16 also scales the loss dynamically and skips steps whose gradients overflow.
+   */
+  autocast?: 'f16' | 'bf16';
+  /** Called with the number of skipped steps and the final loss scale when an f16 run ends. */
+  onScaler?: (skipped: number, scale: number) => void;
 }
 
 /**
@@ -49,6 +56,10 @@ export async function train(model: Decoder, task: AdditionTask, options: TrainOp
     totalSteps: options.steps,
     minLr: options.lr / 20,
   });
+  const scaler =
+    options.autocast === 'f16'
+      ? new DynamicLossScaler({ initScale: 2 ** 12, growthInterval: 200 })
+      : undefined;
   const len = task.sequenceLength - 1;
   const start = performance.now();
   let loss = Number.NaN;
@@ -78,13 +89,17 @@ export async function train(model: Decoder, task: AdditionTask, options: TrainOp
         tidy(() => {
           const x = tensor(inputs, [options.batch, len], { dtype: 'i32', context: ctx, device });
           const y = tensor(targets, [options.batch * len], { dtype: 'i32', context: ctx, device });
-          const logits = model.forward(x).reshape([options.batch * len, model.config.vocab]);
-          const l = crossEntropy(logits, y, { ignoreIndex: IGNORE });
-          backward(l);
+          const loss = () => {
+            const logits = model.forward(x).reshape([options.batch * len, model.config.vocab]);
+            return crossEntropy(logits, y, { ignoreIndex: IGNORE });
+          };
+          const l = options.autocast ? autocast(loss, { dtype: options.autocast, context: ctx }) : loss();
+          backward(scaler ? scaler.scaleLoss(l) : l);
           return l;
         }, ctx),
       );
-      optimizer.step();
+      if (scaler) scaler.step(optimizer);
+      else optimizer.step();
       optimizer.zeroGrad();
       schedule.step();
       // Every few steps at the latest, which also bounds how far the host runs ahead of the GPU.
@@ -94,6 +109,7 @@ export async function train(model: Decoder, task: AdditionTask, options: TrainOp
     for (const l of unread) l.dispose();
     optimizer.dispose();
   }
+  if (scaler) options.onScaler?.(scaler.skipped, scaler.scale);
   return loss;
 }
 

@@ -13,6 +13,16 @@ export interface OpCall {
   readonly outputs: readonly OutputSpec[];
 }
 
+/**
+ * An open autocast scope: which dtype an op's floating inputs are cast to before it runs
+ * ('lower' ops to `dtype`, 'f32' ops to f32, others untouched), and the cast to use.
+ */
+export interface AutocastScope {
+  readonly dtype: 'f16' | 'bf16';
+  policy(def: OpDef): 'lower' | 'f32' | undefined;
+  cast(t: Tensor, dtype: DType): Tensor;
+}
+
 /** Wraps op execution, e.g. to record a tape. `next()` runs the op and returns its outputs. */
 export type Middleware = (call: OpCall, next: () => Tensor[]) => Tensor[];
 
@@ -47,6 +57,8 @@ export class Context {
   readonly rng = new Philox();
   /** Debug mode records where each tensor was created and reports leaks of collected handles. */
   debug = false;
+  /** The open autocast scope's dtype policy (see `autocast`), consulted by dispatch; undefined outside one. */
+  autocast: AutocastScope | undefined = undefined;
   private readonly warned = new Set<string>();
   private readonly leakRegistry = new FinalizationRegistry<string>((site) => {
     if (this.debug)

@@ -31,6 +31,11 @@ export interface OpDef<A = unknown> {
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor[];
   /** Ops that are not kernels at all (device transfers) do their whole work here. */
   run?(inputs: readonly Tensor[], attrs: A): Tensor[];
+  /**
+   * Inside `autocast`: 'lower' computes from the scope's half dtype (matmul-like ops), 'f32' from
+   * f32 (reductions, softmax, norms). Core's own ops take their policy from autocast's table.
+   */
+  readonly autocast?: 'lower' | 'f32';
   /** Kernels shipped with the op itself, keyed by device; the CPU one is the reference. */
   readonly kernels?: Readonly<Record<string, unknown>>;
 }

@@ -1,5 +1,5 @@
 import { noGrad } from '@tessera/autograd';
-import { type Context, fmtShape, keep, type Tensor, TesseraError, tidy } from '@tessera/core';
+import { type Context, fmtShape, isHalf, keep, type Tensor, TesseraError, tidy } from '@tessera/core';
 
 /** Hyperparameters every optimizer has; each group may override them. */
 export interface BaseHyper {
@@ -92,15 +92,26 @@ export abstract class Optimizer<H extends BaseHyper> {
             for (const p of group.params) {
               const grad = p.grad;
               if (grad === undefined) continue;
+              const half = isHalf(p.dtype);
               let st = this.state.get(p);
               if (st === undefined) {
-                const tensors = this.initState(p, group);
+                // A half-precision parameter gets an f32 master copy: the update and the state
+                // live in f32, and the parameter receives the rounded result.
+                const master = half ? p.cast('f32') : undefined;
+                const tensors = this.initState(master ?? p, group);
+                if (master) tensors.master = master;
                 for (const t of Object.values(tensors)) keep(t);
                 st = { step: 0, tensors };
                 this.state.set(p, st);
               }
               st.step += 1;
-              p.assign(this.update(p, grad, group, st));
+              if (half) {
+                const master = st.tensors.master;
+                master.assign(this.update(master, grad.cast('f32'), group, st));
+                p.assign(master.cast(p.dtype));
+              } else {
+                p.assign(this.update(p, grad, group, st));
+              }
             }
           }
         }, ctx),
@@ -182,8 +193,10 @@ export abstract class Optimizer<H extends BaseHyper> {
     for (const [key, st] of Object.entries(dict.state)) {
       const p = flat[Number(key)];
       const tensors: Record<string, Tensor> = {};
+      // A half-precision parameter's state (and master copy) is f32.
+      const dtype = isHalf(p.dtype) ? 'f32' : p.dtype;
       for (const [name, t] of Object.entries(st.tensors)) {
-        tensors[name] = keep(t.dtype === p.dtype ? t.clone() : t.cast(p.dtype));
+        tensors[name] = keep(t.dtype === dtype ? t.clone() : t.cast(dtype));
       }
       this.state.set(p, { step: st.step, tensors });
     }
