@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
-import type { DType } from './dtype.js';
+import { bytesPerElement, type DType } from './dtype.js';
+import { fail, fmtShape } from './errors.js';
 import type { OpDef, OutputSpec } from './op.js';
 import { Philox } from './random.js';
 import type { Storage } from './storage.js';
@@ -53,9 +54,49 @@ export class Context {
       console.warn(`tessera: a tensor was garbage-collected without dispose(); created at\n${site}`);
   });
   private nextId = 1;
+  /** Allocation limits set on this context, by device (bytes of one buffer). */
+  private readonly limits = new Map<string, number>();
 
   constructor(cpu: Backend) {
     this.registerBackend(cpu);
+  }
+
+  /**
+   * The most bytes one buffer on `device` may take: the limit set with `setAllocationLimit`, else
+   * the backend's own (the CPU's is half the memory the process may use; WebGPU's is the device's
+   * `maxBufferSize` and `maxStorageBufferBindingSize`), else unlimited.
+   */
+  allocationLimit(device: string): number {
+    return this.limits.get(device) ?? this.limits.get('*') ?? this.backends.get(device)?.allocationLimit?.() ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Sets (or, with undefined, resets to the backend's default) the allocation limit of a device. */
+  setAllocationLimit(device: string, bytes: number | undefined): void {
+    if (bytes === undefined) {
+      this.limits.delete(device);
+      return;
+    }
+    if (!(bytes >= 0) || (Number.isFinite(bytes) && !Number.isInteger(bytes)))
+      fail('setAllocationLimit', `expected a non-negative whole number of bytes for '${device}', got ${bytes}`);
+    this.limits.set(device, bytes);
+  }
+
+  /**
+   * Throws, naming the op, when a tensor of this shape and dtype would not fit the device's
+   * allocation limit. Every allocation passes here before any memory is taken.
+   */
+  checkAllocation(op: string, device: string, shape: readonly number[], dtype: DType): void {
+    let n = 1;
+    for (const d of shape) n *= d;
+    const backend = this.backends.get(device);
+    const bytes = backend?.storageBytes ? backend.storageBytes(dtype, n) : n * bytesPerElement(dtype);
+    const limit = this.allocationLimit(device);
+    if (bytes <= limit && Number.isSafeInteger(bytes)) return;
+    fail(
+      op,
+      `a ${dtype} tensor of shape ${fmtShape(shape)} needs ${formatBytes(bytes)}, over the ${device} allocation limit of ${formatBytes(limit)}; ` +
+        'use a smaller shape, or raise the limit with setAllocationLimit(bytes, device) or createContext({ allocationLimit })',
+    );
   }
 
   registerBackend(backend: Backend): void {
@@ -189,4 +230,18 @@ export class Context {
     this.warned.add(key);
     if (this.debug) console.debug(`tessera: ${message}`);
   }
+}
+
+/** Bytes as an exact count with a readable size beside it: "40000000000 bytes (37.3 GiB)". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const exact = Number.isSafeInteger(bytes) ? String(bytes) : bytes.toExponential(3);
+  return u < 0 ? `${exact} bytes` : `${exact} bytes (${v.toFixed(1)} ${units[u]})`;
 }

@@ -13,11 +13,21 @@ import { collectTensors, runScoped } from './tidy.js';
 export interface ContextOptions {
   /** Options of the context's CPU backend: threads, WebAssembly SIMD. */
   cpu?: CpuOptions;
+  /**
+   * The most bytes one tensor's buffer may take, for every device (a number) or by device
+   * (`{ cpu: 2 ** 30 }`); ops that would allocate more throw before allocating. Default: the
+   * backend's (the CPU: half the memory the process may use; WebGPU: the device's buffer limits).
+   */
+  allocationLimit?: number | Readonly<Record<string, number>>;
 }
 
 /** A fresh context with its own CPU backend, RNG, scopes and counters. */
 export function createContext(options: ContextOptions = {}): Context {
-  return new Context(new CpuBackend(options.cpu));
+  const ctx = new Context(new CpuBackend(options.cpu));
+  const limit = options.allocationLimit;
+  if (typeof limit === 'number') ctx.setAllocationLimit('*', limit);
+  else if (limit !== undefined) for (const [d, b] of Object.entries(limit)) ctx.setAllocationLimit(d, b);
+  return ctx;
 }
 
 let fallback: Context | undefined;
@@ -57,6 +67,18 @@ export function memory(ctx: Context = defaultContext()): MemoryInfo {
 
 export function resetPeakMemory(ctx: Context = defaultContext()): void {
   ctx.resetPeak();
+}
+
+/**
+ * Sets the most bytes one tensor's buffer on `device` may take in this context (undefined: back
+ * to the backend's default). Ops that would allocate more throw, naming the op, before allocating.
+ */
+export function setAllocationLimit(
+  bytes: number | undefined,
+  device = 'cpu',
+  ctx: Context = defaultContext(),
+): void {
+  ctx.setAllocationLimit(device, bytes);
 }
 
 /** Debug mode records each tensor's creation site and reports handles collected undisposed. */

@@ -42,6 +42,9 @@ export function dispatch<A>(
   }
   if (inputs.some((t) => t.ctx !== ctx)) fail(def.name, 'inputs belong to different contexts');
   const outputs = def.infer(inputs, attrs);
+  // Views share their input's storage; every other op allocates its outputs (or its decomposition
+  // does), so they are checked against the context's allocation limit before any work.
+  if (!def.view) for (const o of outputs) ctx.checkAllocation(def.name, device, o.shape, o.dtype);
   const call: OpCall = { def: def as OpDef, inputs, attrs, outputs };
   return ctx.runMiddleware(call, () => execute(ctx, device, call));
 }
@@ -99,16 +102,22 @@ export function emptyTensor(ctx: Context, backend: Backend, spec: OutputSpec): T
   return wrapBuffer(ctx, backend, backend.allocate(spec.dtype, size), spec.dtype, spec.shape);
 }
 
-/** A contiguous tensor over data already encoded in dtype's storage format. */
+/**
+ * A contiguous tensor over data already encoded in dtype's storage format. With `owned`, the
+ * caller gives the array away (nothing else refers to it), so a backend that keeps host arrays
+ * may use it as the storage instead of copying it.
+ */
 export function tensorFromStorageArray(
   ctx: Context,
   device: string,
   dtype: DType,
   shape: readonly number[],
   data: TypedArray,
+  owned = false,
 ): Tensor {
   const backend = ctx.backend(device);
-  return wrapBuffer(ctx, backend, backend.upload(dtype, data), dtype, shape);
+  const buffer = owned && backend.adopt ? backend.adopt(dtype, data) : backend.upload(dtype, data);
+  return wrapBuffer(ctx, backend, buffer, dtype, shape);
 }
 
 function wrapBuffer(

@@ -25,7 +25,7 @@ import { poolKernels } from './kernels/pool.js';
 import { rearrangeKernels } from './kernels/rearrange.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
-import { availableCores, type CpuOptions } from './options.js';
+import { availableCores, type CpuOptions, defaultCpuAllocationLimit } from './options.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './types.js';
 import { coreKernelFunctions } from './wasm/kernels.js';
 
@@ -115,12 +115,21 @@ export class CpuBackend implements Backend {
     this.dispose();
   }
 
+  /** Half the memory this process may use (see defaultCpuAllocationLimit). */
+  allocationLimit(): number {
+    return defaultCpuAllocationLimit();
+  }
+
   allocate(dtype: DType, size: number): TypedArray {
     return allocArray(dtype, size);
   }
 
   upload(_dtype: DType, data: TypedArray): TypedArray {
     return data.slice();
+  }
+
+  adopt(_dtype: DType, data: TypedArray): TypedArray {
+    return data;
   }
 
   release(): void {

@@ -162,7 +162,7 @@ function asTensor(op: string, v: TensorLike, like: Tensor): Tensor {
   if (isTensor(v)) return v;
   if (typeof v !== 'number' && typeof v !== 'boolean')
     fail(op, `expected a Tensor or a number, got ${typeof v}`);
-  return scalarTensor(like, typeof v === 'boolean' ? Number(v) : v, scalarDType(like.dtype, v));
+  return scalarTensor(like, typeof v === 'boolean' ? Number(v) : v, scalarDType(like.dtype, v), op);
 }
 
 /** Brings both operands to one dtype: the kernels see matching inputs on every backend. */
