@@ -67,7 +67,12 @@ export class Context {
    * `maxBufferSize` and `maxStorageBufferBindingSize`), else unlimited.
    */
   allocationLimit(device: string): number {
-    return this.limits.get(device) ?? this.limits.get('*') ?? this.backends.get(device)?.allocationLimit?.() ?? Number.POSITIVE_INFINITY;
+    return (
+      this.limits.get(device) ??
+      this.limits.get('*') ??
+      this.backends.get(device)?.allocationLimit?.() ??
+      Number.POSITIVE_INFINITY
+    );
   }
 
   /** Sets (or, with undefined, resets to the backend's default) the allocation limit of a device. */
@@ -77,7 +82,10 @@ export class Context {
       return;
     }
     if (!(bytes >= 0) || (Number.isFinite(bytes) && !Number.isInteger(bytes)))
-      fail('setAllocationLimit', `expected a non-negative whole number of bytes for '${device}', got ${bytes}`);
+      fail(
+        'setAllocationLimit',
+        `expected a non-negative whole number of bytes for '${device}', got ${bytes}`,
+      );
     this.limits.set(device, bytes);
   }
 

@@ -97,6 +97,13 @@ export function useMiddleware(mw: Middleware, ctx: Context = defaultContext()): 
  */
 export function tidy<T>(fn: () => T, ctx: Context = defaultContext()): T {
   if (typeof fn !== 'function') fail('tidy', `expected a function, got ${typeof fn}`);
+  // An async function is refused before it runs: its tensors would outlive the scope.
+  if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') {
+    fail(
+      'tidy',
+      'fn is an async function, but tidy is synchronous: tensors cannot be tracked across await. Call tidy inside the async function around its synchronous parts, or use `using` declarations / dispose() across await',
+    );
+  }
   return runScoped(ctx, fn);
 }
 

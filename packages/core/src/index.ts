@@ -1,5 +1,12 @@
 export type { Backend } from './backend.js';
-export { Context, type DeviceMemory, formatBytes, type MemoryInfo, type Middleware, type OpCall } from './context.js';
+export {
+  Context,
+  type DeviceMemory,
+  formatBytes,
+  type MemoryInfo,
+  type Middleware,
+  type OpCall,
+} from './context.js';
 export { CpuBackend } from './cpu/backend.js';
 export type { CpuOptions } from './cpu/options.js';
 export { forEachRow } from './cpu/strided.js';

@@ -173,7 +173,14 @@ export function full<D extends DType = 'f32'>(
   const backend = ctx.backend(device, 'full');
   // Zeros come allocated; any other value fills one array of the storage format, given away.
   if (enc === 0 && !Object.is(enc, -0)) return emptyTensor(ctx, backend, { shape: s, dtype }) as Tensor<D>;
-  return tensorFromStorageArray(ctx, device, dtype, s, allocArray(dtype, numel(s)).fill(enc), true) as Tensor<D>;
+  return tensorFromStorageArray(
+    ctx,
+    device,
+    dtype,
+    s,
+    allocArray(dtype, numel(s)).fill(enc),
+    true,
+  ) as Tensor<D>;
 }
 
 export function zeros<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
@@ -264,7 +271,12 @@ function draw(
   return { ctx, device, s, values };
 }
 
-function sample(op: string, shape: readonly number[], o: CreateOptions | undefined, fill: typeof philoxUniform) {
+function sample(
+  op: string,
+  shape: readonly number[],
+  o: CreateOptions | undefined,
+  fill: typeof philoxUniform,
+) {
   const dtype = floatDType(op, o);
   const { ctx, device, s, values } = draw(op, shape, o, dtype, fill);
   const data = dtype === 'f32' || dtype === 'f64' ? values : encodeValues(dtype, values);

@@ -19,7 +19,7 @@ export function checkInt32Values(op: string, values: ArrayLike<number>, what = '
     const why = Number.isNaN(v)
       ? 'NaN has no i32 value'
       : !Number.isInteger(v)
-        ? 'it is not an integer (cast a float tensor with .cast(\'i32\') to truncate)'
+        ? "it is not an integer (cast a float tensor with .cast('i32') to truncate)"
         : `it is outside i32's range ${I32_MIN} … ${I32_MAX}`;
     fail(op, `${at} is ${v}, which an i32 tensor cannot hold: ${why}`);
   }
