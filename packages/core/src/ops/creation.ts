@@ -157,38 +157,34 @@ function checkedShape(op: string, shape: readonly number[]): number[] {
   return [...shape];
 }
 
+/** One array of the storage format holding `value` (zeros come allocated), after the checks. */
+function filled(op: string, shape: readonly number[], value: number | boolean, o?: CreateOptions): Tensor {
+  const s = checkedShape(op, shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    fail(op, `expected a number or a boolean fill value, got ${typeof value}`);
+  const dtype = o?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
+  const { ctx, device } = placeChecked(op, o, dtype, s);
+  const v = Number(value);
+  if (dtype === 'i32') checkInt32Values(op, [v], 'the fill value');
+  const enc = encodeElement(dtype, v);
+  if (enc === 0 && !Object.is(enc, -0)) return emptyTensor(ctx, ctx.backend(device, op), { shape: s, dtype });
+  return tensorFromStorageArray(ctx, device, dtype, s, allocArray(dtype, numel(s)).fill(enc), true);
+}
+
 export function full<D extends DType = 'f32'>(
   shape: readonly number[],
   value: number,
   o?: CreateOptions<D>,
 ): Tensor<D> {
-  const s = checkedShape('full', shape);
-  const dtype = o?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
-  if (typeof value !== 'number' && typeof value !== 'boolean')
-    fail('full', `expected a number or a boolean fill value, got ${typeof value}`);
-  const { ctx, device } = placeChecked('full', o, dtype, s);
-  const v = Number(value);
-  if (dtype === 'i32') checkInt32Values('full', [v], 'the fill value');
-  const enc = encodeElement(dtype, v);
-  const backend = ctx.backend(device, 'full');
-  // Zeros come allocated; any other value fills one array of the storage format, given away.
-  if (enc === 0 && !Object.is(enc, -0)) return emptyTensor(ctx, backend, { shape: s, dtype }) as Tensor<D>;
-  return tensorFromStorageArray(
-    ctx,
-    device,
-    dtype,
-    s,
-    allocArray(dtype, numel(s)).fill(enc),
-    true,
-  ) as Tensor<D>;
+  return filled('full', shape, value, o) as Tensor<D>;
 }
 
 export function zeros<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  return full(shape, 0, o);
+  return filled('zeros', shape, 0, o) as Tensor<D>;
 }
 
 export function ones<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  return full(shape, 1, o);
+  return filled('ones', shape, 1, o) as Tensor<D>;
 }
 
 function likeOptions<D extends DType>(x: Tensor, o?: CreateOptions<D>): CreateOptions<D> {
@@ -196,15 +192,15 @@ function likeOptions<D extends DType>(x: Tensor, o?: CreateOptions<D>): CreateOp
 }
 
 export function fullLike<D extends DType>(x: Tensor, value: number, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, value, likeOptions(x, o));
+  return filled('fullLike', x.shape, value, likeOptions(x, o)) as Tensor<D>;
 }
 
 export function zerosLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, 0, likeOptions(x, o));
+  return filled('zerosLike', x.shape, 0, likeOptions(x, o)) as Tensor<D>;
 }
 
 export function onesLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, 1, likeOptions(x, o));
+  return filled('onesLike', x.shape, 1, likeOptions(x, o)) as Tensor<D>;
 }
 
 /** Values start, start+step, … below end (PyTorch's arange; one argument means [0, end)). */
