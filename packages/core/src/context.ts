@@ -32,6 +32,12 @@ export interface MemoryInfo extends DeviceMemory {
 }
 
 /**
+ * Releases a collected context's own CPU backend (its worker threads and their shared memory):
+ * a context dropped without dispose() must not hold threads for the rest of the process.
+ */
+const releaseOnCollect = new FinalizationRegistry<Backend>((backend) => backend.dispose?.());
+
+/**
  * All mutable runtime state lives on a Context: backends, the default device, middleware,
  * tidy scopes, memory counters and the random generator. The package creates one default
  * context; tests and embedders can create their own, and tensors remember theirs.
@@ -57,8 +63,10 @@ export class Context {
   /** Allocation limits set on this context, by device (bytes of one buffer). */
   private readonly limits = new Map<string, number>();
 
+  /** `cpu` becomes the context's own: its threads end when the context is garbage-collected. */
   constructor(cpu: Backend) {
     this.registerBackend(cpu);
+    releaseOnCollect.register(this, cpu);
   }
 
   /**

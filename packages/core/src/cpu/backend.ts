@@ -9,6 +9,7 @@ import {
   isHalf,
   type TypedArray,
 } from '../dtype.js';
+import { fmtShape, TesseraError } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { type CoreOpName, isCoreOpName, opTableMap } from '../op-names.js';
 import type { Tensor } from '../tensor.js';
@@ -178,7 +179,19 @@ export class CpuBackend implements Backend {
         ? { data: new Float32Array(raw.length), shape: t.shape, dtype: 'f32' }
         : { data: raw as NumArray, shape: t.shape, dtype: t.dtype };
     });
-    kernel(ins, outs, attrs, this.kernelEnv);
+    try {
+      kernel(ins, outs, attrs, this.kernelEnv);
+    } catch (e) {
+      if (e instanceof TesseraError) throw e;
+      // A trap (here or in a worker) or a bug: name the op and the inputs, keep the cause.
+      const shapes = inputs.map((t) => `${fmtShape(t.shape)} ${t.dtype}`).join(', ');
+      const err = new TesseraError(
+        def.name,
+        `the CPU kernel failed on inputs ${shapes || '(none)'}: ${(e as Error)?.message ?? String(e)}`,
+      );
+      (err as { cause?: unknown }).cause = e;
+      throw err;
+    }
     outputs.forEach((t, i) => {
       if (isHalf(t.dtype))
         encodeHalf(t.dtype, outs[i].data as Float32Array, t.storageFor(def.name).buffer as Uint16Array);
