@@ -10,8 +10,8 @@ import type { Tensor } from './tensor.js';
 export interface Backend {
   /** Device name tensors carry, e.g. 'cpu' or 'webgpu'. */
   readonly device: string;
-  /** A buffer of `size` zeroed elements of `dtype`. */
-  allocate(dtype: DType, size: number): unknown;
+  /** A buffer of `size` zeroed elements of `dtype`, for the op named `op` where known (for errors). */
+  allocate(dtype: DType, size: number, op?: string): unknown;
   /** A buffer holding a copy of `data` (already encoded in dtype's storage format). */
   upload(dtype: DType, data: TypedArray): unknown;
   /** Like upload, but the array is given away: a backend storing host arrays may keep it as is. */

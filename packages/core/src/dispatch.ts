@@ -86,7 +86,7 @@ function execute(ctx: Context, device: string, call: OpCall): Tensor[] {
 }
 
 function runKernel(ctx: Context, backend: Backend, call: OpCall): Tensor[] {
-  const outs = call.outputs.map((spec) => emptyTensor(ctx, backend, spec));
+  const outs = call.outputs.map((spec) => emptyTensor(ctx, backend, spec, call.def.name));
   try {
     backend.execute(call.def, call.inputs, outs, call.attrs);
   } catch (e) {
@@ -96,10 +96,10 @@ function runKernel(ctx: Context, backend: Backend, call: OpCall): Tensor[] {
   return outs;
 }
 
-/** A fresh contiguous tensor of zeros on a backend. */
-export function emptyTensor(ctx: Context, backend: Backend, spec: OutputSpec): Tensor {
+/** A fresh contiguous tensor of zeros on a backend (for the op named `op`, in its errors). */
+export function emptyTensor(ctx: Context, backend: Backend, spec: OutputSpec, op?: string): Tensor {
   const size = numel(spec.shape);
-  return wrapBuffer(ctx, backend, backend.allocate(spec.dtype, size), spec.dtype, spec.shape);
+  return wrapBuffer(ctx, backend, backend.allocate(spec.dtype, size, op), spec.dtype, spec.shape);
 }
 
 /**

@@ -65,6 +65,10 @@ export class WebGPUBackend implements Backend, KernelHost {
   private scratchBuffers: GpuBuffer[] = [];
   private lostMessage: string | null = null;
   private gpuError: string | undefined;
+  /** The first error an op's error scopes caught, with the op, until a read reports it. */
+  private opError: { op: string; kind: string; message: string } | undefined;
+  /** popErrorScope results not yet settled; a read waits for them before it reports. */
+  private pendingScopes: Promise<void>[] = [];
   private readonly keepAlive: readonly unknown[];
 
   constructor(
@@ -128,17 +132,68 @@ export class WebGPUBackend implements Backend, KernelHost {
 
   // ---- memory ----
 
-  allocate(dtype: DType, size: number): GpuBuffer {
-    this.checkAlive('allocate');
-    const d = this.checkDType('allocate', dtype);
-    return this.pool.acquire(gpuBufferBytes(d, size));
+  /**
+   * The default allocation limit: one buffer can be neither larger than `maxBufferSize` nor bound
+   * whole to a kernel beyond `maxStorageBufferBindingSize`.
+   */
+  allocationLimit(): number {
+    return Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize);
+  }
+
+  /** bool lives as u32 and f16 is padded to whole words here. */
+  storageBytes(dtype: DType, size: number): number {
+    return isGpuDType(dtype) ? gpuBufferBytes(dtype, size) : size * (dtype === 'f64' ? 8 : 4);
+  }
+
+  /**
+   * Runs `fn` inside validation and out-of-memory error scopes: what Dawn reports there becomes an
+   * error of `op`, raised by the next read (WebGPU reports errors asynchronously).
+   */
+  private scoped<T>(op: string, fn: () => T): T {
+    const dev = this.gpuDevice;
+    dev.pushErrorScope('out-of-memory');
+    dev.pushErrorScope('validation');
+    try {
+      return fn();
+    } finally {
+      const record = (kind: string) => (e: GPUError | null) => {
+        if (e && this.opError === undefined) this.opError = { op, kind, message: e.message };
+      };
+      this.pendingScopes.push(
+        dev.popErrorScope().then(record('validation')),
+        dev.popErrorScope().then(record('out-of-memory')),
+      );
+    }
+  }
+
+  /** Throws the first op error the scopes caught (after they have all settled). */
+  private async raiseOpError(): Promise<void> {
+    while (this.pendingScopes.length > 0) {
+      const pending = this.pendingScopes;
+      this.pendingScopes = [];
+      await Promise.all(pending);
+    }
+    const e = this.opError;
+    if (e === undefined) return;
+    this.opError = undefined;
+    this.gpuError = undefined; // later failures caused by the same op
+    throw new TesseraError(
+      e.op,
+      `WebGPU reported ${e.kind === 'out-of-memory' ? 'running out of memory' : 'a validation error'} in this op, so its results (and those computed from them) are invalid: ${e.message}`,
+    );
+  }
+
+  allocate(dtype: DType, size: number, op = 'allocate'): GpuBuffer {
+    this.checkAlive(op);
+    const d = this.checkDType(op, dtype);
+    return this.scoped(op, () => this.pool.acquire(gpuBufferBytes(d, size)));
   }
 
   upload(dtype: DType, data: TypedArray): GpuBuffer {
     this.checkAlive('upload');
     const d = this.checkDType('upload', dtype);
     const bytes = gpuBufferBytes(d, data.length);
-    const buf = this.pool.acquire(bytes);
+    const buf = this.scoped('upload', () => this.pool.acquire(bytes));
     if (data.length > 0) {
       // bool arrives as one byte per element and lives as u32; f16 bit patterns are padded to 4 bytes.
       let words: ArrayBufferView = data;
@@ -184,6 +239,12 @@ export class WebGPUBackend implements Backend, KernelHost {
       this.openEncoder().copyBufferToBuffer(it.buf.buffer, 0, staging, offsets[i], sizes[i]);
     }
     this.flush();
+    try {
+      await this.raiseOpError();
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
     try {
       await staging.mapAsync(MAP_READ);
     } catch (e) {
@@ -264,7 +325,7 @@ export class WebGPUBackend implements Backend, KernelHost {
     // Kernels write every output element, so a recycled output needs no clearing; an empty output
     // has nothing to write.
     for (const o of outs) this.clearIfNeeded(o.buf);
-    kernel(this, ins, outs, attrs);
+    this.scoped(def.name, () => kernel(this, ins, outs, attrs));
   }
 
   private clearIfNeeded(buf: GpuBuffer): void {
@@ -372,6 +433,7 @@ export class WebGPUBackend implements Backend, KernelHost {
   async sync(): Promise<void> {
     this.flush();
     await this.gpuDevice.queue.onSubmittedWorkDone();
+    await this.raiseOpError();
   }
 
   /** Releases the pool and the device. */
