@@ -225,7 +225,10 @@ function runBinary(name: BinaryName, a: TensorLike, b: TensorLike): Tensor {
   if (tb !== b) temps.push(tb);
   try {
     const op = checkBoolArith(name, ta, tb);
-    if (op !== name) return dispatch(BINARY_DEFS[op], [ta, tb], noAttrs)[0];
+    if (op !== name) {
+      broadcastShapes(name, ta.shape, tb.shape); // shape errors name the op that was called
+      return dispatch(BINARY_DEFS[op], [ta, tb], noAttrs)[0];
+    }
     const kind = BINARY[name].kind;
     let common = promoteTypes(ta.dtype, tb.dtype);
     if (kind === 'div' && !isFloat(common)) common = 'f32';
