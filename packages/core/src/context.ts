@@ -71,7 +71,7 @@ export class Context {
 
   /**
    * The most bytes one buffer on `device` may take: the limit set with `setAllocationLimit`, else
-   * the backend's own (the CPU's is half the memory the process may use; WebGPU's is the device's
+   * the backend's own (the CPU's is a quarter of the memory the process may use; WebGPU's is the device's
    * `maxBufferSize` and `maxStorageBufferBindingSize`), else unlimited.
    */
   allocationLimit(device: string): number {

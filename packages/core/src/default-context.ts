@@ -16,7 +16,7 @@ export interface ContextOptions {
   /**
    * The most bytes one tensor's buffer may take, for every device (a number) or by device
    * (`{ cpu: 2 ** 30 }`); ops that would allocate more throw before allocating. Default: the
-   * backend's (the CPU: half the memory the process may use; WebGPU: the device's buffer limits).
+   * backend's (the CPU: a quarter of the memory the process may use; WebGPU: the device's buffer limits).
    */
   allocationLimit?: number | Readonly<Record<string, number>>;
 }

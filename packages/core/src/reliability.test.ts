@@ -128,13 +128,23 @@ describe('allocation limit (#23 item 1)', () => {
     });
   }
 
-  it('defaults to half the memory the process may use on the CPU, and catches what passes it', () => {
+  it('with the default limit, each listed input larger than it is refused the same way (nothing allocated)', () => {
+    const ctx = createContext();
+    const limit = ctx.allocationLimit('cpu');
+    const over = cases.filter((c) => c.bytes > limit);
+    // On this machine's memory, which of the listed inputs the default refuses; the others would
+    // fit in a quarter of memory and are not run here.
+    for (const c of over) expect(errorOf(() => c.run(ctx)).op).toBe(c.op);
+    expect(memory(ctx).peakBytes).toBeLessThan(2 ** 20);
+  });
+
+  it('defaults to a quarter of the memory the process may use on the CPU, and catches what passes it', () => {
     const os = process.getBuiltinModule('node:os') as typeof import('node:os');
     const constrained = process.constrainedMemory?.() ?? 0;
     const usable = constrained > 0 ? Math.min(constrained, os.totalmem()) : os.totalmem();
-    expect(defaultCpuAllocationLimit()).toBe(Math.floor(usable / 2));
+    expect(defaultCpuAllocationLimit()).toBe(Math.floor(usable / 4));
     const ctx = createContext();
-    expect(ctx.allocationLimit('cpu')).toBe(Math.floor(usable / 2));
+    expect(ctx.allocationLimit('cpu')).toBe(Math.floor(usable / 4));
     // 2^52 bytes (4 PiB) exceeds any machine's memory: refused by the default limit.
     const e = errorOf(() => zeros([2 ** 20, 2 ** 20, 2 ** 10], { context: ctx }));
     expect(e.message).toMatch(

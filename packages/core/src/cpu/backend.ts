@@ -116,7 +116,7 @@ export class CpuBackend implements Backend {
     this.dispose();
   }
 
-  /** Half the memory this process may use (see defaultCpuAllocationLimit). */
+  /** A quarter of the memory this process may use (see defaultCpuAllocationLimit). */
   allocationLimit(): number {
     return defaultCpuAllocationLimit();
   }

@@ -28,10 +28,11 @@ interface NodeOsMemory {
 }
 
 /**
- * The CPU's default allocation limit: half the memory this process may use (Node's
- * `process.constrainedMemory()` where a cgroup or container sets one, else `os.totalmem()`), so
- * that one tensor can never take the machine down by itself. In a browser, half of
- * `navigator.deviceMemory`, else 1 GiB.
+ * The CPU's default allocation limit: a quarter of the memory this process may use (Node's
+ * `process.constrainedMemory()` where a cgroup or container sets one, else `os.totalmem()`). An
+ * op's inputs, its output and their gradients live together, so one buffer larger than this
+ * would take the machine down with it. In a browser, a quarter of `navigator.deviceMemory`,
+ * else 1 GiB.
  */
 export function defaultCpuAllocationLimit(): number {
   const proc = (
@@ -44,8 +45,8 @@ export function defaultCpuAllocationLimit(): number {
   if (total !== undefined && total > 0) {
     const constrained = proc?.constrainedMemory?.();
     const usable = constrained !== undefined && constrained > 0 ? Math.min(constrained, total) : total;
-    return Math.floor(usable / 2);
+    return Math.floor(usable / 4);
   }
   const gb = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory;
-  return gb !== undefined && gb > 0 ? Math.floor((gb * 2 ** 30) / 2) : 2 ** 30;
+  return gb !== undefined && gb > 0 ? Math.floor((gb * 2 ** 30) / 4) : 2 ** 30;
 }
