@@ -43,8 +43,9 @@ export function dispatch<A>(
   if (inputs.some((t) => t.ctx !== ctx)) fail(def.name, 'inputs belong to different contexts');
   const outputs = def.infer(inputs, attrs);
   // Views share their input's storage; every other op allocates its outputs (or its decomposition
-  // does), so they are checked against the context's allocation limit before any work.
-  if (!def.view) for (const o of outputs) ctx.checkAllocation(def.name, device, o.shape, o.dtype);
+  // does), so they are checked against the context's allocation limit before any work
+  // (device transfers, which run on their own, check the target device themselves).
+  if (!def.view && !def.run) for (const o of outputs) ctx.checkAllocation(def.name, device, o.shape, o.dtype);
   const call: OpCall = { def: def as OpDef, inputs, attrs, outputs };
   return ctx.runMiddleware(call, () => execute(ctx, device, call));
 }

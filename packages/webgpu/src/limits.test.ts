@@ -41,6 +41,20 @@ describe.skipIf('skip' in dev)('WebGPU allocation limit and error scopes', () =>
     x.dispose();
   });
 
+  it('a transfer is checked against the target device', () => {
+    setAllocationLimit(64, 'webgpu', ctx);
+    try {
+      const x = ones([32], { context: ctx });
+      expect(() => x.to('webgpu')).toThrow(
+        /^to: a f32 tensor of shape \[32\] needs 128 bytes, over the webgpu allocation limit of 64 bytes/,
+      );
+      expect(x.narrow(0, 0, 16).to('webgpu').device).toBe('webgpu');
+      x.dispose();
+    } finally {
+      setAllocationLimit(undefined, 'webgpu', ctx);
+    }
+  });
+
   it('a buffer Dawn refuses is raised, by the next read, as an error of the op that made it', async () => {
     // Past the core limit, so that Dawn itself sees a buffer over maxBufferSize (a validation error).
     setAllocationLimit(Number.POSITIVE_INFINITY, 'webgpu', ctx);
