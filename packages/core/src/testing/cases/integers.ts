@@ -1,6 +1,7 @@
 import { cast } from '../../ops/copy.js';
 import { tensor } from '../../ops/creation.js';
 import * as ops from '../../ops/elementwise.js';
+import { matmul } from '../../ops/linalg.js';
 import { sum } from '../../ops/reduce.js';
 import { mapRef, type Ref, zipRefs } from '../reference/base.js';
 import type { CaseGroup, ErrorCase, OpCase } from '../types.js';
@@ -96,6 +97,27 @@ const cases: OpCase[] = [
     run: ([x]) => sum(x, 1),
     // Written by hand: M + 1 − 1 + 0 = M; M + M − M + (MIN + 1) = M + MIN + 1 = 0.
     ref: (): Ref => ({ shape: [2], data: Float64Array.from([M, 0]) }),
+  },
+  {
+    op: 'matmul',
+    name: "i32 products and sums wrap in two's complement",
+    inputs: [
+      { shape: [2, 3], values: [M, 65536, 46341, -7, MIN, 3] },
+      { shape: [3, 2], values: [M, 2, 65536, -5, 46341, 11] },
+    ],
+    dtypes: ['i32'],
+    run: ([a, b]) => matmul(a, b),
+    // Each entry Σ_p a[i,p]·b[p,j] in BigInt, wrapped once (wrapping each step gives the same).
+    ref: ([a, b]): Ref => {
+      const out: number[] = [];
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 2; j++) {
+          let acc = 0n;
+          for (let p = 0; p < 3; p++) acc += BigInt(a.data[i * 3 + p]) * BigInt(b.data[p * 2 + j]);
+          out.push(wrap(acc));
+        }
+      return { shape: [2, 2], data: Float64Array.from(out) };
+    },
   },
   boolBinary('add', ops.add, (a, b) => (a || b ? 1 : 0)),
   boolBinary('maximum', ops.maximum, (a, b) => (a || b ? 1 : 0)),
