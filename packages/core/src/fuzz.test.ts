@@ -151,10 +151,13 @@ interface Operand {
 }
 
 /** An operand of the given shape: a random dtype, view and values. */
-function operandArb(shape: number[]): fc.Arbitrary<Operand> {
+function operandArb(
+  shape: number[],
+  dtypeArb: fc.Arbitrary<DType> = fc.constantFrom(...DTYPES),
+): fc.Arbitrary<Operand> {
   return fc
     .record({
-      dtype: fc.constantFrom(...DTYPES),
+      dtype: dtypeArb,
       view: fc.constantFrom<ViewKind>('contiguous', 'transpose', 'slice', 'expand'),
     })
     .chain(({ dtype, view }) =>
@@ -478,6 +481,233 @@ describe('fuzz: reductions on random shapes, axes and dtypes', () => {
             if (!ok)
               throw new Error(
                 `${name} ${x.dtype}${JSON.stringify(x.shape)} axes ${JSON.stringify(axes)}: element ${i} is ${got[i]}, expected ${w}`,
+              );
+          }
+        } finally {
+          for (const t of keep) if (!t.isDisposed) t.dispose();
+        }
+      }),
+      { seed: SEED, numRuns: RUNS * 100 },
+    );
+  });
+});
+
+// ---- 4. unary ops and matmul on random shapes, dtypes and views ----
+
+describe('fuzz: unary ops on random shapes, dtypes, views and values', () => {
+  type UnName = 'neg' | 'abs' | 'relu' | 'square' | 'floor' | 'exp' | 'sqrt' | 'logicalNot';
+  const UN: Record<
+    UnName,
+    { run: (x: Tensor) => Tensor; f: (x: number) => number; domain: 'numeric' | 'float' | 'logical' }
+  > = {
+    neg: { run: ops.neg, f: (x) => -x, domain: 'numeric' },
+    abs: { run: ops.abs, f: (x) => (x < 0 ? -x : x), domain: 'numeric' },
+    relu: { run: ops.relu, f: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0), domain: 'numeric' },
+    square: { run: ops.square, f: (x) => x * x, domain: 'numeric' },
+    floor: { run: ops.floor, f: Math.floor, domain: 'numeric' },
+    exp: { run: ops.exp, f: Math.exp, domain: 'float' },
+    sqrt: { run: ops.sqrt, f: Math.sqrt, domain: 'float' },
+    logicalNot: { run: ops.logicalNot, f: (x) => (x === 0 ? 1 : 0), domain: 'logical' },
+  };
+  const arb = fc
+    .record({ shape: shapeArb, name: fc.constantFrom(...(Object.keys(UN) as UnName[])) })
+    .chain(({ shape, name }) => operandArb(shape).map((x) => ({ name, x })));
+
+  it('either the documented error of the op or agreement with the reference', () => {
+    fc.assert(
+      fc.property(arb, ({ name, x }) => {
+        const keep: Tensor[] = [];
+        try {
+          const X = build(x, keep);
+          keep.push(X.t);
+          const u = UN[name];
+          let result: Tensor;
+          try {
+            result = u.run(X.t);
+          } catch (e) {
+            if (
+              e instanceof TesseraError &&
+              u.domain === 'numeric' &&
+              x.dtype === 'bool' &&
+              e.message.startsWith(`${name}: `)
+            )
+              return;
+            throw e;
+          }
+          keep.push(result);
+          if (u.domain === 'numeric' && x.dtype === 'bool')
+            throw new Error(`${name} of bool should be an error`);
+          const outD: DType =
+            u.domain === 'logical' ? 'bool' : u.domain === 'float' && !isFloatD(x.dtype) ? 'f32' : x.dtype;
+          expect(result.dtype).toBe(outD);
+          expect(result.shape).toEqual(x.shape);
+          const inner: DType = outD === 'f64' ? 'f64' : 'f32';
+          const got = result.dataSync();
+          for (let i = 0; i < got.length; i++) {
+            const v = stored(outD === 'bool' ? x.dtype : outD, X.logical[i]);
+            const want =
+              outD === 'i32'
+                ? name === 'square'
+                  ? wrap(BigInt(v) * BigInt(v))
+                  : wrap(BigInt(u.f(v)))
+                : outD === 'bool'
+                  ? u.f(v)
+                  : stored(outD, stored(inner, u.f(v)));
+            if (!closeEnough(got[i], want, outD))
+              throw new Error(
+                `${name} ${x.dtype}${JSON.stringify(x.shape)} (${x.view}): element ${i} is ${got[i]}, expected ${want}`,
+              );
+          }
+        } finally {
+          for (const t of keep) if (!t.isDisposed) t.dispose();
+        }
+      }),
+      { seed: SEED, numRuns: RUNS * 100 },
+    );
+  });
+});
+
+describe('fuzz: matmul on random shapes, dtypes and views', () => {
+  const dims = fc.integer({ min: 0, max: 4 });
+  const arb = fc
+    .record({
+      ra: fc.integer({ min: 0, max: 4 }),
+      rb: fc.integer({ min: 0, max: 4 }),
+      m: dims,
+      k: dims,
+      n: dims,
+      kb: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: dims }),
+      batch: fc.array(dims, { maxLength: 2 }),
+      batchB: fc.array(fc.constantFrom('same', 'one', 'other'), { maxLength: 2 }),
+    })
+    .chain(({ ra, rb, m, k, n, kb, batch, batchB }) => {
+      const bk = kb < 0 ? k : kb;
+      const sa = ra === 0 ? [] : ra === 1 ? [k] : [...batch.slice(0, ra - 2), m, k];
+      const bb = batch
+        .slice(0, Math.max(rb - 2, 0))
+        .map((d, i) => (batchB[i] === 'one' ? 1 : batchB[i] === 'other' ? (d + 1) % 5 : d));
+      const sb = rb === 0 ? [] : rb === 1 ? [bk] : [...bb, bk, n];
+      // Mostly one dtype for both (matmul does not promote), sometimes two.
+      return operandArb(sa).chain((a) =>
+        operandArb(
+          sb,
+          fc.oneof(
+            { weight: 5, arbitrary: fc.constant(a.dtype) },
+            { weight: 1, arbitrary: fc.constantFrom(...DTYPES) },
+          ),
+        ).map((b) => ({ a, b })),
+      );
+    });
+
+  /** NumPy's matmul, written out: 1-D operands promoted and their axis dropped, batch broadcast. */
+  function refMatmul(
+    a: Operand,
+    la: number[],
+    b: Operand,
+    lb: number[],
+  ): { shape: number[]; at: (i: number) => number[] } | null {
+    if (a.shape.length === 0 || b.shape.length === 0) return null;
+    const sa = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+    const sb = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+    const [m, k] = sa.slice(-2);
+    const [k2, n] = sb.slice(-2);
+    if (k !== k2) return null;
+    const batch = broadcastOrNull(sa.slice(0, -2), sb.slice(0, -2));
+    if (!batch) return null;
+    const shape = [...batch, ...(a.shape.length === 1 ? [] : [m]), ...(b.shape.length === 1 ? [] : [n])];
+    // The products' factors of output element i (batch, m, n order: the same element order as `shape`).
+    const at = (i: number) => {
+      const j = i % n;
+      const r = Math.floor(i / n) % m;
+      const bi = Math.floor(i / (m * n));
+      const terms: number[] = [];
+      for (let p = 0; p < k; p++) {
+        const ia = at2(la, [...sa.slice(0, -2), m, k], batch, bi, r * k + p, m * k);
+        const ib = at2(lb, [...sb.slice(0, -2), k, n], batch, bi, p * n + j, k * n);
+        terms.push(ia, ib);
+      }
+      return terms;
+    };
+    return { shape, at };
+  }
+
+  /** Element `inner` of batch `bi` (of the broadcast batch shape) of a batched operand. */
+  function at2(
+    values: number[],
+    shape: number[],
+    batch: number[],
+    bi: number,
+    inner: number,
+    size: number,
+  ): number {
+    const own = shape.slice(0, -2);
+    let rem = bi;
+    let idx = 0;
+    let mul = 1;
+    for (let d = batch.length - 1; d >= 0; d--) {
+      const coord = rem % batch[d];
+      rem = Math.floor(rem / batch[d]);
+      const kd = d - (batch.length - own.length);
+      if (kd >= 0) {
+        idx += (own[kd] === 1 ? 0 : coord) * mul;
+        mul *= own[kd];
+      }
+    }
+    return values[idx * size + inner];
+  }
+
+  it('either the documented error of matmul or agreement with the reference', () => {
+    fc.assert(
+      fc.property(arb, ({ a, b }) => {
+        const keep: Tensor[] = [];
+        try {
+          const A = build(a, keep);
+          const B = build(b, keep);
+          keep.push(A.t, B.t);
+          const r = a.dtype === b.dtype && a.dtype !== 'bool' ? refMatmul(a, A.logical, b, B.logical) : null;
+          let result: Tensor;
+          try {
+            result = ops.matmul(A.t, B.t);
+          } catch (e) {
+            if (e instanceof TesseraError && r === null && e.message.startsWith('matmul: ')) return;
+            throw e;
+          }
+          keep.push(result);
+          if (r === null)
+            throw new Error(
+              `matmul ${a.dtype}${JSON.stringify(a.shape)} @ ${b.dtype}${JSON.stringify(b.shape)} should be an error`,
+            );
+          expect(result.shape).toEqual(r.shape);
+          expect(result.dtype).toBe(a.dtype);
+          const got = result.dataSync();
+          for (let i = 0; i < got.length; i++) {
+            const t = r.at(i);
+            let want: number;
+            let mag = 0;
+            if (a.dtype === 'i32') {
+              let acc = 0n;
+              for (let p = 0; p < t.length; p += 2) acc += BigInt(t[p]) * BigInt(t[p + 1]);
+              want = wrap(acc);
+            } else {
+              want = 0;
+              for (let p = 0; p < t.length; p += 2) {
+                want += t[p] * t[p + 1];
+                mag += Math.abs(t[p] * t[p + 1]);
+              }
+              want = stored(a.dtype, want);
+            }
+            const tol =
+              a.dtype === 'f64' ? 1e-12 : a.dtype === 'f32' ? 1e-6 : a.dtype === 'f16' ? 4e-3 : 3e-2;
+            const ok = Number.isNaN(want)
+              ? Number.isNaN(got[i])
+              : a.dtype === 'i32'
+                ? got[i] === want
+                : !Number.isFinite(want)
+                  ? got[i] === want || Number.isNaN(got[i])
+                  : Math.abs(got[i] - want) <= tol * (mag + 1);
+            if (!ok)
+              throw new Error(
+                `matmul ${a.dtype}${JSON.stringify(a.shape)} @ ${JSON.stringify(b.shape)}: element ${i} is ${got[i]}, expected ${want}`,
               );
           }
         } finally {
