@@ -46,6 +46,8 @@ export interface ExportOnnxOptions {
   forward?: (...inputs: Tensor[]) => Tensor | readonly Tensor[];
   /** The graph's name (default the module's class name). */
   graphName?: string;
+  /** Where to make the traced inputs when the module has no parameters or buffers (default: the default context). */
+  context?: Context;
   /** Converters for ops of other packages, by op name (they take precedence over the built-in ones). */
   converters?: ReadonlyMap<string, Converter>;
 }
@@ -82,7 +84,7 @@ function checkOptions(options: ExportOnnxOptions): void {
 }
 
 /** The context the module's tensors live in, checking that they are all on the CPU. */
-function moduleContext(module: Module): Context {
+function moduleContext(module: Module, fallback: Context | undefined): Context {
   const state = [...module.stateDict()];
   const elsewhere = state.find(([, t]) => t.device !== 'cpu');
   if (elsewhere) {
@@ -98,7 +100,7 @@ function moduleContext(module: Module): Context {
       `'${bad[0]}' is ${bad[1].dtype}; export an f32 copy of the module (module.to('f32')) instead`,
     );
   }
-  return state[0]?.[1].ctx ?? defaultContext();
+  return state[0]?.[1].ctx ?? fallback ?? defaultContext();
 }
 
 /**
@@ -108,7 +110,7 @@ function moduleContext(module: Module): Context {
 export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProto {
   checkOptions(options);
   const opset = options.opset ?? 17;
-  const ctx = moduleContext(module);
+  const ctx = moduleContext(module, options.context);
   const g = new GraphBuilder(opset);
   for (const input of options.inputs) g.reserve(input.name);
   for (const name of options.outputNames ?? []) g.reserve(name);

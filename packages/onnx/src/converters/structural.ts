@@ -8,6 +8,7 @@ import type {
   MaxPool2dAttrs,
   NormAttrs,
   OneHotAttrs,
+  PadAttrs,
   ReduceAttrs,
   TriangleAttrs,
   VarAttrs,
@@ -96,10 +97,17 @@ export const STRUCTURAL_CONVERTERS: CoreOpTable<Converter> = {
   indexSelect: ({ g, inputs, attrs }) => [
     g.op('Gather', [inputs[0], inputs[1]], { axis: (attrs as AxisAttrs).axis }),
   ],
-  oneHot: ({ g, inputs, attrs }) => {
+  // indices[..., None] == [0, 1, …, n − 1], cast: onnxruntime's OneHot lacks int32-index kernels.
+  oneHot: ({ g, inputs, attrs, call }) => {
     const { numClasses, dtype } = attrs as OneHotAttrs;
-    const values = g.constant(dtype, [2], [0, 1]);
-    return [g.op('OneHot', [inputs[0], g.int64s([numClasses]), values], { axis: -1 })];
+    const classes = g.constant(
+      'i32',
+      [numClasses],
+      Array.from({ length: numClasses }, (_, i) => i),
+      'classes',
+    );
+    const column = g.op('Reshape', [inputs[0], g.int64s([...call.inputs[0].shape, 1])]);
+    return [g.op('Cast', [g.op('Equal', [column, classes])], { to: onnxType(dtype) })];
   },
   tril: ({ g, inputs, attrs }) => [
     g.op('Trilu', [inputs[0], g.int64s([(attrs as TriangleAttrs).k])], { upper: 0 }),
@@ -121,6 +129,13 @@ export const STRUCTURAL_CONVERTERS: CoreOpTable<Converter> = {
         g.int64s(axes.map(() => -1)),
       ]),
     ];
+  },
+  pad: ({ g, inputs, attrs, call }) => {
+    const { pads: pairs, mode, value } = attrs as PadAttrs;
+    const onnxPads = [...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])];
+    const fill = g.scalar(value, call.inputs[0].dtype);
+    const onnxMode = mode === 'replicate' ? 'edge' : mode;
+    return [g.op('Pad', [inputs[0], g.int64s(onnxPads), fill], { mode: onnxMode })];
   },
   sum: reduction('ReduceSum'),
   mean: reduction('ReduceMean'),
