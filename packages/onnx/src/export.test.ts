@@ -128,7 +128,7 @@ describe('exportOnnx: errors and extension', () => {
     expect(() => exportOnnx(model, { inputs: [] })).toThrow(/inputs must list at least one/);
     expect(() => exportOnnx(model, { inputs: x, outputNames: ['x'] })).toThrow(/'x' is used twice/);
     expect(() => exportOnnx(model, { inputs: [{ name: 'x', shape: [0, 2] }] })).toThrow(
-      /input 'x' needs a shape of positive integers, got \[0, 2\]/,
+      /input 'x' needs a shape of positive integers and dimension names, got \[0, 2\]/,
     );
     expect(() => exportOnnx(model, { inputs: x, outputNames: ['a', 'b'] })).toThrow(
       /returned 1 tensors but outputNames lists 2/,

@@ -3,7 +3,6 @@ import {
   type Context,
   type DType,
   defaultContext,
-  fmtShape,
   type Middleware,
   Tensor,
   TesseraError,
@@ -12,7 +11,8 @@ import {
 } from '@tessera/core';
 import type { Module } from '@tessera/nn';
 import { type Converter, converterOf } from './converters/index.js';
-import { GraphBuilder, onnxType, valueInfo } from './graph-builder.js';
+import { dimension, dynamicDims, mergeTraces } from './dynamic-dims.js';
+import { type Dimension, GraphBuilder, onnxType, valueInfo } from './graph-builder.js';
 import { encodeModel, type ModelProto } from './proto/model-proto.js';
 
 const OP = 'exportOnnx';
@@ -26,8 +26,11 @@ const IR_VERSION: Record<number, number> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 
 export interface OnnxInputSpec {
   /** The graph input's name. */
   name: string;
-  /** Its fixed shape: the traced graph is specialized to it. */
-  shape: readonly number[];
+  /**
+   * Its shape. A number is a fixed size; a string names a dynamic dimension (ONNX `dim_param`),
+   * such as `['batch', 1, 28, 28]`: the graph then takes any size there (see the README).
+   */
+  shape: readonly (number | string)[];
   /** Default 'f32'; token ids are 'i32'. */
   dtype?: 'f32' | 'f64' | 'i32' | 'bool';
 }
@@ -67,10 +70,14 @@ function checkOptions(options: ExportOnnxOptions): void {
     if (typeof input.name !== 'string' || input.name === '') {
       throw new TesseraError(OP, `every input needs a non-empty name, got ${JSON.stringify(input.name)}`);
     }
-    if (!input.shape.every((d: number) => Number.isInteger(d) && d > 0)) {
+    if (
+      !input.shape.every((d: number | string) =>
+        typeof d === 'string' ? d !== '' : Number.isInteger(d) && d > 0,
+      )
+    ) {
       throw new TesseraError(
         OP,
-        `input '${input.name}' needs a shape of positive integers, got ${fmtShape(input.shape)}`,
+        `input '${input.name}' needs a shape of positive integers and dimension names, got [${input.shape.join(', ')}]`,
       );
     }
     const dtype = input.dtype ?? 'f32';
@@ -103,15 +110,21 @@ function moduleContext(module: Module, fallback: Context | undefined): Context {
   return state[0]?.[1].ctx ?? fallback ?? defaultContext();
 }
 
-/**
- * Traces `module`'s forward on inputs of the given shapes and returns the ONNX model as plain
- * objects (see `exportOnnx`, which serializes it).
- */
-export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProto {
-  checkOptions(options);
-  const opset = options.opset ?? 17;
-  const ctx = moduleContext(module, options.context);
-  const g = new GraphBuilder(opset);
+interface TracedOutput {
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+/** One trace of the forward on zero inputs of the given concrete shapes, into a new graph. */
+function traceOnce(
+  module: Module,
+  options: ExportOnnxOptions,
+  ctx: Context,
+  shapes: readonly number[][],
+  shareConstants: boolean,
+): { g: GraphBuilder; results: TracedOutput[] } {
+  const g = new GraphBuilder(options.opset ?? 17, shareConstants);
   for (const input of options.inputs) g.reserve(input.name);
   for (const name of options.outputNames ?? []) g.reserve(name);
   // Parameters and buffers become initializers under their state-dict names (the first name of a
@@ -163,15 +176,14 @@ export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProt
   };
 
   const modes = module.namedModules().map(([, m]) => [m, m.training] as const);
-  const traced = options.inputs.map((spec) =>
-    zeros([...spec.shape], { dtype: spec.dtype ?? 'f32', context: ctx }),
+  const traced = options.inputs.map((spec, i) =>
+    zeros(shapes[i], { dtype: spec.dtype ?? 'f32', context: ctx }),
   );
   for (const [i, t] of traced.entries()) names.set(t, options.inputs[i].name);
   module.eval();
   const stop = ctx.use(record);
-  let results: { name: string; dtype: DType; shape: number[] }[];
   try {
-    results = noGrad(
+    const results = noGrad(
       () =>
         tidy(() => {
           const run =
@@ -185,10 +197,35 @@ export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProt
         }, ctx),
       ctx,
     );
+    return { g, results };
   } finally {
     stop();
     for (const [m, training] of modes) m.training = training;
     for (const t of traced) t.dispose();
+  }
+}
+
+/**
+ * Traces `module`'s forward on inputs of the given shapes and returns the ONNX model as plain
+ * objects (see `exportOnnx`, which serializes it). With dynamic dimensions it traces twice, at two
+ * sizes of each, and rebuilds the shape constants that differ from the inputs' runtime shapes.
+ */
+export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProto {
+  checkOptions(options);
+  const opset = options.opset ?? 17;
+  const ctx = moduleContext(module, options.context);
+  const dims = dynamicDims(options.inputs);
+  const shapesAt = (k: 0 | 1) =>
+    options.inputs.map((spec) =>
+      spec.shape.map((d) => (typeof d === 'number' ? d : dims.find((x) => x.name === d)!.sizes[k])),
+    );
+  const { g, results } = traceOnce(module, options, ctx, shapesAt(0), dims.length === 0);
+  // The output shapes as ONNX dimensions: fixed, or named when they follow a dynamic dim.
+  let outputDims = results.map((r) => r.shape.map((d): Dimension => ({ dimValue: d })));
+  if (dims.length > 0) {
+    const second = traceOnce(module, options, ctx, shapesAt(1), false);
+    mergeTraces(g, second.g, dims);
+    outputDims = results.map((r, i) => r.shape.map((d, j) => dimension(d, second.results[i].shape[j], dims)));
   }
   const outputNames =
     options.outputNames ?? (results.length === 1 ? ['output'] : results.map((_, i) => `output${i}`));
@@ -201,9 +238,15 @@ export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProt
   const outputs = results.map((r, i) => {
     const name = options.outputNames ? outputNames[i] : g.fresh(outputNames[i]);
     g.alias(r.name, name);
-    return valueInfo(name, r.dtype, r.shape);
+    return valueInfo(name, r.dtype, outputDims[i]);
   });
-  const inputs = options.inputs.map((spec) => valueInfo(spec.name, spec.dtype ?? 'f32', spec.shape));
+  const inputs = options.inputs.map((spec) =>
+    valueInfo(
+      spec.name,
+      spec.dtype ?? 'f32',
+      spec.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+    ),
+  );
   return {
     irVersion: IR_VERSION[opset],
     opsetImport: [{ domain: '', version: opset }],
@@ -218,7 +261,7 @@ export function traceOnnx(module: Module, options: ExportOnnxOptions): ModelProt
  * names, shapes and dtypes: every op the forward dispatches becomes ONNX nodes, parameters and
  * buffers become initializers under their state-dict names, other tensors the forward makes
  * (rotary tables, scalars) become constants. The module runs in eval mode for the trace and gets
- * its modes back. Shapes are fixed at the traced ones.
+ * its modes back. Shapes are fixed at the traced ones, except the dimensions an input names.
  */
 export function exportOnnx(module: Module, options: ExportOnnxOptions): Uint8Array {
   return encodeModel(traceOnnx(module, options));

@@ -49,11 +49,11 @@ function bytesOf(values: ArrayBufferView): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
 }
 
-export function valueInfo(name: string, dtype: DType, shape: readonly number[]): ValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType: onnxType(dtype), shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
-  };
+/** One dimension of a value's type: a size, or the name of a dynamic dimension. */
+export type Dimension = { dimValue: number } | { dimParam: string };
+
+export function valueInfo(name: string, dtype: DType, dims: readonly Dimension[]): ValueInfoProto {
+  return { name, type: { tensorType: { elemType: onnxType(dtype), shape: { dim: [...dims] } } } };
 }
 
 /**
@@ -67,7 +67,14 @@ export class GraphBuilder {
   /** Small constants by content, so a repeated scalar (an ε, a ½) is one initializer. */
   private readonly constantsByKey = new Map<string, string>();
 
-  constructor(readonly opset: number) {}
+  /**
+   * `shareConstants` (default true): small constants and int64 vectors with equal contents share
+   * one initializer. Off when two traces must produce graphs of the same structure.
+   */
+  constructor(
+    readonly opset: number,
+    private readonly shareConstants = true,
+  ) {}
 
   /** A value name not used before, from `base`. */
   fresh(base: string): string {
@@ -134,7 +141,10 @@ export class GraphBuilder {
   /** A constant tensor; small ones with equal contents share one initializer. */
   constant(dtype: DType, shape: readonly number[], values: ArrayLike<number>, base = 'const'): string {
     const data = typedArray(dtype, values);
-    const key = data.length <= 64 ? `${dtype}|${shape.join(',')}|${Array.from(data).join(',')}` : undefined;
+    const key =
+      this.shareConstants && data.length <= 64
+        ? `${dtype}|${shape.join(',')}|${Array.from(data).join(',')}`
+        : undefined;
     const known = key === undefined ? undefined : this.constantsByKey.get(key);
     if (known !== undefined) return known;
     const name = this.initializer(this.fresh(base), dtype, shape, data);
@@ -144,8 +154,8 @@ export class GraphBuilder {
 
   /** A 1-D int64 constant: the shapes, axes and indices ONNX ops take as inputs. */
   int64s(values: readonly number[]): string {
-    const key = `i64|${values.join(',')}`;
-    const known = this.constantsByKey.get(key);
+    const key = this.shareConstants ? `i64|${values.join(',')}` : undefined;
+    const known = key === undefined ? undefined : this.constantsByKey.get(key);
     if (known !== undefined) return known;
     const name = this.fresh('ints');
     this.initializers.set(name, {
@@ -154,8 +164,19 @@ export class GraphBuilder {
       dataType: ONNX_DTYPE.INT64,
       rawData: bytesOf(BigInt64Array.from(values, (v) => BigInt(v))),
     });
-    this.constantsByKey.set(key, name);
+    if (key !== undefined) this.constantsByKey.set(key, name);
     return name;
+  }
+
+  /**
+   * Runs `build` and moves the nodes it added to the front of the graph: for values computed from
+   * the graph inputs' shapes alone, which every later node may read.
+   */
+  prepend(build: () => void): void {
+    const start = this.nodes.length;
+    build();
+    const added = this.nodes.splice(start);
+    this.nodes.unshift(...added);
   }
 
   /** A 0-d constant of `dtype`. */
