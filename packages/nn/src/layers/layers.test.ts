@@ -104,6 +104,28 @@ describe('layers', () => {
     );
   });
 
+  it("the layers' state-dict names are PyTorch's", () => {
+    const context = createContext();
+    const model = new Sequential(
+      new Conv2d(1, 2, 3, { context }),
+      new Linear(2, 2, { context }),
+      new Embedding(3, 2, { context }),
+      new LayerNorm(2, { context }),
+      new RMSNorm(2, { context }),
+    );
+    // The keys of the same torch.nn.Sequential (Conv2d, Linear, Embedding, LayerNorm, RMSNorm).
+    expect([...model.stateDict().keys()]).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '2.weight',
+      '3.weight',
+      '3.bias',
+      '4.weight',
+    ]);
+  });
+
   it("BatchNorm's state dict uses PyTorch's names and counts training batches", () => {
     const context = createContext();
     const bn = new BatchNorm2d(3, { context });
