@@ -137,6 +137,22 @@ describe('exportOnnx: errors and extension', () => {
     expect(() => exportOnnx(half, { inputs: x })).toThrow(/'weight' is f16; export an f32 copy/);
   });
 
+  it('writes integral float attributes as FLOAT when asked ({ float })', async () => {
+    const context = setup();
+    const model = new MLP([3, 4, 2], { context });
+    const x = randn([2, 3], { context });
+    // LeakyRelu with slope 0 is ReLU; its alpha must be a FLOAT attribute, which 0 alone would not be.
+    const leaky: Converter = ({ g, inputs }) => [g.op('LeakyRelu', [inputs[0]], { alpha: { float: 0 } })];
+    const bytes = exportOnnx(model, {
+      inputs: [{ name: 'x', shape: [2, 3] }],
+      converters: new Map([['relu', leaky]]),
+    });
+    const [alpha] = decodeModel(bytes).graph.node.find((n) => n.opType === 'LeakyRelu')!.attribute;
+    expect(alpha).toMatchObject({ name: 'alpha', type: 1, f: 0 });
+    expect(alpha.i).toBeUndefined();
+    expect(await onnxDifference(bytes, { x }, { output: model.forward(x) })).toBeLessThan(1e-6);
+  });
+
   it('names an op without a converter, and takes one for it in options.converters', async () => {
     const context = setup();
     const index = tensor([0, 2, 0, 1, 1, 2], [2, 3], { dtype: 'i32', context });

@@ -9,8 +9,17 @@ import {
   type ValueInfoProto,
 } from './proto/model-proto.js';
 
-/** An attribute value: numbers that are integers become INT(S), others FLOAT(S); strings STRING. */
-export type AttributeValue = number | readonly number[] | string | { floats: readonly number[] };
+/**
+ * An attribute value: a number that is an integer becomes INT, another FLOAT, a number array INTS;
+ * `{ float }` and `{ floats }` force FLOAT(S) for integral values (`{ float: 1 }` for an alpha of
+ * 1.0); a string becomes STRING.
+ */
+export type AttributeValue =
+  | number
+  | readonly number[]
+  | string
+  | { float: number }
+  | { floats: readonly number[] };
 
 /** The ONNX element type of a Tessera dtype. */
 export function onnxType(dtype: DType, op = 'exportOnnx'): number {
@@ -40,6 +49,7 @@ function attribute(name: string, value: AttributeValue): AttributeProto {
       ? { name, type: ATTRIBUTE_TYPE.INT, i: value }
       : { name, type: ATTRIBUTE_TYPE.FLOAT, f: value };
   }
+  if ('float' in value) return { name, type: ATTRIBUTE_TYPE.FLOAT, f: value.float };
   if ('floats' in value) return { name, type: ATTRIBUTE_TYPE.FLOATS, floats: [...value.floats] };
   return { name, type: ATTRIBUTE_TYPE.INTS, ints: [...value] };
 }
@@ -203,7 +213,8 @@ export class GraphBuilder {
   }
 }
 
-export function typedArray(dtype: DType, values: ArrayLike<number>): ArrayBufferView & ArrayLike<number> {
+function typedArray(dtype: DType, values: ArrayLike<number>): ArrayBufferView & ArrayLike<number> {
+  onnxType(dtype); // throws for a dtype the export does not write
   switch (dtype) {
     case 'f32':
       return Float32Array.from(values);
@@ -211,10 +222,7 @@ export function typedArray(dtype: DType, values: ArrayLike<number>): ArrayBuffer
       return Float64Array.from(values);
     case 'i32':
       return Int32Array.from(values);
-    case 'bool':
-      return Uint8Array.from(values, (v) => (v ? 1 : 0));
     default:
-      onnxType(dtype);
-      throw new Error('unreachable');
+      return Uint8Array.from(values, (v) => (v ? 1 : 0));
   }
 }
