@@ -126,6 +126,9 @@ describe('exportOnnx: errors and extension', () => {
       /exportOnnx: opset must be one of 17, 18/,
     );
     expect(() => exportOnnx(model, { inputs: [] })).toThrow(/inputs must list at least one/);
+    expect(() => exportOnnx(model, { inputs: x, opsetVersion: 18 } as never)).toThrow(
+      /unknown option\(s\) 'opsetVersion'; the options are inputs, outputNames, opset/,
+    );
     expect(() => exportOnnx(model, { inputs: x, outputNames: ['x'] })).toThrow(/'x' is used twice/);
     expect(() => exportOnnx(model, { inputs: [{ name: 'x', shape: [0, 2] }] })).toThrow(
       /input 'x' needs a shape of positive integers and dimension names, got \[0, 2\]/,

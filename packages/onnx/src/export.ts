@@ -55,7 +55,16 @@ export interface ExportOnnxOptions {
   converters?: ReadonlyMap<string, Converter>;
 }
 
+const OPTION_KEYS = ['inputs', 'outputNames', 'opset', 'forward', 'graphName', 'context', 'converters'];
+
 function checkOptions(options: ExportOnnxOptions): void {
+  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw new TesseraError(
+      OP,
+      `unknown option(s) ${unknown.map((k) => `'${k}'`).join(', ')}; the options are ${OPTION_KEYS.join(', ')}`,
+    );
+  }
   const opset = options.opset ?? 17;
   if (!(SUPPORTED_OPSETS as readonly number[]).includes(opset)) {
     throw new TesseraError(OP, `opset must be one of ${SUPPORTED_OPSETS.join(', ')}, got ${opset}`);
