@@ -2,6 +2,7 @@ import {
   type AxisAttrs,
   createContext,
   manualSeed,
+  memory,
   randn,
   scatterAdd,
   type Tensor,
@@ -89,6 +90,15 @@ describe('exportOnnx: the model file', () => {
     expect(bn.training).toBe(true);
     expect(Array.from(bn.runningMean!.dataSync())).toEqual(mean);
     expect(bn.numBatchesTracked!.itemSync()).toBe(0);
+  });
+
+  it('leaves no tensors behind, also with a dynamic dimension traced twice', () => {
+    const context = setup();
+    const model = new Sequential(new Linear(4, 6, { context }), new BatchNorm1d(6, { context }), new ReLU());
+    const before = memory(context).tensors;
+    exportOnnx(model, { inputs: [{ name: 'x', shape: ['batch', 4] }] });
+    expect(() => exportOnnx(model, { inputs: [{ name: 'x', shape: [2, 5] }] })).toThrow(/linear/);
+    expect(memory(context).tensors).toBe(before);
   });
 
   it('a wrong converter shows up as a difference (the comparison can fail)', async () => {
