@@ -17,6 +17,7 @@ export {
   defaultContext,
   dispose,
   getDefaultDevice,
+  getRngState,
   keep,
   manualSeed,
   memory,
@@ -25,6 +26,7 @@ export {
   setAllocationLimit,
   setDebug,
   setDefaultDevice,
+  setRngState,
   tidy,
   useMiddleware,
 } from './default-context.js';
@@ -53,7 +55,7 @@ export {
   opTableMap,
 } from './op-names.js';
 export * from './ops/index.js';
-export { philox4x32 } from './random.js';
+export { philox4x32, type RngState } from './random.js';
 export { Rng } from './rng.js';
 export {
   broadcastShapes,
