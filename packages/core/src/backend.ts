@@ -14,6 +14,12 @@ export interface Backend {
   allocate(dtype: DType, size: number): unknown;
   /** A buffer holding a copy of `data` (already encoded in dtype's storage format). */
   upload(dtype: DType, data: TypedArray): unknown;
+  /**
+   * True when an unreachable buffer is reclaimed by the JavaScript garbage collector by itself
+   * (plain typed arrays). The safety net for handles collected without dispose() then never
+   * holds such buffers; otherwise it holds them until its cleanup can `release` them.
+   */
+  readonly collectsBuffers?: boolean;
   /** Frees a buffer; the backend may defer this until work that reads it has finished. */
   release(buffer: unknown, dtype: DType, size: number): void;
   /** The whole buffer's contents in dtype's storage format. */

@@ -6,6 +6,7 @@ import type { Backend } from './backend.js';
 import { Context, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
 import type { CpuOptions } from './cpu/options.js';
+import type { ReclaimReport } from './reclaim.js';
 import { fail } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { collectTensors, runScoped } from './tidy.js';
@@ -13,11 +14,27 @@ import { collectTensors, runScoped } from './tidy.js';
 export interface ContextOptions {
   /** Options of the context's CPU backend: threads, WebAssembly SIMD. */
   cpu?: CpuOptions;
+  /**
+   * Debug mode: records each tensor's creation stack and reports every tensor the garbage
+   * collector reclaimed without dispose() (see `onReclaim`). Costs a stack trace per tensor.
+   */
+  debug?: boolean;
+  /** In debug mode, hears of each reclaimed tensor; unset, a warning is logged once per site. */
+  onReclaim?: (report: ReclaimReport) => void;
 }
+
+const CONTEXT_OPTIONS = new Set(['cpu', 'debug', 'onReclaim']);
 
 /** A fresh context with its own CPU backend, RNG, scopes and counters. */
 export function createContext(options: ContextOptions = {}): Context {
-  return new Context(new CpuBackend(options.cpu));
+  for (const key of Object.keys(options)) {
+    if (!CONTEXT_OPTIONS.has(key))
+      fail('createContext', `unknown option '${key}' (known: ${[...CONTEXT_OPTIONS].join(', ')})`);
+  }
+  const ctx = new Context(new CpuBackend(options.cpu));
+  ctx.debug = options.debug ?? false;
+  ctx.onReclaim = options.onReclaim;
+  return ctx;
 }
 
 let fallback: Context | undefined;
@@ -50,7 +67,10 @@ export function getDefaultDevice(ctx: Context = defaultContext()): string {
   return ctx.defaultDevice;
 }
 
-/** Live tensors, live bytes and the peak, in total and per device. */
+/**
+ * Live tensors, live bytes and the peak, in total and per device, and what the garbage
+ * collector reclaimed from tensors nobody disposed (`reclaimedTensors`, `reclaimedBytes`).
+ */
 export function memory(ctx: Context = defaultContext()): MemoryInfo {
   return ctx.memory();
 }
