@@ -64,6 +64,11 @@ export class Context {
    * Cleanups run between tasks, after a collection, never inside a synchronous op.
    */
   private readonly safetyNet = new FinalizationRegistry<Lease>((lease) => this.reclaim(lease));
+  /**
+   * Whether new handles join the safety net (about a microsecond each to register). Code that
+   * disposes everything through tidy/dispose may turn it off.
+   */
+  gcSafetyNet = true;
   private nextId = 1;
 
   constructor(cpu: Backend) {
@@ -155,7 +160,7 @@ export class Context {
     if (scoped && this.scopes.length > 0) this.scopes[this.scopes.length - 1].add(t);
     const site = this.debug ? creationSite() : undefined;
     const lease: Lease = { share, device: t.device, shape: t.shape, dtype: t.dtype, site };
-    this.safetyNet.register(t, lease, lease);
+    if (this.gcSafetyNet) this.safetyNet.register(t, lease, lease);
     return lease;
   }
 

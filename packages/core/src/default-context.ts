@@ -21,9 +21,14 @@ export interface ContextOptions {
   debug?: boolean;
   /** In debug mode, hears of each reclaimed tensor; unset, a warning is logged once per site. */
   onReclaim?: (report: ReclaimReport) => void;
+  /**
+   * Whether tensors collected without dispose() release their storage (default true). Turning it
+   * off saves about a microsecond per tensor in code that disposes everything itself.
+   */
+  gcSafetyNet?: boolean;
 }
 
-const CONTEXT_OPTIONS = new Set(['cpu', 'debug', 'onReclaim']);
+const CONTEXT_OPTIONS = new Set(['cpu', 'debug', 'onReclaim', 'gcSafetyNet']);
 
 /** A fresh context with its own CPU backend, RNG, scopes and counters. */
 export function createContext(options: ContextOptions = {}): Context {
@@ -34,6 +39,7 @@ export function createContext(options: ContextOptions = {}): Context {
   const ctx = new Context(new CpuBackend(options.cpu));
   ctx.debug = options.debug ?? false;
   ctx.onReclaim = options.onReclaim;
+  ctx.gcSafetyNet = options.gcSafetyNet ?? true;
   return ctx;
 }
 

@@ -132,3 +132,12 @@ describe('garbage-collection safety net', () => {
     expect(() => createContext({ debugg: true } as never)).toThrow(/createContext: unknown option 'debugg'/);
   });
 });
+
+describe('gcSafetyNet: false', () => {
+  it('leaves undisposed handles counted as live (the behaviour without the safety net)', async () => {
+    const ctx = createContext({ gcSafetyNet: false });
+    drop(ctx, 10, 4);
+    await collect();
+    expect(memory(ctx)).toMatchObject({ tensors: 20, bytes: 320, reclaimedTensors: 0 });
+  });
+});
