@@ -46,7 +46,8 @@ async function run(
   const y = randn([32, 4], { context, device });
   const model = new Linear(16, 4, { context, device });
   const params = model.parameters();
-  const opt = optimizer === 'SGD' ? new SGD(params, { lr: 0.01, momentum: 0.9 }) : new Adam(params, { lr: 1e-3 });
+  const opt =
+    optimizer === 'SGD' ? new SGD(params, { lr: 0.01, momentum: 0.9 }) : new Adam(params, { lr: 1e-3 });
   const start = memory(context);
   const max = { tensors: start.tensors, bytes: start.bytes };
   let maxArrayBuffers = 0;
@@ -101,7 +102,8 @@ console.log(
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const mode of ['await-item', 'yield-100', 'sync'] as const) {
-  for (const optimizer of ['SGD', 'Adam'] as const) print(await run(createContext(), 'cpu', optimizer, mode, cpuSteps));
+  for (const optimizer of ['SGD', 'Adam'] as const)
+    print(await run(createContext(), 'cpu', optimizer, mode, cpuSteps));
 }
 print(await run(createContext({ gcSafetyNet: false }), 'cpu', 'Adam', 'yield-100', Math.min(cpuSteps, 2000)));
 if (gpuSteps > 0) {

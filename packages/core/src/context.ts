@@ -178,7 +178,12 @@ export class Context {
     m.reclaimedTensors++;
     lease.share.release(undefined, 'gc');
     if (lease.site === undefined) return;
-    const report: ReclaimReport = { device: lease.device, shape: lease.shape, dtype: lease.dtype, site: lease.site };
+    const report: ReclaimReport = {
+      device: lease.device,
+      shape: lease.shape,
+      dtype: lease.dtype,
+      site: lease.site,
+    };
     if (this.onReclaim) this.onReclaim(report);
     else if (!this.warned.has(`reclaim:${lease.site}`)) {
       this.warned.add(`reclaim:${lease.site}`);

@@ -6,8 +6,8 @@ import type { Backend } from './backend.js';
 import { Context, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
 import type { CpuOptions } from './cpu/options.js';
-import type { ReclaimReport } from './reclaim.js';
 import { fail } from './errors.js';
+import type { ReclaimReport } from './reclaim.js';
 import type { Tensor } from './tensor.js';
 import { collectTensors, runScoped } from './tidy.js';
 

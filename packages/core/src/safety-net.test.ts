@@ -124,7 +124,9 @@ describe('garbage-collection safety net', () => {
     }
     expect(memory(ctx).reclaimedTensors).toBe(2);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/f32 tensor of shape \[5\] on 'cpu' was garbage-collected without dispose\(\)/);
+    expect(warnings[0]).toMatch(
+      /f32 tensor of shape \[5\] on 'cpu' was garbage-collected without dispose\(\)/,
+    );
     expect(warnings[0]).toContain('leakTwice');
   });
 

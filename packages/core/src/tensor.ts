@@ -15,8 +15,8 @@ import * as ra from './ops/rearrange.js';
 import * as rd from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
-import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Lease } from './reclaim.js';
+import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Storage } from './storage.js';
 
 export type Scalar = number | boolean;

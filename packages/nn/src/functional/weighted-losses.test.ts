@@ -38,7 +38,10 @@ describe('class weights (PyTorch: ℓᵢ = −w_yᵢ·log pᵢ[yᵢ], mean = Σ 
     expect(mean).toBeCloseTo(sum(terms) / sum(y.map((c) => W[c])), 12);
     // The weighted mean is not the plain mean of the weighted terms.
     expect(Math.abs(mean - sum(terms) / 4)).toBeGreaterThan(0.1);
-    expect(crossEntropy(x, tensor(y, i32), { weight, reduction: 'sum' }).itemSync()).toBeCloseTo(sum(terms), 12);
+    expect(crossEntropy(x, tensor(y, i32), { weight, reduction: 'sum' }).itemSync()).toBeCloseTo(
+      sum(terms),
+      12,
+    );
     expect(Array.from(crossEntropy(x, tensor(y, i32), { weight, reduction: 'none' }).dataSync())).toEqual(
       terms.map((v) => expect.closeTo(v, 12)),
     );
@@ -144,8 +147,13 @@ describe('binaryCrossEntropyWithLogits posWeight and weight', () => {
     }).itemSync();
     expect(got).toBeCloseTo(sum(expected) / 6, 12);
     const probs = X.map((r) => r.map(sigmoid));
-    const bce = binaryCrossEntropy(tensor(probs, f64), tensor(Y, f64), { weight: tensor(Wt, f64) }).itemSync();
-    expect(bce).toBeCloseTo(sum(X.flatMap((row, i) => row.map((x, c) => naive(x, Y[i][c], 1, Wt[i][c])))) / 6, 12);
+    const bce = binaryCrossEntropy(tensor(probs, f64), tensor(Y, f64), {
+      weight: tensor(Wt, f64),
+    }).itemSync();
+    expect(bce).toBeCloseTo(
+      sum(X.flatMap((row, i) => row.map((x, c) => naive(x, Y[i][c], 1, Wt[i][c])))) / 6,
+      12,
+    );
   });
 
   it('stays finite at large logits: ℓ(50, 0) = 50 and ℓ(−50, 1) = p·50', () => {
@@ -160,13 +168,15 @@ describe('binaryCrossEntropyWithLogits posWeight and weight', () => {
   it('rejects a posWeight that does not broadcast, and unknown options', () => {
     expect(() =>
       binaryCrossEntropyWithLogits(tensor(X, f64), tensor(Y, f64), { posWeight: tensor([1, 2], f64) }),
-    ).toThrow(/binaryCrossEntropyWithLogits: posWeight of shape \[2\] does not broadcast to the input's shape \[2, 3\]/);
+    ).toThrow(
+      /binaryCrossEntropyWithLogits: posWeight of shape \[2\] does not broadcast to the input's shape \[2, 3\]/,
+    );
     expect(() =>
       binaryCrossEntropyWithLogits(tensor(X, f64), tensor(Y, f64), { pos_weight: tensor(P, f64) } as never),
     ).toThrow(/unknown option 'pos_weight' \(known options: weight, posWeight, reduction\)/);
-    expect(() => binaryCrossEntropy(tensor(X, f64).sigmoid(), tensor(Y, f64), { posWeight: 1 } as never)).toThrow(
-      /binaryCrossEntropy: unknown option 'posWeight'/,
-    );
+    expect(() =>
+      binaryCrossEntropy(tensor(X, f64).sigmoid(), tensor(Y, f64), { posWeight: 1 } as never),
+    ).toThrow(/binaryCrossEntropy: unknown option 'posWeight'/);
   });
 });
 
@@ -186,7 +196,8 @@ describe('the weighted losses are differentiated by autograd (checkGrad)', () =>
   it('binaryCrossEntropyWithLogits with posWeight and weight', async () => {
     const y = tensor([0, 1, 1, 0, 0.3, 1], [2, 3], f64);
     await checkGrad(
-      (x) => binaryCrossEntropyWithLogits(x, y, { posWeight: tensor(POS, f64), weight: tensor([1, 0.5, 2], f64) }),
+      (x) =>
+        binaryCrossEntropyWithLogits(x, y, { posWeight: tensor(POS, f64), weight: tensor([1, 0.5, 2], f64) }),
       [rnd([2, 3]).mul(3)],
     );
   });
