@@ -14,7 +14,7 @@ import { backward } from '@tessera/autograd';
 import { type Context, createContext, memory, randn } from '@tessera/core';
 import { Linear, mseLoss } from '@tessera/nn';
 import { Adam, SGD } from '@tessera/optim';
-import { initWebGPU } from '@tessera/webgpu';
+import { initWebGPU, type WebGPUBackend } from '@tessera/webgpu';
 
 type Mode = 'await-item' | 'yield-100' | 'sync';
 
@@ -30,6 +30,9 @@ interface Figures {
   reclaimedTensors: number;
   reclaimedBytes: number;
   maxArrayBufferMB: number;
+  /** WebGPU: the most buffers handed out to tensors at once (sampled every 50 steps). */
+  maxGpuBuffers: number;
+  endGpuBuffers: number;
   seconds: number;
 }
 
@@ -41,6 +44,7 @@ async function run(
   optimizer: 'SGD' | 'Adam',
   mode: Mode,
   steps: number,
+  gpu?: WebGPUBackend,
 ): Promise<Figures> {
   const x = randn([32, 16], { context, device });
   const y = randn([32, 4], { context, device });
@@ -51,6 +55,7 @@ async function run(
   const start = memory(context);
   const max = { tensors: start.tensors, bytes: start.bytes };
   let maxArrayBuffers = 0;
+  let maxGpuBuffers = 0;
   const t0 = performance.now();
   for (let step = 0; step < steps; step++) {
     const loss = mseLoss(model.forward(x), y);
@@ -63,9 +68,11 @@ async function run(
     if (m.tensors > max.tensors) max.tensors = m.tensors;
     if (m.bytes > max.bytes) max.bytes = m.bytes;
     if (step % 50 === 0) maxArrayBuffers = Math.max(maxArrayBuffers, process.memoryUsage().arrayBuffers);
+    if (gpu && step % 50 === 0) maxGpuBuffers = Math.max(maxGpuBuffers, gpu.memory().liveBuffers);
   }
   const seconds = (performance.now() - t0) / 1000;
-  await macrotask();
+  // A few turns of the event loop, no forced collection: what the program would see next.
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 20));
   const end = memory(context);
   return {
     device,
@@ -79,6 +86,8 @@ async function run(
     reclaimedTensors: end.reclaimedTensors - start.reclaimedTensors,
     reclaimedBytes: end.reclaimedBytes - start.reclaimedBytes,
     maxArrayBufferMB: maxArrayBuffers / 2 ** 20,
+    maxGpuBuffers,
+    endGpuBuffers: gpu?.memory().liveBuffers ?? 0,
     seconds,
   };
 }
@@ -90,17 +99,18 @@ function arg(name: string, fallback: number): number {
 
 function print(f: Figures): void {
   const cell = (v: { tensors: number; bytes: number }) => `${v.tensors} / ${v.bytes}`;
+  const gpuCell = f.device === 'cpu' ? '–' : `${f.maxGpuBuffers} / ${f.endGpuBuffers}`;
   console.log(
-    `| ${f.device} | ${f.optimizer} | ${f.mode} | ${f.safetyNet ? 'on' : 'off'} | ${f.steps} | ${cell(f.start)} | ${cell(f.max)} | ${cell(f.end)} | ${f.reclaimedTensors} / ${f.reclaimedBytes} | ${f.maxArrayBufferMB.toFixed(1)} | ${f.seconds.toFixed(1)} |`,
+    `| ${f.device} | ${f.optimizer} | ${f.mode} | ${f.safetyNet ? 'on' : 'off'} | ${f.steps} | ${cell(f.start)} | ${cell(f.max)} | ${cell(f.end)} | ${f.reclaimedTensors} / ${f.reclaimedBytes} | ${f.maxArrayBufferMB.toFixed(1)} | ${gpuCell} | ${f.seconds.toFixed(1)} |`,
   );
 }
 
 const cpuSteps = arg('cpu-steps', 10_000);
 const gpuSteps = arg('gpu-steps', 1_000);
 console.log(
-  '| device | optimizer | loop | safety net | steps | start tensors / bytes | max | end | reclaimed tensors / bytes | max ArrayBuffer MiB | s |',
+  '| device | optimizer | loop | safety net | steps | start tensors / bytes | max | end | reclaimed tensors / bytes | max ArrayBuffer MiB | GPU buffers max / end | s |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const mode of ['await-item', 'yield-100', 'sync'] as const) {
   for (const optimizer of ['SGD', 'Adam'] as const)
     print(await run(createContext(), 'cpu', optimizer, mode, cpuSteps));
@@ -110,8 +120,8 @@ if (gpuSteps > 0) {
   for (const mode of ['await-item', 'yield-100'] as const) {
     for (const optimizer of ['SGD', 'Adam'] as const) {
       const context = createContext();
-      await initWebGPU({ context });
-      print(await run(context, 'webgpu', optimizer, mode, gpuSteps));
+      const gpu = await initWebGPU({ context });
+      print(await run(context, 'webgpu', optimizer, mode, gpuSteps, gpu));
     }
   }
 }

@@ -4,17 +4,7 @@ import { createContext, memory, tidy } from './default-context.js';
 import { ones, zeros } from './ops/creation.js';
 import type { ReclaimReport } from './reclaim.js';
 import type { Tensor } from './tensor.js';
-
-/** A full collection, then a macrotask turn so that the FinalizationRegistry cleanups run. */
-async function collect(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function')
-    throw new Error('these tests need gc(): run them through the repository vitest config (--expose-gc)');
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-}
+import { collectGarbage } from './testing/collect-garbage.js';
 
 /** Makes tensors in a frame of its own so that no register or local keeps them reachable. */
 function drop(ctx: Context, n: number, size: number): void {
@@ -27,7 +17,7 @@ describe('garbage-collection safety net', () => {
     drop(ctx, 50, 256);
     // Each iteration made two tensors of 256 f32 (the zeros and the sum): 100 × 1 KiB.
     expect(memory(ctx)).toMatchObject({ tensors: 100, bytes: 102_400 });
-    await collect();
+    await collectGarbage();
     expect(memory(ctx)).toMatchObject({
       tensors: 0,
       bytes: 0,
@@ -46,7 +36,7 @@ describe('garbage-collection safety net', () => {
       const kept = tidy(() => ones([64], { context: ctx }).mul(2), ctx);
       held.push(kept);
     })();
-    await collect();
+    await collectGarbage();
     // `a` was disposed (counted once, not reclaimed); the tidy temporary was disposed by tidy.
     expect(memory(ctx)).toMatchObject({ tensors: 1, bytes: 256, reclaimedTensors: 0, reclaimedBytes: 0 });
     expect(held[0].dataSync()).toEqual(new Float32Array(64).fill(2));
@@ -61,7 +51,7 @@ describe('garbage-collection safety net', () => {
       const base = zeros([16, 16], { context: ctx });
       keepView.push(base.transpose());
     })();
-    await collect();
+    await collectGarbage();
     // The base handle was reclaimed, but its storage lives on through the view.
     expect(memory(ctx)).toMatchObject({ tensors: 1, bytes: 1024, reclaimedTensors: 1, reclaimedBytes: 0 });
     expect(keepView[0].dataSync()).toEqual(new Float32Array(256));
@@ -74,7 +64,7 @@ describe('garbage-collection safety net', () => {
       base.reshape([2, 4]).dispose();
       base.add(0).dispose();
     })();
-    await collect();
+    await collectGarbage();
     expect(memory(ctx)).toMatchObject({ tensors: 0, bytes: 0, reclaimedTensors: 2, reclaimedBytes: 32 });
   });
 
@@ -87,7 +77,7 @@ describe('garbage-collection safety net', () => {
       p.assign(ones([4], { context: ctx }));
     })();
     // p (assigned) and the ones handle were dropped; the reshape still holds p's first storage.
-    await collect();
+    await collectGarbage();
     expect(memory(ctx)).toMatchObject({ tensors: 1, bytes: 16, reclaimedTensors: 2, reclaimedBytes: 16 });
     expect(oldStore[0].dataSync()).toEqual(new Float32Array(4));
     oldStore[0].dispose();
@@ -101,7 +91,7 @@ describe('garbage-collection safety net', () => {
       ones([2, 3], { context: ctx });
     })();
     (() => ones([1], { context: ctx }).dispose())();
-    await collect();
+    await collectGarbage();
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ device: 'cpu', shape: [2, 3], dtype: 'f32' });
     expect(reports[0].site).toContain('makeAndForget');
@@ -118,7 +108,7 @@ describe('garbage-collection safety net', () => {
       (function leakTwice() {
         for (let i = 0; i < 2; i++) ones([5], { context: ctx });
       })();
-      await collect();
+      await collectGarbage();
     } finally {
       console.warn = warn;
     }
@@ -139,7 +129,7 @@ describe('gcSafetyNet: false', () => {
   it('leaves undisposed handles counted as live (the behaviour without the safety net)', async () => {
     const ctx = createContext({ gcSafetyNet: false });
     drop(ctx, 10, 4);
-    await collect();
+    await collectGarbage();
     expect(memory(ctx)).toMatchObject({ tensors: 20, bytes: 320, reclaimedTensors: 0 });
   });
 });
