@@ -3,6 +3,7 @@ import { createContext, manualSeed, randn, type Tensor, tensor } from '@tessera/
 import { describe, expect, it } from 'vitest';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from './binary-cross-entropy.js';
 import { crossEntropy, nllLoss } from './cross-entropy.js';
+import { logSoftmaxRow } from './loss-reference.test-support.js';
 
 // Expected values follow PyTorch's documented definitions (torch.nn.CrossEntropyLoss, NLLLoss,
 // BCEWithLogitsLoss), evaluated here in plain numbers apart from the code under test.
@@ -10,11 +11,6 @@ const context = createContext();
 const f64 = { dtype: 'f64' as const, context };
 const i32 = { dtype: 'i32' as const, context };
 
-const logSoftmaxRow = (row: number[]): number[] => {
-  const m = Math.max(...row);
-  const lse = m + Math.log(row.reduce((s, x) => s + Math.exp(x - m), 0));
-  return row.map((x) => x - lse);
-};
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 const LOGITS = [
