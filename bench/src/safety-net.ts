@@ -4,7 +4,7 @@
  * and bytes (memory()) at the start, their maximum and at the end, what the garbage-collection
  * safety net reclaimed, and the process's ArrayBuffer bytes (what the CPU storage really holds).
  *
- *   pnpm --filter @tessera/bench bench:safety-net [-- --cpu-steps 10000 --gpu-steps 1000]
+ *   pnpm --filter @tessera/bench bench:safety-net [-- --cpu-steps 10000 --gpu-steps 1000 --modes sync,yield-100]
  *
  * Three ways of running the loop, since FinalizationRegistry cleanups run only between tasks:
  * `await loss.item()` every step (on the CPU that awaits microtasks only), a yield to the event
@@ -105,19 +105,28 @@ function print(f: Figures): void {
   );
 }
 
+const modeArg = process.argv.indexOf('--modes');
+const modes = (
+  modeArg >= 0 ? process.argv[modeArg + 1].split(',') : ['await-item', 'yield-100', 'sync']
+) as Mode[];
 const cpuSteps = arg('cpu-steps', 10_000);
 const gpuSteps = arg('gpu-steps', 1_000);
 console.log(
   '| device | optimizer | loop | safety net | steps | start tensors / bytes | max | end | reclaimed tensors / bytes | max ArrayBuffer MiB | GPU buffers max / end | s |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-for (const mode of ['await-item', 'yield-100', 'sync'] as const) {
-  for (const optimizer of ['SGD', 'Adam'] as const)
-    print(await run(createContext(), 'cpu', optimizer, mode, cpuSteps));
+if (cpuSteps > 0) {
+  for (const mode of modes) {
+    for (const optimizer of ['SGD', 'Adam'] as const)
+      print(await run(createContext(), 'cpu', optimizer, mode, cpuSteps));
+  }
+  print(
+    await run(createContext({ gcSafetyNet: false }), 'cpu', 'Adam', 'yield-100', Math.min(cpuSteps, 2000)),
+  );
 }
-print(await run(createContext({ gcSafetyNet: false }), 'cpu', 'Adam', 'yield-100', Math.min(cpuSteps, 2000)));
 if (gpuSteps > 0) {
-  for (const mode of ['await-item', 'yield-100'] as const) {
+  // Without an await the GPU work only queues up: a loop on WebGPU reads back or yields.
+  for (const mode of modes.filter((m) => m !== 'sync')) {
     for (const optimizer of ['SGD', 'Adam'] as const) {
       const context = createContext();
       const gpu = await initWebGPU({ context });
