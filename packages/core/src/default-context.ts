@@ -7,11 +7,8 @@ import { Context, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
 import type { CpuOptions } from './cpu/options.js';
 import { fail } from './errors.js';
-<<<<<<< HEAD
-import type { ReclaimReport } from './reclaim.js';
-=======
 import type { RngState } from './random.js';
->>>>>>> main
+import type { ReclaimReport } from './reclaim.js';
 import type { Tensor } from './tensor.js';
 import { collectTensors, runScoped } from './tidy.js';
 
