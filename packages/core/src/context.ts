@@ -65,7 +65,7 @@ export class Context {
    */
   private readonly safetyNet = new FinalizationRegistry<Lease>((lease) => this.reclaim(lease));
   /**
-   * Whether new handles join the safety net (about a microsecond each to register). Code that
+   * Whether new handles join the safety net (registering costs about 1–2 µs each). Code that
    * disposes everything through tidy/dispose may turn it off.
    */
   gcSafetyNet = true;
