@@ -16,6 +16,12 @@ export interface Backend {
   upload(dtype: DType, data: TypedArray): unknown;
   /** Like upload, but the array is given away: a backend storing host arrays may keep it as is. */
   adopt?(dtype: DType, data: TypedArray): unknown;
+  /**
+   * True when an unreachable buffer is reclaimed by the JavaScript garbage collector by itself
+   * (plain typed arrays). The safety net for handles collected without dispose() then never
+   * holds such buffers; otherwise it holds them until its cleanup can `release` them.
+   */
+  readonly collectsBuffers?: boolean;
   /** Frees a buffer; the backend may defer this until work that reads it has finished. */
   release(buffer: unknown, dtype: DType, size: number): void;
   /** The whole buffer's contents in dtype's storage format. */

@@ -3,7 +3,8 @@ import { bytesPerElement, type DType } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import type { OpDef, OutputSpec } from './op.js';
 import { Philox } from './random.js';
-import type { Storage } from './storage.js';
+import { creationSite, type Lease, type ReclaimReport } from './reclaim.js';
+import type { FreedBy, Storage, StorageShare } from './storage.js';
 import { Tensor } from './tensor.js';
 
 /** One op call as middleware sees it. */
@@ -24,6 +25,10 @@ export interface DeviceMemory {
   bytes: number;
   /** Highest `bytes` seen since the context was made or `resetPeak()`. */
   peakBytes: number;
+  /** Handles the garbage collector reclaimed because nobody disposed them. */
+  reclaimedTensors: number;
+  /** Storage bytes freed because their last handle was reclaimed that way. */
+  reclaimedBytes: number;
 }
 
 export interface MemoryInfo extends DeviceMemory {
@@ -52,13 +57,25 @@ export class Context {
   suspended = 0;
   defaultDevice = 'cpu';
   readonly rng = new Philox();
-  /** Debug mode records where each tensor was created and reports leaks of collected handles. */
+  /** Debug mode records where each tensor was created and reports handles collected undisposed. */
   debug = false;
+  /**
+   * Hears, in debug mode, of each handle the garbage collector reclaimed without dispose().
+   * Unset, debug mode warns once per creation site instead.
+   */
+  onReclaim: ((report: ReclaimReport) => void) | undefined = undefined;
   private readonly warned = new Set<string>();
-  private readonly leakRegistry = new FinalizationRegistry<string>((site) => {
-    if (this.debug)
-      console.warn(`tessera: a tensor was garbage-collected without dispose(); created at\n${site}`);
-  });
+  /**
+   * The safety net for handles dropped without dispose(): once one is collected, its share of
+   * the storage is released (freeing the buffer with the last handle) and counted as reclaimed.
+   * Cleanups run between tasks, after a collection, never inside a synchronous op.
+   */
+  private readonly safetyNet = new FinalizationRegistry<Lease>((lease) => this.reclaim(lease));
+  /**
+   * Whether new handles join the safety net (registering costs about 1–2 µs each). Code that
+   * disposes everything through tidy/dispose may turn it off.
+   */
+  gcSafetyNet = true;
   private nextId = 1;
   /** Allocation limits set on this context, by device (bytes of one buffer). */
   private readonly limits = new Map<string, number>();
@@ -188,37 +205,62 @@ export class Context {
   private deviceMem(device: string): DeviceMemory {
     let m = this.mem.get(device);
     if (!m) {
-      m = { tensors: 0, bytes: 0, peakBytes: 0 };
+      m = { tensors: 0, bytes: 0, peakBytes: 0, reclaimedTensors: 0, reclaimedBytes: 0 };
       this.mem.set(device, m);
     }
     return m;
   }
 
-  /** Called for each new tensor handle. */
-  trackTensor(t: Tensor, scoped: boolean): void {
+  /** Called for each new tensor handle; the lease is what the safety net keeps for it. */
+  trackTensor(t: Tensor, share: StorageShare, scoped: boolean): Lease {
     this.deviceMem(t.device).tensors++;
     if (scoped && this.scopes.length > 0) this.scopes[this.scopes.length - 1].add(t);
-    if (this.debug) {
-      const site = new Error('created here').stack ?? '(no stack)';
-      t.creationSite = site;
-      this.leakRegistry.register(t, site, t);
+    const site = this.debug ? creationSite() : undefined;
+    const lease: Lease = { share, device: t.device, shape: t.shape, dtype: t.dtype, site };
+    if (this.gcSafetyNet) this.safetyNet.register(t, lease, lease);
+    return lease;
+  }
+
+  /** Called once per handle on dispose(): the safety net lets go of it. */
+  untrackTensor(t: Tensor, lease: Lease): void {
+    this.deviceMem(t.device).tensors--;
+    for (const s of this.scopes) s.delete(t);
+    this.safetyNet.unregister(lease);
+  }
+
+  /** The safety net's cleanup for one collected handle. */
+  private reclaim(lease: Lease): void {
+    const m = this.deviceMem(lease.device);
+    m.tensors--;
+    m.reclaimedTensors++;
+    lease.share.release(undefined, 'gc');
+    if (lease.site === undefined) return;
+    const report: ReclaimReport = {
+      device: lease.device,
+      shape: lease.shape,
+      dtype: lease.dtype,
+      site: lease.site,
+    };
+    if (this.onReclaim) this.onReclaim(report);
+    else if (!this.warned.has(`reclaim:${lease.site}`)) {
+      this.warned.add(`reclaim:${lease.site}`);
+      console.warn(
+        `tessera: a ${lease.dtype} tensor of shape [${lease.shape.join(', ')}] on '${lease.device}' was ` +
+          `garbage-collected without dispose() (reported once per site); created at\n${lease.site}`,
+      );
     }
   }
 
-  untrackTensor(t: Tensor): void {
-    this.deviceMem(t.device).tensors--;
-    for (const s of this.scopes) s.delete(t);
-    if (this.debug) this.leakRegistry.unregister(t);
-  }
-
-  trackStorage(device: string, s: Storage): void {
+  trackStorage(device: string, bytes: number): void {
     const m = this.deviceMem(device);
-    m.bytes += s.bytes;
+    m.bytes += bytes;
     if (m.bytes > m.peakBytes) m.peakBytes = m.bytes;
   }
 
-  untrackStorage(device: string, s: Storage): void {
-    this.deviceMem(device).bytes -= s.bytes;
+  untrackStorage(device: string, bytes: number, by: FreedBy): void {
+    const m = this.deviceMem(device);
+    m.bytes -= bytes;
+    if (by === 'gc') m.reclaimedBytes += bytes;
   }
 
   memory(): MemoryInfo {
@@ -226,13 +268,17 @@ export class Context {
     let tensors = 0;
     let bytes = 0;
     let peakBytes = 0;
+    let reclaimedTensors = 0;
+    let reclaimedBytes = 0;
     for (const [d, m] of this.mem) {
       devices[d] = { ...m };
       tensors += m.tensors;
       bytes += m.bytes;
       peakBytes += m.peakBytes;
+      reclaimedTensors += m.reclaimedTensors;
+      reclaimedBytes += m.reclaimedBytes;
     }
-    return { tensors, bytes, peakBytes, devices };
+    return { tensors, bytes, peakBytes, reclaimedTensors, reclaimedBytes, devices };
   }
 
   /** Restarts peak tracking at the current live bytes. */

@@ -129,8 +129,10 @@ function wrapBuffer(
   shape: readonly number[],
 ): Tensor {
   const size = numel(shape);
-  const storage = new Storage(backend, buffer, dtype, size, (s) => ctx.untrackStorage(backend.device, s));
-  ctx.trackStorage(backend.device, storage);
+  const storage = new Storage(backend, buffer, dtype, size, (bytes, by) =>
+    ctx.untrackStorage(backend.device, bytes, by),
+  );
+  ctx.trackStorage(backend.device, storage.bytes);
   return ctx.newTensor(storage, [...shape], contiguousStrides(shape), 0, dtype);
 }
 

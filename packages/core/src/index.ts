@@ -56,6 +56,7 @@ export {
 } from './op-names.js';
 export * from './ops/index.js';
 export { philox4x32, type RngState } from './random.js';
+export type { ReclaimReport } from './reclaim.js';
 export { Rng } from './rng.js';
 export {
   broadcastShapes,

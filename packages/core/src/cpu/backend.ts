@@ -50,6 +50,8 @@ function encodeHalf(dtype: 'f16' | 'bf16', src: Float32Array, dst: Uint16Array):
  */
 export class CpuBackend implements Backend {
   readonly device = 'cpu';
+  /** Storage is typed arrays: the garbage collector frees them with their last handle. */
+  readonly collectsBuffers = true;
   /** Threads kernels may use (see CpuOptions). */
   readonly threads: number;
   /** Whether WebAssembly SIMD kernels were asked for (they also need platform support). */

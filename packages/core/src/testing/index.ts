@@ -5,6 +5,7 @@
  */
 export { SUPPORT_TABLE_BACKENDS, type TableBackend } from './backends.js';
 export { ALL_GROUPS } from './cases/index.js';
+export { collectGarbage } from './collect-garbage.js';
 export { makeInput, specValues, testValues } from './inputs.js';
 export { runReadmeExample } from './readme-example.js';
 export * as reference from './reference/base.js';
