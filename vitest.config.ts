@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The garbage-collection safety-net tests call gc() (and fail without it rather than skip).
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },
 });

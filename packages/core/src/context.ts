@@ -1,8 +1,10 @@
 import type { Backend } from './backend.js';
-import type { DType } from './dtype.js';
+import { bytesPerElement, type DType } from './dtype.js';
+import { fail, fmtShape } from './errors.js';
 import type { OpDef, OutputSpec } from './op.js';
 import { Philox } from './random.js';
-import type { Storage } from './storage.js';
+import { creationSite, type Lease, type ReclaimReport } from './reclaim.js';
+import type { FreedBy, Storage, StorageShare } from './storage.js';
 import { Tensor } from './tensor.js';
 
 /** One op call as middleware sees it. */
@@ -33,12 +35,22 @@ export interface DeviceMemory {
   bytes: number;
   /** Highest `bytes` seen since the context was made or `resetPeak()`. */
   peakBytes: number;
+  /** Handles the garbage collector reclaimed because nobody disposed them. */
+  reclaimedTensors: number;
+  /** Storage bytes freed because their last handle was reclaimed that way. */
+  reclaimedBytes: number;
 }
 
 export interface MemoryInfo extends DeviceMemory {
   /** Per device: 'cpu', 'webgpu', … */
   devices: Record<string, DeviceMemory>;
 }
+
+/**
+ * Releases a collected context's own CPU backend (its worker threads and their shared memory):
+ * a context dropped without dispose() must not hold threads for the rest of the process.
+ */
+const releaseOnCollect = new FinalizationRegistry<Backend>((backend) => backend.dispose?.());
 
 /**
  * All mutable runtime state lives on a Context: backends, the default device, middleware,
@@ -55,19 +67,81 @@ export class Context {
   suspended = 0;
   defaultDevice = 'cpu';
   readonly rng = new Philox();
-  /** Debug mode records where each tensor was created and reports leaks of collected handles. */
+  /** Debug mode records where each tensor was created and reports handles collected undisposed. */
   debug = false;
   /** The open autocast scope's dtype policy (see `autocast`), consulted by dispatch; undefined outside one. */
   autocast: AutocastScope | undefined = undefined;
+  /**
+   * Hears, in debug mode, of each handle the garbage collector reclaimed without dispose().
+   * Unset, debug mode warns once per creation site instead.
+   */
+  onReclaim: ((report: ReclaimReport) => void) | undefined = undefined;
   private readonly warned = new Set<string>();
-  private readonly leakRegistry = new FinalizationRegistry<string>((site) => {
-    if (this.debug)
-      console.warn(`tessera: a tensor was garbage-collected without dispose(); created at\n${site}`);
-  });
+  /**
+   * The safety net for handles dropped without dispose(): once one is collected, its share of
+   * the storage is released (freeing the buffer with the last handle) and counted as reclaimed.
+   * Cleanups run between tasks, after a collection, never inside a synchronous op.
+   */
+  private readonly safetyNet = new FinalizationRegistry<Lease>((lease) => this.reclaim(lease));
+  /**
+   * Whether new handles join the safety net (registering costs about 1–2 µs each). Code that
+   * disposes everything through tidy/dispose may turn it off.
+   */
+  gcSafetyNet = true;
   private nextId = 1;
+  /** Allocation limits set on this context, by device (bytes of one buffer). */
+  private readonly limits = new Map<string, number>();
 
+  /** `cpu` becomes the context's own: its threads end when the context is garbage-collected. */
   constructor(cpu: Backend) {
     this.registerBackend(cpu);
+    releaseOnCollect.register(this, cpu);
+  }
+
+  /**
+   * The most bytes one buffer on `device` may take: the limit set with `setAllocationLimit`, else
+   * the backend's own (the CPU's is a quarter of the memory the process may use; WebGPU's is the device's
+   * `maxBufferSize` and `maxStorageBufferBindingSize`), else unlimited.
+   */
+  allocationLimit(device: string): number {
+    return (
+      this.limits.get(device) ??
+      this.limits.get('*') ??
+      this.backends.get(device)?.allocationLimit?.() ??
+      Number.POSITIVE_INFINITY
+    );
+  }
+
+  /** Sets (or, with undefined, resets to the backend's default) the allocation limit of a device. */
+  setAllocationLimit(device: string, bytes: number | undefined): void {
+    if (bytes === undefined) {
+      this.limits.delete(device);
+      return;
+    }
+    if (!(bytes >= 0) || (Number.isFinite(bytes) && !Number.isInteger(bytes)))
+      fail(
+        'setAllocationLimit',
+        `expected a non-negative whole number of bytes for '${device}', got ${bytes}`,
+      );
+    this.limits.set(device, bytes);
+  }
+
+  /**
+   * Throws, naming the op, when a tensor of this shape and dtype would not fit the device's
+   * allocation limit. Every allocation passes here before any memory is taken.
+   */
+  checkAllocation(op: string, device: string, shape: readonly number[], dtype: DType): void {
+    let n = 1;
+    for (const d of shape) n *= d;
+    const backend = this.backends.get(device);
+    const bytes = backend?.storageBytes ? backend.storageBytes(dtype, n) : n * bytesPerElement(dtype);
+    const limit = this.allocationLimit(device);
+    if (bytes <= limit && Number.isSafeInteger(bytes)) return;
+    fail(
+      op,
+      `a ${dtype} tensor of shape ${fmtShape(shape)} needs ${formatBytes(bytes)}, over the ${device} allocation limit of ${formatBytes(limit)}; ` +
+        'use a smaller shape, or raise the limit with setAllocationLimit(bytes, device) or createContext({ allocationLimit })',
+    );
   }
 
   registerBackend(backend: Backend): void {
@@ -143,37 +217,62 @@ export class Context {
   private deviceMem(device: string): DeviceMemory {
     let m = this.mem.get(device);
     if (!m) {
-      m = { tensors: 0, bytes: 0, peakBytes: 0 };
+      m = { tensors: 0, bytes: 0, peakBytes: 0, reclaimedTensors: 0, reclaimedBytes: 0 };
       this.mem.set(device, m);
     }
     return m;
   }
 
-  /** Called for each new tensor handle. */
-  trackTensor(t: Tensor, scoped: boolean): void {
+  /** Called for each new tensor handle; the lease is what the safety net keeps for it. */
+  trackTensor(t: Tensor, share: StorageShare, scoped: boolean): Lease {
     this.deviceMem(t.device).tensors++;
     if (scoped && this.scopes.length > 0) this.scopes[this.scopes.length - 1].add(t);
-    if (this.debug) {
-      const site = new Error('created here').stack ?? '(no stack)';
-      t.creationSite = site;
-      this.leakRegistry.register(t, site, t);
+    const site = this.debug ? creationSite() : undefined;
+    const lease: Lease = { share, device: t.device, shape: t.shape, dtype: t.dtype, site };
+    if (this.gcSafetyNet) this.safetyNet.register(t, lease, lease);
+    return lease;
+  }
+
+  /** Called once per handle on dispose(): the safety net lets go of it. */
+  untrackTensor(t: Tensor, lease: Lease): void {
+    this.deviceMem(t.device).tensors--;
+    for (const s of this.scopes) s.delete(t);
+    this.safetyNet.unregister(lease);
+  }
+
+  /** The safety net's cleanup for one collected handle. */
+  private reclaim(lease: Lease): void {
+    const m = this.deviceMem(lease.device);
+    m.tensors--;
+    m.reclaimedTensors++;
+    lease.share.release(undefined, 'gc');
+    if (lease.site === undefined) return;
+    const report: ReclaimReport = {
+      device: lease.device,
+      shape: lease.shape,
+      dtype: lease.dtype,
+      site: lease.site,
+    };
+    if (this.onReclaim) this.onReclaim(report);
+    else if (!this.warned.has(`reclaim:${lease.site}`)) {
+      this.warned.add(`reclaim:${lease.site}`);
+      console.warn(
+        `tessera: a ${lease.dtype} tensor of shape [${lease.shape.join(', ')}] on '${lease.device}' was ` +
+          `garbage-collected without dispose() (reported once per site); created at\n${lease.site}`,
+      );
     }
   }
 
-  untrackTensor(t: Tensor): void {
-    this.deviceMem(t.device).tensors--;
-    for (const s of this.scopes) s.delete(t);
-    if (this.debug) this.leakRegistry.unregister(t);
-  }
-
-  trackStorage(device: string, s: Storage): void {
+  trackStorage(device: string, bytes: number): void {
     const m = this.deviceMem(device);
-    m.bytes += s.bytes;
+    m.bytes += bytes;
     if (m.bytes > m.peakBytes) m.peakBytes = m.bytes;
   }
 
-  untrackStorage(device: string, s: Storage): void {
-    this.deviceMem(device).bytes -= s.bytes;
+  untrackStorage(device: string, bytes: number, by: FreedBy): void {
+    const m = this.deviceMem(device);
+    m.bytes -= bytes;
+    if (by === 'gc') m.reclaimedBytes += bytes;
   }
 
   memory(): MemoryInfo {
@@ -181,13 +280,17 @@ export class Context {
     let tensors = 0;
     let bytes = 0;
     let peakBytes = 0;
+    let reclaimedTensors = 0;
+    let reclaimedBytes = 0;
     for (const [d, m] of this.mem) {
       devices[d] = { ...m };
       tensors += m.tensors;
       bytes += m.bytes;
       peakBytes += m.peakBytes;
+      reclaimedTensors += m.reclaimedTensors;
+      reclaimedBytes += m.reclaimedBytes;
     }
-    return { tensors, bytes, peakBytes, devices };
+    return { tensors, bytes, peakBytes, reclaimedTensors, reclaimedBytes, devices };
   }
 
   /** Restarts peak tracking at the current live bytes. */
@@ -201,4 +304,18 @@ export class Context {
     this.warned.add(key);
     if (this.debug) console.debug(`tessera: ${message}`);
   }
+}
+
+/** Bytes as an exact count with a readable size beside it: "40000000000 bytes (37.3 GiB)". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const exact = Number.isSafeInteger(bytes) ? String(bytes) : bytes.toExponential(3);
+  return u < 0 ? `${exact} bytes` : `${exact} bytes (${v.toFixed(1)} ${units[u]})`;
 }

@@ -53,6 +53,10 @@ export function dispatch<A>(
     }
   }
   const outputs = def.infer(inputs, attrs);
+  // Views share their input's storage; every other op allocates its outputs (or its decomposition
+  // does), so they are checked against the context's allocation limit before any work
+  // (device transfers, which run on their own, check the target device themselves).
+  if (!def.view && !def.run) for (const o of outputs) ctx.checkAllocation(def.name, device, o.shape, o.dtype);
   const call: OpCall = { def: def as OpDef, inputs, attrs, outputs };
   return ctx.runMiddleware(call, () => execute(ctx, device, call));
 }
@@ -119,7 +123,7 @@ function execute(ctx: Context, device: string, call: OpCall): Tensor[] {
 }
 
 function runKernel(ctx: Context, backend: Backend, call: OpCall): Tensor[] {
-  const outs = call.outputs.map((spec) => emptyTensor(ctx, backend, spec));
+  const outs = call.outputs.map((spec) => emptyTensor(ctx, backend, spec, call.def.name));
   try {
     backend.execute(call.def, call.inputs, outs, call.attrs);
   } catch (e) {
@@ -129,22 +133,28 @@ function runKernel(ctx: Context, backend: Backend, call: OpCall): Tensor[] {
   return outs;
 }
 
-/** A fresh contiguous tensor of zeros on a backend. */
-export function emptyTensor(ctx: Context, backend: Backend, spec: OutputSpec): Tensor {
+/** A fresh contiguous tensor of zeros on a backend (for the op named `op`, in its errors). */
+export function emptyTensor(ctx: Context, backend: Backend, spec: OutputSpec, op?: string): Tensor {
   const size = numel(spec.shape);
-  return wrapBuffer(ctx, backend, backend.allocate(spec.dtype, size), spec.dtype, spec.shape);
+  return wrapBuffer(ctx, backend, backend.allocate(spec.dtype, size, op), spec.dtype, spec.shape);
 }
 
-/** A contiguous tensor over data already encoded in dtype's storage format. */
+/**
+ * A contiguous tensor over data already encoded in dtype's storage format. With `owned`, the
+ * caller gives the array away (nothing else refers to it), so a backend that keeps host arrays
+ * may use it as the storage instead of copying it.
+ */
 export function tensorFromStorageArray(
   ctx: Context,
   device: string,
   dtype: DType,
   shape: readonly number[],
   data: TypedArray,
+  owned = false,
 ): Tensor {
   const backend = ctx.backend(device);
-  return wrapBuffer(ctx, backend, backend.upload(dtype, data), dtype, shape);
+  const buffer = owned && backend.adopt ? backend.adopt(dtype, data) : backend.upload(dtype, data);
+  return wrapBuffer(ctx, backend, buffer, dtype, shape);
 }
 
 function wrapBuffer(
@@ -155,8 +165,10 @@ function wrapBuffer(
   shape: readonly number[],
 ): Tensor {
   const size = numel(shape);
-  const storage = new Storage(backend, buffer, dtype, size, (s) => ctx.untrackStorage(backend.device, s));
-  ctx.trackStorage(backend.device, storage);
+  const storage = new Storage(backend, buffer, dtype, size, (bytes, by) =>
+    ctx.untrackStorage(backend.device, bytes, by),
+  );
+  ctx.trackStorage(backend.device, storage.bytes);
   return ctx.newTensor(storage, [...shape], contiguousStrides(shape), 0, dtype);
 }
 

@@ -3,6 +3,7 @@ export {
   type AutocastScope,
   Context,
   type DeviceMemory,
+  formatBytes,
   type MemoryInfo,
   type Middleware,
   type OpCall,
@@ -23,6 +24,7 @@ export {
   memory,
   registerBackend,
   resetPeakMemory,
+  setAllocationLimit,
   setDebug,
   setDefaultDevice,
   setRngState,
@@ -55,6 +57,7 @@ export {
 } from './op-names.js';
 export * from './ops/index.js';
 export { philox4x32, type RngState } from './random.js';
+export type { ReclaimReport } from './reclaim.js';
 export { Rng } from './rng.js';
 export {
   broadcastShapes,

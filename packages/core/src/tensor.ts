@@ -15,6 +15,7 @@ import * as ra from './ops/rearrange.js';
 import * as rd from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
+import type { Lease } from './reclaim.js';
 import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Storage } from './storage.js';
 
@@ -45,6 +46,8 @@ export class Tensor<D extends DType = DType> {
   readonly device: string;
   readonly size: number;
   private store: Storage | null;
+  /** What the context's garbage-collection safety net keeps for this handle. */
+  private readonly lease: Lease;
   /** Leaves with requiresGrad get `.grad` from @tessera/autograd's backward(). */
   requiresGrad = false;
   grad: Tensor | undefined = undefined;
@@ -74,7 +77,8 @@ export class Tensor<D extends DType = DType> {
     this.size = numel(shape);
     this.store = storage;
     storage.retain();
-    ctx.trackTensor(this as Tensor, scoped);
+    this.lease = ctx.trackTensor(this as Tensor, storage.share, scoped);
+    this.creationSite = this.lease.site;
   }
 
   /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
@@ -109,12 +113,16 @@ export class Tensor<D extends DType = DType> {
     return isContiguous(this.shape, this.strides);
   }
 
-  /** Drops this handle; the storage is freed when its last handle goes. Idempotent. */
+  /**
+   * Drops this handle; the storage is freed when its last handle goes. Idempotent. A handle
+   * that becomes unreachable undisposed is released later by the context's safety net
+   * (counted in `memory().reclaimedTensors`); dispose() is the prompt, deterministic way.
+   */
   dispose(): void {
     const s = this.store;
     if (s === null) return;
     this.store = null;
-    this.ctx.untrackTensor(this as Tensor);
+    this.ctx.untrackTensor(this as Tensor, this.lease);
     s.release();
     const slot = this.gradNode;
     if (isDisposeListener(slot)) slot.release(this as Tensor);
@@ -166,6 +174,7 @@ export class Tensor<D extends DType = DType> {
     const next = from.storageFor('assign');
     next.retain();
     this.store = next;
+    this.lease.share = next.share;
     own.release();
     if (from !== src) from.dispose();
     return this;

@@ -1,4 +1,5 @@
 import type { Context } from './context.js';
+import { TesseraError } from './errors.js';
 import { isTensor } from './is-tensor.js';
 import type { Tensor } from './tensor.js';
 
@@ -30,10 +31,15 @@ export function runScoped<T>(ctx: Context, fn: () => T): T {
     throw e;
   }
   ctx.scopes.pop();
-  if (result instanceof Promise) {
+  if (isThenable(result)) {
     for (const t of scope) if (!t.kept) t.dispose();
-    throw new Error(
-      'tidy: fn returned a Promise; tidy is synchronous — use `using` or dispose() across await',
+    // The caller gets this error instead of the promise, so nobody else can handle the promise's
+    // own outcome: mark it handled, or its rejection (likely, its tensors are now disposed) would
+    // end the process as an unhandled rejection.
+    result.then(undefined, () => {});
+    throw new TesseraError(
+      'tidy',
+      'fn returned a Promise, but tidy is synchronous: tensors cannot be tracked across await. Call tidy inside the async function around its synchronous parts, or use `using` declarations / dispose() across await',
     );
   }
   const out = collectTensors(result);
@@ -43,4 +49,12 @@ export function runScoped<T>(ctx: Context, fn: () => T): T {
     else if (!t.kept) t.dispose();
   }
   return result;
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (
+    (typeof x === 'object' || typeof x === 'function') &&
+    x !== null &&
+    typeof (x as { then?: unknown }).then === 'function'
+  );
 }

@@ -1,5 +1,6 @@
 export {
   type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
 } from './functional/binary-cross-entropy.js';

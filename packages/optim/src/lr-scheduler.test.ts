@@ -37,7 +37,12 @@ describe('learning-rate schedules', () => {
   });
 
   it('OneCycle goes maxLr/25 → maxLr → maxLr/(25·10⁴) with cosine phases', () => {
-    const s = new OneCycle(fakeOptimizer(123), { maxLr: 1, totalSteps: 11, pctStart: 0.5 });
+    const s = new OneCycle(fakeOptimizer(123), {
+      maxLr: 1,
+      totalSteps: 11,
+      pctStart: 0.5,
+      cycleMomentum: false,
+    });
     const lrs = trace(s, 11);
     const start = 1 / 25;
     const end = start / 1e4;

@@ -65,6 +65,12 @@ export class WebGPUBackend implements Backend, KernelHost {
   private scratchBuffers: GpuBuffer[] = [];
   private lostMessage: string | null = null;
   private gpuError: string | undefined;
+  /** The first error an op's error scopes caught, with the op, until a read reports it. */
+  private opError: { op: string; kind: string; message: string } | undefined;
+  /** The op whose buffers and pipelines are being made, for the error scopes. */
+  private currentOp = 'allocate';
+  /** popErrorScope results not yet settled; a read waits for them before it reports. */
+  private pendingScopes: Promise<void>[] = [];
   private readonly keepAlive: readonly unknown[];
 
   constructor(
@@ -80,7 +86,14 @@ export class WebGPUBackend implements Backend, KernelHost {
     this.subgroupSize = gpuDevice.features.has('subgroups') ? info.subgroupMinSize : undefined;
     this.dtypes = gpuDevice.features.has('shader-f16') ? [...GPU_DTYPES, 'f16'] : GPU_DTYPES;
     this.kernels = allKernels();
-    this.pool = new BufferPool(gpuDevice, STORAGE_USAGE, options.maxPooledBytes ?? 512 * 1024 * 1024);
+    // New buffers (not recycled ones) are made inside error scopes, in the name of the op that
+    // needs them: out-of-memory and size errors become that op's errors.
+    this.pool = new BufferPool(
+      gpuDevice,
+      STORAGE_USAGE,
+      options.maxPooledBytes ?? 512 * 1024 * 1024,
+      (create) => this.scoped(this.currentOp, create),
+    );
     this.params = new Uint32Array(SLOT_WORDS * MAX_BATCH);
     this.paramsBuffer = gpuDevice.createBuffer({ size: this.params.byteLength, usage: UNIFORM_STORAGE });
     // Validation and shader errors surface asynchronously; the first is kept and thrown at the next read.
@@ -128,17 +141,82 @@ export class WebGPUBackend implements Backend, KernelHost {
 
   // ---- memory ----
 
-  allocate(dtype: DType, size: number): GpuBuffer {
-    this.checkAlive('allocate');
-    const d = this.checkDType('allocate', dtype);
-    return this.pool.acquire(gpuBufferBytes(d, size));
+  /**
+   * The default allocation limit: one buffer can be neither larger than `maxBufferSize` nor bound
+   * whole to a kernel beyond `maxStorageBufferBindingSize`.
+   */
+  allocationLimit(): number {
+    return Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize);
+  }
+
+  /** bool lives as u32 and f16 is padded to whole words here. */
+  storageBytes(dtype: DType, size: number): number {
+    return isGpuDType(dtype) ? gpuBufferBytes(dtype, size) : size * (dtype === 'f64' ? 8 : 4);
+  }
+
+  /**
+   * Runs `fn` inside validation and out-of-memory error scopes: what Dawn reports there becomes an
+   * error of `op`, raised by the next read (WebGPU reports errors asynchronously). Used where
+   * errors arise and work is rare in a steady state (new buffers, new pipelines), so that
+   * recycled buffers and cached pipelines cost nothing; a failing dispatch is reported by the
+   * device's uncaptured-error handler as before.
+   */
+  private scoped<T>(op: string, fn: () => T): T {
+    const dev = this.gpuDevice;
+    dev.pushErrorScope('out-of-memory');
+    dev.pushErrorScope('validation');
+    try {
+      return fn();
+    } finally {
+      const record = (kind: string) => (e: GPUError | null) => {
+        if (e && this.opError === undefined) this.opError = { op, kind, message: e.message };
+      };
+      this.pendingScopes.push(
+        dev.popErrorScope().then(record('validation')),
+        dev.popErrorScope().then(record('out-of-memory')),
+      );
+    }
+  }
+
+  /** Runs `fn` with `op` as the op that new buffers and pipelines are made for. */
+  private as<T>(op: string, fn: () => T): T {
+    const outer = this.currentOp;
+    this.currentOp = op;
+    try {
+      return fn();
+    } finally {
+      this.currentOp = outer;
+    }
+  }
+
+  /** Throws the first op error the scopes caught (after they have all settled). */
+  private async raiseOpError(): Promise<void> {
+    while (this.pendingScopes.length > 0) {
+      const pending = this.pendingScopes;
+      this.pendingScopes = [];
+      await Promise.all(pending);
+    }
+    const e = this.opError;
+    if (e === undefined) return;
+    this.opError = undefined;
+    this.gpuError = undefined; // later failures caused by the same op
+    throw new TesseraError(
+      e.op,
+      `WebGPU reported ${e.kind === 'out-of-memory' ? 'running out of memory' : 'a validation error'} in this op, so its results (and those computed from them) are invalid: ${e.message}`,
+    );
+  }
+
+  allocate(dtype: DType, size: number, op = 'allocate'): GpuBuffer {
+    this.checkAlive(op);
+    const d = this.checkDType(op, dtype);
+    return this.as(op, () => this.pool.acquire(gpuBufferBytes(d, size)));
   }
 
   upload(dtype: DType, data: TypedArray): GpuBuffer {
     this.checkAlive('upload');
     const d = this.checkDType('upload', dtype);
     const bytes = gpuBufferBytes(d, data.length);
-    const buf = this.pool.acquire(bytes);
+    const buf = this.as('upload', () => this.pool.acquire(bytes));
     if (data.length > 0) {
       // bool arrives as one byte per element and lives as u32; f16 bit patterns are padded to 4 bytes.
       let words: ArrayBufferView = data;
@@ -184,6 +262,12 @@ export class WebGPUBackend implements Backend, KernelHost {
       this.openEncoder().copyBufferToBuffer(it.buf.buffer, 0, staging, offsets[i], sizes[i]);
     }
     this.flush();
+    try {
+      await this.raiseOpError();
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
     try {
       await staging.mapAsync(MAP_READ);
     } catch (e) {
@@ -264,7 +348,7 @@ export class WebGPUBackend implements Backend, KernelHost {
     // Kernels write every output element, so a recycled output needs no clearing; an empty output
     // has nothing to write.
     for (const o of outs) this.clearIfNeeded(o.buf);
-    kernel(this, ins, outs, attrs);
+    this.as(def.name, () => kernel(this, ins, outs, attrs));
   }
 
   private clearIfNeeded(buf: GpuBuffer): void {
@@ -291,12 +375,16 @@ export class WebGPUBackend implements Backend, KernelHost {
   private pipeline(wgsl: string, op: string): GPUComputePipeline {
     let p = this.pipelines.get(wgsl);
     if (!p) {
-      const module = this.gpuDevice.createShaderModule({ code: wgsl, label: op });
-      p = this.gpuDevice.createComputePipeline({
-        layout: 'auto',
-        compute: { module, entryPoint: 'main' },
-        label: op,
-      });
+      p = this.scoped(op, () =>
+        this.gpuDevice.createComputePipeline({
+          layout: 'auto',
+          compute: {
+            module: this.gpuDevice.createShaderModule({ code: wgsl, label: op }),
+            entryPoint: 'main',
+          },
+          label: op,
+        }),
+      );
       this.pipelines.set(wgsl, p);
     }
     return p;
@@ -319,7 +407,14 @@ export class WebGPUBackend implements Backend, KernelHost {
     for (const [i, b] of [...l.reads, ...l.writes].entries()) {
       entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: 0, size: b.capacity } });
     }
-    const group = this.gpuDevice.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const makeGroup = () =>
+      this.gpuDevice.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    // A buffer past the binding limit fails validation here: name the op (the core allocation
+    // limit keeps tensors below it; kernel scratch buffers and a raised limit may not be).
+    const maxBinding = this.limits.maxStorageBufferBindingSize;
+    const group = [...l.reads, ...l.writes].some((b) => b.capacity > maxBinding)
+      ? this.scoped(l.op, makeGroup)
+      : makeGroup();
     const encoder = this.openEncoder();
     this.pass ??= encoder.beginComputePass();
     this.pass.setPipeline(pipeline);
@@ -372,6 +467,7 @@ export class WebGPUBackend implements Backend, KernelHost {
   async sync(): Promise<void> {
     this.flush();
     await this.gpuDevice.queue.onSubmittedWorkDone();
+    await this.raiseOpError();
   }
 
   /** Releases the pool and the device. */

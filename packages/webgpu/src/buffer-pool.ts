@@ -41,6 +41,8 @@ export class BufferPool {
     private readonly usage: number,
     /** Idle bytes kept for reuse; beyond this, released buffers are destroyed. */
     private readonly maxPooledBytes: number,
+    /** Wraps each new buffer's creation (the backend catches its errors in error scopes there). */
+    private readonly guard: (create: () => GPUBuffer) => GPUBuffer = (create) => create(),
   ) {}
 
   acquire(bytes: number): GpuBuffer {
@@ -51,7 +53,8 @@ export class BufferPool {
       this.pooled -= capacity;
       this.pooledCount--;
     }
-    const buffer = reused ?? this.device.createBuffer({ size: capacity, usage: this.usage });
+    const buffer =
+      reused ?? this.guard(() => this.device.createBuffer({ size: capacity, usage: this.usage }));
     this.live += capacity;
     this.liveCount++;
     if (this.live > this.peak) this.peak = this.live;

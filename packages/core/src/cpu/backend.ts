@@ -9,6 +9,7 @@ import {
   isHalf,
   type TypedArray,
 } from '../dtype.js';
+import { fmtShape, TesseraError } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { type CoreOpName, isCoreOpName, opTableMap } from '../op-names.js';
 import type { Tensor } from '../tensor.js';
@@ -25,7 +26,7 @@ import { poolKernels } from './kernels/pool.js';
 import { rearrangeKernels } from './kernels/rearrange.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
-import { availableCores, type CpuOptions } from './options.js';
+import { availableCores, type CpuOptions, defaultCpuAllocationLimit } from './options.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './types.js';
 import { coreKernelFunctions } from './wasm/kernels.js';
 
@@ -49,6 +50,8 @@ function encodeHalf(dtype: 'f16' | 'bf16', src: Float32Array, dst: Uint16Array):
  */
 export class CpuBackend implements Backend {
   readonly device = 'cpu';
+  /** Storage is typed arrays: the garbage collector frees them with their last handle. */
+  readonly collectsBuffers = true;
   /** Threads kernels may use (see CpuOptions). */
   readonly threads: number;
   /** Whether WebAssembly SIMD kernels were asked for (they also need platform support). */
@@ -115,12 +118,21 @@ export class CpuBackend implements Backend {
     this.dispose();
   }
 
+  /** A quarter of the memory this process may use (see defaultCpuAllocationLimit). */
+  allocationLimit(): number {
+    return defaultCpuAllocationLimit();
+  }
+
   allocate(dtype: DType, size: number): TypedArray {
     return allocArray(dtype, size);
   }
 
   upload(_dtype: DType, data: TypedArray): TypedArray {
     return data.slice();
+  }
+
+  adopt(_dtype: DType, data: TypedArray): TypedArray {
+    return data;
   }
 
   release(): void {
@@ -169,7 +181,19 @@ export class CpuBackend implements Backend {
         ? { data: new Float32Array(raw.length), shape: t.shape, dtype: 'f32' }
         : { data: raw as NumArray, shape: t.shape, dtype: t.dtype };
     });
-    kernel(ins, outs, attrs, this.kernelEnv);
+    try {
+      kernel(ins, outs, attrs, this.kernelEnv);
+    } catch (e) {
+      if (e instanceof TesseraError) throw e;
+      // A trap (here or in a worker) or a bug: name the op and the inputs, keep the cause.
+      const shapes = inputs.map((t) => `${fmtShape(t.shape)} ${t.dtype}`).join(', ');
+      const err = new TesseraError(
+        def.name,
+        `the CPU kernel failed on inputs ${shapes || '(none)'}: ${(e as Error)?.message ?? String(e)}`,
+      );
+      (err as { cause?: unknown }).cause = e;
+      throw err;
+    }
     outputs.forEach((t, i) => {
       if (isHalf(t.dtype))
         encodeHalf(t.dtype, outs[i].data as Float32Array, t.storageFor(def.name).buffer as Uint16Array);

@@ -24,6 +24,7 @@ export const castDef = defineOp<{ dtype: DType }>({
 export function contiguous<T extends Tensor>(x: T): T {
   x.storageFor('contiguous');
   if (x.isContiguous) return x;
+  x.ctx.checkAllocation('contiguous', x.device, x.shape, x.dtype);
   return dispatch(copyDef, [x], {})[0] as T;
 }
 

@@ -1,12 +1,20 @@
 import type { Context } from '../context.js';
 import { defaultContext } from '../default-context.js';
-import { tensorFromStorageArray } from '../dispatch.js';
-import { type DType, dtypeOfArray, isDType, isFloat, type TypedArray } from '../dtype.js';
+import { emptyTensor, tensorFromStorageArray } from '../dispatch.js';
+import {
+  allocArray,
+  type DType,
+  dtypeOfArray,
+  encodeElement,
+  isDType,
+  isFloat,
+  type TypedArray,
+} from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { philoxNormal, philoxUniform } from '../random.js';
 import { checkShape, numel } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
-import { encodeValues } from './scalar.js';
+import { checkInt32Values, encodeValues, I32_MAX, I32_MIN } from './scalar.js';
 import { inferReshape } from './views.js';
 
 export interface CreateOptions<D extends DType = DType> {
@@ -23,6 +31,19 @@ function place(op: string, o: CreateOptions | undefined): { ctx: Context; device
   return { ctx, device };
 }
 
+/** Where a creation goes, after checking its size against the context's allocation limit. */
+function placeChecked(
+  op: string,
+  o: CreateOptions | undefined,
+  dtype: DType,
+  shape: readonly number[],
+): { ctx: Context; device: string } {
+  const p = place(op, o);
+  if (!isDType(dtype)) fail(op, `unknown dtype '${String(dtype)}'`);
+  p.ctx.checkAllocation(op, p.device, shape, dtype);
+  return p;
+}
+
 function make(
   op: string,
   o: CreateOptions | undefined,
@@ -30,8 +51,35 @@ function make(
   shape: readonly number[],
   values: ArrayLike<number>,
 ): Tensor {
-  const { ctx, device } = place(op, o);
-  return tensorFromStorageArray(ctx, device, dtype, shape, encodeValues(dtype, values));
+  const { ctx, device } = placeChecked(op, o, dtype, shape);
+  if (dtype === 'i32') checkInt32Values(op, values);
+  return tensorFromStorageArray(ctx, device, dtype, shape, encodeValues(dtype, values), true);
+}
+
+/**
+ * A tensor whose element i is f(i), written straight into one array of dtype's storage format
+ * (no staging copy), after the size check.
+ */
+function generate(
+  op: string,
+  o: CreateOptions | undefined,
+  dtype: DType,
+  shape: readonly number[],
+  f: (i: number) => number,
+): Tensor {
+  const { ctx, device } = placeChecked(op, o, dtype, shape);
+  const n = numel(shape);
+  const out = allocArray(dtype, n);
+  if (dtype === 'f32' || dtype === 'f64') for (let i = 0; i < n; i++) out[i] = f(i);
+  else {
+    for (let i = 0; i < n; i++) {
+      const v = f(i);
+      if (dtype === 'i32' && !(Number.isInteger(v) && v >= I32_MIN && v <= I32_MAX))
+        checkInt32Values(op, [v], `element ${i}`);
+      out[i] = encodeElement(dtype, v);
+    }
+  }
+  return tensorFromStorageArray(ctx, device, dtype, shape, out, true);
 }
 
 function nestedShape(v: NestedArray): number[] {
@@ -110,22 +158,34 @@ function checkedShape(op: string, shape: readonly number[]): number[] {
   return [...shape];
 }
 
+/** One array of the storage format holding `value` (zeros come allocated), after the checks. */
+function filled(op: string, shape: readonly number[], value: number | boolean, o?: CreateOptions): Tensor {
+  const s = checkedShape(op, shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    fail(op, `expected a number or a boolean fill value, got ${typeof value}`);
+  const dtype = o?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
+  const { ctx, device } = placeChecked(op, o, dtype, s);
+  const v = Number(value);
+  if (dtype === 'i32') checkInt32Values(op, [v], 'the fill value');
+  const enc = encodeElement(dtype, v);
+  if (enc === 0 && !Object.is(enc, -0)) return emptyTensor(ctx, ctx.backend(device, op), { shape: s, dtype });
+  return tensorFromStorageArray(ctx, device, dtype, s, allocArray(dtype, numel(s)).fill(enc), true);
+}
+
 export function full<D extends DType = 'f32'>(
   shape: readonly number[],
   value: number,
   o?: CreateOptions<D>,
 ): Tensor<D> {
-  const s = checkedShape('full', shape);
-  const dtype = o?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
-  return make('full', o, dtype, s, new Float64Array(numel(s)).fill(value)) as Tensor<D>;
+  return filled('full', shape, value, o) as Tensor<D>;
 }
 
 export function zeros<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  return full(shape, 0, o);
+  return filled('zeros', shape, 0, o) as Tensor<D>;
 }
 
 export function ones<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  return full(shape, 1, o);
+  return filled('ones', shape, 1, o) as Tensor<D>;
 }
 
 function likeOptions<D extends DType>(x: Tensor, o?: CreateOptions<D>): CreateOptions<D> {
@@ -133,15 +193,15 @@ function likeOptions<D extends DType>(x: Tensor, o?: CreateOptions<D>): CreateOp
 }
 
 export function fullLike<D extends DType>(x: Tensor, value: number, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, value, likeOptions(x, o));
+  return filled('fullLike', x.shape, value, likeOptions(x, o)) as Tensor<D>;
 }
 
 export function zerosLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, 0, likeOptions(x, o));
+  return filled('zerosLike', x.shape, 0, likeOptions(x, o)) as Tensor<D>;
 }
 
 export function onesLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, 1, likeOptions(x, o));
+  return filled('onesLike', x.shape, 1, likeOptions(x, o)) as Tensor<D>;
 }
 
 /** Values start, start+step, … below end (PyTorch's arange; one argument means [0, end)). */
@@ -157,9 +217,7 @@ export function arange<D extends DType = 'f32'>(
   if (step === 0) fail('arange', 'step must not be zero');
   if ((hi - lo) / step < 0) fail('arange', `end ${hi} cannot be reached from start ${lo} with step ${step}`);
   const n = Math.ceil((hi - lo) / step);
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = lo + i * step;
-  return make('arange', o, o?.dtype ?? 'f32', [n], values) as Tensor<D>;
+  return generate('arange', o, o?.dtype ?? 'f32', [n], (i) => lo + i * step) as Tensor<D>;
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
@@ -171,19 +229,17 @@ export function linspace<D extends DType = 'f32'>(
 ): Tensor<D> {
   if (!Number.isInteger(steps) || steps < 0)
     fail('linspace', `steps must be a non-negative integer, got ${steps}`);
-  const values = new Float64Array(steps);
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends so the last value is exactly `end`.
-  for (let i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * h : end - (steps - 1 - i) * h;
-  return make('linspace', o, o?.dtype ?? 'f32', [steps], values) as Tensor<D>;
+  return generate('linspace', o, o?.dtype ?? 'f32', [steps], (i) =>
+    i < steps / 2 ? start + i * h : end - (steps - 1 - i) * h,
+  ) as Tensor<D>;
 }
 
 /** Identity matrix n×m (m defaults to n). */
 export function eye<D extends DType = 'f32'>(n: number, m: number = n, o?: CreateOptions<D>): Tensor<D> {
   const s = checkedShape('eye', [n, m]);
-  const values = new Float64Array(n * m);
-  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
-  return make('eye', o, o?.dtype ?? 'f32', s, values) as Tensor<D>;
+  return generate('eye', o, o?.dtype ?? 'f32', s, (i) => (i % m === Math.floor(i / m) ? 1 : 0)) as Tensor<D>;
 }
 
 function floatDType(op: string, o?: CreateOptions): DType {
@@ -192,36 +248,52 @@ function floatDType(op: string, o?: CreateOptions): DType {
   return d;
 }
 
-/** n draws from the context's Philox stream, reserving one counter block per four values. */
+/**
+ * n draws from the context's Philox stream, reserving one counter block per four values, after
+ * the size check. f32 and f64 draws are written straight into the tensor's array.
+ */
 function draw(
   op: string,
   shape: readonly number[],
   o: CreateOptions | undefined,
+  dtype: DType,
   fill: typeof philoxUniform,
-): { s: number[]; values: Float64Array } {
+  staging: DType = dtype,
+): { ctx: Context; device: string; s: number[]; values: Float32Array | Float64Array } {
   const s = checkedShape(op, shape);
-  const { ctx } = place(op, o);
-  const values = new Float64Array(numel(s));
+  const { ctx, device } = placeChecked(op, o, dtype, s);
+  const values = staging === 'f32' ? new Float32Array(numel(s)) : new Float64Array(numel(s));
   const { key, base } = ctx.rng.reserve(Math.ceil(values.length / 4));
   fill(key, base, values);
-  return { s, values };
+  return { ctx, device, s, values };
+}
+
+function sample(
+  op: string,
+  shape: readonly number[],
+  o: CreateOptions | undefined,
+  fill: typeof philoxUniform,
+) {
+  const dtype = floatDType(op, o);
+  const { ctx, device, s, values } = draw(op, shape, o, dtype, fill);
+  const data = dtype === 'f32' || dtype === 'f64' ? values : encodeValues(dtype, values);
+  return tensorFromStorageArray(ctx, device, dtype, s, data, true);
 }
 
 /** Uniform samples in [0, 1) from the context's Philox stream. */
 export function rand<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  const dtype = floatDType('rand', o);
-  const { s, values } = draw('rand', shape, o, philoxUniform);
-  return make('rand', o, dtype, s, values) as Tensor<D>;
+  return sample('rand', shape, o, philoxUniform) as Tensor<D>;
 }
 
 /** Standard normal samples from the context's Philox stream (Box–Muller). */
 export function randn<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  const dtype = floatDType('randn', o);
-  const { s, values } = draw('randn', shape, o, philoxNormal);
-  return make('randn', o, dtype, s, values) as Tensor<D>;
+  return sample('randn', shape, o, philoxNormal) as Tensor<D>;
 }
 
-/** Integers uniform in [low, high). */
+/**
+ * Integers uniform in [low, high). For i32 (the default) both bounds must lie in i32's range
+ * (high may be 2³¹, being exclusive), as PyTorch's int32 randint requires.
+ */
 export function randint<D extends DType = 'i32'>(
   low: number,
   high: number,
@@ -231,7 +303,16 @@ export function randint<D extends DType = 'i32'>(
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     fail('randint', `expected integers low < high, got low=${low}, high=${high}`);
   }
-  const { s, values } = draw('randint', shape, o, philoxUniform);
+  const dtype: DType = o?.dtype ?? 'i32';
+  if (dtype === 'i32' && (low < I32_MIN || high - 1 > I32_MAX)) {
+    fail(
+      'randint',
+      `bounds [${low}, ${high}) leave i32's range ${I32_MIN} … ${I32_MAX}; draw within it or pass { dtype: 'f64' }`,
+    );
+  }
+  if (high - low > 2 ** 32)
+    fail('randint', `the range [${low}, ${high}) is wider than 2^32, more than one draw can cover uniformly`);
+  const { ctx, device, s, values } = draw('randint', shape, o, dtype, philoxUniform, 'f64');
   for (let i = 0; i < values.length; i++) values[i] = low + Math.floor(values[i] * (high - low));
-  return make('randint', o, o?.dtype ?? 'i32', s, values) as Tensor<D>;
+  return tensorFromStorageArray(ctx, device, dtype, s, encodeValues(dtype, values), true) as Tensor<D>;
 }

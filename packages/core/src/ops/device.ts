@@ -20,6 +20,7 @@ export function to(x: Tensor, target: string): Tensor {
   if (isDType(target)) return x.dtype === target ? view(x, x.shape) : cast(x, target);
   x.ctx.backend(target, 'to');
   if (target === x.device) return view(x, x.shape);
+  x.ctx.checkAllocation('to', target, x.shape, x.dtype);
   return dispatch(toDeviceDef, [x], { device: target })[0];
 }
 
@@ -32,6 +33,7 @@ export async function toAsync(x: Tensor, target: string): Promise<Tensor> {
   if (isDType(target) || src.backend.readSync) return to(x, target);
   x.ctx.backend(target, 'toAsync');
   if (target === x.device) return x.alias();
+  x.ctx.checkAllocation('toAsync', target, x.shape, x.dtype);
   const packed = contiguous(x);
   try {
     const s = packed.storageFor('toAsync');

@@ -16,6 +16,8 @@ export interface UnaryEntry<A = Record<string, never>> {
   readonly name: string;
   readonly domain: UnaryDomain;
   readonly js: (x: number, attrs: A) => number;
+  /** The i32 form where `js` would lose bits (a product past 2⁵³): two's-complement wraparound. */
+  readonly i32?: (x: number) => number;
   /** WGSL expression in `x` (f32); may call helpers of the WGSL prelude such as `erf_f32`. */
   readonly wgsl: (attrs: A) => string;
 }
@@ -26,6 +28,8 @@ export interface BinaryEntry {
   readonly name: string;
   readonly kind: BinaryKind;
   readonly js: (a: number, b: number) => number;
+  /** The i32 form where `js` would lose bits: two's-complement wraparound, as PyTorch's int32. */
+  readonly i32?: (a: number, b: number) => number;
   /** WGSL expression in `a` and `b`. */
   readonly wgsl: string;
 }
@@ -52,6 +56,21 @@ function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
+/** Thrown by integer pow with a negative exponent; the op layer turns it into pow's error. */
+export const NEGATIVE_INTEGER_POWER = 'Integers to negative integer powers are not allowed';
+
+/** a^b in i32 by repeated squaring, wrapping like two's complement; b must be non-negative. */
+export function powI32(a: number, b: number): number {
+  if (b < 0) throw new RangeError(NEGATIVE_INTEGER_POWER);
+  let r = 1;
+  let base = a | 0;
+  for (let e = b; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) r = Math.imul(r, base);
+    base = Math.imul(base, base);
+  }
+  return r;
+}
+
 function unary<A = Record<string, never>>(e: UnaryEntry<A>): UnaryEntry<A> {
   return Object.freeze(e);
 }
@@ -65,7 +84,13 @@ export const UNARY = {
   expm1: unary({ name: 'expm1', domain: 'float', js: Math.expm1, wgsl: () => 'expm1_f32(x)' }),
   sqrt: unary({ name: 'sqrt', domain: 'float', js: Math.sqrt, wgsl: () => 'sqrt(x)' }),
   rsqrt: unary({ name: 'rsqrt', domain: 'float', js: (x) => 1 / Math.sqrt(x), wgsl: () => 'inverseSqrt(x)' }),
-  square: unary({ name: 'square', domain: 'numeric', js: (x) => x * x, wgsl: () => 'x * x' }),
+  square: unary({
+    name: 'square',
+    domain: 'numeric',
+    js: (x) => x * x,
+    i32: (x) => Math.imul(x, x),
+    wgsl: () => 'x * x',
+  }),
   reciprocal: unary({ name: 'reciprocal', domain: 'float', js: (x) => 1 / x, wgsl: () => '1.0 / x' }),
   sin: unary({ name: 'sin', domain: 'float', js: Math.sin, wgsl: () => 'sin(x)' }),
   cos: unary({ name: 'cos', domain: 'float', js: Math.cos, wgsl: () => 'cos(x)' }),
@@ -120,9 +145,9 @@ function binary(e: BinaryEntry): BinaryEntry {
 export const BINARY = {
   add: binary({ name: 'add', kind: 'arith', js: (a, b) => a + b, wgsl: 'a + b' }),
   sub: binary({ name: 'sub', kind: 'arith', js: (a, b) => a - b, wgsl: 'a - b' }),
-  mul: binary({ name: 'mul', kind: 'arith', js: (a, b) => a * b, wgsl: 'a * b' }),
+  mul: binary({ name: 'mul', kind: 'arith', js: (a, b) => a * b, i32: Math.imul, wgsl: 'a * b' }),
   div: binary({ name: 'div', kind: 'div', js: (a, b) => a / b, wgsl: 'a / b' }),
-  pow: binary({ name: 'pow', kind: 'arith', js: Math.pow, wgsl: 'pow_f32(a, b)' }),
+  pow: binary({ name: 'pow', kind: 'arith', js: Math.pow, i32: powI32, wgsl: 'pow_f32(a, b)' }),
   maximum: binary({
     name: 'maximum',
     kind: 'arith',

@@ -162,7 +162,7 @@ function asTensor(op: string, v: TensorLike, like: Tensor): Tensor {
   if (isTensor(v)) return v;
   if (typeof v !== 'number' && typeof v !== 'boolean')
     fail(op, `expected a Tensor or a number, got ${typeof v}`);
-  return scalarTensor(like, typeof v === 'boolean' ? Number(v) : v, scalarDType(like.dtype, v));
+  return scalarTensor(like, typeof v === 'boolean' ? Number(v) : v, scalarDType(like.dtype, v), op);
 }
 
 /** Brings both operands to one dtype: the kernels see matching inputs on every backend. */
@@ -181,12 +181,54 @@ function castTemp(x: Tensor, dtype: DType, temps: Tensor[]): Tensor {
   return c;
 }
 
+/**
+ * Arithmetic on two bool tensors follows PyTorch: add and maximum are logical or, mul and
+ * minimum logical and (all giving bool); sub and pow are errors.
+ */
+const BOOL_ARITH: Partial<Record<BinaryName, BinaryName>> = {
+  add: 'logicalOr',
+  maximum: 'logicalOr',
+  mul: 'logicalAnd',
+  minimum: 'logicalAnd',
+};
+
+function checkBoolArith(name: BinaryName, a: Tensor, b: Tensor): BinaryName {
+  if (a.dtype !== 'bool' || b.dtype !== 'bool' || BINARY[name].kind !== 'arith') return name;
+  const as = BOOL_ARITH[name];
+  if (as) return as;
+  if (name === 'sub') {
+    fail(
+      'sub',
+      'subtracting two bool tensors is not supported (as in PyTorch); to invert a mask use logicalNot(), to combine two use logicalAnd()/logicalOr()',
+    );
+  }
+  fail(name, `two bool tensors have no ${name} (as in PyTorch); cast one to 'i32' or 'f32' first`);
+}
+
 function runBinary(name: BinaryName, a: TensorLike, b: TensorLike): Tensor {
+  if (
+    name === 'pow' &&
+    typeof b === 'number' &&
+    b < 0 &&
+    Number.isInteger(b) &&
+    isTensor(a) &&
+    !isFloat(a.dtype)
+  ) {
+    fail(
+      'pow',
+      `Integers to negative integer powers are not allowed (${a.dtype} base, exponent ${b}); cast the base to f32 first`,
+    );
+  }
   const [ta, tb] = binaryOperands(name, a, b);
   const temps: Tensor[] = [];
   if (ta !== a) temps.push(ta);
   if (tb !== b) temps.push(tb);
   try {
+    const op = checkBoolArith(name, ta, tb);
+    if (op !== name) {
+      broadcastShapes(name, ta.shape, tb.shape); // shape errors name the op that was called
+      return dispatch(BINARY_DEFS[op], [ta, tb], noAttrs)[0];
+    }
     const kind = BINARY[name].kind;
     let common = promoteTypes(ta.dtype, tb.dtype);
     if (kind === 'div' && !isFloat(common)) common = 'f32';

@@ -5,10 +5,17 @@
  */
 export { SUPPORT_TABLE_BACKENDS, type TableBackend } from './backends.js';
 export { ALL_GROUPS } from './cases/index.js';
+export { collectGarbage } from './collect-garbage.js';
 export { makeInput, specValues, testValues } from './inputs.js';
 export { runReadmeExample } from './readme-example.js';
 export * as reference from './reference/base.js';
 export { refErf, refRoundHalfEven, refSigmoid } from './reference/scalar.js';
-export { type ConformanceOptions, describeConformance, firstMismatch } from './suite.js';
+export {
+  type CaseVariant,
+  type ConformanceOptions,
+  checkCase,
+  describeConformance,
+  firstMismatch,
+} from './suite.js';
 export { claimedOps } from './support-table.js';
 export type { CaseGroup, ErrorCase, ErrorHelpers, InputSpec, Layout, OpCase } from './types.js';

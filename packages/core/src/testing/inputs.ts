@@ -26,7 +26,9 @@ function count(shape: readonly number[]): number {
 
 /** Values of an input spec at a dtype, before storage rounding. */
 export function specValues(spec: InputSpec, dtype: DType, seed: number): number[] {
-  if (spec.values) return spec.values;
+  // i32 tensors hold integers only (creation rejects fractions), so fixed values are truncated
+  // the way a cast would before they are stored.
+  if (spec.values) return dtype === 'i32' ? spec.values.map(Math.trunc) : spec.values;
   const n = count(spec.shape);
   if (dtype === 'bool') return testValues(n, seed, 0, 1, true);
   const [lo, hi] = spec.range ?? (isFloat(dtype) ? [-3, 3] : [-9, 9]);

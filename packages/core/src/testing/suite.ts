@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { ALL_GROUPS } from './cases/index.js';
 import { makeInput, specValues } from './inputs.js';
 import { type Ref, ref } from './reference/base.js';
-import type { CaseGroup, ErrorHelpers, OpCase } from './types.js';
+import type { CaseGroup, ErrorHelpers, Layout, OpCase } from './types.js';
 
 export interface ConformanceOptions {
   /** Label in test names, e.g. 'cpu' or 'webgpu (lavapipe)'. */
@@ -62,19 +62,61 @@ export function firstMismatch(
   return null;
 }
 
-async function buildInputs(c: OpCase, dtype: DType, ctx: Context, device: string) {
+/** A variation of a case's inputs: another value seed, other memory layouts (the fuzz tests'). */
+export interface CaseVariant {
+  /** Seed of the generated values (default: one fixed per case and input). */
+  seed?: number;
+  /** Layout per input, overriding the case's. */
+  layouts?: readonly (Layout | undefined)[];
+}
+
+async function buildInputs(c: OpCase, dtype: DType, ctx: Context, device: string, variant: CaseVariant = {}) {
   const tensors: Tensor[] = [];
   const refs: Ref[] = [];
   for (const [i, spec] of c.inputs.entries()) {
     const d = spec.dtype ?? dtype;
-    const values = specValues(spec, d, seedOf(c.name, i));
+    const seed = variant.seed === undefined ? seedOf(c.name, i) : seedOf(`${variant.seed}`, i);
+    const values = specValues(spec, d, seed);
     // The reference sees the values exactly as stored at this dtype.
     const stored = tensor(values, spec.shape, { dtype: d, context: ctx });
     refs.push(ref(spec.shape, await stored.data()));
     stored.dispose();
-    tensors.push(makeInput(ctx, device, spec, d, values));
+    const layout = variant.layouts?.[i] ?? spec.layout;
+    tensors.push(makeInput(ctx, device, { ...spec, layout }, d, values));
   }
   return { tensors, refs };
+}
+
+/**
+ * Runs one case at one dtype on a device and compares it with the reference: null when it agrees,
+ * else what differs. The conformance suite and the fuzz tests both check cases this way.
+ */
+export async function checkCase(
+  c: OpCase,
+  dtype: DType,
+  ctx: Context,
+  device: string,
+  options: { tolScale?: number; variant?: CaseVariant } = {},
+): Promise<string | null> {
+  const { tensors, refs } = await buildInputs(c, dtype, ctx, device, options.variant);
+  const raw = c.run(tensors);
+  const outs = Array.isArray(raw) ? raw : [raw];
+  try {
+    const expectedRaw = c.ref(refs, dtype);
+    const expected = Array.isArray(expectedRaw) ? expectedRaw : [expectedRaw];
+    if (outs.length !== expected.length) return `${outs.length} outputs, expected ${expected.length}`;
+    for (const [k, out] of outs.entries()) {
+      if (out.device !== device) return `output ${k} is on ${out.device}, expected ${device}`;
+      if (out.shape.join() !== expected[k].shape.join())
+        return `output ${k} has shape [${out.shape.join(', ')}], expected [${expected[k].shape.join(', ')}]`;
+      const tol = isFloat(out.dtype) ? tolerance(out.dtype, (c.tol ?? 1e-5) * (options.tolScale ?? 1)) : 0;
+      const bad = firstMismatch(await out.data(), expected[k].data, tol);
+      if (bad) return `output ${k} (${out.dtype}, tol ${tol}): ${bad}`;
+    }
+    return null;
+  } finally {
+    for (const t of [...tensors, ...outs]) if (!t.isDisposed) t.dispose();
+  }
 }
 
 /** Registers the conformance suite for one backend with vitest. */
@@ -89,20 +131,7 @@ export function describeConformance(options: ConformanceOptions): void {
         for (const dtype of dtypes) {
           it(`${c.op}: ${c.name} [${dtype}]`, async () => {
             const ctx = await options.context();
-            const { tensors, refs } = await buildInputs(c, dtype, ctx, options.device);
-            const raw = c.run(tensors);
-            const outs = Array.isArray(raw) ? raw : [raw];
-            const expectedRaw = c.ref(refs, dtype);
-            const expected = Array.isArray(expectedRaw) ? expectedRaw : [expectedRaw];
-            expect(outs.length).toBe(expected.length);
-            for (const [k, out] of outs.entries()) {
-              expect(out.device).toBe(options.device);
-              expect([...out.shape]).toEqual(expected[k].shape);
-              const tol = isFloat(out.dtype) ? tolerance(out.dtype, (c.tol ?? 1e-5) * scale) : 0;
-              const bad = firstMismatch(await out.data(), expected[k].data, tol);
-              expect(bad, `output ${k} (${out.dtype}, tol ${tol})`).toBeNull();
-            }
-            for (const t of [...tensors, ...outs]) t.dispose();
+            expect(await checkCase(c, dtype, ctx, options.device, { tolScale: scale })).toBeNull();
           });
         }
         it(`${c.op}: ${c.name} rejects a disposed input`, async () => {

@@ -1,4 +1,4 @@
-import { ARGS, DONE, ERR, FN, GEN, MAX_ARGS, MAX_TASKS, NARGS, NEXT } from './job-header.js';
+import { ARGS, DONE, ERR, ERR_TEXT, FN, GEN, MAX_ARGS, MAX_TASKS, NARGS, NEXT } from './job-header.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 interface WorkerHandle {
@@ -120,7 +120,12 @@ export class ThreadPool {
     // Wait for the workers' tasks even after a failure here: they write the same memory.
     for (let d = Atomics.load(h, DONE); d < tasks; d = Atomics.load(h, DONE)) Atomics.wait(h, DONE, d);
     if (failure !== undefined) throw failure;
-    if (Atomics.load(h, ERR)) throw new Error('thread pool: a kernel task failed in a worker');
+    const err = Atomics.load(h, ERR);
+    if (err !== 0) {
+      const bytes = new Uint8Array(this.memory.buffer, ERR_TEXT, Math.max(0, err - 1));
+      const message = String.fromCharCode(...bytes) || 'no message';
+      throw new Error(`wasm kernel '${this.names[fn]}' failed in a worker thread: ${message}`);
+    }
   }
 
   dispose(): void {

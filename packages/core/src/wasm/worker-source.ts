@@ -1,4 +1,4 @@
-import { ARGS, DONE, ERR, FN, GEN, NARGS, NEXT } from './job-header.js';
+import { ARGS, DONE, ERR, ERR_MAX, ERR_TEXT, FN, GEN, NARGS, NEXT } from './job-header.js';
 
 /**
  * The body of every worker, as source text so that it runs from the TypeScript sources and
@@ -29,8 +29,14 @@ function start(memory, module, names) {
       if (Atomics.compareExchange(h, ${NEXT}, w, w - 1) !== w) continue;
       try {
         fn(...args, (w & 0xffff) - 1);
-      } catch {
-        Atomics.store(h, ${ERR}, 1);
+      } catch (e) {
+        // The first failure of the job reports its message (a WebAssembly trap's, typically).
+        if (Atomics.compareExchange(h, ${ERR}, 0, -1) === 0) {
+          const msg = String((e && e.message) || e).slice(0, ${ERR_MAX});
+          const bytes = new Uint8Array(memory.buffer, ${ERR_TEXT}, ${ERR_MAX});
+          for (let i = 0; i < msg.length; i++) bytes[i] = msg.charCodeAt(i) & 0x7f;
+          Atomics.store(h, ${ERR}, msg.length + 1);
+        }
       }
       Atomics.add(h, ${DONE}, 1);
       Atomics.notify(h, ${DONE});

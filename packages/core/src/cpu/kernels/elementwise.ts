@@ -1,8 +1,10 @@
+import { fail } from '../../errors.js';
 import type { CoreOpTable } from '../../op-names.js';
 import {
   BINARY,
   type BinaryEntry,
   type BinaryName,
+  NEGATIVE_INTEGER_POWER,
   UNARY,
   type UnaryEntry,
   type UnaryName,
@@ -90,9 +92,10 @@ function unarySimd(env: CpuKernelEnv, name: string, x: CpuInput, out: CpuOutput)
 }
 
 function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
-  const f = e.js;
+  const i32 = e.i32;
   return ([x], [out], attrs, env) => {
     if (unarySimd(env, e.name, x, out)) return;
+    const f = out.dtype === 'i32' && i32 ? (v: number) => i32(v) : e.js;
     const src = x.data;
     const dst = out.data;
     if (isDense(x, out.shape)) {
@@ -108,32 +111,37 @@ function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
 }
 
 function binaryKernel(e: BinaryEntry): CpuKernel {
-  const f = e.js;
   return ([a, b], [out], _attrs, env) => {
     if (binarySimd(env, e.name, a, b, out)) return;
-    const x = a.data;
-    const y = b.data;
-    const dst = out.data;
-    const shape = out.shape;
-    if (isDense(a, shape) && isDense(b, shape)) {
-      const oa = a.offset;
-      const ob = b.offset;
-      for (let i = 0; i < dst.length; i++) dst[i] = f(x[oa + i], y[ob + i]);
-      return;
+    const f = out.dtype === 'i32' && e.i32 ? e.i32 : e.js;
+    try {
+      binaryLoop(f, a, b, out);
+    } catch (err) {
+      if (err instanceof RangeError && err.message === NEGATIVE_INTEGER_POWER)
+        fail(e.name, `${err.message} (i32 operands; cast to f32 for a fractional result)`);
+      throw err;
     }
-    forEachRow(
-      shape,
-      [stridesFor(a, shape), stridesFor(b, shape)],
-      [a.offset, b.offset],
-      (bs, s, n, base) => {
-        let i = bs[0];
-        let k = bs[1];
-        const sa = s[0];
-        const sb = s[1];
-        for (let j = 0; j < n; j++, i += sa, k += sb) dst[base + j] = f(x[i], y[k]);
-      },
-    );
   };
+}
+
+function binaryLoop(f: (a: number, b: number) => number, a: CpuInput, b: CpuInput, out: CpuOutput): void {
+  const x = a.data;
+  const y = b.data;
+  const dst = out.data;
+  const shape = out.shape;
+  if (isDense(a, shape) && isDense(b, shape)) {
+    const oa = a.offset;
+    const ob = b.offset;
+    for (let i = 0; i < dst.length; i++) dst[i] = f(x[oa + i], y[ob + i]);
+    return;
+  }
+  forEachRow(shape, [stridesFor(a, shape), stridesFor(b, shape)], [a.offset, b.offset], (bs, s, n, base) => {
+    let i = bs[0];
+    let k = bs[1];
+    const sa = s[0];
+    const sb = s[1];
+    for (let j = 0; j < n; j++, i += sa, k += sb) dst[base + j] = f(x[i], y[k]);
+  });
 }
 
 type Flat = (

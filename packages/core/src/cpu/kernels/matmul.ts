@@ -20,6 +20,29 @@ const matmulKernel: CpuKernel = ([a, b], [out], _attrs, env) => {
   const batch = out.shape.slice(0, -2);
   const aBatch = offsetsOf(batch, broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch));
   const bBatch = offsetsOf(batch, broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch));
+  if (out.dtype === 'i32') {
+    // Two's-complement products and sums (as PyTorch's int32 and WGSL's i32): f64 would round
+    // products past 2^53 before the store wraps them.
+    const [x, y, dst] = [a.data, b.data, out.data];
+    const [ar, ac, br, bc] = [a.strides[ra - 2], a.strides[ra - 1], b.strides[rb - 2], b.strides[rb - 1]];
+    for (let t = 0, o = 0; t < numel(batch); t++) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++, o++) {
+          let acc = 0;
+          for (let p = 0; p < k; p++)
+            acc =
+              (acc +
+                Math.imul(
+                  x[a.offset + aBatch[t] + i * ar + p * ac],
+                  y[b.offset + bBatch[t] + p * br + j * bc],
+                )) |
+              0;
+          dst[o] = acc;
+        }
+      }
+    }
+    return;
+  }
   const rt = out.dtype === 'f32' ? env.wasmModule() : undefined;
   if (rt) {
     const aOffs = aBatch.map((o) => o + a.offset);

@@ -1,3 +1,4 @@
+import { fail, fmtShape } from '../../errors.js';
 import type { AxisAttrs } from '../../op.js';
 import type { CoreOpTable } from '../../op-names.js';
 import type { ArgReduceAttrs, NormAttrs, ReduceAttrs, VarAttrs } from '../../ops/reduce.js';
@@ -136,14 +137,44 @@ const cumsumKernel: CpuKernel<AxisAttrs> = ([x], [out], { axis }) => {
   });
 };
 
+/**
+ * An i32 result computed exactly (the kernels accumulate in f64) and checked: a sum, product or
+ * running sum that leaves i32's range is an error naming the op and the value, where PyTorch
+ * would widen to int64 (Tessera has no i64). Other dtypes run the kernel as it is.
+ */
+function exactI32<A>(op: string, kernel: CpuKernel<A>): CpuKernel<A> {
+  return (inputs, outputs, attrs, env) => {
+    const [out] = outputs;
+    if (out.dtype !== 'i32') {
+      kernel(inputs, outputs, attrs, env);
+      return;
+    }
+    const wide = new Float64Array(out.data.length);
+    kernel(inputs, [{ ...out, data: wide, dtype: 'f64' }], attrs, env);
+    for (let i = 0; i < wide.length; i++) {
+      const v = wide[i];
+      if (v > 2147483647 || v < -2147483648) {
+        fail(
+          op,
+          `the i32 result at output index ${i} is ${v}, outside i32's range -2147483648 … 2147483647 (input shape ${fmtShape(inputs[0].shape)}); cast the input to 'f64' first (PyTorch widens to int64)`,
+        );
+      }
+    }
+    out.data.set(wide);
+  };
+}
+
 export const reduceKernels: CoreOpTable<CpuKernel> = {
-  sum: sumKernel(false),
+  sum: exactI32('sum', sumKernel(false)),
   mean: sumKernel(true),
-  prod: laneReduce<ReduceAttrs>((v) => {
-    let p = 1;
-    for (let i = 0; i < v.length; i++) p *= v[i];
-    return p;
-  }),
+  prod: exactI32(
+    'prod',
+    laneReduce<ReduceAttrs>((v) => {
+      let p = 1;
+      for (let i = 0; i < v.length; i++) p *= v[i];
+      return p;
+    }),
+  ),
   max: laneReduce<ReduceAttrs>((v) => extreme(v, 1)),
   min: laneReduce<ReduceAttrs>((v) => extreme(v, -1)),
   argmax: argKernel(1),
@@ -151,5 +182,5 @@ export const reduceKernels: CoreOpTable<CpuKernel> = {
   var: laneReduce<VarAttrs>(varianceOf),
   std: laneReduce<VarAttrs>((v, a) => Math.sqrt(varianceOf(v, a))),
   norm: laneReduce<NormAttrs>(pNorm),
-  cumsum: cumsumKernel,
+  cumsum: exactI32('cumsum', cumsumKernel),
 };

@@ -2,6 +2,7 @@ import type { CaseGroup } from '../types.js';
 import { convGroup } from './conv.js';
 import { elementwiseGroup } from './elementwise.js';
 import { indexingGroup } from './indexing.js';
+import { integerGroup } from './integers.js';
 import { linalgGroup } from './linalg.js';
 import { poolGroup } from './pool.js';
 import { reduceGroup } from './reduce.js';
@@ -16,4 +17,5 @@ export const ALL_GROUPS: readonly CaseGroup[] = [
   convGroup,
   poolGroup,
   indexingGroup,
+  integerGroup,
 ];
