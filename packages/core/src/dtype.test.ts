@@ -66,3 +66,54 @@ describe('type promotion', () => {
     expect(scalarDType('bool', 1)).toBe('i32');
   });
 });
+
+describe('whole-array half conversions', () => {
+  it('agree with the scalar conversions on every f16 and bf16 pattern and on edge f32 values', async () => {
+    const { decodeHalfArray, encodeHalfArray } = await import('./dtype.js');
+    const all = new Uint16Array(65536).map((_, i) => i);
+    for (const [dtype, dec, enc] of [
+      ['f16', f16BitsToF32, f32ToF16Bits],
+      ['bf16', bf16BitsToF32, f32ToBf16Bits],
+    ] as const) {
+      const out = new Float32Array(65536);
+      decodeHalfArray(dtype, all, out);
+      for (let h = 0; h < 65536; h++) {
+        const want = dec(h);
+        if (Number.isNaN(want)) expect(Number.isNaN(out[h])).toBe(true);
+        else expect(out[h]).toBe(Math.fround(want));
+      }
+      // Values around every rounding boundary: the halfway points between neighbouring patterns,
+      // nudged by one f32 ulp either way, plus overflow, underflow, subnormals, ±0, ±inf and NaN.
+      const xs: number[] = [
+        0,
+        -0,
+        Infinity,
+        -Infinity,
+        NaN,
+        65504,
+        65520,
+        65519.99,
+        1e-8,
+        6e-8,
+        -3e-5,
+        1e30,
+        -1e30,
+      ];
+      for (let h = 0; h < 65535; h += 37) {
+        const a = dec(h);
+        const b = dec(h + 1);
+        if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+        const mid = Math.fround((a + b) / 2);
+        xs.push(mid, Math.fround(mid * (1 + 2 ** -23)), Math.fround(mid * (1 - 2 ** -23)), a);
+      }
+      const src = Float32Array.from(xs);
+      const dst = new Uint16Array(src.length);
+      encodeHalfArray(dtype, src, dst);
+      src.forEach((x, i) => {
+        const want = enc(x);
+        if (Number.isNaN(x)) expect(Number.isNaN(dec(dst[i]))).toBe(true);
+        else expect(dst[i], `${dtype} of ${x}`).toBe(want);
+      });
+    }
+  });
+});

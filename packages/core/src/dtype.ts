@@ -126,6 +126,62 @@ export function bf16BitsToF32(h: number): number {
   return f32Buf[0];
 }
 
+// ---- whole-array conversions (the CPU backend widens half storage around every kernel) ----
+
+/** f16 bit pattern → f32 value for all 65,536 patterns, built on first use and never changed. */
+let f16Table: Float32Array | undefined;
+
+function f16ToF32Table(): Float32Array {
+  if (f16Table === undefined) {
+    const t = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) t[h] = f16BitsToF32(h);
+    f16Table = t;
+  }
+  return f16Table;
+}
+
+/** Decodes half-precision storage into f32 values (out has raw's length). */
+export function decodeHalfArray(dtype: 'f16' | 'bf16', raw: Uint16Array, out: Float32Array): void {
+  if (dtype === 'f16') {
+    const table = f16ToF32Table();
+    for (let i = 0; i < raw.length; i++) out[i] = table[raw[i]];
+    return;
+  }
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < raw.length; i++) bits[i] = raw[i] << 16;
+}
+
+/** Encodes f32 values into half-precision storage, rounding to nearest even (as f32ToF16Bits/f32ToBf16Bits). */
+export function encodeHalfArray(dtype: 'f16' | 'bf16', src: Float32Array, dst: Uint16Array): void {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  if (dtype === 'bf16') {
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i];
+      dst[i] =
+        (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0
+          ? ((b >>> 16) | 0x40) & 0xffff
+          : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+    }
+    return;
+  }
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i];
+    const exp = (b >>> 23) & 0xff;
+    // Normal results, the common case, inline; the rest (subnormal, overflow, inf/NaN) by the scalar path.
+    if (exp > 112 && exp < 143) {
+      const sign = (b >>> 16) & 0x8000;
+      let r = ((exp - 112) << 10) | ((b & 0x7fffff) >>> 13);
+      const rest = b & 0x1fff;
+      if (rest > 0x1000 || (rest === 0x1000 && (r & 1) === 1)) r++;
+      dst[i] = sign | r;
+    } else if (exp < 102) {
+      dst[i] = (b >>> 16) & 0x8000; // ±0 and everything that underflows to it
+    } else {
+      dst[i] = f32ToF16Bits(src[i]);
+    }
+  }
+}
+
 /** Reads element i of a storage array as a JS number, decoding half formats. */
 export function readElement(d: DType, a: TypedArray, i: number): number {
   if (d === 'f16') return f16BitsToF32(a[i]);

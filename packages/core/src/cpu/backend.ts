@@ -1,11 +1,9 @@
 import type { Backend } from '../backend.js';
 import {
   allocArray,
-  bf16BitsToF32,
   type DType,
-  f16BitsToF32,
-  f32ToBf16Bits,
-  f32ToF16Bits,
+  decodeHalfArray,
+  encodeHalfArray,
   isHalf,
   type TypedArray,
 } from '../dtype.js';
@@ -31,16 +29,12 @@ import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from './t
 import { coreKernelFunctions } from './wasm/kernels.js';
 
 function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
-  const dec = dtype === 'f16' ? f16BitsToF32 : bf16BitsToF32;
   const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = dec(raw[i]);
+  decodeHalfArray(dtype, raw, out);
   return out;
 }
 
-function encodeHalf(dtype: 'f16' | 'bf16', src: Float32Array, dst: Uint16Array): void {
-  const enc = dtype === 'f16' ? f32ToF16Bits : f32ToBf16Bits;
-  for (let i = 0; i < src.length; i++) dst[i] = enc(src[i]);
-}
+const encodeHalf = encodeHalfArray;
 
 /**
  * The reference backend: storage is a typed array, every core op has a kernel. f16 and bf16
@@ -118,9 +112,15 @@ export class CpuBackend implements Backend {
     this.dispose();
   }
 
-  /** A quarter of the memory this process may use (see defaultCpuAllocationLimit). */
+  private defaultLimit: number | undefined;
+
+  /**
+   * A quarter of the memory this process may use (see defaultCpuAllocationLimit), read once per
+   * backend: asking the OS on every allocation cost ~10% of a small training step.
+   */
   allocationLimit(): number {
-    return defaultCpuAllocationLimit();
+    this.defaultLimit ??= defaultCpuAllocationLimit();
+    return this.defaultLimit;
   }
 
   allocate(dtype: DType, size: number): TypedArray {
