@@ -3,21 +3,30 @@
  * as their last argument: seeding, backends, the default device, memory, debug mode, tidy scopes.
  */
 import type { Backend } from './backend.js';
-import { Context, type MemoryInfo, type Middleware } from './context.js';
+import { Context, type GradientEngine, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
 import type { CpuOptions } from './cpu/options.js';
 import { fail } from './errors.js';
+import { checkOptions } from './options.js';
 import type { Tensor } from './tensor.js';
 import { collectTensors, runScoped } from './tidy.js';
 
 export interface ContextOptions {
   /** Options of the context's CPU backend: threads, WebAssembly SIMD. */
   cpu?: CpuOptions;
+  /**
+   * The gradient engine tensors of this context use for `requiresGrad`, `backward()` and
+   * `detach()`: `autogradEngine` from @tessera/autograd.
+   */
+  gradientEngine?: GradientEngine;
 }
 
 /** A fresh context with its own CPU backend, RNG, scopes and counters. */
 export function createContext(options: ContextOptions = {}): Context {
-  return new Context(new CpuBackend(options.cpu));
+  checkOptions('createContext', options, ['cpu', 'gradientEngine']);
+  const ctx = new Context(new CpuBackend(options.cpu));
+  if (options.gradientEngine) ctx.setGradientEngine(options.gradientEngine);
+  return ctx;
 }
 
 let fallback: Context | undefined;

@@ -1,5 +1,13 @@
 export type { Backend } from './backend.js';
-export { Context, type DeviceMemory, type MemoryInfo, type Middleware, type OpCall } from './context.js';
+export {
+  type BackwardOptions,
+  Context,
+  type DeviceMemory,
+  type GradientEngine,
+  type MemoryInfo,
+  type Middleware,
+  type OpCall,
+} from './context.js';
 export { CpuBackend } from './cpu/backend.js';
 export type { CpuOptions } from './cpu/options.js';
 export { forEachRow } from './cpu/strided.js';
@@ -25,17 +33,24 @@ export {
   bf16BitsToF32,
   bytesPerElement,
   type DataFor,
+  DTYPE_ALIASES,
   DTYPES,
   type DType,
+  type DTypeAlias,
+  type DTypeName,
+  type DTypeOf,
   f16BitsToF32,
   f32ToBf16Bits,
   f32ToF16Bits,
+  isDTypeName,
   isFloat,
   isHalf,
   promoteTypes,
+  resolveDType,
   type TypedArray,
 } from './dtype.js';
 export { fail, fmtShape, TesseraError } from './errors.js';
+export { formatTensor, formatValues, PRINT, type TensorHeader } from './format.js';
 export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
 export {
   CORE_OP_NAMES,
@@ -45,6 +60,7 @@ export {
   opTableMap,
 } from './op-names.js';
 export * from './ops/index.js';
+export { checkOptions, isOptionsObject } from './options.js';
 export { philox4x32 } from './random.js';
 export { Rng } from './rng.js';
 export {
@@ -55,5 +71,7 @@ export {
   normalizeAxis,
   numel,
   type Shape,
+  type ShapeArgs,
+  shapeFromArgs,
 } from './shape.js';
 export { type DisposeListener, type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';

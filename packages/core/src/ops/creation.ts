@@ -1,37 +1,76 @@
 import type { Context } from '../context.js';
 import { defaultContext } from '../default-context.js';
 import { tensorFromStorageArray } from '../dispatch.js';
-import { type DType, dtypeOfArray, isDType, isFloat, type TypedArray } from '../dtype.js';
+import {
+  type DType,
+  type DTypeName,
+  type DTypeOf,
+  dtypeOfArray,
+  isFloat,
+  resolveDType,
+  type TypedArray,
+} from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { philoxNormal, philoxUniform } from '../random.js';
 import { checkShape, numel } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 import { encodeValues } from './scalar.js';
 import { inferReshape } from './views.js';
 
-export interface CreateOptions<D extends DType = DType> {
+export interface CreateOptions<D extends DTypeName = DTypeName> {
+  /** A dtype by its short or its PyTorch name: `'f32'` or `'float32'`, `'i32'` or `'int32'`, … */
   dtype?: D;
   device?: string;
   context?: Context;
+  /**
+   * Make a leaf that takes gradients (floating dtypes only). Needs a gradient engine on the
+   * context: `enableAutograd()` from @tessera/autograd.
+   */
+  requiresGrad?: boolean;
 }
 
-function place(op: string, o: CreateOptions | undefined): { ctx: Context; device: string } {
+const CREATE_KEYS = ['dtype', 'device', 'context', 'requiresGrad'] as const;
+
+/** Creation options checked and resolved before any work: known keys, a known dtype and device. */
+interface Placement {
+  ctx: Context;
+  device: string;
+  dtype: DType | undefined;
+  requiresGrad: boolean;
+}
+
+function place(op: string, o: CreateOptions | undefined): Placement {
+  checkOptions(op, o, CREATE_KEYS);
   const ctx = o?.context ?? defaultContext();
   const device = o?.device ?? ctx.defaultDevice;
   ctx.backend(device, op);
-  if (o?.dtype !== undefined && !isDType(o.dtype)) fail(op, `unknown dtype '${String(o.dtype)}'`);
-  return { ctx, device };
+  const dtype = o?.dtype === undefined ? undefined : resolveDType(op, o.dtype);
+  const requiresGrad = o?.requiresGrad ?? false;
+  if (typeof requiresGrad !== 'boolean')
+    fail(op, `requiresGrad must be a boolean, got ${typeof requiresGrad}`);
+  if (requiresGrad) {
+    ctx.requireGradientEngine(op);
+    if (dtype !== undefined && !isFloat(dtype))
+      fail(op, `only floating tensors take gradients; requiresGrad was asked of a ${dtype} tensor`);
+  }
+  return { ctx, device, dtype, requiresGrad };
 }
 
 function make(
   op: string,
-  o: CreateOptions | undefined,
+  p: Placement,
   dtype: DType,
   shape: readonly number[],
-  values: ArrayLike<number>,
+  values: ArrayLike<number> | TypedArray,
+  encoded = false,
 ): Tensor {
-  const { ctx, device } = place(op, o);
-  return tensorFromStorageArray(ctx, device, dtype, shape, encodeValues(dtype, values));
+  if (p.requiresGrad && !isFloat(dtype))
+    fail(op, `only floating tensors take gradients; requiresGrad was asked of a ${dtype} tensor`);
+  const data = encoded ? (values as TypedArray) : encodeValues(dtype, values);
+  const t = tensorFromStorageArray(p.ctx, p.device, dtype, shape, data);
+  if (p.requiresGrad) p.ctx.requireGradientEngine(op).setRequiresGrad(t, true);
+  return t;
 }
 
 function nestedShape(v: NestedArray): number[] {
@@ -71,14 +110,13 @@ function flattenNested(op: string, v: NestedArray, shape: number[], depth: numbe
  * A tensor from nested arrays, a typed array or a number. dtype defaults to the typed array's,
  * to bool for booleans, else f32. `shape` reshapes flat data.
  */
-export function tensor<D extends DType = DType>(
+export function tensor<N extends DTypeName = DType>(
   data: NestedArray | TypedArray | readonly number[],
-  shapeOrOptions?: readonly number[] | CreateOptions<D>,
-  options?: CreateOptions<D>,
-): Tensor<D> {
+  shapeOrOptions?: readonly number[] | CreateOptions<N>,
+  options?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
   const shapeArg = Array.isArray(shapeOrOptions) ? (shapeOrOptions as readonly number[]) : undefined;
-  const opts =
-    (Array.isArray(shapeOrOptions) ? options : (shapeOrOptions as CreateOptions<D> | undefined)) ?? {};
+  const p = place('tensor', Array.isArray(shapeOrOptions) ? options : (shapeOrOptions as CreateOptions));
   let values: ArrayLike<number>;
   let shape: number[];
   let dtype: DType;
@@ -86,22 +124,21 @@ export function tensor<D extends DType = DType>(
     const arr = data as TypedArray;
     values = arr;
     shape = [arr.length];
-    dtype = opts.dtype ?? dtypeOfArray(arr);
+    dtype = p.dtype ?? dtypeOfArray(arr);
     if (arr instanceof Uint16Array && (dtype === 'f16' || dtype === 'bf16')) {
       // Raw half-precision bit patterns: store as given.
-      const { ctx, device } = place('tensor', opts);
       const target = shapeArg ? inferReshape('tensor', shape, shapeArg) : shape;
-      return tensorFromStorageArray(ctx, device, dtype, target, arr.slice()) as Tensor<D>;
+      return make('tensor', p, dtype, target, arr.slice(), true) as Tensor<DTypeOf<N>>;
     }
   } else {
     shape = nestedShape(data as NestedArray);
     const flat: number[] = [];
     const allBool = flattenNested('tensor', data as NestedArray, shape, 0, flat);
     values = flat;
-    dtype = opts.dtype ?? (allBool && flat.length > 0 ? 'bool' : 'f32');
+    dtype = p.dtype ?? (allBool && flat.length > 0 ? 'bool' : 'f32');
   }
   if (shapeArg) shape = inferReshape('tensor', shape, shapeArg);
-  return make('tensor', opts, dtype, shape, values) as Tensor<D>;
+  return make('tensor', p, dtype, shape, values) as Tensor<DTypeOf<N>>;
 }
 
 function checkedShape(op: string, shape: readonly number[]): number[] {
@@ -110,47 +147,71 @@ function checkedShape(op: string, shape: readonly number[]): number[] {
   return [...shape];
 }
 
-export function full<D extends DType = 'f32'>(
+function filled(
+  op: string,
   shape: readonly number[],
   value: number,
-  o?: CreateOptions<D>,
-): Tensor<D> {
-  const s = checkedShape('full', shape);
-  const dtype = o?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
-  return make('full', o, dtype, s, new Float64Array(numel(s)).fill(value)) as Tensor<D>;
+  o: CreateOptions | undefined,
+  like?: Tensor,
+): Tensor {
+  const p = place(op, o);
+  const s = checkedShape(op, shape);
+  const dtype = p.dtype ?? like?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
+  return make(op, p, dtype, s, new Float64Array(numel(s)).fill(value));
 }
 
-export function zeros<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  return full(shape, 0, o);
+export function full<N extends DTypeName = 'f32'>(
+  shape: readonly number[],
+  value: number,
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  return filled('full', shape, value, o) as Tensor<DTypeOf<N>>;
 }
 
-export function ones<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  return full(shape, 1, o);
+export function zeros<N extends DTypeName = 'f32'>(
+  shape: readonly number[],
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  return filled('zeros', shape, 0, o) as Tensor<DTypeOf<N>>;
 }
 
-function likeOptions<D extends DType>(x: Tensor, o?: CreateOptions<D>): CreateOptions<D> {
-  return { dtype: (o?.dtype ?? x.dtype) as D, device: o?.device ?? x.device, context: x.ctx };
+export function ones<N extends DTypeName = 'f32'>(
+  shape: readonly number[],
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  return filled('ones', shape, 1, o) as Tensor<DTypeOf<N>>;
 }
 
-export function fullLike<D extends DType>(x: Tensor, value: number, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, value, likeOptions(x, o));
+/** x's dtype, device and context unless the options say otherwise. */
+function likeOptions(op: string, x: Tensor, o: CreateOptions | undefined): CreateOptions {
+  checkOptions(op, o, ['dtype', 'device', 'requiresGrad']);
+  return { ...o, device: o?.device ?? x.device, context: x.ctx };
 }
 
-export function zerosLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, 0, likeOptions(x, o));
+export function fullLike<N extends DTypeName = DType>(
+  x: Tensor,
+  value: number,
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  return filled('fullLike', x.shape, value, likeOptions('fullLike', x, o), x) as Tensor<DTypeOf<N>>;
 }
 
-export function onesLike<D extends DType>(x: Tensor, o?: CreateOptions<D>): Tensor<D> {
-  return full(x.shape, 1, likeOptions(x, o));
+export function zerosLike<N extends DTypeName = DType>(x: Tensor, o?: CreateOptions<N>): Tensor<DTypeOf<N>> {
+  return filled('zerosLike', x.shape, 0, likeOptions('zerosLike', x, o), x) as Tensor<DTypeOf<N>>;
+}
+
+export function onesLike<N extends DTypeName = DType>(x: Tensor, o?: CreateOptions<N>): Tensor<DTypeOf<N>> {
+  return filled('onesLike', x.shape, 1, likeOptions('onesLike', x, o), x) as Tensor<DTypeOf<N>>;
 }
 
 /** Values start, start+step, … below end (PyTorch's arange; one argument means [0, end)). */
-export function arange<D extends DType = 'f32'>(
+export function arange<N extends DTypeName = 'f32'>(
   start: number,
   end?: number,
   step = 1,
-  o?: CreateOptions<D>,
-): Tensor<D> {
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  const p = place('arange', o);
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (![lo, hi, step].every(Number.isFinite))
     fail('arange', `start, end and step must be finite, got ${lo}, ${hi}, ${step}`);
@@ -159,35 +220,41 @@ export function arange<D extends DType = 'f32'>(
   const n = Math.ceil((hi - lo) / step);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = lo + i * step;
-  return make('arange', o, o?.dtype ?? 'f32', [n], values) as Tensor<D>;
+  return make('arange', p, p.dtype ?? 'f32', [n], values) as Tensor<DTypeOf<N>>;
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
-export function linspace<D extends DType = 'f32'>(
+export function linspace<N extends DTypeName = 'f32'>(
   start: number,
   end: number,
   steps: number,
-  o?: CreateOptions<D>,
-): Tensor<D> {
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  const p = place('linspace', o);
   if (!Number.isInteger(steps) || steps < 0)
     fail('linspace', `steps must be a non-negative integer, got ${steps}`);
   const values = new Float64Array(steps);
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends so the last value is exactly `end`.
   for (let i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * h : end - (steps - 1 - i) * h;
-  return make('linspace', o, o?.dtype ?? 'f32', [steps], values) as Tensor<D>;
+  return make('linspace', p, p.dtype ?? 'f32', [steps], values) as Tensor<DTypeOf<N>>;
 }
 
 /** Identity matrix n×m (m defaults to n). */
-export function eye<D extends DType = 'f32'>(n: number, m: number = n, o?: CreateOptions<D>): Tensor<D> {
+export function eye<N extends DTypeName = 'f32'>(
+  n: number,
+  m: number = n,
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  const p = place('eye', o);
   const s = checkedShape('eye', [n, m]);
   const values = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
-  return make('eye', o, o?.dtype ?? 'f32', s, values) as Tensor<D>;
+  return make('eye', p, p.dtype ?? 'f32', s, values) as Tensor<DTypeOf<N>>;
 }
 
-function floatDType(op: string, o?: CreateOptions): DType {
-  const d = o?.dtype ?? 'f32';
+function floatDType(op: string, p: Placement): DType {
+  const d = p.dtype ?? 'f32';
   if (!isFloat(d)) fail(op, `dtype must be floating point, got ${d}`);
   return d;
 }
@@ -196,42 +263,50 @@ function floatDType(op: string, o?: CreateOptions): DType {
 function draw(
   op: string,
   shape: readonly number[],
-  o: CreateOptions | undefined,
+  p: Placement,
   fill: typeof philoxUniform,
 ): { s: number[]; values: Float64Array } {
   const s = checkedShape(op, shape);
-  const { ctx } = place(op, o);
   const values = new Float64Array(numel(s));
-  const { key, base } = ctx.rng.reserve(Math.ceil(values.length / 4));
+  const { key, base } = p.ctx.rng.reserve(Math.ceil(values.length / 4));
   fill(key, base, values);
   return { s, values };
 }
 
 /** Uniform samples in [0, 1) from the context's Philox stream. */
-export function rand<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  const dtype = floatDType('rand', o);
-  const { s, values } = draw('rand', shape, o, philoxUniform);
-  return make('rand', o, dtype, s, values) as Tensor<D>;
+export function rand<N extends DTypeName = 'f32'>(
+  shape: readonly number[],
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  const p = place('rand', o);
+  const dtype = floatDType('rand', p);
+  const { s, values } = draw('rand', shape, p, philoxUniform);
+  return make('rand', p, dtype, s, values) as Tensor<DTypeOf<N>>;
 }
 
 /** Standard normal samples from the context's Philox stream (Box–Muller). */
-export function randn<D extends DType = 'f32'>(shape: readonly number[], o?: CreateOptions<D>): Tensor<D> {
-  const dtype = floatDType('randn', o);
-  const { s, values } = draw('randn', shape, o, philoxNormal);
-  return make('randn', o, dtype, s, values) as Tensor<D>;
+export function randn<N extends DTypeName = 'f32'>(
+  shape: readonly number[],
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  const p = place('randn', o);
+  const dtype = floatDType('randn', p);
+  const { s, values } = draw('randn', shape, p, philoxNormal);
+  return make('randn', p, dtype, s, values) as Tensor<DTypeOf<N>>;
 }
 
 /** Integers uniform in [low, high). */
-export function randint<D extends DType = 'i32'>(
+export function randint<N extends DTypeName = 'i32'>(
   low: number,
   high: number,
   shape: readonly number[],
-  o?: CreateOptions<D>,
-): Tensor<D> {
+  o?: CreateOptions<N>,
+): Tensor<DTypeOf<N>> {
+  const p = place('randint', o);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     fail('randint', `expected integers low < high, got low=${low}, high=${high}`);
   }
-  const { s, values } = draw('randint', shape, o, philoxUniform);
+  const { s, values } = draw('randint', shape, p, philoxUniform);
   for (let i = 0; i < values.length; i++) values[i] = low + Math.floor(values[i] * (high - low));
-  return make('randint', o, o?.dtype ?? 'i32', s, values) as Tensor<D>;
+  return make('randint', p, p.dtype ?? 'i32', s, values) as Tensor<DTypeOf<N>>;
 }

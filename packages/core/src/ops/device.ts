@@ -1,5 +1,5 @@
 import { copyToBackend, dispatch, tensorFromStorageArray } from '../dispatch.js';
-import { isDType } from '../dtype.js';
+import { isDTypeName, resolveDType } from '../dtype.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { cast, contiguous } from './copy.js';
@@ -17,7 +17,10 @@ export const toDeviceDef = defineOp<{ device: string }>({
  * nothing changes it is a view (so autograd still sees the op).
  */
 export function to(x: Tensor, target: string): Tensor {
-  if (isDType(target)) return x.dtype === target ? view(x, x.shape) : cast(x, target);
+  if (isDTypeName(target)) {
+    const dtype = resolveDType('to', target);
+    return x.dtype === dtype ? view(x, x.shape) : cast(x, dtype);
+  }
   x.ctx.backend(target, 'to');
   if (target === x.device) return view(x, x.shape);
   return dispatch(toDeviceDef, [x], { device: target })[0];
@@ -29,7 +32,7 @@ export function to(x: Tensor, target: string): Tensor {
  */
 export async function toAsync(x: Tensor, target: string): Promise<Tensor> {
   const src = x.storageFor('toAsync');
-  if (isDType(target) || src.backend.readSync) return to(x, target);
+  if (isDTypeName(target) || src.backend.readSync) return to(x, target);
   x.ctx.backend(target, 'toAsync');
   if (target === x.device) return x.alias();
   const packed = contiguous(x);

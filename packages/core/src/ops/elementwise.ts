@@ -3,6 +3,7 @@ import { type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { isTensor } from '../is-tensor.js';
 import { defineOp, type OpDef } from '../op.js';
+import { checkOptions } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { cast } from './copy.js';
@@ -132,6 +133,7 @@ export const erf = (x: Tensor): Tensor => runUnary('erf', x, noAttrs);
 export const logicalNot = (x: Tensor): Tensor<'bool'> => runUnary('logicalNot', x, noAttrs) as Tensor<'bool'>;
 
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  checkOptions('gelu', options, ['approximate']);
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
     fail('gelu', `approximate must be 'none' or 'tanh', got '${approximate}'`);
@@ -140,6 +142,7 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
 }
 
 export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
+  checkOptions('softplus', options, ['beta', 'threshold']);
   const beta = options.beta ?? 1;
   const threshold = options.threshold ?? 20;
   if (!(beta > 0)) fail('softplus', `beta must be positive, got ${beta}`);

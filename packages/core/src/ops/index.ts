@@ -126,6 +126,7 @@ export {
 export { flip, repeat, type TriangleAttrs, tile, tril, triu } from './rearrange.js';
 export {
   type ArgReduceAttrs,
+  type ArgReduceOptions,
   argmax,
   argmin,
   cumsum,
@@ -134,9 +135,12 @@ export {
   mean,
   min,
   type NormAttrs,
+  type NormOptions,
   norm,
   prod,
   type ReduceAttrs,
+  type ReduceAxes,
+  type ReduceOptions,
   std,
   sum,
   type VarAttrs,

@@ -7,7 +7,7 @@ import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './copy.js';
 import { div, exp, log, sub } from './elementwise.js';
-import { max, sum } from './reduce.js';
+import { axisArg, max, sum } from './reduce.js';
 
 /**
  * softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) and logSoftmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m)
@@ -38,10 +38,13 @@ function defineSoftmax(name: 'softmax' | 'logSoftmax', logOut: boolean): OpDef<A
 export const softmaxDef = defineSoftmax('softmax', false);
 export const logSoftmaxDef = defineSoftmax('logSoftmax', true);
 
-export function softmax(x: Tensor, axis = -1): Tensor {
-  return dispatch(softmaxDef, [x], { axis: normalizeAxis('softmax', axis, x.rank) })[0];
+/** Softmax along an axis (default the last): `softmax(x, 1)` or `softmax(x, { dim: 1 })`. */
+export function softmax(x: Tensor, axis: number | { dim?: number } = -1): Tensor {
+  const ax = axisArg('softmax', axis, -1) as number;
+  return dispatch(softmaxDef, [x], { axis: normalizeAxis('softmax', ax, x.rank) })[0];
 }
 
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return dispatch(logSoftmaxDef, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) })[0];
+export function logSoftmax(x: Tensor, axis: number | { dim?: number } = -1): Tensor {
+  const ax = axisArg('logSoftmax', axis, -1) as number;
+  return dispatch(logSoftmaxDef, [x], { axis: normalizeAxis('logSoftmax', ax, x.rank) })[0];
 }
