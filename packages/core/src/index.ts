@@ -60,7 +60,7 @@ export {
   opTableMap,
 } from './op-names.js';
 export * from './ops/index.js';
-export { checkOptions, isOptionsObject } from './options.js';
+export { axisArg, checkOptions, type DimOption, isOptionsObject } from './options.js';
 export { philox4x32 } from './random.js';
 export { Rng } from './rng.js';
 export {

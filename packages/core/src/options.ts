@@ -28,3 +28,23 @@ export function isOptionsObject(v: unknown): v is Record<string, unknown> {
     (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
   );
 }
+
+/** One axis given as a number or as PyTorch's keyword `{ dim }` (cumsum, softmax, concat, …). */
+export function axisArg(
+  op: string,
+  axis: number | { dim?: number } | undefined,
+  fallback?: number,
+): number | undefined {
+  if (isOptionsObject(axis)) {
+    checkOptions(op, axis, ['dim']);
+    return (axis as { dim?: number }).dim ?? fallback;
+  }
+  if (axis !== undefined && typeof axis !== 'number')
+    fail(op, `expected an axis or { dim }, got ${Array.isArray(axis) ? 'an array' : typeof axis}`);
+  return axis ?? fallback;
+}
+
+/** PyTorch's keyword form of one axis. */
+export interface DimOption {
+  dim?: number;
+}

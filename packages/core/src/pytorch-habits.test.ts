@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createContext } from './default-context.js';
 import { DTYPES } from './dtype.js';
 import { arange, full, ones, rand, randn, tensor, zeros, zerosLike } from './ops/creation.js';
+import { concat, stack } from './ops/joining.js';
 import { argmax, norm, sum, variance } from './ops/reduce.js';
 import { softmax } from './ops/softmax.js';
 import { reshape } from './ops/views.js';
@@ -223,7 +224,7 @@ describe('.T, .mT and tolist', () => {
 
   it('mT swaps the last two dims; it needs rank 2', () => {
     expect(x234().mT.shape).toEqual([2, 4, 3]);
-    expect(x234().mT.tolist()[1][3]).toEqual([15, 19, 23]);
+    expect((x234().mT.tolist() as number[][][])[1][3]).toEqual([15, 19, 23]);
     expect(() => tensor([1], o).mT).toThrow(/^mT: needs a tensor of rank 2 or more, got shape \[1\]/);
   });
 
@@ -284,6 +285,34 @@ describe('dim and keepdim as options, positional forms unchanged', () => {
       [1, 6, 8],
       [7, 7, 10],
     ]);
+  });
+
+  it('concat, stack, split and chunk take { dim }; clamp takes { min, max }', () => {
+    const a = tensor([[1, 2]], o);
+    const b = tensor([[3, 4]], o);
+    expect(concat([a, b], { dim: 1 }).tolist()).toEqual([[1, 2, 3, 4]]);
+    expect(stack([a, b], { dim: 2 }).tolist()).toEqual([
+      [
+        [1, 3],
+        [2, 4],
+      ],
+    ]);
+    expect(
+      concat([a, b], { dim: 1 })
+        .split(1, { dim: 1 })
+        .map((t) => t.tolist()),
+    ).toEqual([[[1]], [[2]], [[3]], [[4]]]);
+    expect(
+      concat([a, b])
+        .chunk(2, { dim: 0 })
+        .map((t) => t.tolist()),
+    ).toEqual([[[1, 2]], [[3, 4]]]);
+    expect(tensor([-1, 0.5, 2], o).clamp({ min: 0 }).tolist()).toEqual([0, 0.5, 2]);
+    expect(tensor([-1, 0.5, 2], o).clamp({ max: 1 }).tolist()).toEqual([-1, 0.5, 1]);
+    expect(() => tensor([1], o).clamp({ lo: 0 } as never)).toThrow(/^clamp: unknown option 'lo'/);
+    expect(() => concat([a, b], { axis: 1 } as never)).toThrow(
+      /^concat: unknown option 'axis'; accepted options: dim$/,
+    );
   });
 
   it('keepdim twice, or a bad dim argument, is an error naming the op', () => {

@@ -26,7 +26,7 @@ import * as ra from './ops/rearrange.js';
 import * as rd from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type DimOption } from './options.js';
 import { contiguousStrides, isContiguous, numel, type ShapeArgs, shapeFromArgs } from './shape.js';
 import type { Storage } from './storage.js';
 
@@ -479,7 +479,7 @@ export class Tensor<D extends DType = DType> {
   round(): Tensor {
     return ew.round(this);
   }
-  clamp(min?: number, max?: number): Tensor {
+  clamp(min?: number | ew.ClampOptions, max?: number): Tensor {
     return ew.clamp(this, min, max);
   }
   logicalNot(): Tensor<'bool'> {
@@ -562,10 +562,10 @@ export class Tensor<D extends DType = DType> {
     return rd.argmin(this, axis, keepdim);
   }
   /** `var(1, { correction: 0 })` or `var({ dim: 1, correction: 0, keepdim: true })`. */
-  var(axes?: rd.ReduceAxes, options?: rd.VarOptions): Tensor {
+  var(axes?: number | readonly number[] | rd.VarOptions, options?: rd.VarOptions): Tensor {
     return rd.variance(this, axes, options);
   }
-  std(axes?: rd.ReduceAxes, options?: rd.VarOptions): Tensor {
+  std(axes?: number | readonly number[] | rd.VarOptions, options?: rd.VarOptions): Tensor {
     return rd.std(this, axes, options);
   }
   logsumexp(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor {
@@ -575,13 +575,13 @@ export class Tensor<D extends DType = DType> {
   norm(p?: number | 'fro' | rd.NormOptions, axes?: number | readonly number[], keepdim?: boolean): Tensor {
     return rd.norm(this, p, axes, keepdim);
   }
-  cumsum(axis: number | { dim: number }): Tensor {
+  cumsum(axis: number | DimOption): Tensor {
     return rd.cumsum(this, axis);
   }
-  softmax(axis: number | { dim?: number } = -1): Tensor {
+  softmax(axis: number | DimOption = -1): Tensor {
     return sm.softmax(this, axis);
   }
-  logSoftmax(axis: number | { dim?: number } = -1): Tensor {
+  logSoftmax(axis: number | DimOption = -1): Tensor {
     return sm.logSoftmax(this, axis);
   }
 
@@ -602,10 +602,10 @@ export class Tensor<D extends DType = DType> {
 
   // ---- indexing, joining and shape ops (ops/indexing.ts, joining.ts, pad.ts, rearrange.ts) ----
   /** Views of pieces along axis: of `size` each, or of the given sizes (torch.split). */
-  split(sizeOrSections: number | readonly number[], axis = 0): Tensor<D>[] {
+  split(sizeOrSections: number | readonly number[], axis: number | DimOption = 0): Tensor<D>[] {
     return jn.split(this, sizeOrSections, axis) as Tensor<D>[];
   }
-  chunk(chunks: number, axis = 0): Tensor<D>[] {
+  chunk(chunks: number, axis: number | DimOption = 0): Tensor<D>[] {
     return jn.chunk(this, chunks, axis) as Tensor<D>[];
   }
   /** A copy with src written into this[start:end:step] along axis (torch.slice_scatter). */

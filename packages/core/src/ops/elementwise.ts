@@ -3,7 +3,7 @@ import { type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { isTensor } from '../is-tensor.js';
 import { defineOp, type OpDef } from '../op.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, isOptionsObject } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { cast } from './copy.js';
@@ -149,8 +149,22 @@ export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
   return runUnary('softplus', x, { beta, threshold });
 }
 
-/** Limits elements to [min, max]; either bound may be omitted. */
-export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+/** PyTorch's keywords of clamp: `x.clamp({ min: 0 })`. */
+export interface ClampOptions {
+  min?: number;
+  max?: number;
+}
+
+/** Limits elements to [min, max]; either bound may be omitted: `clamp(x, 0, 1)` or `clamp(x, { max: 1 })`. */
+export function clamp(x: Tensor, minOrOptions?: number | ClampOptions, maxArg?: number): Tensor {
+  let min = minOrOptions as number | undefined;
+  let max = maxArg;
+  if (isOptionsObject(minOrOptions)) {
+    checkOptions('clamp', minOrOptions, ['min', 'max']);
+    if (maxArg !== undefined)
+      fail('clamp', 'give min and max in the options object or as arguments, not both');
+    ({ min, max } = minOrOptions as ClampOptions);
+  }
   if (min === undefined && max === undefined) fail('clamp', 'give at least one of min and max');
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;

@@ -47,6 +47,7 @@ export {
   BINARY_DEFS,
   type BinaryEntry,
   type BinaryName,
+  type ClampOptions,
   ceil,
   clamp,
   cos,

@@ -2,7 +2,7 @@ import { dispatch } from '../dispatch.js';
 import { type DType, isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { type AxisAttrs, defineOp, type OpDef } from '../op.js';
-import { checkOptions, isOptionsObject } from '../options.js';
+import { axisArg, checkOptions, type DimOption, isOptionsObject } from '../options.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './copy.js';
@@ -303,19 +303,6 @@ function checkKeepdim(op: string, keepdim: unknown): boolean {
   return keepdim;
 }
 
-/** One axis given as a number or as `{ dim }` (cumsum, softmax). */
-export function axisArg(
-  op: string,
-  axis: number | { dim?: number } | undefined,
-  fallback?: number,
-): number | undefined {
-  if (isOptionsObject(axis)) {
-    checkOptions(op, axis, ['dim']);
-    return (axis as { dim?: number }).dim ?? fallback;
-  }
-  return (axis as number | undefined) ?? fallback;
-}
-
 function reduce<A>(def: OpDef<A>, x: Tensor, attrs: A): Tensor {
   return dispatch(def, [x], attrs)[0];
 }
@@ -394,11 +381,15 @@ function varAttrs(
   };
 }
 
-export function variance(x: Tensor, axes?: ReduceAxes, options?: VarOptions): Tensor {
+export function variance(
+  x: Tensor,
+  axes?: number | readonly number[] | VarOptions,
+  options?: VarOptions,
+): Tensor {
   return reduce(varDef, x, varAttrs('var', x, axes, options));
 }
 
-export function std(x: Tensor, axes?: ReduceAxes, options?: VarOptions): Tensor {
+export function std(x: Tensor, axes?: number | readonly number[] | VarOptions, options?: VarOptions): Tensor {
   return reduce(stdDef, x, varAttrs('std', x, axes, options));
 }
 
@@ -432,7 +423,7 @@ export function norm(
 }
 
 /** Running sums along an axis: `cumsum(x, 1)` or `cumsum(x, { dim: 1 })`. */
-export function cumsum(x: Tensor, axis: number | { dim: number }): Tensor {
+export function cumsum(x: Tensor, axis: number | DimOption): Tensor {
   const ax = axisArg('cumsum', axis);
   if (ax === undefined) fail('cumsum', `give an axis for shape ${fmtShape(x.shape)}`);
   return reduce(cumsumDef, x, { axis: normalizeAxis('cumsum', ax, x.rank) });

@@ -3,11 +3,12 @@ import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import type { AxisAttrs } from '../op.js';
 import { defineOp, type OpDef } from '../op.js';
+import { axisArg, type DimOption } from '../options.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './copy.js';
 import { div, exp, log, sub } from './elementwise.js';
-import { axisArg, max, sum } from './reduce.js';
+import { max, sum } from './reduce.js';
 
 /**
  * softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) and logSoftmax(x)ᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m)
@@ -39,12 +40,12 @@ export const softmaxDef = defineSoftmax('softmax', false);
 export const logSoftmaxDef = defineSoftmax('logSoftmax', true);
 
 /** Softmax along an axis (default the last): `softmax(x, 1)` or `softmax(x, { dim: 1 })`. */
-export function softmax(x: Tensor, axis: number | { dim?: number } = -1): Tensor {
+export function softmax(x: Tensor, axis: number | DimOption = -1): Tensor {
   const ax = axisArg('softmax', axis, -1) as number;
   return dispatch(softmaxDef, [x], { axis: normalizeAxis('softmax', ax, x.rank) })[0];
 }
 
-export function logSoftmax(x: Tensor, axis: number | { dim?: number } = -1): Tensor {
+export function logSoftmax(x: Tensor, axis: number | DimOption = -1): Tensor {
   const ax = axisArg('logSoftmax', axis, -1) as number;
   return dispatch(logSoftmaxDef, [x], { axis: normalizeAxis('logSoftmax', ax, x.rank) })[0];
 }
