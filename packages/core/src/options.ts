@@ -1,5 +1,8 @@
 import { fail } from './errors.js';
 
+/** TensorFlow.js' and NumPy's words for options that PyTorch (and Tessera) name otherwise. */
+const SYNONYMS: Record<string, string> = { axis: 'dim', axes: 'dim', keepdims: 'keepdim' };
+
 /**
  * Checks an options object before an op does any work: it must be a plain object whose keys are
  * all in `accepted`. A misspelled key (`requiresgrad`, `keepDim`) is an error naming the op, the
@@ -13,7 +16,10 @@ export function checkOptions(op: string, options: unknown, accepted: readonly st
   }
   for (const key of Object.keys(options)) {
     if (accepted.includes(key)) continue;
-    const near = accepted.find((a) => a.toLowerCase() === key.toLowerCase().replace(/_/g, ''));
+    const plain = key.toLowerCase().replace(/_/g, '');
+    const near =
+      accepted.find((a) => a.toLowerCase() === plain) ??
+      accepted.find((a) => a === SYNONYMS[plain] || `${a.toLowerCase()}s` === plain);
     const hint = near ? ` (did you mean '${near}'?)` : '';
     fail(op, `unknown option '${key}'${hint}; accepted options: ${accepted.join(', ')}`);
   }

@@ -122,7 +122,7 @@ describe('unknown option keys are errors naming the op and the key', () => {
     [
       'sum',
       () => ones([2, 2], o).sum({ axis: 1 } as never),
-      /^sum: unknown option 'axis'; accepted options: dim, keepdim$/,
+      /^sum: unknown option 'axis' \(did you mean 'dim'\?\); accepted options: dim, keepdim$/,
     ],
     [
       'mean keepDim',
@@ -133,6 +133,11 @@ describe('unknown option keys are errors naming the op and the key', () => {
       'var',
       () => ones([2, 2], o).var({ dim: 0, unbiased: false } as never),
       /^var: unknown option 'unbiased'/,
+    ],
+    [
+      'max keepDims',
+      () => ones([2, 2], o).max({ dim: 1, keepDims: true } as never),
+      /did you mean 'keepdim'/,
     ],
     ['argmax', () => ones([2, 2], o).argmax({ axis: 0 } as never), /^argmax: unknown option 'axis'/],
     ['softmax', () => ones([2, 2], o).softmax({ axis: 0 } as never), /^softmax: unknown option 'axis'/],
@@ -311,7 +316,7 @@ describe('dim and keepdim as options, positional forms unchanged', () => {
     expect(tensor([-1, 0.5, 2], o).clamp({ max: 1 }).tolist()).toEqual([-1, 0.5, 1]);
     expect(() => tensor([1], o).clamp({ lo: 0 } as never)).toThrow(/^clamp: unknown option 'lo'/);
     expect(() => concat([a, b], { axis: 1 } as never)).toThrow(
-      /^concat: unknown option 'axis'; accepted options: dim$/,
+      /^concat: unknown option 'axis' \(did you mean 'dim'\?\); accepted options: dim$/,
     );
   });
 
