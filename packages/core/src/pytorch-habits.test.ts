@@ -88,6 +88,19 @@ describe('dtype names', () => {
     expect(ones([1], o).to(name).dtype).toBe(canonical);
   });
 
+  it("to({ dtype }) and to({ device, dtype }) as PyTorch's keywords; a name that is neither is an error", () => {
+    const x = tensor([1.5, -2], o);
+    const d = x.to({ dtype: 'float64' });
+    expect([d.dtype, d.device, d.tolist()]).toEqual(['f64', 'cpu', [1.5, -2]]);
+    const i = x.to({ device: 'cpu', dtype: 'int32' });
+    expect([i.dtype, i.tolist()]).toEqual(['i32', [1, -2]]); // truncation toward zero, as PyTorch casts
+    expect(x.to({ device: 'cpu' }).dtype).toBe('f32');
+    expect(() => x.to({ dtype: 'float32', copy: true } as never)).toThrow(/^to: unknown option 'copy'/);
+    expect(() => x.to('cuda')).toThrow(
+      /^to: 'cuda' is neither a dtype \(f32, .*\) nor a registered device \(cpu\)$/,
+    );
+  });
+
   it('every canonical name still works', () => {
     for (const d of DTYPES) expect(zeros([1], { ...o, dtype: d }).dtype).toBe(d);
   });

@@ -15,7 +15,7 @@ import { formatTensor, formatValues, type TensorHeader } from './format.js';
 import { isTensor, TENSOR } from './is-tensor.js';
 import * as cv from './ops/conv.js';
 import { cast, clone, contiguous } from './ops/copy.js';
-import { to, toAsync } from './ops/device.js';
+import { type ToOptions, to, toAsync } from './ops/device.js';
 import * as ew from './ops/elementwise.js';
 import * as ix from './ops/indexing.js';
 import * as jn from './ops/joining.js';
@@ -347,12 +347,12 @@ export class Tensor<D extends DType = DType> {
     return cast(this, dtype);
   }
   /** Moves to another device (`'cpu'`, `'webgpu'`) or casts to a dtype (`'f32'`, `'float32'`, …). */
-  to(target: string): Tensor {
+  to(target: string | ToOptions): Tensor {
     return to(this, target);
   }
 
   /** `to` that awaits an asynchronous readback (GPU → CPU); see ops/copy.ts. */
-  toAsync(target: string): Promise<Tensor> {
+  toAsync(target: string | ToOptions): Promise<Tensor> {
     return toAsync(this, target);
   }
 

@@ -39,7 +39,7 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
-export { to, toAsync } from './device.js';
+export { type ToOptions, to, toAsync } from './device.js';
 export {
   abs,
   add,
