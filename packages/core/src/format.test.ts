@@ -3,11 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { createContext } from './default-context.js';
-import { allocArray, type DType, type TypedArray } from './dtype.js';
-import type { OpDef } from './op.js';
-import type { CoreOpName } from './op-names.js';
 import { arange, tensor, zeros } from './ops/creation.js';
-import type { Tensor } from './tensor.js';
 
 const context = createContext();
 const o = { context };
@@ -129,34 +125,24 @@ describe('toString shows values the way PyTorch prints them', () => {
   });
 });
 
-/** A device that, like WebGPU, can only read asynchronously (no readSync). */
-class AsyncOnlyBackend implements Backend {
-  readonly device = 'asyncdev';
-  private readonly cpu = new CpuBackend();
-  allocate(dtype: DType, size: number): TypedArray {
-    return allocArray(dtype, size);
-  }
-  upload(_: DType, data: TypedArray): TypedArray {
-    return data.slice();
-  }
-  release(): void {}
-  async read(buffer: unknown): Promise<TypedArray> {
-    return (buffer as TypedArray).slice();
-  }
-  supports(): boolean {
-    return false;
-  }
-  execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void {
-    this.cpu.execute(def, inputs, outputs, attrs);
-  }
-  kernelNames(): readonly CoreOpName[] {
-    return [];
-  }
+/** A device that, like WebGPU, can only read asynchronously: the CPU backend without readSync. */
+function asyncOnlyBackend(): Backend {
+  const cpu = new CpuBackend();
+  return {
+    device: 'asyncdev',
+    allocate: (dtype, size) => cpu.allocate(dtype, size),
+    upload: (dtype, data) => cpu.upload(dtype, data),
+    release: () => {},
+    read: (buffer) => cpu.read(buffer),
+    supports: () => false,
+    execute: (def, inputs, outputs, attrs) => cpu.execute(def, inputs, outputs, attrs),
+    kernelNames: () => [],
+  };
 }
 
 describe('a tensor on a device that reads asynchronously', () => {
   const ctx = createContext();
-  ctx.registerBackend(new AsyncOnlyBackend());
+  ctx.registerBackend(asyncOnlyBackend());
 
   it('says how to see its values; toStringAsync and print read them', async () => {
     const t = tensor([1, 2], { context: ctx, device: 'asyncdev' });
