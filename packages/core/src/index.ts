@@ -18,6 +18,7 @@ export {
   defaultContext,
   dispose,
   getDefaultDevice,
+  getRngState,
   keep,
   manualSeed,
   memory,
@@ -25,6 +26,7 @@ export {
   resetPeakMemory,
   setDebug,
   setDefaultDevice,
+  setRngState,
   tidy,
   useMiddleware,
 } from './default-context.js';
@@ -61,7 +63,7 @@ export {
 } from './op-names.js';
 export * from './ops/index.js';
 export { axisArg, checkOptions, type DimOption, isOptionsObject } from './options.js';
-export { philox4x32 } from './random.js';
+export { philox4x32, type RngState } from './random.js';
 export { Rng } from './rng.js';
 export {
   broadcastShapes,
