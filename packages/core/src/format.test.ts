@@ -34,6 +34,12 @@ describe('toString shows values the way PyTorch prints them', () => {
     );
   });
 
+  it('rounds exact ties to even as Python does (0.03125 → 0.0312, 0.09375 → 0.0938)', () => {
+    expect(tensor([0.03125, -0.09375, 0.5], o).toString()).toBe(
+      'tensor([ 0.0312, -0.0938,  0.5000], shape=[3], dtype=f32, device=cpu)',
+    );
+  });
+
   it('switches to scientific notation for small or widely spread values', () => {
     expect(tensor([1e-5, 1], o).toString()).toBe(
       'tensor([1.0000e-05, 1.0000e+00], shape=[2], dtype=f32, device=cpu)',

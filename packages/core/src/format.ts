@@ -33,8 +33,22 @@ function sci(x: number): string {
   return x.toExponential(PRINT.precision).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-/** Python's `{:.Nf}`, which keeps the sign of −0. */
+/**
+ * Python's `{:.Nf}`: keeps the sign of −0, and rounds an exact tie to even (JavaScript's toFixed
+ * rounds it away from zero: 0.03125 → '0.0313' where Python prints '0.0312').
+ */
 function fixed(x: number, digits: number): string {
+  const a = Math.abs(x);
+  const scale = 10 ** digits;
+  // For |x| < 2^19 with at most 24 fractional bits, a·10^digits (digits ≤ 4) is computed exactly.
+  if (digits <= 4 && a < 2 ** 19 && Number.isInteger(a * 2 ** 24)) {
+    const scaled = a * scale;
+    const n = Math.floor(scaled);
+    if (scaled - n === 0.5) {
+      const even = n % 2 === 0 ? n : n + 1;
+      return `${x < 0 || Object.is(x, -0) ? '-' : ''}${(even / scale).toFixed(digits)}`;
+    }
+  }
   const s = x.toFixed(digits);
   return Object.is(x, -0) ? `-${s}` : s;
 }
