@@ -3,6 +3,7 @@ import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
+import { checkOptions } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './views.js';
@@ -143,6 +144,7 @@ export const conv2dBackwardWeightDef = defineOp<Conv2dBackwardWeightAttrs>({
 });
 
 export function conv2dAttrs(op: string, o: Conv2dOptions): Conv2dAttrs {
+  checkOptions(op, o, ['stride', 'padding', 'dilation', 'groups']);
   const groups = o.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) fail(op, `groups must be a positive integer, got ${groups}`);
   return {

@@ -3,6 +3,7 @@ import { type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { isTensor } from '../is-tensor.js';
 import { defineOp, type OpDef } from '../op.js';
+import { checkOptions, isOptionsObject } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { cast } from './copy.js';
@@ -132,6 +133,7 @@ export const erf = (x: Tensor): Tensor => runUnary('erf', x, noAttrs);
 export const logicalNot = (x: Tensor): Tensor<'bool'> => runUnary('logicalNot', x, noAttrs) as Tensor<'bool'>;
 
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  checkOptions('gelu', options, ['approximate']);
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
     fail('gelu', `approximate must be 'none' or 'tanh', got '${approximate}'`);
@@ -140,14 +142,29 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
 }
 
 export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
+  checkOptions('softplus', options, ['beta', 'threshold']);
   const beta = options.beta ?? 1;
   const threshold = options.threshold ?? 20;
   if (!(beta > 0)) fail('softplus', `beta must be positive, got ${beta}`);
   return runUnary('softplus', x, { beta, threshold });
 }
 
-/** Limits elements to [min, max]; either bound may be omitted. */
-export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+/** PyTorch's keywords of clamp: `x.clamp({ min: 0 })`. */
+export interface ClampOptions {
+  min?: number;
+  max?: number;
+}
+
+/** Limits elements to [min, max]; either bound may be omitted: `clamp(x, 0, 1)` or `clamp(x, { max: 1 })`. */
+export function clamp(x: Tensor, minOrOptions?: number | ClampOptions, maxArg?: number): Tensor {
+  let min = minOrOptions as number | undefined;
+  let max = maxArg;
+  if (isOptionsObject(minOrOptions)) {
+    checkOptions('clamp', minOrOptions, ['min', 'max']);
+    if (maxArg !== undefined)
+      fail('clamp', 'give min and max in the options object or as arguments, not both');
+    ({ min, max } = minOrOptions as ClampOptions);
+  }
   if (min === undefined && max === undefined) fail('clamp', 'give at least one of min and max');
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;

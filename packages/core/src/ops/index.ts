@@ -39,7 +39,7 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
-export { to, toAsync } from './device.js';
+export { type ToOptions, to, toAsync } from './device.js';
 export {
   abs,
   add,
@@ -47,6 +47,7 @@ export {
   BINARY_DEFS,
   type BinaryEntry,
   type BinaryName,
+  type ClampOptions,
   ceil,
   clamp,
   cos,
@@ -126,6 +127,7 @@ export {
 export { flip, repeat, type TriangleAttrs, tile, tril, triu } from './rearrange.js';
 export {
   type ArgReduceAttrs,
+  type ArgReduceOptions,
   argmax,
   argmin,
   cumsum,
@@ -134,9 +136,12 @@ export {
   mean,
   min,
   type NormAttrs,
+  type NormOptions,
   norm,
   prod,
   type ReduceAttrs,
+  type ReduceAxes,
+  type ReduceOptions,
   std,
   sum,
   type VarAttrs,

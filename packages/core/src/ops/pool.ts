@@ -3,6 +3,7 @@ import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
+import { checkOptions } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './views.js';
@@ -121,6 +122,7 @@ export const avgPool2dBackwardDef = defineOp<AvgPool2dBackwardAttrs>({
 });
 
 export function maxPool2dAttrs(op: string, o: MaxPool2dOptions): MaxPool2dAttrs {
+  checkOptions(op, o, ['kernelSize', 'stride', 'padding', 'dilation']);
   if (o?.kernelSize === undefined) fail(op, 'give options.kernelSize');
   const kernel = toPair(op, 'kernelSize', o.kernelSize, 1);
   return {
@@ -132,6 +134,7 @@ export function maxPool2dAttrs(op: string, o: MaxPool2dOptions): MaxPool2dAttrs 
 }
 
 export function avgPool2dAttrs(op: string, o: AvgPool2dOptions): AvgPool2dAttrs {
+  checkOptions(op, o, ['kernelSize', 'stride', 'padding', 'countIncludePad']);
   if (o?.kernelSize === undefined) fail(op, 'give options.kernelSize');
   const kernel = toPair(op, 'kernelSize', o.kernelSize, 1);
   return {
