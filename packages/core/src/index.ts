@@ -57,3 +57,4 @@ export {
   type Shape,
 } from './shape.js';
 export { type DisposeListener, type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';
+export { version } from './version.js';

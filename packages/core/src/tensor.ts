@@ -1,7 +1,7 @@
 import type { Context } from './context.js';
 import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { TENSOR } from './is-tensor.js';
+import { CORE_VERSION, TENSOR } from './is-tensor.js';
 import * as cv from './ops/conv.js';
 import { cast, clone, contiguous } from './ops/copy.js';
 import { to, toAsync } from './ops/device.js';
@@ -17,6 +17,7 @@ import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
 import { contiguousStrides, isContiguous, numel } from './shape.js';
 import type { Storage } from './storage.js';
+import { version } from './version.js';
 
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | Scalar;
@@ -80,6 +81,11 @@ export class Tensor<D extends DType = DType> {
   /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
   get [TENSOR](): true {
     return true;
+  }
+
+  /** The version of the core that made this tensor, under a key every copy of core shares (is-tensor.ts). */
+  get [CORE_VERSION](): string {
+    return version;
   }
 
   get rank(): number {
