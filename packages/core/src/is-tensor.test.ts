@@ -71,5 +71,10 @@ describe('tensors from another copy of @tessera/core', () => {
     expect(() => exp({} as unknown as Tensor)).toThrow(
       'exp: expected a Tensor, got an object that is no Tensor',
     );
+    // A tensor of a core from before the version key: shaped like one, carrying no key.
+    const old = { shape: [2], dtype: 'f32' } as unknown as Tensor;
+    expect(() => matmul(a, old)).toThrow(
+      `but the second is an object with a shape and dtype that is no Tensor of this copy of @tessera/core (version ${packageVersion}); if it is a tensor, two copies of @tessera/core are loaded`,
+    );
   });
 });

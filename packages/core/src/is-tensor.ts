@@ -29,7 +29,17 @@ export function describeNonTensor(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value !== 'object') return `a ${typeof value}`;
   const other = (value as { [CORE_VERSION]?: unknown })[CORE_VERSION];
-  if (typeof other !== 'string') return Array.isArray(value) ? 'an array' : 'an object that is no Tensor';
+  if (typeof other !== 'string') {
+    if (Array.isArray(value)) return 'an array';
+    // A tensor from a copy of core older than the version key looks like this.
+    if ('shape' in value && 'dtype' in value) {
+      return (
+        `an object with a shape and dtype that is no Tensor of this copy of @tessera/core (version ${version}); ` +
+        'if it is a tensor, two copies of @tessera/core are loaded: `npm ls @tessera/core` shows them'
+      );
+    }
+    return 'an object that is no Tensor';
+  }
   return (
     `a Tensor made by another copy of @tessera/core (version ${other}; this copy is version ${version}). ` +
     'Two copies of @tessera/core are loaded, and the tensors of one are foreign to the other: install a ' +
