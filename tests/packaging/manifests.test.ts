@@ -29,7 +29,7 @@ function importedTessera(dir: string): Set<string> {
 }
 
 describe('published manifests', () => {
-  it('are the fourteen non-private packages (app-kit and plot stay private)', () => {
+  it('are the sixteen non-private packages (app-kit and plot stay private)', () => {
     expect(packages.map((p) => p.dir.replace('packages/', ''))).toEqual(
       [
         'attention',
@@ -37,8 +37,10 @@ describe('published manifests', () => {
         'autoregressive',
         'core',
         'data',
+        'memory',
         'moe',
         'nn',
+        'onnx',
         'optim',
         'preference',
         'rl',

@@ -16,6 +16,8 @@ export interface CliOptions {
   limit: number | undefined;
   /** No progress bar (logs and tests). */
   quiet: boolean;
+  /** Also write each trained model as ONNX (dynamic batch), for onnxruntime. */
+  onnx: boolean;
 }
 
 export const COMMAND = {
@@ -42,6 +44,7 @@ export const COMMAND = {
     out: { type: 'string', help: 'where to write weights and pictures (default ./out)' },
     limit: { type: 'number', integer: true, min: 1, help: 'train on the first N training digits only' },
     quiet: { type: 'boolean', help: 'no progress bar' },
+    onnx: { type: 'boolean', help: 'also write each trained model as mnist-<model>.onnx (any batch size)' },
   },
 } as const;
 
@@ -58,6 +61,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     out: o.out ?? defaultOut,
     limit: o.limit,
     quiet: o.quiet,
+    onnx: o.onnx,
     help: o.help,
   };
 }

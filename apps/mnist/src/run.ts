@@ -5,6 +5,7 @@ import { type Context, createContext } from '@tessera/core';
 import type { MnistSplit } from '@tessera/data';
 import { loadMnist } from '@tessera/data/node';
 import { saveFile } from '@tessera/nn/node';
+import { exportOnnx } from '@tessera/onnx';
 import type { CliOptions } from './cli.js';
 import { RECIPES } from './models.js';
 import { renderReport } from './report.js';
@@ -104,6 +105,19 @@ async function trainEach(
       seed: String(o.seed),
     });
     files.push(weights);
+    if (o.onnx) {
+      // The export traces on the CPU: a model trained on the GPU is moved back first.
+      if (o.device !== 'cpu') r.model.to('cpu');
+      const onnx = join(o.out, `mnist-${name}.onnx`);
+      writeFileSync(
+        onnx,
+        exportOnnx(r.model, {
+          inputs: [{ name: 'image', shape: ['batch', 1, 28, 28] }],
+          outputNames: ['logits'],
+        }),
+      );
+      files.push(onnx);
+    }
   }
   const png = join(o.out, 'mnist-report.png');
   writeFileSync(png, renderReport(results, test));

@@ -19,6 +19,27 @@ export interface RunResult {
 }
 
 /**
+ * The tiny-gpt model of the command line's options on the CPU: pre-norm RMSNorm blocks with 1-D
+ * rotary positions and a SwiGLU feed-forward (the Decoder's defaults), QK-norm and learned
+ * positions unless turned off.
+ */
+export function buildModel(o: CliOptions, task: AdditionTask, context: Context): Decoder {
+  return new Decoder(
+    {
+      vocab: VOCAB.length,
+      dim: o.dim,
+      layers: o.layers,
+      heads: o.heads,
+      kvHeads: o['kv-heads'],
+      qkNorm: !o['no-qk-norm'],
+      maxLength: o['rotary-only'] ? 0 : task.sequenceLength,
+      tied: o.tied,
+    },
+    { context },
+  );
+}
+
+/**
  * Builds the task and the model, trains, evaluates and samples on `o.device`, logging what the
  * command line prints. The model is disposed before it returns. Pass a `context` that already has
  * the WebGPU backend (tests), or to count its tensors.
@@ -34,20 +55,7 @@ export async function run(
   const rng = new Rng(o.seed);
   const task = AdditionTask.create(o.digits, o.test, rng);
   // Built (and so initialized) on the CPU, then moved: the same seed gives the same start on every device.
-  // Pre-norm RMSNorm blocks with 1-D rotary positions and a SwiGLU feed-forward (the Decoder's defaults).
-  const model = new Decoder(
-    {
-      vocab: VOCAB.length,
-      dim: o.dim,
-      layers: o.layers,
-      heads: o.heads,
-      kvHeads: o['kv-heads'],
-      qkNorm: !o['no-qk-norm'],
-      maxLength: o['rotary-only'] ? 0 : task.sequenceLength,
-      tied: o.tied,
-    },
-    { context },
-  );
+  const model = buildModel(o, task, context);
   try {
     if (o.device !== 'cpu') model.to(o.device);
     log(

@@ -6,6 +6,7 @@ export {
   type GradCheckReport,
   type GradMismatch,
 } from './check-grad.js';
+export { checkpoint } from './checkpoint.js';
 export { type CustomOpDef, defineCustomOp, registerGradient } from './custom-op.js';
 export { grad, valueAndGrad } from './functional.js';
 export { detach, noGrad, requiresGrad, zeroGrad } from './grad-mode.js';

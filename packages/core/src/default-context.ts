@@ -7,6 +7,7 @@ import { Context, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
 import type { CpuOptions } from './cpu/options.js';
 import { fail } from './errors.js';
+import type { RngState } from './random.js';
 import type { Tensor } from './tensor.js';
 import { collectTensors, runScoped } from './tidy.js';
 
@@ -34,6 +35,16 @@ export function defaultContext(): Context {
 /** Seeds the default context's generator (or the given context's). */
 export function manualSeed(seed: number, ctx: Context = defaultContext()): void {
   ctx.rng.seed(seed);
+}
+
+/** The position of a context's random stream, to replay it later with `setRngState`. */
+export function getRngState(ctx: Context = defaultContext()): RngState {
+  return ctx.rng.getState();
+}
+
+/** Rewinds (or advances) a context's random stream to a state from `getRngState`. */
+export function setRngState(state: RngState, ctx: Context = defaultContext()): void {
+  ctx.rng.setState(state);
 }
 
 export function registerBackend(backend: Backend, ctx: Context = defaultContext()): void {

@@ -10,6 +10,7 @@ export {
   defaultContext,
   dispose,
   getDefaultDevice,
+  getRngState,
   keep,
   manualSeed,
   memory,
@@ -17,6 +18,7 @@ export {
   resetPeakMemory,
   setDebug,
   setDefaultDevice,
+  setRngState,
   tidy,
   useMiddleware,
 } from './default-context.js';
@@ -45,7 +47,7 @@ export {
   opTableMap,
 } from './op-names.js';
 export * from './ops/index.js';
-export { philox4x32 } from './random.js';
+export { philox4x32, type RngState } from './random.js';
 export { Rng } from './rng.js';
 export {
   broadcastShapes,

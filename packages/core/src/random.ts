@@ -47,6 +47,12 @@ export function philox4x32(
   out[3] = c3;
 }
 
+/** A snapshot of a context's random stream (PyTorch's `get_rng_state`). */
+export interface RngState {
+  readonly key: readonly [number, number];
+  readonly counter: number;
+}
+
 /** The seeded stream a Context draws from: a key and a 64-bit block counter. */
 export class Philox {
   private k0 = 0;
@@ -64,6 +70,28 @@ export class Philox {
     this.k0 = seed >>> 0;
     this.k1 = Math.floor(seed / 2 ** 32) >>> 0;
     this.counter = 0;
+  }
+
+  /** The stream's position: restoring it with `setState` replays the same numbers. */
+  getState(): RngState {
+    return { key: [this.k0, this.k1], counter: this.counter };
+  }
+
+  setState(state: RngState): void {
+    const { key, counter } = state;
+    const ok =
+      Array.isArray(key) &&
+      key.length === 2 &&
+      key.every((k) => Number.isInteger(k) && k >= 0 && k < 2 ** 32) &&
+      Number.isSafeInteger(counter) &&
+      counter >= 0;
+    if (!ok)
+      throw new RangeError(
+        `setRngState: expected { key: [u32, u32], counter ≥ 0 }, got ${JSON.stringify(state)}`,
+      );
+    this.k0 = key[0];
+    this.k1 = key[1];
+    this.counter = counter;
   }
 
   /** Reserves `blocks` consecutive counter values; returns the first. */

@@ -27,12 +27,12 @@ export class CharTokenizer {
       if ([...ch].length !== 1)
         throw new TesseraError(
           'CharTokenizer',
-          `vocabulary entry ${JSON.stringify(ch)} is not one character`,
+          `vocabulary entry ${i}, ${JSON.stringify(ch)}, is not one character`,
         );
       if (ids.has(ch))
         throw new TesseraError(
           'CharTokenizer',
-          `character ${JSON.stringify(ch)} appears twice in the vocabulary`,
+          `character ${JSON.stringify(ch)} appears twice in the vocabulary (entries ${ids.get(ch)} and ${i})`,
         );
       ids.set(ch, i);
     });
@@ -85,7 +85,21 @@ export class CharTokenizer {
     return { vocab: [...this.vocab] };
   }
 
+  /** Restores `toJSON`'s object (e.g. parsed from a file), checking that `vocab` is an array of strings. */
   static fromJSON(json: { vocab: string[] }, options: CharTokenizerOptions = {}): CharTokenizer {
-    return new CharTokenizer(json.vocab, options);
+    const vocab = (json as { vocab?: unknown } | null)?.vocab;
+    if (!Array.isArray(vocab))
+      throw new TesseraError(
+        'CharTokenizer.fromJSON',
+        `expected an object { vocab: string[] }, got ${JSON.stringify(json)?.slice(0, 80)}`,
+      );
+    vocab.forEach((ch, i) => {
+      if (typeof ch !== 'string')
+        throw new TesseraError(
+          'CharTokenizer.fromJSON',
+          `vocab entry ${i} is ${JSON.stringify(ch)}, not a string`,
+        );
+    });
+    return new CharTokenizer(vocab, options);
   }
 }

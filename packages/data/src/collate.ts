@@ -15,38 +15,76 @@ function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && 'dtype' in x && 'storageFor' in x;
 }
 
+/** What a sample is, as far as collating goes: "a number", "an array of length 2", … */
+function describe(x: unknown): string {
+  if (isTensor(x)) return 'a tensor';
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'object') return `an object with keys [${Object.keys(x).sort().join(', ')}]`;
+  return `a ${typeof x}`;
+}
+
 /**
- * PyTorch's default_collate: tensors are stacked on a new first axis; numbers become an i32
- * tensor when all are integers, else f32; booleans a bool tensor; arrays and plain objects are
- * collated position by position / key by key.
+ * `defaultCollate` with errors that call sample i `sample ${index(i)}` (a DataLoader passes the
+ * dataset index) and name the field path inside it.
  */
-export function defaultCollate<T>(samples: readonly T[], context?: Context): Collated<T> {
-  if (samples.length === 0) throw new TesseraError('defaultCollate', 'cannot collate an empty batch');
-  const first = samples[0] as unknown;
-  if (isTensor(first)) return stack(samples as unknown as Tensor[], 0) as Collated<T>;
+export function collateSamples(
+  samples: readonly unknown[],
+  context: Context | undefined,
+  index: (i: number) => number = (i) => i,
+  path = '',
+): unknown {
+  const first = samples[0];
+  const kind = describe(first);
+  samples.forEach((s, i) => {
+    const k = describe(s);
+    if (k !== kind)
+      throw new TesseraError(
+        'defaultCollate',
+        `sample ${index(i)}${path} is ${k}, but sample ${index(0)}${path} is ${kind}`,
+      );
+  });
+  if (isTensor(first)) return stack(samples as Tensor[], 0);
   if (typeof first === 'number') {
-    const xs = samples as unknown as number[];
-    const dtype = xs.every(Number.isInteger) ? 'i32' : 'f32';
-    return tensor(xs, { dtype, context }) as Collated<T>;
+    const xs = samples as number[];
+    return tensor(xs, { dtype: xs.every(Number.isInteger) ? 'i32' : 'f32', context });
   }
-  if (typeof first === 'boolean') return tensor(samples as unknown as boolean[], { context }) as Collated<T>;
+  if (typeof first === 'boolean') return tensor(samples as boolean[], { context });
   if (Array.isArray(first)) {
     return first.map((_, k) =>
-      defaultCollate(
-        (samples as unknown as unknown[][]).map((s) => s[k]),
+      collateSamples(
+        samples.map((s) => (s as unknown[])[k]),
         context,
+        index,
+        `${path}[${k}]`,
       ),
-    ) as unknown as Collated<T>;
+    );
   }
   if (typeof first === 'object' && first !== null) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(first)) {
-      out[key] = defaultCollate(
-        (samples as unknown as Record<string, unknown>[]).map((s) => s[key]),
+      out[key] = collateSamples(
+        samples.map((s) => (s as Record<string, unknown>)[key]),
         context,
+        index,
+        `${path}.${key}`,
       );
     }
-    return out as Collated<T>;
+    return out;
   }
-  throw new TesseraError('defaultCollate', `cannot collate samples of type ${typeof first}`);
+  throw new TesseraError(
+    'defaultCollate',
+    `cannot collate samples of type ${typeof first}${path ? ` (at ${path})` : ''}`,
+  );
+}
+
+/**
+ * PyTorch's default_collate: tensors are stacked on a new first axis; numbers become an i32
+ * tensor when all are integers, else f32; booleans a bool tensor; arrays and plain objects are
+ * collated position by position / key by key. Every sample must have the first one's structure
+ * (kinds, array lengths, object keys); an error names the sample and the field that differs.
+ */
+export function defaultCollate<T>(samples: readonly T[], context?: Context): Collated<T> {
+  if (samples.length === 0) throw new TesseraError('defaultCollate', 'cannot collate an empty batch');
+  return collateSamples(samples, context) as Collated<T>;
 }

@@ -1,5 +1,5 @@
 import { type Context, TesseraError } from '@tessera/core';
-import { type Collated, defaultCollate } from './collate.js';
+import { type Collated, collateSamples } from './collate.js';
 import type { Dataset } from './dataset.js';
 import { permutation } from './permutation.js';
 
@@ -29,7 +29,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly dropLast: boolean;
   /** Passes started so far. */
   epoch = 0;
-  private readonly collate: (samples: T[]) => B;
+  private readonly collate: ((samples: T[]) => B) | undefined;
+  private readonly context: Context | undefined;
 
   constructor(
     readonly dataset: Dataset<T>,
@@ -42,8 +43,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     this.shuffle = options.shuffle ?? false;
     this.seed = options.seed ?? 0;
     this.dropLast = options.dropLast ?? false;
-    const context = options.context;
-    this.collate = options.collate ?? ((samples: T[]) => defaultCollate(samples, context) as B);
+    this.context = options.context;
+    this.collate = options.collate;
   }
 
   /** Batches per pass. */
@@ -71,9 +72,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   *[Symbol.iterator](): Iterator<B> {
     const ds = this.dataset;
     for (const indices of this.nextBatches()) {
-      yield ds.getBatch !== undefined
-        ? (ds.getBatch(indices) as unknown as B)
-        : this.collate(indices.map((i) => ds.get(i)));
+      if (ds.getBatch !== undefined) yield ds.getBatch(indices) as unknown as B;
+      else {
+        const samples = indices.map((i) => ds.get(i));
+        // The default collate's errors name samples by their index in the dataset.
+        yield this.collate
+          ? this.collate(samples)
+          : (collateSamples(samples, this.context, (k) => indices[k]) as B);
+      }
     }
   }
 }

@@ -34,33 +34,75 @@ export function mnistOrder(counts: readonly number[]): [number, number][] {
   return all.map(([, c, k]) => [c, k]);
 }
 
+export interface MnistOptions {
+  context?: Context;
+  /** Digits held out for testing, from the end of the canonical order (default 2,000). */
+  testSize?: number;
+  /** Where each class's array came from (e.g. a file path), for error messages; default `class c`. */
+  sources?: readonly string[];
+}
+
+/**
+ * Checks one class's pixel array: array-like, a whole number of 784-pixel digits, at least one
+ * digit, every value a number in [0, 1]. Values are not clamped: data on a 0–255 scale must be
+ * divided by 255 first. Errors name the source and the index (digit and pixel).
+ */
+function checkMnistClass(values: unknown, source: string): ArrayLike<number> {
+  const a = values as ArrayLike<unknown> | null | undefined;
+  if (typeof a !== 'object' || a === null || typeof a.length !== 'number') {
+    throw new TesseraError(
+      'mnist',
+      `${source}: expected an array of pixel values, got ${a === null ? 'null' : typeof a}`,
+    );
+  }
+  if (a.length === 0)
+    throw new TesseraError('mnist', `${source}: the class has no digits; every class needs at least one`);
+  if (a.length % PIXELS !== 0) {
+    throw new TesseraError(
+      'mnist',
+      `${source}: ${a.length} values are not a whole number of ${PIXELS}-pixel digits`,
+    );
+  }
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v === 'number' && v >= 0 && v <= 1) continue;
+    const where = `${source}: value ${i} (digit ${Math.floor(i / PIXELS)}, pixel ${i % PIXELS})`;
+    if (typeof v !== 'number')
+      throw new TesseraError('mnist', `${where} is ${JSON.stringify(v) ?? typeof v}, not a number`);
+    const hint = v > 1 && v <= 255 ? ' (on a 0–255 scale? divide by 255 first)' : '';
+    throw new TesseraError('mnist', `${where} is ${v}, outside [0, 1]${hint}`);
+  }
+  return a as ArrayLike<number>;
+}
+
 /**
  * Builds the fixed split from per-class pixel arrays (class c's digits, 784 values each, row
  * after row): the canonical order of `mnistOrder`, then the first N − 2,000 digits (8,000 for
- * the full package) train and the last 2,000 test. Pure: works on data from any source.
+ * the full package) train and the last 2,000 test. Every class needs at least one digit and every
+ * value must be a number in [0, 1] (`checkMnistClass`). Pure: works on data from any source.
  */
 export function mnistFromClassArrays(
   perClass: readonly ArrayLike<number>[],
-  options: { context?: Context; testSize?: number } = {},
+  options: MnistOptions = {},
 ): Mnist {
-  if (perClass.length !== 10)
-    throw new TesseraError('mnist', `expected 10 class arrays, got ${perClass.length}`);
-  const counts = perClass.map((a, c) => {
-    if (a.length % PIXELS !== 0) {
-      throw new TesseraError('mnist', `class ${c} has ${a.length} values, not a multiple of ${PIXELS}`);
-    }
-    return a.length / PIXELS;
-  });
+  if (!Array.isArray(perClass) || perClass.length !== 10)
+    throw new TesseraError(
+      'mnist',
+      `expected 10 class arrays, got ${Array.isArray(perClass) ? perClass.length : typeof perClass}`,
+    );
+  const counts = perClass.map(
+    (a, c) => checkMnistClass(a, options.sources?.[c] ?? `class ${c}`).length / PIXELS,
+  );
   const order = mnistOrder(counts);
   const n = order.length;
   const testSize = options.testSize ?? MNIST_TEST_SIZE;
-  if (!(testSize >= 0 && testSize <= n))
-    throw new TesseraError('mnist', `testSize ${testSize} outside [0, ${n}]`);
+  if (!(Number.isInteger(testSize) && testSize >= 0 && testSize <= n))
+    throw new TesseraError('mnist', `testSize must be an integer in [0, ${n}], got ${testSize}`);
   const pixels = new Float32Array(n * PIXELS);
   const labels = new Int32Array(n);
   order.forEach(([c, k], i) => {
     const src = perClass[c];
-    for (let p = 0; p < PIXELS; p++) pixels[i * PIXELS + p] = Math.min(1, Math.max(0, src[k * PIXELS + p]));
+    for (let p = 0; p < PIXELS; p++) pixels[i * PIXELS + p] = src[k * PIXELS + p];
     labels[i] = c;
   });
   const split = (from: number, to: number): MnistSplit => ({

@@ -78,8 +78,12 @@ describe('Module', () => {
     const m = new Sequential(new Linear(2, 3, { context: ctx }), new BatchNorm1d(3, { context: ctx }));
     const lin = m.layers[0] as Linear;
     m.to('f64');
-    expect(m.stateDict().size).toBe(6);
-    expect([...m.stateDict().values()].every((t) => t.dtype === 'f64')).toBe(true);
+    expect(m.stateDict().size).toBe(7);
+    // Floating state is cast; BatchNorm's batch counter stays an integer, as in PyTorch's .double().
+    expect(
+      [...m.stateDict()].map(([k, t]) => k.endsWith('num_batches_tracked') || t.dtype === 'f64'),
+    ).toEqual(new Array(7).fill(true));
+    expect(m.stateDict().get('1.num_batches_tracked')!.dtype).toBe('i32');
     expect(lin.weight.dtype).toBe('f64');
     expect(lin.weight).toBe(m.parameters()[0]);
     expect(
@@ -108,7 +112,7 @@ describe('Module', () => {
     const ctx = createContext();
     const before = memory(ctx).tensors;
     const m = new Sequential(new Linear(2, 3, { context: ctx }), new BatchNorm1d(3, { context: ctx }));
-    expect(memory(ctx).tensors).toBe(before + 6);
+    expect(memory(ctx).tensors).toBe(before + 7);
     m.dispose();
     expect(memory(ctx).tensors).toBe(before);
   });

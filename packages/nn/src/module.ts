@@ -82,6 +82,23 @@ export abstract class Module {
     return child;
   }
 
+  /**
+   * Earlier state-dict names of this module's own parameters and buffers, old → current:
+   * `loadStateDict` reads a value under its old name when the current one is absent, so
+   * checkpoints written before a rename keep loading. Layers that renamed state override it.
+   */
+  protected legacyStateNames(): Readonly<Record<string, string>> {
+    return {};
+  }
+
+  /**
+   * Own buffers a state dict may lack even under `strict` (they keep their current value), as
+   * PyTorch lets a BatchNorm checkpoint without `num_batches_tracked` load.
+   */
+  protected optionalStateNames(): readonly string[] {
+    return [];
+  }
+
   private checkName(op: string, name: string): void {
     if (name === '' || name.includes('.')) {
       throw new TesseraError(op, `name '${name}' must be non-empty and contain no '.'`);
@@ -150,16 +167,29 @@ export abstract class Module {
 
   /**
    * Copies values from `dict` into the parameters and buffers (cast to their dtype, moved to
-   * their device). All keys and shapes are checked before anything is written.
+   * their device). All keys and shapes are checked before anything is written. A key under a
+   * layer's earlier name (`runningMean` for BatchNorm's `running_mean`) is read as the current one.
    */
   loadStateDict(
     dict: Map<string, Tensor> | Record<string, Tensor>,
     options: LoadStateDictOptions = {},
   ): void {
     const strict = options.strict ?? true;
-    const given = dict instanceof Map ? dict : new Map(Object.entries(dict));
+    const given = new Map(dict instanceof Map ? dict : Object.entries(dict));
+    const optional = new Set<string>();
+    for (const [path, m] of this.namedModules()) {
+      const key = (name: string) => (path === '' ? name : `${path}.${name}`);
+      for (const [old, current] of Object.entries(m.legacyStateNames())) {
+        const value = given.get(key(old));
+        if (value !== undefined && !given.has(key(current))) {
+          given.delete(key(old));
+          given.set(key(current), value);
+        }
+      }
+      for (const name of m.optionalStateNames()) optional.add(key(name));
+    }
     const own = this.stateDict();
-    const missing = [...own.keys()].filter((k) => !given.has(k));
+    const missing = [...own.keys()].filter((k) => !given.has(k) && !optional.has(k));
     const unexpected = [...given.keys()].filter((k) => !own.has(k));
     const misShaped = [...own]
       .filter(([k, t]) => {

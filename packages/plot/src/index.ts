@@ -1,3 +1,4 @@
+export { type Bar, renderStackedBarsPng, type StackedBarChart } from './bar-chart.js';
 export { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './bitmap-font.js';
 export { crc32 } from './crc32.js';
 export {

@@ -1,4 +1,5 @@
 import { type AttentionCall, type KVCache, MultiHeadAttention, type Position2d } from '@tessera/attention';
+import { checkpoint } from '@tessera/autograd';
 import { fmtShape, type Tensor, TesseraError, tensor } from '@tessera/core';
 import {
   dropout,
@@ -44,6 +45,12 @@ export interface DecoderConfig {
   dropout?: number;
   /** Share the token embedding with the output head. */
   tied?: boolean;
+  /**
+   * Activation checkpointing while training: each block keeps only its input for backward and
+   * recomputes the rest there (`checkpoint` from @tessera/autograd), one more forward for much
+   * less memory. Off during generation with a cache. `observe` then also sees the recomputation.
+   */
+  checkpoint?: boolean;
   /**
    * Builds the feed-forward of block `layer` (default a dense SwiGLU): any module mapping
    * [b, s, dim] to [b, s, dim], such as a mixture-of-experts layer. It receives the decoder's
@@ -253,8 +260,10 @@ export class Decoder extends Module {
       positions: call.positions,
       observe: call.observe,
     };
+    const recompute = (this.config.checkpoint ?? false) && this.training && !call.cache;
     this.blocks.forEach((block, layer) => {
-      h = block.forward(h, { ...attentionCall, layer });
+      const run = (x: Tensor) => block.forward(x, { ...attentionCall, layer });
+      h = recompute ? checkpoint(run, h) : run(h);
     });
     h = this.norm.forward(h);
     return this.head ? this.head.forward(h) : h.matmul(this.tokenEmbedding.weight.transpose(0, 1));

@@ -15,6 +15,11 @@ export interface BatchNormOptions extends ModuleOptions {
  * y = (x − μ)/√(σ² + ε)·γ + β, where μ, σ² are the batch's (biased) statistics while training
  * and the running averages in eval mode. The running variance tracks the unbiased batch variance,
  * as in PyTorch.
+ *
+ * State-dict names are PyTorch's: `weight`, `bias`, `running_mean`, `running_var` and
+ * `num_batches_tracked` (an i32 scalar counting training batches; PyTorch stores it as int64).
+ * State dicts written with the earlier names `runningMean` / `runningVar` still load, and one
+ * without `num_batches_tracked` loads with the counter left as it is.
  */
 abstract class BatchNorm extends Module {
   readonly eps: number;
@@ -23,6 +28,7 @@ abstract class BatchNorm extends Module {
   readonly bias: Tensor | undefined;
   readonly runningMean: Tensor | undefined;
   readonly runningVar: Tensor | undefined;
+  readonly numBatchesTracked: Tensor | undefined;
 
   constructor(
     readonly numFeatures: number,
@@ -38,8 +44,22 @@ abstract class BatchNorm extends Module {
     this.weight = affine ? this.registerParameter('weight', ones([numFeatures], o)) : undefined;
     this.bias = affine ? this.registerParameter('bias', zeros([numFeatures], o)) : undefined;
     const track = options.trackRunningStats ?? true;
-    this.runningMean = track ? this.registerBuffer('runningMean', zeros([numFeatures], o)) : undefined;
-    this.runningVar = track ? this.registerBuffer('runningVar', ones([numFeatures], o)) : undefined;
+    this.runningMean = track ? this.registerBuffer('running_mean', zeros([numFeatures], o)) : undefined;
+    this.runningVar = track ? this.registerBuffer('running_var', ones([numFeatures], o)) : undefined;
+    this.numBatchesTracked = track
+      ? this.registerBuffer(
+          'num_batches_tracked',
+          zeros([], { dtype: 'i32', device: options.device, context: options.context }),
+        )
+      : undefined;
+  }
+
+  protected override legacyStateNames(): Readonly<Record<string, string>> {
+    return { runningMean: 'running_mean', runningVar: 'running_var' };
+  }
+
+  protected override optionalStateNames(): readonly string[] {
+    return ['num_batches_tracked'];
   }
 
   forward(x: Tensor): Tensor {
@@ -67,6 +87,7 @@ abstract class BatchNorm extends Module {
         const m = this.momentum;
         const rm = this.runningMean;
         const rv = this.runningVar;
+        const count = this.numBatchesTracked;
         const bm = mean;
         const bv = variance;
         noGrad(
@@ -74,6 +95,7 @@ abstract class BatchNorm extends Module {
             tidy(() => {
               rm.assign(rm.mul(1 - m).add(bm.reshape([this.numFeatures]).mul(m)));
               rv.assign(rv.mul(1 - m).add(bv.reshape([this.numFeatures]).mul((m * n) / (n - 1))));
+              count?.assign(count.add(1));
             }, x.ctx),
           x.ctx,
         );

@@ -104,6 +104,94 @@ describe('layers', () => {
     );
   });
 
+  it("the layers' state-dict names are PyTorch's", () => {
+    const context = createContext();
+    const model = new Sequential(
+      new Conv2d(1, 2, 3, { context }),
+      new Linear(2, 2, { context }),
+      new Embedding(3, 2, { context }),
+      new LayerNorm(2, { context }),
+      new RMSNorm(2, { context }),
+    );
+    // The keys of the same torch.nn.Sequential (Conv2d, Linear, Embedding, LayerNorm, RMSNorm).
+    expect([...model.stateDict().keys()]).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '2.weight',
+      '3.weight',
+      '3.bias',
+      '4.weight',
+    ]);
+  });
+
+  it("BatchNorm's state dict uses PyTorch's names and counts training batches", () => {
+    const context = createContext();
+    const bn = new BatchNorm2d(3, { context });
+    // torch.nn.BatchNorm2d(3).state_dict().keys(), in PyTorch's order.
+    expect([...bn.stateDict().keys()]).toEqual([
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
+    const x = tensor(
+      Float32Array.from({ length: 24 }, (_, i) => i % 7),
+      [2, 3, 2, 2],
+      { context },
+    );
+    bn.forward(x);
+    bn.forward(x);
+    expect(bn.numBatchesTracked!.shape).toEqual([]);
+    expect(bn.numBatchesTracked!.dtype).toBe('i32');
+    expect(bn.stateDict().get('num_batches_tracked')!.itemSync()).toBe(2);
+    bn.eval();
+    bn.forward(x);
+    expect(bn.numBatchesTracked!.itemSync()).toBe(2);
+    expect([...new BatchNorm1d(2, { context, trackRunningStats: false }).stateDict().keys()]).toEqual([
+      'weight',
+      'bias',
+    ]);
+  });
+
+  it('BatchNorm loads state dicts under the earlier names and without num_batches_tracked', () => {
+    const context = createContext();
+    const make = () => new Sequential(new BatchNorm1d(2, { context }));
+    const old = {
+      '0.weight': tensor([2, 3], { context }),
+      '0.bias': tensor([0.5, -0.5], { context }),
+      '0.runningMean': tensor([1, 2], { context }),
+      '0.runningVar': tensor([4, 9], { context }),
+    };
+    const m = make();
+    m.loadStateDict(old);
+    expect(Array.from(m.stateDict().get('0.running_mean')!.dataSync())).toEqual([1, 2]);
+    expect(Array.from(m.stateDict().get('0.running_var')!.dataSync())).toEqual([4, 9]);
+    expect(m.stateDict().get('0.num_batches_tracked')!.itemSync()).toBe(0);
+    m.eval();
+    close(m.forward(tensor([[3, 5]], { context })).dataSync(), [
+      ((3 - 1) / Math.sqrt(4 + 1e-5)) * 2 + 0.5,
+      ((5 - 2) / Math.sqrt(9 + 1e-5)) * 3 - 0.5,
+    ]);
+    // PyTorch's names load as they are, num_batches_tracked included.
+    const n = make();
+    n.loadStateDict({
+      '0.weight': tensor([1, 1], { context }),
+      '0.bias': tensor([0, 0], { context }),
+      '0.running_mean': tensor([7, 8], { context }),
+      '0.running_var': tensor([1, 1], { context }),
+      '0.num_batches_tracked': tensor(5, { dtype: 'i32', context }),
+    });
+    expect(n.stateDict().get('0.num_batches_tracked')!.itemSync()).toBe(5);
+    expect(Array.from(n.stateDict().get('0.running_mean')!.dataSync())).toEqual([7, 8]);
+    // A running statistic missing under both names is still an error.
+    expect(() => make().loadStateDict({ '0.weight': old['0.weight'], '0.bias': old['0.bias'] })).toThrow(
+      /missing keys '0\.running_mean', '0\.running_var'/,
+    );
+  });
+
   it('Conv2d and pooling produce the expected shapes; a 1×1 conv is a per-pixel linear map', () => {
     const context = createContext();
     const conv = new Conv2d(1, 4, 3, { padding: 1, context });

@@ -5,6 +5,7 @@ import { createContext, type Tensor, tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { loadFile, saveFile } from './node.js';
 import { deserialize, readMetadata, serialize } from './safetensors.js';
+import { assembleRaw } from './testing.js';
 
 const context = createContext();
 
@@ -108,14 +109,7 @@ describe('safetensors', () => {
     ]);
   });
 
-  /** Builds a file from a header object and a data section. */
-  function file(header: unknown, dataLength: number, rawHeader?: string): Uint8Array {
-    const json = new TextEncoder().encode(rawHeader ?? JSON.stringify(header));
-    const out = new Uint8Array(8 + json.length + dataLength);
-    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-    out.set(json, 8);
-    return out;
-  }
+  const file = assembleRaw;
   const entry = (dtype: string, shape: number[], offs: number[]) => ({ dtype, shape, data_offsets: offs });
 
   const malformed: [string, Uint8Array, RegExp][] = [
@@ -132,8 +126,8 @@ describe('safetensors', () => {
     ['bad JSON', file(null, 0, '{"a": '), /header is not valid JSON/],
     [
       'unknown dtype',
-      file({ a: entry('U8', [2], [0, 2]) }, 2),
-      /tensor 'a': unknown or unsupported dtype "U8"/,
+      file({ a: entry('U128', [2], [0, 2]) }, 2),
+      /tensor 'a': dtype "U128" is not a safetensors dtype \(readable: F32, F16, BF16, F64, I32, BOOL, I64/,
     ],
     [
       'offsets out of range',
@@ -166,6 +160,31 @@ describe('safetensors', () => {
       /tensor 'a': shape must be an array of non-negative integers/,
     ],
     ['bad metadata', file({ __metadata__: { a: 1 } }, 0), /__metadata__ 'a' must be a string/],
+    [
+      // JSON.parse accepts it; JSON.stringify (for the message) would overflow the stack
+      'shape nested 200,000 deep',
+      file(
+        null,
+        0,
+        `{"a":{"dtype":"F32","shape":${'['.repeat(200_000)}${']'.repeat(200_000)},"data_offsets":[0,0]}}`,
+      ),
+      /tensor 'a': shape must be an array of non-negative integers, got an array nested too deeply to print/,
+    ],
+    [
+      'more elements than a file can hold',
+      file({ a: entry('F32', [...new Array(22).fill(2 ** 53 - 1), 7], [0, 4]) }, 4),
+      /tensor 'a': shape \[9007199254740991,.*\.\.\. has Infinity elements, more than any file can hold/,
+    ],
+    [
+      'more elements than a file can hold, then a zero: an empty tensor, needing 0 bytes',
+      file({ a: entry('F32', [...new Array(22).fill(2 ** 53 - 1), 0], [0, 4]) }, 4),
+      /F32 \[9007199254740991, 9007199254740991, 9007199254740991, 90\.\.\. needs 0 bytes, but data_offsets \[0, 4\] span 4/,
+    ],
+    [
+      'long values are cut in the message',
+      file({ a: entry('F32', new Array(1000).fill(-1), [0, 4]) }, 4),
+      new RegExp(`got \\[${'-1,'.repeat(18)}-1\\.\\.\\.$`),
+    ],
   ];
   for (const [name, bytes, message] of malformed) {
     it(`rejects a malformed file: ${name}`, () => {
@@ -187,6 +206,8 @@ describe('safetensors', () => {
     const loaded = await loadFile(path, { context });
     expect(Array.from(loaded.get('a')!.dataSync())).toEqual([1, 2, 3]);
     writeFileSync(path, 'garbage!');
-    await expect(loadFile(path, { context })).rejects.toThrow(/safetensors: header length/);
+    await expect(loadFile(path, { context })).rejects.toThrow(
+      new RegExp(`loadFile: '${path}': safetensors: header length`),
+    );
   });
 });

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs Debian's PyTorch (python3-torch 1.13) for interop/pytorch's test, which continues a
+# Tessera decoder's training under torch.distributed (gloo, CPU). It runs with Debian's own
+# /usr/bin/python3, not whatever python3 comes first on PATH. Idempotent; quiet unless it fails.
+set -euo pipefail
+
+if /usr/bin/python3 -c 'import torch, torch.distributed' >/dev/null 2>&1; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-torch: must run as root" >&2
+  exit 1
+fi
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-torch: apt-get failed" >&2
+  exit 1
+fi
+/usr/bin/python3 -c 'import torch, torch.distributed' || {
+  echo "install-torch: torch does not import after install" >&2
+  exit 1
+}

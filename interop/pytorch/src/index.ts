@@ -1,0 +1,1 @@
+export { type ExportedConfig, exportDecoder, importDecoder } from './decoder-io.js';

@@ -1,0 +1,13 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runReadmeExample } from '@tessera/core/testing';
+import { expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+it('the README example prints Llama 2 7B’s count and the ZeRO paper’s per-rank figures', async () => {
+  const logged = await runReadmeExample(root, { '@tessera/memory': join(root, 'src', 'index.ts') });
+  expect(logged[0][0]).toBe(6_738_415_616);
+  expect(logged[1][0]).toEqual(['120.0', '31.4', '16.6', '1.9']);
+  expect(logged[2][0]).toHaveLength(4);
+});
