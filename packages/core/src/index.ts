@@ -80,3 +80,4 @@ export {
   shapeFromArgs,
 } from './shape.js';
 export { type DisposeListener, type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';
+export { version } from './version.js';

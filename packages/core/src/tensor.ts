@@ -12,7 +12,7 @@ import {
 } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { formatTensor, formatValues, type TensorHeader } from './format.js';
-import { isTensor, TENSOR } from './is-tensor.js';
+import { CORE_VERSION, isTensor, TENSOR } from './is-tensor.js';
 import * as cv from './ops/conv.js';
 import { cast, clone, contiguous } from './ops/copy.js';
 import { type ToOptions, to, toAsync } from './ops/device.js';
@@ -30,6 +30,7 @@ import { checkOptions, type DimOption } from './options.js';
 import type { Lease } from './reclaim.js';
 import { contiguousStrides, isContiguous, numel, type ShapeArgs, shapeFromArgs } from './shape.js';
 import type { Storage } from './storage.js';
+import { version } from './version.js';
 
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | Scalar;
@@ -103,6 +104,11 @@ export class Tensor<D extends DType = DType> {
   /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
   get [TENSOR](): true {
     return true;
+  }
+
+  /** The version of the core that made this tensor, under a key every copy of core shares (is-tensor.ts). */
+  get [CORE_VERSION](): string {
+    return version;
   }
 
   get rank(): number {

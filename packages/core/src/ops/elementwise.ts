@@ -1,7 +1,7 @@
 import { dispatch } from '../dispatch.js';
 import { type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
-import { isTensor } from '../is-tensor.js';
+import { describeNonTensor, isTensor } from '../is-tensor.js';
 import { defineOp, type OpDef } from '../op.js';
 import { checkOptions, isOptionsObject } from '../options.js';
 import { broadcastShapes } from '../shape.js';
@@ -96,7 +96,7 @@ export const whereDef = defineOp({
 // ---- functions ----
 
 function runUnary<A>(name: UnaryName, x: Tensor, attrs: A): Tensor {
-  if (!isTensor(x)) fail(name, `expected a Tensor, got ${typeof x}`);
+  if (!isTensor(x)) fail(name, `expected a Tensor, got ${describeNonTensor(x)}`);
   let input = x;
   // Float ops on integer tensors compute in f32, as PyTorch's exp(int_tensor) does.
   if (UNARY[name].domain === 'float' && !isFloat(x.dtype)) input = cast(x, 'f32');
@@ -178,7 +178,7 @@ export function clamp(x: Tensor, minOrOptions?: number | ClampOptions, maxArg?: 
 function asTensor(op: string, v: TensorLike, like: Tensor): Tensor {
   if (isTensor(v)) return v;
   if (typeof v !== 'number' && typeof v !== 'boolean')
-    fail(op, `expected a Tensor or a number, got ${typeof v}`);
+    fail(op, `expected a Tensor or a number, got ${describeNonTensor(v)}`);
   return scalarTensor(like, typeof v === 'boolean' ? Number(v) : v, scalarDType(like.dtype, v), op);
 }
 

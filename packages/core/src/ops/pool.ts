@@ -1,7 +1,7 @@
 import { dispatch } from '../dispatch.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { isTensor } from '../is-tensor.js';
+import { describeNonTensor, isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
 import { checkOptions } from '../options.js';
 import { shapesEqual } from '../shape.js';
@@ -147,7 +147,7 @@ export function avgPool2dAttrs(op: string, o: AvgPool2dOptions): AvgPool2dAttrs 
 
 /** Runs a 4-D op on unbatched [C, H, W] input by adding and removing the batch dim. */
 function batched(x: Tensor, f: (x4: Tensor) => Tensor): Tensor {
-  if (!isTensor(x)) fail('pool', `expected a Tensor, got ${typeof x}`);
+  if (!isTensor(x)) fail('pool', `expected a Tensor, got ${describeNonTensor(x)}`);
   if (x.rank !== 3) return f(x);
   const x4 = unsqueeze(x, 0);
   let out: Tensor | undefined;
