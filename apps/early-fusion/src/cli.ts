@@ -18,11 +18,11 @@ export const COMMAND = {
       default: 300,
       help: 'VQ-VAE training steps (batch 64)',
     },
-    steps: { type: 'number', integer: true, min: 1, default: 500, help: 'decoder training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 2400, help: 'decoder training steps' },
     batch: { type: 'number', integer: true, min: 1, default: 32, help: 'sequences per decoder step' },
     dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
-    lr: { type: 'number', min: 0, default: 3e-3, help: 'decoder peak learning rate' },
+    lr: { type: 'number', min: 0, default: 6e-3, help: 'decoder peak learning rate' },
     'caption-weight': {
       type: 'number',
       min: 0,
@@ -32,7 +32,7 @@ export const COMMAND = {
     temperature: {
       type: 'number',
       min: 0,
-      default: 0.7,
+      default: 0.5,
       help: 'sampling temperature of text → image generation',
     },
     'top-k': {
