@@ -53,15 +53,16 @@ export function vitCases(ctxOf: () => Context, device: string, run: typeof it): 
 
   run('packing isolates images: changing one leaves the others bit-identical', async () => {
     const vit = encoder(ctxOf(), device);
-    const sizes = SIZES.slice(0, 3);
+    const sizes = SIZES; // 80 patches: more than one 64-row flash tile, sequences starting mid-tile
     const before = vit.forward(sizes.map(([h, w], i) => image(h, w, i)));
     const after = vit.forward(sizes.map(([h, w], i) => image(h, w, i === 1 ? 10 : i)));
     expect(before.features.device).toBe(device);
     const a = unpackImages(before.features, before.cuSeqlens);
     const b = unpackImages(after.features, after.cuSeqlens);
-    expect(await read(b[0])).toEqual(await read(a[0]));
-    expect(await read(b[2])).toEqual(await read(a[2]));
-    expect(await read(b[1])).not.toEqual(await read(a[1]));
+    for (const i of sizes.keys()) {
+      if (i === 1) expect(await read(b[i])).not.toEqual(await read(a[i]));
+      else expect(await read(b[i])).toEqual(await read(a[i]));
+    }
     // Each image packed with others equals that image encoded alone (up to float reassociation).
     for (const [i, [h, w]] of sizes.entries()) {
       const alone = await read(vit.forward([image(h, w, i)]).features);
