@@ -1,4 +1,4 @@
-export { bilinearMatrix, interpolatePositions } from './interpolate-positions.js';
+export { bilinearMatrix, interpolatePositions, interpolatePositionsPacked } from './interpolate-positions.js';
 export {
   type EncodedImages,
   NativeViT,
@@ -9,7 +9,7 @@ export {
   ViTBlock,
 } from './native-vit.js';
 export { type PatchGrid, patchGrid, patchify } from './patchify.js';
-export { mergedGrid, pixelShuffle, pixelUnshuffle } from './pixel-shuffle.js';
+export { mergedGrid, pixelShuffle, pixelShufflePacked, pixelUnshuffle } from './pixel-shuffle.js';
 export { PixelShuffleProjector, type PixelShuffleProjectorOptions } from './projector.js';
 export { UpsampleNearest2d, upsampleNearest2d } from './upsample.js';
 export { type Quantized, VectorQuantizer, type VectorQuantizerOptions } from './vector-quantizer.js';

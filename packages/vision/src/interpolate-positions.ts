@@ -30,33 +30,47 @@ export function interpolatePositions(
   rows: number,
   cols: number,
 ): Tensor {
+  return interpolatePositionsPacked(table, base, [{ rows, cols }]);
+}
+
+/**
+ * `interpolatePositions` for several grids at once, stacked: [Σ rowsᵢ·colsᵢ, D]. One matrix
+ * product for a whole packed batch of images.
+ */
+export function interpolatePositionsPacked(
+  table: Tensor,
+  base: { rows: number; cols: number },
+  grids: readonly { rows: number; cols: number }[],
+): Tensor {
   if (table.rank !== 2 || table.shape[0] !== base.rows * base.cols) {
     throw new TesseraError(
       'interpolatePositions',
       `table must be [${base.rows}·${base.cols}, dim] for a ${base.rows}×${base.cols} base grid, got ${fmtShape(table.shape)}`,
     );
   }
-  if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0)) {
-    throw new TesseraError('interpolatePositions', `grid ${rows}×${cols} must be positive integers`);
-  }
-  const wr = bilinearMatrix(base.rows, rows);
-  const wc = bilinearMatrix(base.cols, cols);
   const n = base.rows * base.cols;
-  const w = new Float64Array(rows * cols * n);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const out = (r * cols + c) * n;
-      for (let br = 0; br < base.rows; br++) {
-        const a = wr[r * base.rows + br];
-        if (a === 0) continue;
-        for (let bc = 0; bc < base.cols; bc++) w[out + br * base.cols + bc] = a * wc[c * base.cols + bc];
+  let total = 0;
+  for (const { rows, cols } of grids) {
+    if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0)) {
+      throw new TesseraError('interpolatePositions', `grid ${rows}×${cols} must be positive integers`);
+    }
+    total += rows * cols;
+  }
+  const w = new Float64Array(total * n);
+  let out = 0;
+  for (const { rows, cols } of grids) {
+    const wr = bilinearMatrix(base.rows, rows);
+    const wc = bilinearMatrix(base.cols, cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++, out += n) {
+        for (let br = 0; br < base.rows; br++) {
+          const a = wr[r * base.rows + br];
+          if (a === 0) continue;
+          for (let bc = 0; bc < base.cols; bc++) w[out + br * base.cols + bc] = a * wc[c * base.cols + bc];
+        }
       }
     }
   }
-  const matrix = tensor(w, [rows * cols, n], {
-    dtype: table.dtype,
-    context: table.ctx,
-    device: table.device,
-  });
+  const matrix = tensor(w, [total, n], { dtype: table.dtype, context: table.ctx, device: table.device });
   return matrix.matmul(table);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { interpolatePositions } from './interpolate-positions.js';
 import { NativeViT, packImages } from './native-vit.js';
 import { patchify } from './patchify.js';
-import { pixelShuffle } from './pixel-shuffle.js';
+import { pixelShuffle, pixelShufflePacked } from './pixel-shuffle.js';
 import { PixelShuffleProjector } from './projector.js';
 import { vitCases } from './testing/vit-cases.js';
 
@@ -35,6 +35,15 @@ describe('gradients by finite differences (f64)', () => {
   it('pixelShuffle over an odd grid', async () => {
     const x = randn([15, 2], o);
     expect((await checkGrad((t) => pixelShuffle(t, { rows: 3, cols: 5 }).square().sum(), [x])).ok).toBe(true);
+  });
+
+  it('pixelShufflePacked over two grids', async () => {
+    const x = randn([15 + 4, 2], o);
+    const grids = [
+      { rows: 3, cols: 5 },
+      { rows: 2, cols: 2 },
+    ];
+    expect((await checkGrad((t) => pixelShufflePacked(t, grids).square().sum(), [x])).ok).toBe(true);
   });
 
   it('the encoder and projector end to end, with respect to the pixels', async () => {

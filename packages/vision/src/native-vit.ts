@@ -1,7 +1,7 @@
 import { type AttentionStrategy, MultiHeadAttention, type Position2d } from '@tessera/attention';
 import { concat, fmtShape, type Tensor, TesseraError } from '@tessera/core';
 import { LayerNorm, Linear, MLP, Module, type ModuleOptions, normal } from '@tessera/nn';
-import { interpolatePositions } from './interpolate-positions.js';
+import { interpolatePositionsPacked } from './interpolate-positions.js';
 import { type PatchGrid, patchGrid, patchify } from './patchify.js';
 
 export interface NativeViTConfig {
@@ -171,10 +171,8 @@ export class NativeViT extends Module {
         `patches must be [tokens, ${expected}] (channels·patch²), got ${fmtShape(packed.patches.shape)}`,
       );
     }
-    const pos = packed.grids.map((g) =>
-      interpolatePositions(this.positionTable, this.config.baseGrid, g.rows, g.cols),
-    );
-    let x = this.patchEmbed.forward(packed.patches).add(pos.length === 1 ? pos[0] : concat(pos, 0));
+    const pos = interpolatePositionsPacked(this.positionTable, this.config.baseGrid, packed.grids);
+    let x = this.patchEmbed.forward(packed.patches).add(pos);
     x = x.unsqueeze(0);
     for (const block of this.blocks) x = block.forward(x, packed);
     return { features: this.norm.forward(x).squeeze(0), cuSeqlens: packed.cuSeqlens, grids: packed.grids };

@@ -1,4 +1,4 @@
-import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
+import { concat, fmtShape, type Tensor, TesseraError, tensor, zeros } from '@tessera/core';
 import type { PatchGrid } from './patchify.js';
 
 /** The grid after merging f×f blocks: ⌈rows/f⌉ × ⌈cols/f⌉ (odd grids are padded, see `pixelShuffle`). */
@@ -48,4 +48,35 @@ export function pixelUnshuffle(y: Tensor, grid: PatchGrid, factor = 2): Tensor {
     .slice(0, 0, grid.rows)
     .slice(1, 0, grid.cols)
     .reshape([grid.rows * grid.cols, d]);
+}
+
+/**
+ * `pixelShuffle` of every image of a packed batch at once: features [Σ rowsᵢ·colsᵢ, D] (image after
+ * image) → [Σ ⌈rowsᵢ/f⌉·⌈colsᵢ/f⌉, f·f·D], as one row gather from a host-computed index (padding
+ * patches read an appended zero row), so a batch of many images costs one op.
+ */
+export function pixelShufflePacked(features: Tensor, grids: readonly PatchGrid[], factor = 2): Tensor {
+  const total = grids.reduce((n, g) => n + g.rows * g.cols, 0);
+  check('pixelShufflePacked', features, total, 'Σ rows·cols of the grids');
+  const d = features.shape[1];
+  const index: number[] = [];
+  let start = 0;
+  for (const g of grids) {
+    const m = mergedGrid(g, factor);
+    for (let mr = 0; mr < m.rows; mr++) {
+      for (let mc = 0; mc < m.cols; mc++) {
+        for (let dr = 0; dr < factor; dr++) {
+          for (let dc = 0; dc < factor; dc++) {
+            const [r, c] = [mr * factor + dr, mc * factor + dc];
+            index.push(r < g.rows && c < g.cols ? start + r * g.cols + c : total);
+          }
+        }
+      }
+    }
+    start += g.rows * g.cols;
+  }
+  const o = { dtype: features.dtype, context: features.ctx, device: features.device };
+  const rows = concat([features, zeros([1, d], o)], 0);
+  const at = tensor(index, [index.length], { dtype: 'i32', context: features.ctx, device: features.device });
+  return rows.indexSelect(0, at).reshape([index.length / (factor * factor), factor * factor * d]);
 }

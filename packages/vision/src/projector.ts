@@ -1,7 +1,7 @@
-import { concat, fmtShape, type Tensor, TesseraError } from '@tessera/core';
+import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
 import { LayerNorm, MLP, Module, type ModuleOptions } from '@tessera/nn';
 import type { PatchGrid } from './patchify.js';
-import { mergedGrid, pixelShuffle } from './pixel-shuffle.js';
+import { mergedGrid, pixelShufflePacked } from './pixel-shuffle.js';
 
 export interface PixelShuffleProjectorOptions extends ModuleOptions {
   /** Hidden width of the 2-layer MLP (default: the output width). */
@@ -54,14 +54,7 @@ export class PixelShuffleProjector extends Module {
         `features must be [${total} patches of the grids, ${this.inDim}], got ${fmtShape(features.shape)}`,
       );
     }
-    const normed = this.norm.forward(features);
-    let start = 0;
-    const merged = grids.map((g) => {
-      const n = g.rows * g.cols;
-      const part = pixelShuffle(normed.slice(0, start, start + n), g, this.factor);
-      start += n;
-      return part;
-    });
-    return this.mlp.forward(merged.length === 1 ? merged[0] : concat(merged, 0));
+    const merged = pixelShufflePacked(this.norm.forward(features), grids, this.factor);
+    return this.mlp.forward(merged);
   }
 }

@@ -1,9 +1,9 @@
 import { type Context, manualSeed, randn, type Tensor, tensor } from '@tessera/core';
 import { expect, type it } from 'vitest';
-import { interpolatePositions } from '../interpolate-positions.js';
+import { interpolatePositions, interpolatePositionsPacked } from '../interpolate-positions.js';
 import { NativeViT, packImages, unpackImages } from '../native-vit.js';
 import { patchGrid } from '../patchify.js';
-import { pixelShuffle, pixelUnshuffle } from '../pixel-shuffle.js';
+import { pixelShuffle, pixelShufflePacked, pixelUnshuffle } from '../pixel-shuffle.js';
 import { PixelShuffleProjector } from '../projector.js';
 
 /**
@@ -141,6 +141,14 @@ export function vitCases(ctxOf: () => Context, device: string, run: typeof it): 
       const table = randn([base.rows * base.cols, dim], { context: ctx }).to(device);
       const t = await read(table);
       expect(await read(interpolatePositions(table, base, 3, 5))).toEqual(t);
+      const grids = [
+        { rows: 3, cols: 5 },
+        { rows: 2, cols: 9 },
+      ];
+      const stacked = await read(interpolatePositionsPacked(table, base, grids));
+      expect(stacked.slice(0, 15 * dim)).toEqual(t);
+      const second = await read(interpolatePositions(table, base, 2, 9));
+      for (const [j, v] of second.entries()) expect(stacked[15 * dim + j]).toBeCloseTo(v, 6);
       // A naive bilinear resampler (half-pixel centres, edge-clamped), one output element at a time.
       const src = (i: number, size: number, b: number) =>
         Math.min(Math.max(((i + 0.5) * b) / size - 0.5, 0), b - 1);
@@ -230,6 +238,13 @@ export function vitCases(ctxOf: () => Context, device: string, run: typeof it): 
       }
       expect(await read(pixelUnshuffle(shuffled, g))).toEqual(rows);
     }
+    // The packed (one gather) shuffle is the per-image shuffles stacked.
+    const perImage = unpackImages(packed.patches, packed.cuSeqlens).map((x, i) =>
+      read(pixelShuffle(x, packed.grids[i])),
+    );
+    expect(await read(pixelShufflePacked(packed.patches, packed.grids))).toEqual(
+      (await Promise.all(perImage)).flat(),
+    );
     projector.dispose();
   });
 }
