@@ -14,6 +14,14 @@ export const COMMAND = {
       help: 'pictures (one question each) per step',
     },
     lr: { type: 'number', min: 0, default: 3e-3, help: 'peak learning rate (AdamW, warmup then cosine)' },
+    questions: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: 5,
+      default: 4,
+      help: 'questions per training picture (one sequence: picture, then question–answer pairs)',
+    },
     'held-out': { type: 'number', integer: true, min: 1, default: 600, help: 'held-out questions' },
     'square-side': {
       type: 'number',
@@ -40,6 +48,7 @@ export interface CliOptions {
   steps: number;
   batch: number;
   lr: number;
+  questions: number;
   heldOut: number;
   squareSide: number;
   squareModel: boolean;
@@ -56,6 +65,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     steps: o.steps,
     batch: o.batch,
     lr: o.lr,
+    questions: o.questions,
     heldOut: o['held-out'],
     squareSide: o['square-side'],
     squareModel: o['square-model'],

@@ -51,7 +51,8 @@ export const DEFAULT_CONFIG: VlmConfig = {
 
 /**
  * A batch laid out for the model: per example, the image's merged token grid as rows of <image>
- * placeholders each closed by <row>, then the question words and the answer; padded at the end.
+ * placeholders each closed by <row>, then the question words and the answer (training examples may
+ * ask more questions after it); padded at the end.
  */
 export interface Batch {
   /** Images [3, H, W] in [0, 1], on the model's device. */
@@ -76,8 +77,11 @@ export function layout(grid: PatchGrid, ex: Example, rowTokens: boolean): number
     for (let c = 0; c < grid.cols; c++) ids.push(IMAGE);
     if (rowTokens) ids.push(ROW_END);
   }
-  for (const w of ex.question.words) ids.push(tokenId(w));
-  ids.push(tokenId(ex.question.answer));
+  // The scored question right after the picture; training examples may ask more after it.
+  for (const q of [ex.question, ...(ex.more ?? [])]) {
+    for (const w of q.words) ids.push(tokenId(w));
+    ids.push(tokenId(q.answer));
+  }
   return ids;
 }
 
@@ -109,7 +113,9 @@ export function makeBatch(
         imageSlots.push(feature++);
       }
     }
-    answerAt.push(b * seq + ids.length - 2);
+    // The scored answer follows the picture's tokens and the first question's words.
+    const pictureTokens = ids.lastIndexOf(rowTokens ? ROW_END : IMAGE) + 1;
+    answerAt.push(b * seq + pictureTokens + examples[b].question.words.length - 1);
   });
   const images = examples.map((ex) => {
     const { width, height, pixels } = ex.scene;

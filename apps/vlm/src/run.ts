@@ -7,7 +7,13 @@ import { Rng } from '@tessera/core/rng';
 import type { CliOptions } from './cli.js';
 import { DEFAULT_CONFIG, VOCAB } from './model.js';
 import { examplesPage } from './report.js';
-import { QUESTION_TYPES, randomExample, type Scene, squareResized } from './scenes.js';
+import {
+  QUESTION_TYPES,
+  randomExample,
+  type Scene,
+  squareResized,
+  unseenAttributeExample,
+} from './scenes.js';
 import { type Evaluation, evaluate, trainModel } from './train.js';
 
 type Progress = (label: string, done: number, total: number, info?: string) => void;
@@ -40,6 +46,7 @@ export async function run(
   const rng = new Rng(o.seed + 1_000_003);
   const heldOut = Array.from({ length: o.heldOut }, () => randomExample(rng, true));
   const seen = Array.from({ length: 300 }, () => randomExample(rng, false));
+  const unseenAttribute = Array.from({ length: 100 }, () => unseenAttributeExample(rng));
   const square = (s: Scene) => squareResized(s, o.squareSide);
   const where = { rowTokens: o.rowTokens, device: o.device, context };
   log(
@@ -55,6 +62,7 @@ export async function run(
       batch: o.batch,
       lr: o.lr,
       rowTokens: o.rowTokens,
+      moreQuestions: o.questions - 1,
       seed: o.seed,
       device: o.device,
       context,
@@ -83,6 +91,7 @@ export async function run(
   const resultNative = await evaluate(native.model, heldOut, where, VOCAB);
   const resultSquareFed = await evaluate(native.model, heldOut, { ...where, view: square }, VOCAB);
   const resultSeen = await evaluate(native.model, seen, where, VOCAB);
+  const resultUnseenAttribute = await evaluate(native.model, unseenAttribute, where, VOCAB);
   let resultSquareModel: Evaluation | undefined;
   if (o.squareModel) {
     const sq = await train('square', square);
@@ -105,6 +114,9 @@ export async function run(
     log(`| ${t} | ${n} | ${shown.map((c) => pct(c[1].accuracy[t])).join(' | ')} |`);
   }
   log('');
+  log(
+    `diagnostic, not scored: colour or shape of the unseen object itself (a pair training never shows): ${pct(resultUnseenAttribute.accuracy.overall)} of ${unseenAttribute.length}`,
+  );
   resultNative.expertLoad.forEach((shares, layer) => {
     log(`decoder layer ${layer} expert load (held-out, native): ${shares.map(pct).join(' ')}`);
   });
@@ -140,6 +152,7 @@ export async function run(
         squareFed: { accuracy: resultSquareFed.accuracy },
         squareModel: resultSquareModel ? { accuracy: resultSquareModel.accuracy } : undefined,
         seen: { accuracy: resultSeen.accuracy },
+        unseenAttribute: { accuracy: resultUnseenAttribute.accuracy },
       },
       null,
       2,

@@ -53,11 +53,16 @@ export interface Question {
   type: QuestionType;
   words: string[];
   answer: string;
+  /** The objects the question names (colour and shape: one; position: two; count and aspect: none). */
+  about: SceneObject[];
 }
 
 export interface Example {
   scene: Scene;
+  /** The question that is scored. */
   question: Question;
+  /** Training only: more questions about the same picture, asked after the first in one sequence. */
+  more?: Question[];
 }
 
 /** Draws a filled shape into its side×side box: a square, an inscribed disc, or an upright triangle. */
@@ -129,25 +134,34 @@ const centre = (o: SceneObject) => [o.x + o.size / 2, o.y + o.size / 2] as const
 
 /**
  * Every question the scene answers unambiguously. Colour questions name a shape that occurs once;
- * position questions need the two centres at least 5 px apart along the asked axis. With `focus`,
- * colour, shape and position questions are about that object.
+ * position questions need the two centres at least 5 px apart along the asked axis.
  */
-export function questionsFor(scene: Scene, focus?: SceneObject): Question[] {
+export function questionsFor(scene: Scene): Question[] {
   const qs: Question[] = [];
   const objs = scene.objects;
-  const about = focus ? [focus] : objs;
-  for (const o of about) {
+  for (const o of objs) {
     if (objs.filter((p) => p.shape === o.shape).length === 1) {
-      qs.push({ type: 'colour', words: ['what', 'colour', 'is', 'the', o.shape, '?'], answer: o.colour });
+      qs.push({
+        type: 'colour',
+        words: ['what', 'colour', 'is', 'the', o.shape, '?'],
+        answer: o.colour,
+        about: [o],
+      });
     }
-    qs.push({ type: 'shape', words: ['what', 'shape', 'is', 'the', o.colour, 'one', '?'], answer: o.shape });
+    qs.push({
+      type: 'shape',
+      words: ['what', 'shape', 'is', 'the', o.colour, 'one', '?'],
+      answer: o.shape,
+      about: [o],
+    });
   }
   qs.push({
     type: 'count',
     words: ['how', 'many', 'shapes', '?'],
     answer: ['one', 'two', 'three'][objs.length - 1],
+    about: [],
   });
-  for (const a of about) {
+  for (const a of objs) {
     for (const b of objs) {
       if (a === b) continue;
       const [ax, ay] = centre(a);
@@ -157,6 +171,7 @@ export function questionsFor(scene: Scene, focus?: SceneObject): Question[] {
           type: 'position',
           words: ['is', 'the', a.colour, 'one', 'left', 'or', 'right', 'of', 'the', b.colour, 'one', '?'],
           answer: ax < bx ? 'left' : 'right',
+          about: [a, b],
         });
       }
       if (Math.abs(ay - by) >= 5) {
@@ -164,6 +179,7 @@ export function questionsFor(scene: Scene, focus?: SceneObject): Question[] {
           type: 'position',
           words: ['is', 'the', a.colour, 'one', 'above', 'or', 'below', 'the', b.colour, 'one', '?'],
           answer: ay < by ? 'above' : 'below',
+          about: [a, b],
         });
       }
     }
@@ -172,19 +188,52 @@ export function questionsFor(scene: Scene, focus?: SceneObject): Question[] {
     type: 'aspect',
     words: ['is', 'the', 'picture', 'wider', 'or', 'taller', '?'],
     answer: scene.width > scene.height ? 'wider' : 'taller',
+    about: [],
   });
   return qs;
 }
 
+export const isHeldOutObject = (o: SceneObject): boolean => isHeldOut(o.colour, o.shape);
+
+/**
+ * Which questions of a held-out picture are scored. Position questions must involve the unseen
+ * object (scene.objects[0]); count and aspect questions count it or ignore it; colour and shape
+ * questions are about the other, seen objects with the unseen one in the picture. Colour or shape
+ * questions about the unseen object itself are left to `unseenAttributeExample`: training never
+ * shows, say, a red triangle, so "what colour is the triangle?" → red has probability zero under
+ * the training distribution, whatever the picture shows.
+ */
+function scoredOnHeldOut(q: Question, scene: Scene): boolean {
+  if (q.type === 'position') return q.about.includes(scene.objects[0]);
+  if (q.type === 'colour' || q.type === 'shape') return !q.about.some(isHeldOutObject);
+  return true;
+}
+
 /**
  * A training or held-out example: a random scene and one of its questions, the question type
- * drawn uniformly first (so every type is equally common), then a question of that type.
+ * drawn uniformly first (so every type is equally common), then a question of that type. Training
+ * examples carry up to `more` further questions of other types about the same picture.
  */
-export function randomExample(rng: Rng, heldOut: boolean): Example {
+export function randomExample(rng: Rng, heldOut: boolean, more = 0): Example {
   for (;;) {
     const scene = randomScene(rng, heldOut);
     const type = QUESTION_TYPES[rng.int(QUESTION_TYPES.length)];
-    const of = questionsFor(scene, heldOut ? scene.objects[0] : undefined).filter((q) => q.type === type);
+    const all = questionsFor(scene).filter((q) => !heldOut || scoredOnHeldOut(q, scene));
+    const of = all.filter((q) => q.type === type);
+    if (of.length === 0) continue;
+    const question = of[rng.int(of.length)];
+    const others = rng.shuffle(all.filter((q) => q.type !== type)).slice(0, more);
+    return more > 0 ? { scene, question, more: others } : { scene, question };
+  }
+}
+
+/** A held-out picture with a colour or shape question about its unseen object (a diagnostic, not scored). */
+export function unseenAttributeExample(rng: Rng): Example {
+  for (;;) {
+    const scene = randomScene(rng, true);
+    const of = questionsFor(scene).filter(
+      (q) => (q.type === 'colour' || q.type === 'shape') && q.about[0] === scene.objects[0],
+    );
     if (of.length > 0) return { scene, question: of[rng.int(of.length)] };
   }
 }

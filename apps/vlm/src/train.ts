@@ -11,6 +11,8 @@ export interface TrainOptions {
   batch: number;
   lr: number;
   rowTokens: boolean;
+  /** Further questions per training picture, asked after the first in the same sequence. */
+  moreQuestions: number;
   seed: number;
   device: string;
   context: Context;
@@ -42,7 +44,7 @@ export async function trainModel(
   const losses: number[] = [];
   for (let step = 1; step <= o.steps; step++) {
     const examples = Array.from({ length: o.batch }, () => {
-      const ex = randomExample(rng, false);
+      const ex = randomExample(rng, false, o.moreQuestions);
       return { ...ex, scene: view(ex.scene) };
     });
     const loss = tidy(() => {
