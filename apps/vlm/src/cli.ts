@@ -10,8 +10,8 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      default: 32,
-      help: 'pictures (one question each) per step',
+      default: 24,
+      help: 'pictures per step',
     },
     lr: { type: 'number', min: 0, default: 3e-3, help: 'peak learning rate (AdamW, warmup then cosine)' },
     questions: {
