@@ -49,13 +49,11 @@ export async function trainModel(
     });
     const loss = tidy(() => {
       const batch = makeBatch(examples, config, o.rowTokens, { context: ctx, device: o.device });
-      let l = model.loss(model.forward(batch), batch);
-      for (const m of moes) {
-        const aux = m.auxLoss();
-        if (aux) l = l.add(aux);
-      }
-      backward(l);
-      return l;
+      // Text cross-entropy plus every MoE layer's load-balancing loss.
+      const terms = [model.loss(model.forward(batch), batch), ...moes.flatMap((m) => m.auxLoss() ?? [])];
+      const total = terms.reduce((a, b) => a.add(b));
+      backward(total);
+      return total;
     }, ctx);
     opt.step();
     schedule.step();
