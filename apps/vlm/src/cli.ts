@@ -14,6 +14,14 @@ export const COMMAND = {
       help: 'pictures per step',
     },
     lr: { type: 'number', min: 0, default: 3e-3, help: 'peak learning rate (AdamW, warmup then cosine)' },
+    'vit-dim': {
+      type: 'number',
+      integer: true,
+      min: 8,
+      default: 32,
+      help: 'encoder width (heads = width/16)',
+    },
+    layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
     questions: {
       type: 'number',
       integer: true,
@@ -48,6 +56,8 @@ export interface CliOptions {
   steps: number;
   batch: number;
   lr: number;
+  vitDim: number;
+  layers: number;
   questions: number;
   heldOut: number;
   squareSide: number;
@@ -65,6 +75,8 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     steps: o.steps,
     batch: o.batch,
     lr: o.lr,
+    vitDim: o['vit-dim'],
+    layers: o.layers,
     questions: o.questions,
     heldOut: o['held-out'],
     squareSide: o['square-side'],

@@ -42,7 +42,12 @@ export async function run(
 ): Promise<RunResult> {
   const context = await contextOn(o.device, { log });
   manualSeed(o.seed, context);
-  const config = DEFAULT_CONFIG;
+  const config = {
+    ...DEFAULT_CONFIG,
+    vitDim: o.vitDim,
+    vitHeads: Math.max(1, o.vitDim / 16),
+    layers: o.layers,
+  };
   const rng = new Rng(o.seed + 1_000_003);
   const heldOut = Array.from({ length: o.heldOut }, () => randomExample(rng, true));
   const seen = Array.from({ length: 300 }, () => randomExample(rng, false));
