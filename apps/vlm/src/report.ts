@@ -42,7 +42,7 @@ export function examplesPage(title: string, summary: string, rows: readonly Page
     )
     .join('\n');
   return `<!doctype html>
-<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:sans-serif;margin:2em}td{padding:6px 10px;vertical-align:middle;border-bottom:1px solid #ddd}
 img{image-rendering:pixelated}.ok{color:#1a7f37;font-weight:bold}.bad{color:#c62828;font-weight:bold}</style></head>
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(summary)}</p>
