@@ -18,7 +18,7 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 8,
-      default: 32,
+      default: 64,
       help: 'encoder width (heads = width/16)',
     },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },

@@ -36,9 +36,9 @@ export interface VlmConfig {
 
 export const DEFAULT_CONFIG: VlmConfig = {
   patch: 4,
-  vitDim: 32,
+  vitDim: 64,
   vitLayers: 2,
-  vitHeads: 2,
+  vitHeads: 4,
   dim: 64,
   layers: 2,
   heads: 4,
