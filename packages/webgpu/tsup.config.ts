@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.package.js';
 
-export default packageBuild({ external: ['webgpu'] });
+export default packageBuild({ external: ['webgpu'], typesReferences: ['@webgpu/types'] });

@@ -18,16 +18,35 @@ export const COMMAND = {
       default: 300,
       help: 'VQ-VAE training steps (batch 64)',
     },
-    steps: { type: 'number', integer: true, min: 1, default: 500, help: 'decoder training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 2400, help: 'decoder training steps' },
     batch: { type: 'number', integer: true, min: 1, default: 32, help: 'sequences per decoder step' },
     dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
-    lr: { type: 'number', min: 0, default: 3e-3, help: 'decoder peak learning rate' },
+    lr: { type: 'number', min: 0, default: 6e-3, help: 'decoder peak learning rate' },
+    'caption-weight': {
+      type: 'number',
+      min: 0,
+      default: 4,
+      help: 'loss weight of the caption tokens of image → caption sequences',
+    },
+    temperature: {
+      type: 'number',
+      min: 0,
+      default: 0.5,
+      help: 'sampling temperature of text → image generation',
+    },
+    'top-k': {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 10,
+      help: 'text → image samples only among the k most likely tokens',
+    },
     'classifier-epochs': {
       type: 'number',
       integer: true,
       min: 1,
-      default: 3,
+      default: 13,
       help: 'epochs of the MNIST CNN when no weights are present',
     },
     'per-class': { type: 'number', integer: true, min: 1, default: 20, help: 'images generated per digit' },
@@ -69,6 +88,9 @@ export interface CliOptions {
   dim: number;
   layers: number;
   lr: number;
+  captionWeight: number;
+  temperature: number;
+  topK: number;
   classifierEpochs: number;
   perClass: number;
   stabilitySteps: number;
@@ -89,6 +111,9 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     dim: o.dim,
     layers: o.layers,
     lr: o.lr,
+    captionWeight: o['caption-weight'],
+    temperature: o.temperature,
+    topK: o['top-k'],
     classifierEpochs: o['classifier-epochs'],
     perClass: o['per-class'],
     stabilitySteps: o['stability-steps'],

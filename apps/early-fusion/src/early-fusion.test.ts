@@ -97,6 +97,17 @@ describe('mixed sequences', () => {
     }
     expect(sawBoth).toEqual([true, true]);
   });
+
+  it('a batch holds only image → caption sequences at fraction 1 and none at fraction 0', () => {
+    const split = { codes: Int32Array.from([3, 1, 4, 1, 5, 0, 2, 6]), perImage: 4, labels: [2, 9] };
+    const firsts = (fraction: number) => {
+      const { inputs } = batchOf(vocab, split, 12, new Rng(2), context, 1, fraction);
+      const x = inputs.dataSync() as Int32Array;
+      return Array.from({ length: 12 }, (_, r) => x[r * inputs.shape[1]] === vocab.beginImage);
+    };
+    expect(firsts(1)).toEqual(new Array(12).fill(true));
+    expect(firsts(0)).toEqual(new Array(12).fill(false));
+  });
 });
 
 describe('cli', () => {
@@ -106,6 +117,11 @@ describe('cli', () => {
       mode: 'stability',
       out: 'x',
       batch: 32,
+    });
+    expect(parseCli(['--temperature', '0.5', '--top-k', '5', '--caption-weight', '8'], 'd')).toMatchObject({
+      temperature: 0.5,
+      topK: 5,
+      captionWeight: 8,
     });
     expect(() => parseCli(['--mode', 'fly'], 'd')).toThrow(
       "--mode must be one of train, stability, got 'fly'",

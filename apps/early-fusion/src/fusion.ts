@@ -46,13 +46,16 @@ export function batchOf(
   rng: Rng,
   context: Context,
   captionWeight = 1,
+  imageToTextFraction = 0.5,
 ): { inputs: Tensor; targets: Tensor; weights: Tensor } {
   const n = split.labels.length;
   const rows = Array.from({ length: size }, () => {
     const i = rng.int(n);
     const codes = split.codes.subarray(i * split.perImage, (i + 1) * split.perImage);
     const words = randomCaption(split.labels[i], rng);
-    return rng.next() < 0.5 ? textToImage(vocab, words, codes) : imageToText(vocab, codes, words);
+    return rng.next() < imageToTextFraction
+      ? imageToText(vocab, codes, words)
+      : textToImage(vocab, words, codes);
   });
   const length = Math.max(...rows.map((r) => r.length)) - 1;
   const inputs: number[] = [];
@@ -92,6 +95,10 @@ export interface FusionTrainOptions {
   schedule: 'cosine' | 'constant';
   /** Loss weight of the caption tokens of image → caption sequences (default 1). */
   captionWeight?: number;
+  /** Fraction of image → caption sequences in a batch (default ½). */
+  imageToTextFraction?: number;
+  /** Warmup steps as a fraction of all steps (default 0.05). */
+  warmup?: number;
   seed: number;
   context: Context;
   /** Record the largest attention logit every step (costs one extra q·kᵀ per layer). */
@@ -118,14 +125,25 @@ export function trainFusion(
   );
   const schedule =
     o.schedule === 'cosine'
-      ? new CosineWithWarmup(optimizer, { warmupSteps: Math.ceil(o.steps / 20), totalSteps: o.steps })
+      ? new CosineWithWarmup(optimizer, {
+          warmupSteps: Math.ceil(o.steps * (o.warmup ?? 0.05)),
+          totalSteps: o.steps,
+        })
       : undefined;
   const rng = new Rng(o.seed + 1);
   const records: StepRecord[] = [];
   const start = performance.now();
   for (let step = 1; step <= o.steps; step++) {
     const record = tidy(() => {
-      const { inputs, targets, weights } = batchOf(vocab, train, o.batchSize, rng, context, o.captionWeight);
+      const { inputs, targets, weights } = batchOf(
+        vocab,
+        train,
+        o.batchSize,
+        rng,
+        context,
+        o.captionWeight,
+        o.imageToTextFraction,
+      );
       let maxAttentionLogit = Number.NaN;
       const observe = o.recordAttention
         ? (q: Tensor, k: Tensor) => {

@@ -153,7 +153,7 @@ export async function runTrain(
       batchSize: o.batch,
       lr: o.lr,
       zLoss: 1e-4,
-      captionWeight: 4,
+      captionWeight: o.captionWeight,
       schedule: 'cosine',
       seed: o.seed,
       context,
@@ -181,8 +181,8 @@ export async function runTrain(
   );
   const generated = await timed(stages, 'generation', () =>
     generateImages(fusion.model, vocab, testCodes.perImage, o.perClass, {
-      temperature: 0.7,
-      topK: 10,
+      temperature: o.temperature,
+      topK: o.topK,
       seed: o.seed,
     }),
   );

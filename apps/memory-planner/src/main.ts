@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommand, usage } from '@tessera/app-kit';
 import { type DecoderConfig, OPTIMIZER_KINDS, PRECISIONS } from '@tessera/memory';
+import { measuredTable } from './measured-table.js';
 import { PRESETS, type PresetName } from './presets.js';
 import { planBarsPng, planReport } from './report.js';
 
@@ -36,6 +37,10 @@ export const COMMAND = {
     flash: { type: 'boolean', help: 'flash attention (no s×s activations)' },
     dropout: { type: 'boolean', help: 'dropout masks kept by each layer' },
     out: { type: 'string', help: 'folder for memory.png (default apps/memory-planner/out)' },
+    measure: {
+      type: 'boolean',
+      help: 'instead: train the MLP, CNN and tiny-gpt two Adam steps on the CPU and WebGPU and compare the planner with the measured bytes',
+    },
   },
 } as const;
 
@@ -52,10 +57,14 @@ export function configFrom(o: ReturnType<typeof parseCommand<typeof COMMAND>>): 
   };
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const o = parseCommand(COMMAND, argv);
   if (o.help) {
     process.stdout.write(usage(COMMAND));
+    return;
+  }
+  if (o.measure) {
+    process.stdout.write(await measuredTable());
     return;
   }
   const config = configFrom(o);
@@ -78,10 +87,11 @@ function main(argv: readonly string[]): void {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: Error) => {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,7 +1,10 @@
 import { parseCommand } from '@tessera/app-kit';
+import { type Context, createContext } from '@tessera/core';
 import { readPngSize } from '@tessera/plot';
+import { testDevice } from '@tessera/webgpu/testing';
 import { describe, expect, it } from 'vitest';
 import { COMMAND, configFrom } from './main.js';
+import { measure } from './measure.js';
 import { formatBytes, planBarsPng, planReport } from './report.js';
 
 describe('memory planner app', () => {
@@ -31,5 +34,20 @@ describe('memory planner app', () => {
     expect(() => parseCommand(COMMAND, ['--precision', 'fp8'])).toThrow(
       /--precision must be one of f32, mixed-f16, mixed-bf16/,
     );
+  });
+});
+
+describe('predicted against measured model state', () => {
+  it('weights + gradients + Adam state of the MLP, CNN and tiny-gpt equal the bytes held after two steps, CPU and WebGPU', async () => {
+    const gpu = await testDevice('@tessera/app-memory-planner WebGPU measurement');
+    const devices: ['cpu' | 'webgpu', Context][] = [['cpu', createContext()]];
+    if (!('skip' in gpu)) devices.push(['webgpu', gpu.ctx]);
+    for (const [device, context] of devices) {
+      for (const model of ['mlp', 'cnn', 'tiny-gpt'] as const) {
+        const m = await measure(model, context, device);
+        expect(m.statePredicted, `${model} on ${device}`).toBe(m.stateMeasured);
+        expect(m.activationsMeasured).toBeGreaterThan(0);
+      }
+    }
   });
 });

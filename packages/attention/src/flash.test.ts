@@ -316,6 +316,21 @@ describe('variable-length packed sequences (cuSeqlens)', () => {
     expect(relativeError(toHeads(packed).contiguous().dataSync(), batched.dataSync())).toBe(0);
   });
 
+  it('a query block whose later rows start a sequence past the current key tile (default 64×64 tiles)', () => {
+    // Rows 100… of the block 64–127 start a sequence whose keys begin 36 columns into tile 64–127,
+    // and rows 150… one that begins in the next tile: their masked columns must stay inside the row.
+    const lens = [0, 100, 150, 230, 240, 300];
+    for (const causal of [false, true]) {
+      const r = run({ h: 2, sq: 300, d: 4, cuSeqlens: lens, causal }, 'f32', {
+        strategy: 'flash',
+        cuSeqlens: lens,
+      });
+      for (const key of ['o', 'lse', 'dq', 'dk', 'dv'] as const) {
+        expect(relativeError(r[key], r.expected[key])).toBeLessThan(1e-5);
+      }
+    }
+  });
+
   it('sequences of length 0 are allowed', () => {
     const r = run({ h: 1, sq: 5, cuSeqlens: [0, 2, 2, 5] }, 'f32', { cuSeqlens: [0, 2, 2, 5] });
     expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);

@@ -8,6 +8,26 @@ import { relativeError } from './testing/reference.js';
 const read = (t: Tensor) => Array.from(t.dataSync() as Float32Array);
 
 describe('MultiHeadAttention', () => {
+  it('cuSeqlens packs sequences: each output equals that sequence run alone (causal, 1-D rotary restarting per sequence)', () => {
+    const context = createContext();
+    manualSeed(4, context);
+    const mha = new MultiHeadAttention(8, { heads: 2, causal: true, rotary: true, context });
+    const lengths = [3, 5, 2];
+    const x = randn([1, 10, 8], { context });
+    const positions = [0, 1, 2, 0, 1, 2, 3, 4, 0, 1];
+    const got = read(mha.forward(x, { cuSeqlens: [0, 3, 8, 10], positions }).contiguous());
+    let start = 0;
+    for (const n of lengths) {
+      const alone = read(mha.forward(x.slice(1, start, start + n)).contiguous());
+      const slice = got.slice(start * 8, (start + n) * 8);
+      expect(relativeError(slice, alone)).toBeLessThan(1e-5);
+      start += n;
+    }
+    expect(() => mha.forward(randn([2, 10, 8], { context }), { cuSeqlens: [0, 3, 10] })).toThrow(
+      'cuSeqlens packs sequences into a batch of 1 without a cache, got x [2, 10, 8]',
+    );
+  });
+
   it('KV-cache decoding gives the outputs of recomputing the full sequence (GQA, QK-norm, rotary)', () => {
     const context = createContext();
     manualSeed(3, context);

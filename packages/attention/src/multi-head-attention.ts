@@ -40,6 +40,12 @@ export interface AttentionCall {
    */
   positions?: readonly number[] | readonly Position2d[];
   /**
+   * Packed variable-length sequences in a batch of 1, e.g. `[0, 16, 40]`: block-diagonal
+   * attention (no sequence attends to another; causal within each when `causal`), as
+   * `scaledDotProductAttention`'s `cuSeqlens`. Not with a cache.
+   */
+  cuSeqlens?: readonly number[];
+  /**
    * Called with the queries [b, heads, s, hd] and keys [b, kvHeads, sTotal, hd] exactly as they
    * enter attention (after QK-norm, rotary and the cache): to measure attention logits, e.g. the
    * largest |q·k|/√hd in a stability study. Read them; don't keep them past the call's tidy.
@@ -138,11 +144,18 @@ export class MultiHeadAttention extends Module {
       q = rotate(q);
       k = rotate(k);
     }
+    if (call.cuSeqlens && (call.cache || b !== 1)) {
+      throw new TesseraError(
+        'MultiHeadAttention',
+        `cuSeqlens packs sequences into a batch of 1 without a cache, got x ${fmtShape(x.shape)}${call.cache ? ' and a cache' : ''}`,
+      );
+    }
     if (call.cache) ({ k, v } = call.cache.append(layer, k, v));
     call.observe?.(q, k, layer);
     const o = scaledDotProductAttention(q, k, v, {
       causal: this.causal,
       mask: call.mask,
+      cuSeqlens: call.cuSeqlens,
       dropout: this.training ? this.dropoutP : 0,
       strategy: this.strategy,
     });

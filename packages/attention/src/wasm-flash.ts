@@ -47,7 +47,7 @@ function rowHelpers(f: FunctionBuilder, lohi: number, hiBase: number, p: number)
     f.forLt(p, to, 4, () => f.get(p).f32(x).store('f32'));
   };
   /**
-   * Sets cLo = max(lo[i] − j0, 0) and cHi = max(cLo, min(hi[i] − j0, cols)), row i's visible
+   * Sets cLo = min(max(lo[i] − j0, 0), cols) and cHi = max(cLo, min(hi[i] − j0, cols)), row i's visible
    * columns of the key tile at j0, and writes −∞ over the rest of the row's bytes [row, rowEnd),
    * so that their exponentials are 0. `end` is scratch.
    */
@@ -56,6 +56,9 @@ function rowHelpers(f: FunctionBuilder, lohi: number, hiBase: number, p: number)
     f.get(w.j0).op('i32.sub').set(w.cLo);
     f.i32(0).set(p);
     maxI(w.cLo, p);
+    f.set(w.cLo);
+    // A row whose range starts past this tile sees none of it: cLo ≤ cols keeps the −∞ fill inside the row.
+    minI(w.cLo, w.cols);
     f.set(w.cLo);
     bound(w.i, 1);
     f.get(w.j0).op('i32.sub').set(w.cHi);

@@ -1,25 +1,28 @@
-import { add, contiguous, fail, fmtShape, isFloat, keep, onesLike, type Tensor } from '@tessera/core';
+import {
+  add,
+  type BackwardOptions,
+  contiguous,
+  fail,
+  fmtShape,
+  isFloat,
+  keep,
+  onesLike,
+  type Tensor,
+} from '@tessera/core';
 import { reversePass } from './engine.js';
-import { enableAutograd } from './middleware.js';
 import { withGradMode } from './state.js';
 
-export interface BackwardOptions {
-  /** Gradient of the loss; required when the loss has more than one element. */
-  gradOutput?: Tensor;
-  /** Keep the graph's saved tensors for another backward (default false). */
-  retainGraph?: boolean;
-  /** Record the backward pass so that the gradients can be differentiated again (default false). */
-  createGraph?: boolean;
-}
+export type { BackwardOptions };
 
 /**
- * PyTorch's `loss.backward()`: accumulates d loss / d leaf into `.grad` of every leaf that
- * requires grad. Each `.grad` is a kept tensor the caller owns (zeroGrad clears them).
+ * PyTorch's `loss.backward()` (also `loss.backward()` itself, through the context's gradient
+ * engine): accumulates d loss / d leaf into `.grad` of every leaf that requires grad. Each `.grad`
+ * is a kept tensor the caller owns (zeroGrad clears them). A loss with history means autograd is
+ * already installed on its context (by whatever made a leaf require grad).
  */
 export function backward(loss: Tensor, options: BackwardOptions = {}): void {
   if (loss.isDisposed)
     fail('backward', `the loss (shape ${fmtShape(loss.shape)}, ${loss.dtype}) has been disposed`);
-  enableAutograd(loss.ctx);
   if (!isFloat(loss.dtype))
     fail('backward', `a ${loss.dtype} tensor (shape ${fmtShape(loss.shape)}) is not differentiable`);
   const { gradOutput } = options;

@@ -1,6 +1,6 @@
 import { fmtShape, isFloat, Tensor, tensor, tidy, view } from '@tessera/core';
 import { reversePass } from './engine.js';
-import { enableAutograd } from './middleware.js';
+import { enableAutograd } from './gradient-engine.js';
 import { type Edge, edgeOf, type OpNode, releaseNode } from './node.js';
 import { stateOf, withGradMode } from './state.js';
 

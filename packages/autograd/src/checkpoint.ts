@@ -11,7 +11,7 @@ import {
   view,
 } from '@tessera/core';
 import { reversePass } from './engine.js';
-import { enableAutograd } from './middleware.js';
+import { enableAutograd } from './gradient-engine.js';
 import {
   clearHistory,
   type Edge,

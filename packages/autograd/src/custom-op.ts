@@ -1,5 +1,5 @@
 import { type Context, defineOp, type OpDef } from '@tessera/core';
-import { enableAutograd } from './middleware.js';
+import { enableAutograd } from './gradient-engine.js';
 import type { GradRule } from './rule.js';
 import { stateOf } from './state.js';
 

@@ -1,13 +1,5 @@
-import {
-  type Context,
-  defaultContext,
-  fmtShape,
-  isFloat,
-  type Tensor,
-  TesseraError,
-  view,
-} from '@tessera/core';
-import { enableAutograd } from './middleware.js';
+import { type Context, defaultContext, type Tensor } from '@tessera/core';
+import { autogradEngine, enableAutograd } from './gradient-engine.js';
 import { withGradMode } from './state.js';
 
 /**
@@ -15,14 +7,8 @@ import { withGradMode } from './state.js';
  * middleware on its context. Returns the tensor.
  */
 export function requiresGrad<T extends Tensor>(t: T, flag = true): T {
-  if (flag && !isFloat(t.dtype)) {
-    throw new TesseraError(
-      'requiresGrad',
-      `only floating tensors take gradients, got a ${t.dtype} tensor of shape ${fmtShape(t.shape)}`,
-    );
-  }
+  autogradEngine.setRequiresGrad(t, flag);
   enableAutograd(t.ctx);
-  t.requiresGrad = flag;
   return t;
 }
 
@@ -34,7 +20,7 @@ export function noGrad<T>(fn: () => T, ctx: Context = defaultContext()): T {
 
 /** A new handle on the same values with no history: gradients stop here. */
 export function detach<T extends Tensor>(t: T): T {
-  return withGradMode(t.ctx, false, () => view(t, t.shape));
+  return autogradEngine.detach(t) as T;
 }
 
 /** Disposes and clears the `.grad` of each tensor. */

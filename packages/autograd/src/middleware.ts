@@ -59,8 +59,3 @@ export const autogradMiddleware: Middleware = (call, next) => {
   state.tapes[state.tapes.length - 1]?.add(node);
   return outs;
 };
-
-/** Installs the recording middleware on a context, once. */
-export function enableAutograd(ctx: Context): void {
-  if (!ctx.hasMiddleware(autogradMiddleware)) ctx.use(autogradMiddleware);
-}

@@ -2,7 +2,7 @@ import { createContext, max, maximum, sum, tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { backward } from './backward.js';
 import { grad } from './functional.js';
-import { enableAutograd } from './middleware.js';
+import { enableAutograd } from './gradient-engine.js';
 
 describe('ties and recording switches', () => {
   const ctx = createContext();

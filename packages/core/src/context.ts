@@ -28,6 +28,35 @@ export interface AutocastScope {
 /** Wraps op execution, e.g. to record a tape. `next()` runs the op and returns its outputs. */
 export type Middleware = (call: OpCall, next: () => Tensor[]) => Tensor[];
 
+/** Options of a backward pass (PyTorch's `loss.backward(gradient, retain_graph, create_graph)`). */
+export interface BackwardOptions {
+  /** Gradient of the output; required when it has more than one element. */
+  gradOutput?: Tensor;
+  /** Keep the graph's saved tensors for another backward (default false). */
+  retainGraph?: boolean;
+  /** Record the backward pass so that the gradients can be differentiated again (default false). */
+  createGraph?: boolean;
+}
+
+/**
+ * What a tensor asks of its context to take part in differentiation: core defines the interface,
+ * a package above it (`@tessera/autograd`'s `autogradEngine`) implements it. Installed with
+ * `ctx.setGradientEngine(engine)` (or `createContext({ gradientEngine })`, or autograd's
+ * `enableAutograd(ctx)`); `tensor(…, { requiresGrad: true })`, `t.backward()` and `t.detach()` use it.
+ */
+export interface GradientEngine {
+  /** Shown in errors, e.g. '@tessera/autograd'. */
+  readonly name: string;
+  /** Called once when the engine is installed on a context (autograd adds its recording middleware). */
+  attach(ctx: Context): void;
+  /** Marks a leaf as taking gradients (or not); throws for tensors that cannot. */
+  setRequiresGrad(t: Tensor, flag: boolean): void;
+  /** Accumulates d t / d leaf into `.grad` of every leaf that requires grad. */
+  backward(t: Tensor, options: BackwardOptions): void;
+  /** A new handle on the same values with no history. */
+  detach(t: Tensor): Tensor;
+}
+
 export interface DeviceMemory {
   /** Live tensor handles (views count as handles). */
   tensors: number;
@@ -91,6 +120,7 @@ export class Context {
   private nextId = 1;
   /** Allocation limits set on this context, by device (bytes of one buffer). */
   private readonly limits = new Map<string, number>();
+  private engine: GradientEngine | undefined = undefined;
 
   /** `cpu` becomes the context's own: its threads end when the context is garbage-collected. */
   constructor(cpu: Backend) {
@@ -194,6 +224,35 @@ export class Context {
     } finally {
       this.suspended--;
     }
+  }
+
+  /** The gradient engine installed on this context, if any. */
+  get gradientEngine(): GradientEngine | undefined {
+    return this.engine;
+  }
+
+  /** Installs a gradient engine (once; installing the same one again does nothing). */
+  setGradientEngine(engine: GradientEngine): void {
+    if (this.engine === engine) return;
+    if (this.engine) {
+      fail(
+        'setGradientEngine',
+        `this context already differentiates with ${this.engine.name}; it cannot switch to ${engine.name} (were two copies of it loaded?)`,
+      );
+    }
+    this.engine = engine;
+    engine.attach(this);
+  }
+
+  /** The installed gradient engine, or an error that says how to install one. */
+  requireGradientEngine(op: string): GradientEngine {
+    if (this.engine) return this.engine;
+    return fail(
+      op,
+      "this tensor's context has no gradient engine; call enableAutograd() from @tessera/autograd once " +
+        '(enableAutograd(ctx) for a context of your own), or create the context with ' +
+        'createContext({ gradientEngine: autogradEngine })',
+    );
   }
 
   newId(): number {

@@ -3,10 +3,11 @@
  * as their last argument: seeding, backends, the default device, memory, debug mode, tidy scopes.
  */
 import type { Backend } from './backend.js';
-import { Context, type MemoryInfo, type Middleware } from './context.js';
+import { Context, type GradientEngine, type MemoryInfo, type Middleware } from './context.js';
 import { CpuBackend } from './cpu/backend.js';
 import type { CpuOptions } from './cpu/options.js';
 import { fail } from './errors.js';
+import { checkOptions } from './options.js';
 import type { RngState } from './random.js';
 import type { ReclaimReport } from './reclaim.js';
 import type { Tensor } from './tensor.js';
@@ -33,16 +34,23 @@ export interface ContextOptions {
    * off saves the registration (about 1–2 µs per tensor) in code that disposes everything itself.
    */
   gcSafetyNet?: boolean;
+  /**
+   * The gradient engine tensors of this context use for `requiresGrad`, `backward()` and
+   * `detach()`: `autogradEngine` from @tessera/autograd.
+   */
+  gradientEngine?: GradientEngine;
 }
-
-const CONTEXT_OPTIONS = new Set(['cpu', 'allocationLimit', 'debug', 'onReclaim', 'gcSafetyNet']);
 
 /** A fresh context with its own CPU backend, RNG, scopes and counters. */
 export function createContext(options: ContextOptions = {}): Context {
-  for (const key of Object.keys(options)) {
-    if (!CONTEXT_OPTIONS.has(key))
-      fail('createContext', `unknown option '${key}' (known: ${[...CONTEXT_OPTIONS].join(', ')})`);
-  }
+  checkOptions('createContext', options, [
+    'cpu',
+    'allocationLimit',
+    'debug',
+    'onReclaim',
+    'gcSafetyNet',
+    'gradientEngine',
+  ]);
   const ctx = new Context(new CpuBackend(options.cpu));
   const limit = options.allocationLimit;
   if (typeof limit === 'number') ctx.setAllocationLimit('*', limit);
@@ -50,6 +58,7 @@ export function createContext(options: ContextOptions = {}): Context {
   ctx.debug = options.debug ?? false;
   ctx.onReclaim = options.onReclaim;
   ctx.gcSafetyNet = options.gcSafetyNet ?? true;
+  if (options.gradientEngine) ctx.setGradientEngine(options.gradientEngine);
   return ctx;
 }
 

@@ -2,7 +2,7 @@ import type { Backend } from './backend.js';
 import type { AutocastScope, Context, OpCall } from './context.js';
 import { type DType, isHalf, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { isTensor } from './is-tensor.js';
+import { describeNonTensor, isTensor } from './is-tensor.js';
 import type { OpDef, OutputSpec } from './op.js';
 import { contiguousStrides, numel } from './shape.js';
 import { Storage } from './storage.js';
@@ -31,7 +31,7 @@ export function dispatch<A>(
   placement?: Placement,
 ): Tensor[] {
   inputs.forEach((t, i) => {
-    if (!isTensor(t)) fail(def.name, `input ${i} is not a Tensor (got ${typeof t})`);
+    if (!isTensor(t)) fail(def.name, `input ${i} is not a Tensor: it is ${describeNonTensor(t)}`);
     if (t.isDisposed) fail(def.name, `input ${i} (shape ${fmtShape(t.shape)}, ${t.dtype}) has been disposed`);
   });
   const ctx = inputs[0]?.ctx ?? placement?.ctx;

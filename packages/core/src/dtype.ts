@@ -1,3 +1,5 @@
+import { TesseraError } from './errors.js';
+
 /** Element types. f16 and bf16 are storage formats: kernels compute them in f32. */
 export type DType = 'f32' | 'f64' | 'i32' | 'bool' | 'f16' | 'bf16';
 
@@ -21,6 +23,69 @@ export type DataFor<D extends DType> = D extends 'f16' | 'bf16' ? Float32Array :
 
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
+}
+
+/**
+ * PyTorch's and NumPy's names for the dtypes Tessera has (`torch.float32` is `'float32'` or
+ * `'float'`, …), accepted wherever a dtype is and mapped onto the canonical short names.
+ */
+export const DTYPE_ALIASES = {
+  float32: 'f32',
+  float: 'f32',
+  float64: 'f64',
+  double: 'f64',
+  float16: 'f16',
+  half: 'f16',
+  bfloat16: 'bf16',
+  int32: 'i32',
+  int: 'i32',
+} as const satisfies Record<string, DType>;
+
+export type DTypeAlias = keyof typeof DTYPE_ALIASES;
+
+/** A dtype by its short name (`'f32'`) or its PyTorch name (`'float32'`). */
+export type DTypeName = DType | DTypeAlias;
+
+/** The canonical dtype a name stands for. */
+export type DTypeOf<N extends DTypeName> = N extends DType
+  ? N
+  : N extends DTypeAlias
+    ? (typeof DTYPE_ALIASES)[N]
+    : never;
+
+/** PyTorch dtypes with no Tessera counterpart, and what to use instead. */
+const MISSING_DTYPES: Record<string, string> = {
+  int64: "64-bit integers are not supported (WebGPU has none); use 'int32' ('i32')",
+  long: "64-bit integers are not supported (WebGPU has none); use 'int32' ('i32')",
+  int16: "16-bit integers are not supported; use 'int32' ('i32')",
+  short: "16-bit integers are not supported; use 'int32' ('i32')",
+  int8: "8-bit integers are not supported; use 'int32' ('i32')",
+  uint8: "unsigned 8-bit integers are not supported; use 'int32' ('i32'), or 'bool' for masks",
+  complex64: 'complex dtypes are not supported',
+  complex128: 'complex dtypes are not supported',
+};
+
+export function isDTypeName(x: unknown): x is DTypeName {
+  return isDType(x) || (typeof x === 'string' && Object.hasOwn(DTYPE_ALIASES, x));
+}
+
+/** The canonical dtype for a name, or an error naming the op and every accepted name. */
+export function resolveDType<N extends DTypeName>(op: string, name: N, subject?: string): DTypeOf<N>;
+export function resolveDType(op: string, name: unknown, subject?: string): DType;
+export function resolveDType(op: string, name: unknown, subject?: string): DType {
+  if (isDType(name)) return name;
+  if (typeof name === 'string' && Object.hasOwn(DTYPE_ALIASES, name))
+    return DTYPE_ALIASES[name as DTypeAlias];
+  const shown = typeof name === 'string' ? `'${name}'` : String(name);
+  const why = typeof name === 'string' ? MISSING_DTYPES[name.replace(/^torch\./, '')] : undefined;
+  const accepted = DTYPES.map((d) => {
+    const aliases = Object.entries(DTYPE_ALIASES)
+      .filter(([, v]) => v === d)
+      .map(([k]) => k);
+    return aliases.length > 0 ? `${d} (${aliases.join(', ')})` : d;
+  }).join(', ');
+  const of = subject ? ` for ${subject}` : '';
+  throw new TesseraError(op, `unknown dtype ${shown}${of}${why ? `: ${why}` : ''}; accepted: ${accepted}`);
 }
 
 export function isFloat(d: DType): boolean {

@@ -1,9 +1,11 @@
 export type { Backend } from './backend.js';
 export {
   type AutocastScope,
+  type BackwardOptions,
   Context,
   type DeviceMemory,
   formatBytes,
+  type GradientEngine,
   type MemoryInfo,
   type Middleware,
   type OpCall,
@@ -36,17 +38,24 @@ export {
   bf16BitsToF32,
   bytesPerElement,
   type DataFor,
+  DTYPE_ALIASES,
   DTYPES,
   type DType,
+  type DTypeAlias,
+  type DTypeName,
+  type DTypeOf,
   f16BitsToF32,
   f32ToBf16Bits,
   f32ToF16Bits,
+  isDTypeName,
   isFloat,
   isHalf,
   promoteTypes,
+  resolveDType,
   type TypedArray,
 } from './dtype.js';
 export { fail, fmtShape, TesseraError } from './errors.js';
+export { formatTensor, formatValues, PRINT, type TensorHeader } from './format.js';
 export { type AxisAttrs, defineOp, type OpDef, type OutputSpec, type ViewSpec } from './op.js';
 export {
   CORE_OP_NAMES,
@@ -56,6 +65,7 @@ export {
   opTableMap,
 } from './op-names.js';
 export * from './ops/index.js';
+export { axisArg, checkOptions, type DimOption, isOptionsObject } from './options.js';
 export { philox4x32, type RngState } from './random.js';
 export type { ReclaimReport } from './reclaim.js';
 export { Rng } from './rng.js';
@@ -67,5 +77,8 @@ export {
   normalizeAxis,
   numel,
   type Shape,
+  type ShapeArgs,
+  shapeFromArgs,
 } from './shape.js';
 export { type DisposeListener, type NestedArray, type Scalar, Tensor, type TensorLike } from './tensor.js';
+export { version } from './version.js';

@@ -88,3 +88,14 @@ export function normalizeAxes(
   if (new Set(out).size !== out.length) fail(op, `axes [${list.join(', ')}] repeat an axis`);
   return out.sort((a, b) => a - b);
 }
+
+/** A shape or an axis list as one array (`[4, 2]`) or as separate numbers (`4, 2`), as PyTorch takes them. */
+export type ShapeArgs = [readonly number[]] | number[];
+
+/** The list that {@link ShapeArgs} stand for, or an error naming the op and what it got. */
+export function shapeFromArgs(op: string, args: readonly unknown[], what = 'a shape'): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as number[])];
+  if (args.every((a) => typeof a === 'number')) return [...(args as number[])];
+  const got = args.map((a) => (Array.isArray(a) ? `[${a.join(', ')}]` : typeof a)).join(', ');
+  return fail(op, `expected ${what} as one array ([4, 2]) or as numbers (4, 2), got (${got})`);
+}

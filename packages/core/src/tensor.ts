@@ -1,10 +1,21 @@
-import type { Context } from './context.js';
-import { bf16BitsToF32, type DataFor, type DType, f16BitsToF32, isHalf, type TypedArray } from './dtype.js';
+import type { BackwardOptions, Context } from './context.js';
+import {
+  bf16BitsToF32,
+  type DataFor,
+  type DType,
+  type DTypeName,
+  type DTypeOf,
+  f16BitsToF32,
+  isHalf,
+  readElement,
+  type TypedArray,
+} from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { TENSOR } from './is-tensor.js';
+import { formatTensor, formatValues, type TensorHeader } from './format.js';
+import { CORE_VERSION, isTensor, TENSOR } from './is-tensor.js';
 import * as cv from './ops/conv.js';
 import { cast, clone, contiguous } from './ops/copy.js';
-import { to, toAsync } from './ops/device.js';
+import { type ToOptions, to, toAsync } from './ops/device.js';
 import * as ew from './ops/elementwise.js';
 import * as ix from './ops/indexing.js';
 import * as jn from './ops/joining.js';
@@ -15,13 +26,18 @@ import * as ra from './ops/rearrange.js';
 import * as rd from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/views.js';
+import { checkOptions, type DimOption } from './options.js';
 import type { Lease } from './reclaim.js';
-import { contiguousStrides, isContiguous, numel } from './shape.js';
+import { contiguousStrides, isContiguous, numel, type ShapeArgs, shapeFromArgs } from './shape.js';
 import type { Storage } from './storage.js';
+import { version } from './version.js';
 
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | Scalar;
 export type NestedArray = number | boolean | NestedArray[];
+
+/** Node's hook for `console.log` and `util.inspect` (a registered symbol: no import of node:util). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * What the opaque `gradNode` slot may hold to hear that a handle was disposed (autograd uses it
@@ -48,7 +64,11 @@ export class Tensor<D extends DType = DType> {
   private store: Storage | null;
   /** What the context's garbage-collection safety net keeps for this handle. */
   private readonly lease: Lease;
-  /** Leaves with requiresGrad get `.grad` from @tessera/autograd's backward(). */
+  /**
+   * Leaves with requiresGrad get `.grad` from `backward()`. Set it at creation
+   * (`tensor(…, { requiresGrad: true })`) or with `requiresGrad_()`; both ask the context's
+   * gradient engine (`enableAutograd()` from @tessera/autograd).
+   */
   requiresGrad = false;
   grad: Tensor | undefined = undefined;
   /**
@@ -84,6 +104,11 @@ export class Tensor<D extends DType = DType> {
   /** Lets modules that cannot import this class recognize its instances (see is-tensor.ts). */
   get [TENSOR](): true {
     return true;
+  }
+
+  /** The version of the core that made this tensor, under a key every copy of core shares (is-tensor.ts). */
+  get [CORE_VERSION](): string {
+    return version;
   }
 
   get rank(): number {
@@ -237,9 +262,93 @@ export class Tensor<D extends DType = DType> {
     return this.dataSync()[0];
   }
 
+  /** Nested arrays of the values (booleans for bool tensors), like PyTorch's tolist(); CPU only. */
+  tolist(): NestedArray {
+    const s = this.storageFor('tolist');
+    if (!s.backend.readSync) {
+      fail(
+        'tolist',
+        `tensor of shape ${fmtShape(this.shape)} lives on '${this.device}', which reads asynchronously; use await t.array()`,
+      );
+    }
+    return this.arraySync();
+  }
+
+  private header(): TensorHeader {
+    return { shape: this.shape, dtype: this.dtype, device: this.device, requiresGrad: this.requiresGrad };
+  }
+
+  /**
+   * `tensor([[1., 2.], [3., 4.]], shape=[2, 2], dtype=f32, device=cpu)`: the values as PyTorch
+   * prints them (more than 1000 elements summarized to the first and last 3 per dim), then shape,
+   * dtype and device. A device that reads asynchronously (WebGPU) cannot show values here: the
+   * string says so, and `await t.print()` or `await t.toStringAsync()` reads them.
+   */
   toString(): string {
-    const state = this.isDisposed ? ', disposed' : '';
-    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, device=${this.device}${state})`;
+    const s = this.store;
+    if (s === null) return formatTensor('<disposed>', this.header());
+    if (!s.backend.readSync) {
+      return formatTensor(`<on ${this.device}: await t.print() or t.toStringAsync() to read>`, this.header());
+    }
+    const raw = s.backend.readSync(s.buffer, s.dtype, s.size);
+    const at = (idx: number[]) => {
+      let k = this.offset;
+      for (let d = 0; d < idx.length; d++) k += idx[d] * this.strides[d];
+      return readElement(this.dtype, raw, k);
+    };
+    return formatTensor(formatValues(this.shape, this.dtype, at), this.header());
+  }
+
+  /** `toString()` with the values on any device (awaits the readback). */
+  async toStringAsync(): Promise<string> {
+    if (this.isDisposed) return this.toString();
+    const flat = await this.data();
+    const strides = contiguousStrides(this.shape);
+    const at = (idx: number[]) => flat[idx.reduce((k, i, d) => k + i * strides[d], 0)];
+    return formatTensor(formatValues(this.shape, this.dtype, at), this.header());
+  }
+
+  /**
+   * Logs the tensor with its values. On the CPU it logs before returning; on a device that reads
+   * asynchronously it logs once the values arrive, so `await t.print()` there.
+   */
+  print(): Promise<void> {
+    const s = this.store;
+    if (s === null || s.backend.readSync) {
+      console.log(this.toString());
+      return Promise.resolve();
+    }
+    return this.toStringAsync().then((text) => console.log(text));
+  }
+
+  /** `console.log(t)` and `util.inspect(t)` in Node show `toString()`, not the handle's fields. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+
+  // ---- gradients (through the context's gradient engine) ----
+
+  /**
+   * PyTorch's `loss.backward()`: accumulates d this / d leaf into `.grad` of every leaf that
+   * requires grad. A tensor argument is the gradient of this one (`gradOutput`).
+   */
+  backward(gradOrOptions?: Tensor | BackwardOptions): void {
+    const options = isTensor(gradOrOptions) ? { gradOutput: gradOrOptions } : (gradOrOptions ?? {});
+    checkOptions('backward', options, ['gradOutput', 'retainGraph', 'createGraph']);
+    this.ctx.requireGradientEngine('backward').backward(this as Tensor, options);
+  }
+
+  /** Marks this leaf as taking gradients (PyTorch's `requires_grad_()`); returns it. */
+  requiresGrad_(flag = true): this {
+    this.storageFor('requiresGrad_');
+    this.ctx.requireGradientEngine('requiresGrad_').setRequiresGrad(this as Tensor, flag);
+    return this;
+  }
+
+  /** A new handle on the same values with no gradient history. */
+  detach(): Tensor<D> {
+    const engine = this.ctx.gradientEngine;
+    return (engine ? engine.detach(this as Tensor) : vw.view(this, this.shape)) as Tensor<D>;
   }
 
   // ---- copies, casts and devices ----
@@ -249,25 +358,27 @@ export class Tensor<D extends DType = DType> {
   clone(): Tensor<D> {
     return clone(this);
   }
-  cast<E extends DType>(dtype: E): Tensor<E> {
+  cast<E extends DTypeName>(dtype: E): Tensor<DTypeOf<E>> {
     return cast(this, dtype);
   }
-  /** Moves to another device (`'cpu'`, `'webgpu'`) or casts to a dtype. */
-  to(target: string): Tensor {
+  /** Moves to another device (`'cpu'`, `'webgpu'`) or casts to a dtype (`'f32'`, `'float32'`, …). */
+  to(target: string | ToOptions): Tensor {
     return to(this, target);
   }
 
   /** `to` that awaits an asynchronous readback (GPU → CPU); see ops/copy.ts. */
-  toAsync(target: string): Promise<Tensor> {
+  toAsync(target: string | ToOptions): Promise<Tensor> {
     return toAsync(this, target);
   }
 
   // ---- views ----
-  reshape(shape: readonly number[]): Tensor<D> {
-    return vw.reshape(this, shape);
+  /** `reshape([4, 2])` or `reshape(4, 2)`; one dim may be -1. A view when the strides allow. */
+  reshape(...shape: ShapeArgs): Tensor<D> {
+    return vw.reshape(this, shapeFromArgs('reshape', shape));
   }
-  view(shape: readonly number[]): Tensor<D> {
-    return vw.view(this, shape);
+  /** `view([4, 2])` or `view(4, 2)`; always a view. */
+  view(...shape: ShapeArgs): Tensor<D> {
+    return vw.view(this, shapeFromArgs('view', shape));
   }
   flatten(startAxis = 0, endAxis = -1): Tensor<D> {
     return vw.flatten(this, startAxis, endAxis);
@@ -281,8 +392,25 @@ export class Tensor<D extends DType = DType> {
   transpose(axis0 = -2, axis1 = -1): Tensor<D> {
     return vw.transpose(this, axis0, axis1);
   }
-  permute(axes: readonly number[]): Tensor<D> {
-    return vw.permute(this, axes);
+  /** `permute([1, 0])` or `permute(1, 0)`. */
+  permute(...axes: ShapeArgs): Tensor<D> {
+    return vw.permute(this, shapeFromArgs('permute', axes, 'axes'));
+  }
+  /**
+   * The transpose of a matrix. For other ranks it reverses the dims, as PyTorch still does
+   * (deprecated there for ranks other than 2: prefer `mT`, `transpose` or `permute`).
+   */
+  get T(): Tensor<D> {
+    if (this.rank === 2) return vw.transpose(this, 0, 1);
+    return vw.permute(
+      this,
+      this.shape.map((_, i) => this.rank - 1 - i),
+    );
+  }
+  /** The last two dims swapped (a batch of matrices transposed); rank ≥ 2. */
+  get mT(): Tensor<D> {
+    if (this.rank < 2) fail('mT', `needs a tensor of rank 2 or more, got shape ${fmtShape(this.shape)}`);
+    return vw.transpose(this, -2, -1);
   }
   /** Elements start, start+step, … before end along one axis (negative start/end count from the end). */
   slice(axis: number, start?: number, end?: number, step = 1): Tensor<D> {
@@ -291,8 +419,9 @@ export class Tensor<D extends DType = DType> {
   narrow(axis: number, start: number, length: number): Tensor<D> {
     return vw.narrow(this, axis, start, length);
   }
-  expand(shape: readonly number[]): Tensor<D> {
-    return vw.expand(this, shape);
+  /** `expand([2, 3])` or `expand(2, 3)`; -1 keeps a dim. */
+  expand(...shape: ShapeArgs): Tensor<D> {
+    return vw.expand(this, shapeFromArgs('expand', shape));
   }
   broadcastTo(shape: readonly number[]): Tensor<D> {
     return vw.expand(this, shape);
@@ -365,7 +494,7 @@ export class Tensor<D extends DType = DType> {
   round(): Tensor {
     return ew.round(this);
   }
-  clamp(min?: number, max?: number): Tensor {
+  clamp(min?: number | ew.ClampOptions, max?: number): Tensor {
     return ew.clamp(this, min, max);
   }
   logicalNot(): Tensor<'bool'> {
@@ -423,49 +552,51 @@ export class Tensor<D extends DType = DType> {
     return ew.where(condition, this, other);
   }
 
-  // ---- reductions (ops/reduce.ts) ----
-  sum(axes?: number | readonly number[], keepdim = false): Tensor {
+  // ---- reductions (ops/reduce.ts): `sum(1, true)` or `sum({ dim: 1, keepdim: true })` ----
+  sum(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor {
     return rd.sum(this, axes, keepdim);
   }
-  mean(axes?: number | readonly number[], keepdim = false): Tensor {
+  mean(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor {
     return rd.mean(this, axes, keepdim);
   }
-  prod(axes?: number | readonly number[], keepdim = false): Tensor {
+  prod(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor {
     return rd.prod(this, axes, keepdim);
   }
   /** Largest value over axes (PyTorch's amax). */
-  max(axes?: number | readonly number[], keepdim = false): Tensor<D> {
+  max(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor<D> {
     return rd.max(this, axes, keepdim) as Tensor<D>;
   }
   /** Smallest value over axes (PyTorch's amin). */
-  min(axes?: number | readonly number[], keepdim = false): Tensor<D> {
+  min(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor<D> {
     return rd.min(this, axes, keepdim) as Tensor<D>;
   }
-  argmax(axis?: number, keepdim = false): Tensor<'i32'> {
+  argmax(axis?: number | rd.ArgReduceOptions, keepdim?: boolean): Tensor<'i32'> {
     return rd.argmax(this, axis, keepdim);
   }
-  argmin(axis?: number, keepdim = false): Tensor<'i32'> {
+  argmin(axis?: number | rd.ArgReduceOptions, keepdim?: boolean): Tensor<'i32'> {
     return rd.argmin(this, axis, keepdim);
   }
-  var(axes?: number | readonly number[], options?: rd.VarOptions): Tensor {
+  /** `var(1, { correction: 0 })` or `var({ dim: 1, correction: 0, keepdim: true })`. */
+  var(axes?: number | readonly number[] | rd.VarOptions, options?: rd.VarOptions): Tensor {
     return rd.variance(this, axes, options);
   }
-  std(axes?: number | readonly number[], options?: rd.VarOptions): Tensor {
+  std(axes?: number | readonly number[] | rd.VarOptions, options?: rd.VarOptions): Tensor {
     return rd.std(this, axes, options);
   }
-  logsumexp(axes?: number | readonly number[], keepdim = false): Tensor {
+  logsumexp(axes?: rd.ReduceAxes, keepdim?: boolean): Tensor {
     return rd.logsumexp(this, axes, keepdim);
   }
-  norm(p: number | 'fro' = 2, axes?: number | readonly number[], keepdim = false): Tensor {
+  /** `norm(1, 0)` or `norm({ p: 1, dim: 0, keepdim: true })`. */
+  norm(p?: number | 'fro' | rd.NormOptions, axes?: number | readonly number[], keepdim?: boolean): Tensor {
     return rd.norm(this, p, axes, keepdim);
   }
-  cumsum(axis: number): Tensor {
+  cumsum(axis: number | DimOption): Tensor {
     return rd.cumsum(this, axis);
   }
-  softmax(axis = -1): Tensor {
+  softmax(axis: number | DimOption = -1): Tensor {
     return sm.softmax(this, axis);
   }
-  logSoftmax(axis = -1): Tensor {
+  logSoftmax(axis: number | DimOption = -1): Tensor {
     return sm.logSoftmax(this, axis);
   }
 
@@ -486,10 +617,10 @@ export class Tensor<D extends DType = DType> {
 
   // ---- indexing, joining and shape ops (ops/indexing.ts, joining.ts, pad.ts, rearrange.ts) ----
   /** Views of pieces along axis: of `size` each, or of the given sizes (torch.split). */
-  split(sizeOrSections: number | readonly number[], axis = 0): Tensor<D>[] {
+  split(sizeOrSections: number | readonly number[], axis: number | DimOption = 0): Tensor<D>[] {
     return jn.split(this, sizeOrSections, axis) as Tensor<D>[];
   }
-  chunk(chunks: number, axis = 0): Tensor<D>[] {
+  chunk(chunks: number, axis: number | DimOption = 0): Tensor<D>[] {
     return jn.chunk(this, chunks, axis) as Tensor<D>[];
   }
   /** A copy with src written into this[start:end:step] along axis (torch.slice_scatter). */
@@ -521,11 +652,12 @@ export class Tensor<D extends DType = DType> {
   triu(k = 0): Tensor<D> {
     return ra.triu(this, k) as Tensor<D>;
   }
-  repeat(reps: readonly number[]): Tensor<D> {
-    return ra.repeat(this, reps) as Tensor<D>;
+  /** `repeat([2, 1])` or `repeat(2, 1)`. */
+  repeat(...reps: ShapeArgs): Tensor<D> {
+    return ra.repeat(this, shapeFromArgs('repeat', reps, 'repetition counts')) as Tensor<D>;
   }
-  tile(reps: readonly number[]): Tensor<D> {
-    return ra.tile(this, reps) as Tensor<D>;
+  tile(...reps: ShapeArgs): Tensor<D> {
+    return ra.tile(this, shapeFromArgs('tile', reps, 'repetition counts')) as Tensor<D>;
   }
   flip(axes: number | readonly number[]): Tensor<D> {
     return ra.flip(this, axes) as Tensor<D>;

@@ -1,8 +1,9 @@
 import { dispatch } from '../dispatch.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { isTensor } from '../is-tensor.js';
+import { describeNonTensor, isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
+import { checkOptions } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './views.js';
@@ -143,6 +144,7 @@ export const conv2dBackwardWeightDef = defineOp<Conv2dBackwardWeightAttrs>({
 });
 
 export function conv2dAttrs(op: string, o: Conv2dOptions): Conv2dAttrs {
+  checkOptions(op, o, ['stride', 'padding', 'dilation', 'groups']);
   const groups = o.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) fail(op, `groups must be a positive integer, got ${groups}`);
   return {
@@ -155,7 +157,10 @@ export function conv2dAttrs(op: string, o: Conv2dOptions): Conv2dAttrs {
 
 /** conv2d over [N, C, H, W] (or unbatched [C, H, W]) input with [O, C / groups, kH, kW] weights. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
-  if (!isTensor(x) || !isTensor(weight)) fail('conv2d', 'x and weight must be Tensors');
+  if (!isTensor(x) || !isTensor(weight)) {
+    const [which, other] = isTensor(x) ? ['weight', weight] : ['x', x];
+    fail('conv2d', `x and weight must be Tensors, but ${which} is ${describeNonTensor(other)}`);
+  }
   const attrs = conv2dAttrs('conv2d', options);
   const unbatched = x.rank === 3;
   const input = unbatched ? unsqueeze(x, 0) : x;

@@ -1,5 +1,5 @@
 import { dispatch } from '../dispatch.js';
-import { type DType, isDType } from '../dtype.js';
+import { type DType, type DTypeName, type DTypeOf, isDType, resolveDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
@@ -33,6 +33,9 @@ export function clone<T extends Tensor>(x: T): T {
   return dispatch(copyDef, [x], {})[0] as T;
 }
 
-export function cast<E extends DType>(x: Tensor, dtype: E): Tensor<E> {
-  return dispatch(castDef, [x], { dtype })[0] as Tensor<E>;
+/** A copy in another dtype, named short (`'f32'`) or as in PyTorch (`'float32'`). */
+export function cast<E extends DTypeName>(x: Tensor, dtype: E): Tensor<DTypeOf<E>> {
+  return dispatch(castDef, [x], {
+    dtype: resolveDType('cast', dtype, `tensor ${fmtShape(x.shape)}`),
+  })[0] as Tensor<DTypeOf<E>>;
 }

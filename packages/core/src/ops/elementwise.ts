@@ -1,8 +1,9 @@
 import { dispatch } from '../dispatch.js';
 import { type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
-import { isTensor } from '../is-tensor.js';
+import { describeNonTensor, isTensor } from '../is-tensor.js';
 import { defineOp, type OpDef } from '../op.js';
+import { checkOptions, isOptionsObject } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { cast } from './copy.js';
@@ -95,7 +96,7 @@ export const whereDef = defineOp({
 // ---- functions ----
 
 function runUnary<A>(name: UnaryName, x: Tensor, attrs: A): Tensor {
-  if (!isTensor(x)) fail(name, `expected a Tensor, got ${typeof x}`);
+  if (!isTensor(x)) fail(name, `expected a Tensor, got ${describeNonTensor(x)}`);
   let input = x;
   // Float ops on integer tensors compute in f32, as PyTorch's exp(int_tensor) does.
   if (UNARY[name].domain === 'float' && !isFloat(x.dtype)) input = cast(x, 'f32');
@@ -132,6 +133,7 @@ export const erf = (x: Tensor): Tensor => runUnary('erf', x, noAttrs);
 export const logicalNot = (x: Tensor): Tensor<'bool'> => runUnary('logicalNot', x, noAttrs) as Tensor<'bool'>;
 
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  checkOptions('gelu', options, ['approximate']);
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
     fail('gelu', `approximate must be 'none' or 'tanh', got '${approximate}'`);
@@ -140,14 +142,29 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
 }
 
 export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
+  checkOptions('softplus', options, ['beta', 'threshold']);
   const beta = options.beta ?? 1;
   const threshold = options.threshold ?? 20;
   if (!(beta > 0)) fail('softplus', `beta must be positive, got ${beta}`);
   return runUnary('softplus', x, { beta, threshold });
 }
 
-/** Limits elements to [min, max]; either bound may be omitted. */
-export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+/** PyTorch's keywords of clamp: `x.clamp({ min: 0 })`. */
+export interface ClampOptions {
+  min?: number;
+  max?: number;
+}
+
+/** Limits elements to [min, max]; either bound may be omitted: `clamp(x, 0, 1)` or `clamp(x, { max: 1 })`. */
+export function clamp(x: Tensor, minOrOptions?: number | ClampOptions, maxArg?: number): Tensor {
+  let min = minOrOptions as number | undefined;
+  let max = maxArg;
+  if (isOptionsObject(minOrOptions)) {
+    checkOptions('clamp', minOrOptions, ['min', 'max']);
+    if (maxArg !== undefined)
+      fail('clamp', 'give min and max in the options object or as arguments, not both');
+    ({ min, max } = minOrOptions as ClampOptions);
+  }
   if (min === undefined && max === undefined) fail('clamp', 'give at least one of min and max');
   const lo = min ?? Number.NEGATIVE_INFINITY;
   const hi = max ?? Number.POSITIVE_INFINITY;
@@ -161,7 +178,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
 function asTensor(op: string, v: TensorLike, like: Tensor): Tensor {
   if (isTensor(v)) return v;
   if (typeof v !== 'number' && typeof v !== 'boolean')
-    fail(op, `expected a Tensor or a number, got ${typeof v}`);
+    fail(op, `expected a Tensor or a number, got ${describeNonTensor(v)}`);
   return scalarTensor(like, typeof v === 'boolean' ? Number(v) : v, scalarDType(like.dtype, v), op);
 }
 

@@ -40,7 +40,7 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
-export { to, toAsync } from './device.js';
+export { type ToOptions, to, toAsync } from './device.js';
 export {
   abs,
   add,
@@ -48,6 +48,7 @@ export {
   BINARY_DEFS,
   type BinaryEntry,
   type BinaryName,
+  type ClampOptions,
   ceil,
   clamp,
   cos,
@@ -127,6 +128,7 @@ export {
 export { flip, repeat, type TriangleAttrs, tile, tril, triu } from './rearrange.js';
 export {
   type ArgReduceAttrs,
+  type ArgReduceOptions,
   argmax,
   argmin,
   cumsum,
@@ -135,9 +137,12 @@ export {
   mean,
   min,
   type NormAttrs,
+  type NormOptions,
   norm,
   prod,
   type ReduceAttrs,
+  type ReduceAxes,
+  type ReduceOptions,
   std,
   sum,
   type VarAttrs,

@@ -1,7 +1,8 @@
 import { dispatch } from '../dispatch.js';
-import { type DType, isDType } from '../dtype.js';
+import { type DType, type DTypeName, isDType, resolveDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { type AxisAttrs, defineOp } from '../op.js';
+import { checkOptions } from '../options.js';
 import { broadcastShapes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { expand } from './views.js';
@@ -147,10 +148,12 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
 }
 
 export interface OneHotOptions {
-  dtype?: DType;
+  dtype?: DTypeName;
 }
 
 /** i32 class indices → [...indices.shape, numClasses] with a 1 at each index. */
 export function oneHot(indices: Tensor, numClasses: number, options: OneHotOptions = {}): Tensor {
-  return dispatch(oneHotDef, [indices], { numClasses, dtype: options.dtype ?? 'f32' })[0];
+  checkOptions('oneHot', options, ['dtype']);
+  const dtype = resolveDType('oneHot', options.dtype ?? 'f32');
+  return dispatch(oneHotDef, [indices], { numClasses, dtype })[0];
 }

@@ -1,6 +1,7 @@
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
+import { axisArg, type DimOption } from '../options.js';
 import { normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { resolveSlice, type SliceAttrs, slice, unsqueeze } from './views.js';
@@ -65,14 +66,14 @@ export const sliceScatterDef = defineOp<SliceAttrs>({
 // ---- functions ----
 
 /** Joins tensors along an existing axis (torch.cat). */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+export function concat(tensors: readonly Tensor[], axis: number | DimOption = 0): Tensor {
   if (tensors.length === 0) fail('concat', 'needs at least one tensor');
-  const ax = normalizeAxis('concat', axis, tensors[0].rank);
+  const ax = normalizeAxis('concat', axisArg('concat', axis, 0)!, tensors[0].rank);
   return dispatch(concatDef, tensors, { axis: ax })[0];
 }
 
 /** Joins equally shaped tensors along a new axis. */
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+export function stack(tensors: readonly Tensor[], axis: number | DimOption = 0): Tensor {
   if (tensors.length === 0) fail('stack', 'needs at least one tensor');
   const first = tensors[0];
   tensors.forEach((t, i) => {
@@ -80,7 +81,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
       fail('stack', `tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}`);
     }
   });
-  const ax = normalizeAxis('stack', axis, first.rank + 1);
+  const ax = normalizeAxis('stack', axisArg('stack', axis, 0)!, first.rank + 1);
   const views: Tensor[] = [];
   try {
     for (const t of tensors) views.push(unsqueeze(t, ax));
@@ -94,9 +95,13 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
  * Slice views along axis: pieces of `size` (the last may be shorter), or pieces of the given
  * sizes, which must add up to the axis length (torch.split).
  */
-export function split(x: Tensor, sizeOrSections: number | readonly number[], axis = 0): Tensor[] {
+export function split(
+  x: Tensor,
+  sizeOrSections: number | readonly number[],
+  axis: number | DimOption = 0,
+): Tensor[] {
   if (x.rank === 0) fail('split', 'cannot split a 0-d tensor');
-  const ax = normalizeAxis('split', axis, x.rank);
+  const ax = normalizeAxis('split', axisArg('split', axis, 0)!, x.rank);
   const n = x.shape[ax];
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
@@ -136,12 +141,12 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
  * At most `chunks` slice views of equal size ceil(n / chunks), the last one shorter; fewer
  * when the axis is too short to fill them all (torch.chunk).
  */
-export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
+export function chunk(x: Tensor, chunks: number, axis: number | DimOption = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) {
     fail('chunk', `chunks must be a positive integer, got ${chunks} for shape ${fmtShape(x.shape)}`);
   }
   if (x.rank === 0) fail('chunk', 'cannot chunk a 0-d tensor');
-  const ax = normalizeAxis('chunk', axis, x.rank);
+  const ax = normalizeAxis('chunk', axisArg('chunk', axis, 0)!, x.rank);
   const n = x.shape[ax];
   // An empty axis still yields `chunks` empty pieces, as in PyTorch.
   if (n === 0) return split(x, new Array<number>(chunks).fill(0), ax);

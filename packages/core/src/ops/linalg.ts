@@ -1,6 +1,6 @@
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
-import { isTensor } from '../is-tensor.js';
+import { describeNonTensor, isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -46,7 +46,10 @@ export const matmulDef = defineOp({
  * (made so by unsqueeze views), and the added dims are squeezed from the result.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!isTensor(a) || !isTensor(b)) fail('matmul', 'both operands must be Tensors');
+  if (!isTensor(a) || !isTensor(b)) {
+    const [which, other] = isTensor(a) ? ['second', b] : ['first', a];
+    fail('matmul', `both operands must be Tensors, but the ${which} is ${describeNonTensor(other)}`);
+  }
   if (a.rank === 0 || b.rank === 0) {
     fail(
       'matmul',

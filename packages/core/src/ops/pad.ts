@@ -1,6 +1,7 @@
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
+import { checkOptions } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -107,6 +108,7 @@ export function padPairs(op: string, rank: number, pads: readonly number[]): [nu
  * order: [left, right] of the last dim, then [top, bottom] of the one before, and so on.
  */
 export function pad(x: Tensor, pads: readonly number[], options: PadOptions = {}): Tensor {
+  checkOptions('pad', options, ['mode', 'value']);
   const attrs: PadAttrs = {
     pads: padPairs('pad', x.rank, pads),
     mode: options.mode ?? 'constant',

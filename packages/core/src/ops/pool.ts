@@ -1,8 +1,9 @@
 import { dispatch } from '../dispatch.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { isTensor } from '../is-tensor.js';
+import { describeNonTensor, isTensor } from '../is-tensor.js';
 import { defineOp } from '../op.js';
+import { checkOptions } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './views.js';
@@ -121,6 +122,7 @@ export const avgPool2dBackwardDef = defineOp<AvgPool2dBackwardAttrs>({
 });
 
 export function maxPool2dAttrs(op: string, o: MaxPool2dOptions): MaxPool2dAttrs {
+  checkOptions(op, o, ['kernelSize', 'stride', 'padding', 'dilation']);
   if (o?.kernelSize === undefined) fail(op, 'give options.kernelSize');
   const kernel = toPair(op, 'kernelSize', o.kernelSize, 1);
   return {
@@ -132,6 +134,7 @@ export function maxPool2dAttrs(op: string, o: MaxPool2dOptions): MaxPool2dAttrs 
 }
 
 export function avgPool2dAttrs(op: string, o: AvgPool2dOptions): AvgPool2dAttrs {
+  checkOptions(op, o, ['kernelSize', 'stride', 'padding', 'countIncludePad']);
   if (o?.kernelSize === undefined) fail(op, 'give options.kernelSize');
   const kernel = toPair(op, 'kernelSize', o.kernelSize, 1);
   return {
@@ -144,7 +147,7 @@ export function avgPool2dAttrs(op: string, o: AvgPool2dOptions): AvgPool2dAttrs 
 
 /** Runs a 4-D op on unbatched [C, H, W] input by adding and removing the batch dim. */
 function batched(x: Tensor, f: (x4: Tensor) => Tensor): Tensor {
-  if (!isTensor(x)) fail('pool', `expected a Tensor, got ${typeof x}`);
+  if (!isTensor(x)) fail('pool', `expected a Tensor, got ${describeNonTensor(x)}`);
   if (x.rank !== 3) return f(x);
   const x4 = unsqueeze(x, 0);
   let out: Tensor | undefined;

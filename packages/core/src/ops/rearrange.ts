@@ -1,7 +1,7 @@
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
-import { normalizeAxes } from '../shape.js';
+import { normalizeAxes, type ShapeArgs, shapeFromArgs } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { view } from './views.js';
 
@@ -66,7 +66,8 @@ export function triu(x: Tensor, k = 0): Tensor {
 }
 
 /** torch.Tensor.repeat: reps has one count per dim, and may add leading dims. */
-export function repeat(x: Tensor, reps: readonly number[]): Tensor {
+export function repeat(x: Tensor, ...repeats: ShapeArgs): Tensor {
+  const reps = shapeFromArgs('repeat', repeats, 'repetition counts');
   if (reps.length < x.rank) {
     fail(
       'repeat',
@@ -83,7 +84,8 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
 }
 
 /** torch.tile: like repeat, but missing leading counts are 1. */
-export function tile(x: Tensor, reps: readonly number[]): Tensor {
+export function tile(x: Tensor, ...repeats: ShapeArgs): Tensor {
+  const reps = shapeFromArgs('tile', repeats, 'repetition counts');
   const lead = Math.max(0, x.rank - reps.length);
   return repeat(x, [...new Array<number>(lead).fill(1), ...reps]);
 }

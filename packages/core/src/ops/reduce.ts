@@ -2,6 +2,7 @@ import { dispatch } from '../dispatch.js';
 import { type DType, isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { type AxisAttrs, defineOp, type OpDef } from '../op.js';
+import { axisArg, checkOptions, type DimOption, isOptionsObject } from '../options.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './copy.js';
@@ -37,10 +38,30 @@ export interface NormAttrs {
   keepdim: boolean;
 }
 
-export interface VarOptions {
+/** PyTorch's keyword form of a reduction's axes: `x.sum({ dim: 1, keepdim: true })`. */
+export interface ReduceOptions {
+  /** One axis or several; all axes when omitted. */
+  dim?: number | readonly number[];
+  keepdim?: boolean;
+}
+
+/** The axes of a reduction: one, several, or the options object. */
+export type ReduceAxes = number | readonly number[] | ReduceOptions;
+
+export interface ArgReduceOptions {
+  /** The axis to search along; the flattened tensor when omitted. */
+  dim?: number;
+  keepdim?: boolean;
+}
+
+export interface VarOptions extends ReduceOptions {
   /** Divide by n − correction (1: Bessel's unbiased estimate, 0: population). */
   correction?: number;
-  keepdim?: boolean;
+}
+
+export interface NormOptions extends ReduceOptions {
+  /** The order of the norm (default 2; 'fro' is 2 over the given axes). */
+  p?: number | 'fro';
 }
 
 /** Shape after reducing `axes`: dropped, or kept as size 1. */
@@ -252,76 +273,158 @@ export function resolveAxes(op: string, x: Tensor, axes?: number | readonly numb
   return x.rank === 0 ? [] : all;
 }
 
+/**
+ * A reduction's attrs from either form of its arguments: positional (`sum(x, 1, true)`) or
+ * PyTorch's keywords (`sum(x, { dim: 1, keepdim: true })`).
+ */
+function reduceArgs(
+  op: string,
+  x: Tensor,
+  axes: ReduceAxes | undefined,
+  keepdim: boolean | undefined,
+): ReduceAttrs {
+  if (isOptionsObject(axes)) {
+    checkOptions(op, axes, ['dim', 'keepdim']);
+    if (keepdim !== undefined)
+      fail(op, 'give keepdim once: in the options object or as the argument after it, not both');
+    const o = axes as ReduceOptions;
+    return { axes: resolveAxes(op, x, o.dim), keepdim: checkKeepdim(op, o.keepdim ?? false) };
+  }
+  if (axes !== undefined && typeof axes !== 'number' && !Array.isArray(axes))
+    fail(op, `expected an axis, a list of axes or { dim, keepdim }, got ${typeof axes}`);
+  return {
+    axes: resolveAxes(op, x, axes as number | readonly number[] | undefined),
+    keepdim: checkKeepdim(op, keepdim ?? false),
+  };
+}
+
+function checkKeepdim(op: string, keepdim: unknown): boolean {
+  if (typeof keepdim !== 'boolean') fail(op, `keepdim must be a boolean, got ${typeof keepdim}`);
+  return keepdim;
+}
+
 function reduce<A>(def: OpDef<A>, x: Tensor, attrs: A): Tensor {
   return dispatch(def, [x], attrs)[0];
 }
 
-export function sum(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
-  return reduce(sumDef, x, { axes: resolveAxes('sum', x, axes), keepdim });
+export function sum(x: Tensor, axes?: ReduceAxes, keepdim?: boolean): Tensor {
+  return reduce(sumDef, x, reduceArgs('sum', x, axes, keepdim));
 }
 
-export function mean(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
-  return reduce(meanDef, x, { axes: resolveAxes('mean', x, axes), keepdim });
+export function mean(x: Tensor, axes?: ReduceAxes, keepdim?: boolean): Tensor {
+  return reduce(meanDef, x, reduceArgs('mean', x, axes, keepdim));
 }
 
-export function prod(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
-  return reduce(prodDef, x, { axes: resolveAxes('prod', x, axes), keepdim });
+export function prod(x: Tensor, axes?: ReduceAxes, keepdim?: boolean): Tensor {
+  return reduce(prodDef, x, reduceArgs('prod', x, axes, keepdim));
 }
 
 /** Largest value over axes (PyTorch's amax); NaN wins. */
-export function max(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
-  return reduce(maxDef, x, { axes: resolveAxes('max', x, axes), keepdim });
+export function max(x: Tensor, axes?: ReduceAxes, keepdim?: boolean): Tensor {
+  return reduce(maxDef, x, reduceArgs('max', x, axes, keepdim));
 }
 
 /** Smallest value over axes (PyTorch's amin); NaN wins. */
-export function min(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
-  return reduce(minDef, x, { axes: resolveAxes('min', x, axes), keepdim });
+export function min(x: Tensor, axes?: ReduceAxes, keepdim?: boolean): Tensor {
+  return reduce(minDef, x, reduceArgs('min', x, axes, keepdim));
 }
 
-function argAttrs(op: string, x: Tensor, axis: number | undefined, keepdim: boolean): ArgReduceAttrs {
-  return { axis: axis === undefined ? null : normalizeAxis(op, axis, x.rank), keepdim };
+function argAttrs(
+  op: string,
+  x: Tensor,
+  axis: number | ArgReduceOptions | undefined,
+  keepdim: boolean | undefined,
+): ArgReduceAttrs {
+  let ax = axis as number | undefined;
+  let keep = keepdim ?? false;
+  if (isOptionsObject(axis)) {
+    checkOptions(op, axis, ['dim', 'keepdim']);
+    if (keepdim !== undefined)
+      fail(op, 'give keepdim once: in the options object or as the argument after it, not both');
+    ax = (axis as ArgReduceOptions).dim;
+    keep = (axis as ArgReduceOptions).keepdim ?? false;
+  } else if (axis !== undefined && typeof axis !== 'number') {
+    fail(op, `expected one axis or { dim, keepdim }, got ${Array.isArray(axis) ? 'an array' : typeof axis}`);
+  }
+  return { axis: ax === undefined ? null : normalizeAxis(op, ax, x.rank), keepdim: checkKeepdim(op, keep) };
 }
 
 /** Index (i32) of the first largest value along axis, or in the flattened tensor. */
-export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor<'i32'> {
+export function argmax(x: Tensor, axis?: number | ArgReduceOptions, keepdim?: boolean): Tensor<'i32'> {
   return reduce(argmaxDef, x, argAttrs('argmax', x, axis, keepdim)) as Tensor<'i32'>;
 }
 
 /** Index (i32) of the first smallest value along axis, or in the flattened tensor. */
-export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor<'i32'> {
+export function argmin(x: Tensor, axis?: number | ArgReduceOptions, keepdim?: boolean): Tensor<'i32'> {
   return reduce(argminDef, x, argAttrs('argmin', x, axis, keepdim)) as Tensor<'i32'>;
 }
 
-function varAttrs(op: string, x: Tensor, axes: number | readonly number[] | undefined, o: VarOptions) {
-  return { axes: resolveAxes(op, x, axes), correction: o.correction ?? 1, keepdim: o.keepdim ?? false };
+function varAttrs(
+  op: string,
+  x: Tensor,
+  axes: ReduceAxes | undefined,
+  options: VarOptions | undefined,
+): VarAttrs {
+  let o: VarOptions;
+  if (isOptionsObject(axes)) {
+    if (options !== undefined) fail(op, 'give one options object ({ dim, correction, keepdim }), not two');
+    checkOptions(op, axes, ['dim', 'correction', 'keepdim']);
+    o = axes as VarOptions;
+  } else {
+    checkOptions(op, options, ['correction', 'keepdim']);
+    o = { ...options, dim: axes as number | readonly number[] | undefined };
+  }
+  return {
+    axes: resolveAxes(op, x, o.dim),
+    correction: o.correction ?? 1,
+    keepdim: checkKeepdim(op, o.keepdim ?? false),
+  };
 }
 
-export function variance(x: Tensor, axes?: number | readonly number[], options: VarOptions = {}): Tensor {
+export function variance(
+  x: Tensor,
+  axes?: number | readonly number[] | VarOptions,
+  options?: VarOptions,
+): Tensor {
   return reduce(varDef, x, varAttrs('var', x, axes, options));
 }
 
-export function std(x: Tensor, axes?: number | readonly number[], options: VarOptions = {}): Tensor {
+export function std(x: Tensor, axes?: number | readonly number[] | VarOptions, options?: VarOptions): Tensor {
   return reduce(stdDef, x, varAttrs('std', x, axes, options));
 }
 
-export function logsumexp(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
-  return reduce(logsumexpDef, x, { axes: resolveAxes('logsumexp', x, axes), keepdim });
+export function logsumexp(x: Tensor, axes?: ReduceAxes, keepdim?: boolean): Tensor {
+  return reduce(logsumexpDef, x, reduceArgs('logsumexp', x, axes, keepdim));
 }
 
-/** Vector p-norm over axes ('fro' is p = 2 over the given axes). */
+/** Vector p-norm over axes ('fro' is p = 2 over the given axes); or `norm(x, { p, dim, keepdim })`. */
 export function norm(
   x: Tensor,
-  p: number | 'fro' = 2,
+  p: number | 'fro' | NormOptions = 2,
   axes?: number | readonly number[],
-  keepdim = false,
+  keepdim?: boolean,
 ): Tensor {
-  const pn = p === 'fro' ? 2 : p;
+  let order: unknown = p;
+  let attrs: ReduceAttrs;
+  if (isOptionsObject(p)) {
+    if (axes !== undefined || keepdim !== undefined)
+      fail('norm', 'give p, dim and keepdim in the options object or as arguments, not both');
+    const { p: po, ...rest } = p as NormOptions;
+    checkOptions('norm', p, ['p', 'dim', 'keepdim']);
+    order = po ?? 2;
+    attrs = reduceArgs('norm', x, rest, undefined);
+  } else {
+    attrs = reduceArgs('norm', x, axes, keepdim);
+  }
+  const pn = order === 'fro' ? 2 : order;
   if (typeof pn !== 'number' || Number.isNaN(pn))
-    fail('norm', `p must be a number or 'fro', got ${String(p)} (input ${fmtShape(x.shape)})`);
-  return reduce(normDef, x, { p: pn, axes: resolveAxes('norm', x, axes), keepdim });
+    fail('norm', `p must be a number or 'fro', got ${String(order)} (input ${fmtShape(x.shape)})`);
+  return reduce(normDef, x, { p: pn, ...attrs });
 }
 
-export function cumsum(x: Tensor, axis: number): Tensor {
-  if (axis === undefined) fail('cumsum', `give an axis for shape ${fmtShape(x.shape)}`);
-  return reduce(cumsumDef, x, { axis: normalizeAxis('cumsum', axis, x.rank) });
+/** Running sums along an axis: `cumsum(x, 1)` or `cumsum(x, { dim: 1 })`. */
+export function cumsum(x: Tensor, axis: number | DimOption): Tensor {
+  const ax = axisArg('cumsum', axis);
+  if (ax === undefined) fail('cumsum', `give an axis for shape ${fmtShape(x.shape)}`);
+  return reduce(cumsumDef, x, { axis: normalizeAxis('cumsum', ax, x.rank) });
 }

@@ -3,6 +3,7 @@ import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import type { AxisAttrs } from '../op.js';
 import { defineOp, type OpDef } from '../op.js';
+import { axisArg, type DimOption } from '../options.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './copy.js';
@@ -38,10 +39,13 @@ function defineSoftmax(name: 'softmax' | 'logSoftmax', logOut: boolean): OpDef<A
 export const softmaxDef = defineSoftmax('softmax', false);
 export const logSoftmaxDef = defineSoftmax('logSoftmax', true);
 
-export function softmax(x: Tensor, axis = -1): Tensor {
-  return dispatch(softmaxDef, [x], { axis: normalizeAxis('softmax', axis, x.rank) })[0];
+/** Softmax along an axis (default the last): `softmax(x, 1)` or `softmax(x, { dim: 1 })`. */
+export function softmax(x: Tensor, axis: number | DimOption = -1): Tensor {
+  const ax = axisArg('softmax', axis, -1) as number;
+  return dispatch(softmaxDef, [x], { axis: normalizeAxis('softmax', ax, x.rank) })[0];
 }
 
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return dispatch(logSoftmaxDef, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) })[0];
+export function logSoftmax(x: Tensor, axis: number | DimOption = -1): Tensor {
+  const ax = axisArg('logSoftmax', axis, -1) as number;
+  return dispatch(logSoftmaxDef, [x], { axis: normalizeAxis('logSoftmax', ax, x.rank) })[0];
 }

@@ -1,7 +1,15 @@
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { defineOp } from '../op.js';
-import { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, numel } from '../shape.js';
+import {
+  broadcastShapes,
+  contiguousStrides,
+  normalizeAxes,
+  normalizeAxis,
+  numel,
+  type ShapeArgs,
+  shapeFromArgs,
+} from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
 
@@ -186,8 +194,8 @@ export const expandDef = defineOp<{ shape: number[] }>({
 // ---- functions ----
 
 /** A view when the strides allow it, else a copy (PyTorch's reshape). */
-export function reshape<T extends Tensor>(x: T, shape: readonly number[]): T {
-  const target = inferReshape('reshape', x.shape, shape);
+export function reshape<T extends Tensor>(x: T, ...shape: ShapeArgs): T {
+  const target = inferReshape('reshape', x.shape, shapeFromArgs('reshape', shape));
   const src = viewStrides(x.shape, x.strides, target) ? x : contiguous(x);
   try {
     return dispatch(reshapeDef, [src], { shape: target })[0] as T;
@@ -197,8 +205,8 @@ export function reshape<T extends Tensor>(x: T, shape: readonly number[]): T {
 }
 
 /** Always a view; throws when the strides do not allow one. */
-export function view<T extends Tensor>(x: T, shape: readonly number[]): T {
-  return dispatch(reshapeDef, [x], { shape: [...shape] })[0] as T;
+export function view<T extends Tensor>(x: T, ...shape: ShapeArgs): T {
+  return dispatch(reshapeDef, [x], { shape: shapeFromArgs('view', shape) })[0] as T;
 }
 
 export function flatten<T extends Tensor>(x: T, startAxis = 0, endAxis = -1): T {
@@ -229,8 +237,8 @@ export function unsqueeze<T extends Tensor>(x: T, axis: number): T {
   return view(x, shape);
 }
 
-export function permute<T extends Tensor>(x: T, axes: readonly number[]): T {
-  return dispatch(permuteDef, [x], { axes: [...axes] })[0] as T;
+export function permute<T extends Tensor>(x: T, ...axes: ShapeArgs): T {
+  return dispatch(permuteDef, [x], { axes: shapeFromArgs('permute', axes, 'axes') })[0] as T;
 }
 
 export function transpose<T extends Tensor>(x: T, axis0 = -2, axis1 = -1): T {
@@ -262,6 +270,6 @@ export function narrow<T extends Tensor>(x: T, axis: number, start: number, leng
 }
 
 /** A broadcast view: size-1 dims repeat with stride 0; -1 keeps a dim. */
-export function expand<T extends Tensor>(x: T, shape: readonly number[]): T {
-  return dispatch(expandDef, [x], { shape: [...shape] })[0] as T;
+export function expand<T extends Tensor>(x: T, ...shape: ShapeArgs): T {
+  return dispatch(expandDef, [x], { shape: shapeFromArgs('expand', shape) })[0] as T;
 }

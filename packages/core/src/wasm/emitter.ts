@@ -348,6 +348,13 @@ function section(id: number, content: number[], out: number[]): void {
 }
 
 /**
+ * The bytes of a module: `Uint8Array<ArrayBuffer>` under TypeScript 5.7 and later (what
+ * `WebAssembly.Module` takes there), a plain `Uint8Array` under earlier compilers, where typed arrays
+ * are not generic. Spelled through `Uint8Array.from` so the published declarations compile with both.
+ */
+export type ModuleBytes = ReturnType<typeof Uint8Array.from>;
+
+/**
  * A module importing `env.memory` of at least `initial` pages (at most `maximum` where given;
  * shared when `shared`, which needs a maximum, so worker instances see the same bytes) and
  * exporting every function by its name.
@@ -355,7 +362,7 @@ function section(id: number, content: number[], out: number[]): void {
 export function emitModule(
   fns: readonly FunctionBuilder[],
   memory: { initial: number; maximum?: number; shared?: boolean },
-): Uint8Array<ArrayBuffer> {
+): ModuleBytes {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];
   uleb(fns.length, types);
@@ -400,7 +407,7 @@ export function emitModule(
  * The compiled module, or undefined where this runtime has no WebAssembly or rejects the bytes
  * (as one without SIMD does).
  */
-export function compileModule(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | undefined {
+export function compileModule(bytes: ModuleBytes): WebAssembly.Module | undefined {
   if (typeof WebAssembly !== 'object') return undefined;
   try {
     return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
