@@ -76,6 +76,15 @@ describe('autocast', () => {
       /autocast: dtype must be 'f16' or 'bf16', got 'f8'/,
     );
     expect(() => autocast(async () => 1, { context })).toThrow(/autocast: fn returned a Promise/);
+    expect(() => autocast(() => 1, { context, dtpye: 'bf16' } as never)).toThrow(
+      /autocast: unknown option 'dtpye'/,
+    );
+    expect(
+      autocast(() => matmul(randn([2, 2], { context }), randn([2, 2], { context })).dtype, {
+        context,
+        dtype: 'bfloat16',
+      }),
+    ).toBe('bf16');
     expect(autocastDtype(context)).toBeUndefined();
   });
 });

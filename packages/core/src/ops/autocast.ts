@@ -1,8 +1,10 @@
 import type { AutocastScope, Context } from '../context.js';
 import { defaultContext } from '../default-context.js';
+import { resolveDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { type CoreOpName, isCoreOpName } from '../op-names.js';
+import { checkOptions } from '../options.js';
 import { cast } from './copy.js';
 
 /**
@@ -32,13 +34,15 @@ export const AUTOCAST_POLICY: { readonly [N in CoreOpName]?: 'lower' | 'f32' } =
 });
 
 export interface AutocastOptions {
-  /** The half type products compute from (default 'f16'). */
-  dtype?: 'f16' | 'bf16';
+  /** The half type products compute from (default 'f16'; 'float16' and 'bfloat16' are accepted too). */
+  dtype?: 'f16' | 'bf16' | 'float16' | 'half' | 'bfloat16';
   /** The context whose ops are cast (default the default context). */
   context?: Context;
   /** false opens a region with autocast off inside an enclosing one (default true). */
   enabled?: boolean;
 }
+
+const HALF_NAMES: readonly string[] = ['f16', 'bf16', 'float16', 'half', 'bfloat16'];
 
 function policyOf(def: OpDef): 'lower' | 'f32' | undefined {
   return isCoreOpName(def.name) ? AUTOCAST_POLICY[def.name] : def.autocast;
@@ -52,9 +56,11 @@ function policyOf(def: OpDef): 'lower' | 'f32' | undefined {
  * Call `backward` after the scope. fn must be synchronous.
  */
 export function autocast<T>(fn: () => T, options: AutocastOptions = {}): T {
-  const dtype = options.dtype ?? 'f16';
+  checkOptions('autocast', options, ['dtype', 'context', 'enabled']);
+  const named: unknown = options.dtype ?? 'f16';
+  const dtype = HALF_NAMES.includes(named as string) ? resolveDType('autocast', named) : undefined;
   if (dtype !== 'f16' && dtype !== 'bf16')
-    fail('autocast', `dtype must be 'f16' or 'bf16', got '${String(dtype)}'`);
+    fail('autocast', `dtype must be 'f16' or 'bf16', got '${String(named)}'`);
   if (typeof fn !== 'function') fail('autocast', `fn must be a function, got ${typeof fn}`);
   const ctx = options.context ?? defaultContext();
   const before = ctx.autocast;
