@@ -1,5 +1,4 @@
 import {
-  activationBytesPerLayer,
   type DecoderConfig,
   planTraining,
   type Recompute,
@@ -52,24 +51,11 @@ export function planReport(
     ['flash attention', 'none', true],
     ['full', 'full', false],
   ];
-  const e = options.precision === 'f32' ? 4 : 2;
   const acts = table(
     ['activations', 'per layer', `all ${config.layers} layers + head`],
     choices.map(([name, recompute, flash]) => {
-      const layer = activationBytesPerLayer({
-        seq: options.seq,
-        batch: options.microBatch,
-        hidden: config.hidden,
-        heads: config.heads,
-        kvHeads: config.kvHeads,
-        ffn: config.ffn,
-        ffnKind: config.ffnKind === 'gelu' ? 'gelu' : 'swiglu',
-        bytes: e,
-        dropout: options.dropout ?? false,
-        recompute,
-        flash,
-      }).total;
-      const all = planTraining(config, { ...options, recompute, flash }).activations;
+      const p = planTraining(config, { ...options, recompute, flash });
+      const [layer, all] = [p.activationsPerLayer, p.activations];
       return [name, formatBytes(layer), formatBytes(all)];
     }),
   );

@@ -31,6 +31,8 @@ export interface PlanRow {
 
 export interface TrainingPlan {
   parameters: DecoderParameters;
+  /** Activation bytes one layer keeps (MoE layers: the top-k and shared experts' widths). */
+  activationsPerLayer: number;
   /** Activation bytes of all layers plus the output head (input and f32 logits). */
   activations: number;
   rows: PlanRow[];
@@ -73,5 +75,5 @@ export function planTraining(config: DecoderConfig, options: TrainingPlanOptions
     const state = zeroBytesPerRank(parameters.total, per, ranks, stage);
     return { stage, ...state, activations, total: state.total + activations };
   });
-  return { parameters, activations, rows };
+  return { parameters, activationsPerLayer: layer, activations, rows };
 }
