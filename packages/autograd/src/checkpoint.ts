@@ -13,6 +13,7 @@ import {
 import { reversePass } from './engine.js';
 import { enableAutograd } from './gradient-engine.js';
 import {
+  attachOutputs,
   clearHistory,
   type Edge,
   edgeOf,
@@ -20,9 +21,7 @@ import {
   metaOf,
   newOpNode,
   type OpNode,
-  OutputRef,
   releaseNode,
-  setHistory,
 } from './node.js';
 import type { GradRule } from './rule.js';
 import { stateOf, withGradMode } from './state.js';
@@ -83,8 +82,8 @@ function recorded<T>(
   }
 }
 
+/** The node's saved inputs are the explicit inputs (set when it is made), not listed by `saves`. */
 const checkpointRule: GradRule<CheckpointAttrs> = {
-  saves: { inputs: [] },
   vjp({ grads, attrs, x, needs }) {
     const { fn, rng, explicit, leaves, ctx } = attrs;
     const wrapped = wrap(ctx, x.slice(0, explicit), (i) => needs[i]);
@@ -209,11 +208,7 @@ export function checkpoint<R extends Tensor | Tensor[]>(fn: CheckpointFn<R>, ...
     outputMeta: outs.map(metaOf),
     saved: { inputs: inputs.map((a) => a.alias()), outputs: [] },
   });
-  outs.forEach((o, index) => {
-    if (!isFloat(o.dtype)) return;
-    setHistory(o, new OutputRef(node, index));
-    o.requiresGrad = true;
-  });
+  attachOutputs(node, outs);
   state.tapes[state.tapes.length - 1]?.add(node);
   return result;
 }

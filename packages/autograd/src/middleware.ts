@@ -1,5 +1,14 @@
 import { type Context, isCoreOpName, isFloat, type Middleware, type OpDef } from '@tessera/core';
-import { type Edge, edgeOf, metaOf, newOpNode, OutputRef, setHistory, shareHistory } from './node.js';
+import {
+  attachOutputs,
+  type Edge,
+  edgeOf,
+  metaOf,
+  newOpNode,
+  OutputRef,
+  setHistory,
+  shareHistory,
+} from './node.js';
 import type { GradRule } from './rule.js';
 import { GRAD_RULES } from './rules/index.js';
 import { stateOf } from './state.js';
@@ -41,12 +50,7 @@ export const autogradMiddleware: Middleware = (call, next) => {
     outputMeta: outs.map(metaOf),
     saved,
   });
-  // The node lives while a handle on one of its outputs, or a node recorded on them, does.
-  outs.forEach((o, index) => {
-    if (!isFloat(o.dtype)) return;
-    setHistory(o, new OutputRef(node, index));
-    o.requiresGrad = true;
-  });
+  attachOutputs(node, outs);
   // Saved outputs carry their own history so that a createGraph backward differentiates them,
   // without counting toward the node that owns them (that would keep it alive forever).
   saved.outputs.forEach((a, i) => {

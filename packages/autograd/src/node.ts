@@ -1,4 +1,4 @@
-import type { DisposeListener, DType, Tensor } from '@tessera/core';
+import { type DisposeListener, type DType, isFloat, type Tensor } from '@tessera/core';
 import type { GradRule } from './rule.js';
 
 /** What backward needs to know about a tensor it no longer holds. */
@@ -101,6 +101,18 @@ export function setHistory(t: Tensor, ref: OutputRef, counted = true): void {
     ref.node.refs++;
   }
   if (prev instanceof OutputRef && prev !== ref) prev.release(t);
+}
+
+/**
+ * Makes `node` the history of each floating output: the node lives while a handle on one of its
+ * outputs, or a node recorded on them, does.
+ */
+export function attachOutputs(node: OpNode, outs: readonly Tensor[]): void {
+  outs.forEach((o, index) => {
+    if (!isFloat(o.dtype)) return;
+    setHistory(o, new OutputRef(node, index));
+    o.requiresGrad = true;
+  });
 }
 
 /** Removes t's history (it becomes a plain tensor), letting go of its node. */
