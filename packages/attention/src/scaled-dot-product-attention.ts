@@ -1,4 +1,4 @@
-import { autocastDtype, dispatch, fail, fmtShape, isHalf, type Tensor } from '@tessera/core';
+import { autocastInputs, dispatch, fail, fmtShape, type Tensor } from '@tessera/core';
 import type { FlashAttrs } from './flash-attrs.js';
 import { flashAttentionDef, flashAttentionMaskedDef } from './flash-op.js';
 import { naiveAttention } from './naive-attention.js';
@@ -70,16 +70,10 @@ export function scaledDotProductAttention(
   v: Tensor,
   options: AttentionOptions = {},
 ): Tensor | AttentionResult {
-  // Inside autocast attention computes from the scope's half type, as matmul does.
-  // (A non-tensor q has no context; the checks below name it.)
-  const lower = (q as Partial<Tensor> | undefined)?.ctx ? autocastDtype(q.ctx) : undefined;
-  if (lower !== undefined) {
-    const down = (t: Tensor) =>
-      t.dtype === 'f32' || (isHalf(t.dtype) && t.dtype !== lower) ? t.cast(lower) : t;
-    q = down(q);
-    k = down(k);
-    v = down(v);
-  }
+  // Inside autocast attention computes from the scope's half type, as matmul does; q, k and v are
+  // cast together before the checks below, which want one dtype. (A non-tensor q has no context;
+  // the checks name it.)
+  if ((q as Partial<Tensor> | undefined)?.ctx) [q, k, v] = autocastInputs([q, k, v]);
   const packed = q.rank === 3 && k.rank === 3 && v.rank === 3;
   if (packed) {
     const res = attention4(unpack(q), unpack(k), unpack(v), options, true);

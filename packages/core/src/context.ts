@@ -16,13 +16,17 @@ export interface OpCall {
 }
 
 /**
- * An open autocast scope: which dtype an op's floating inputs are cast to before it runs
- * ('lower' ops to `dtype`, 'f32' ops to f32, others untouched), and the cast to use.
+ * An open autocast scope: an op's policy ('lower' ops compute from `dtype`, 'f32' ops from f32,
+ * others untouched) and the casts that carry it out (see `ops/autocast.ts`).
  */
 export interface AutocastScope {
   readonly dtype: 'f16' | 'bf16';
   policy(def: OpDef): 'lower' | 'f32' | undefined;
-  cast(t: Tensor, dtype: DType): Tensor;
+  /** The inputs cast for `policy`, and which of them are new handles; undefined when none changes. */
+  recast(
+    inputs: readonly Tensor[],
+    policy: 'lower' | 'f32',
+  ): { inputs: Tensor[]; made: Tensor[] } | undefined;
 }
 
 /** Wraps op execution, e.g. to record a tape. `next()` runs the op and returns its outputs. */

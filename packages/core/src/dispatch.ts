@@ -1,6 +1,6 @@
 import type { Backend } from './backend.js';
-import type { AutocastScope, Context, OpCall } from './context.js';
-import { type DType, isHalf, type TypedArray } from './dtype.js';
+import type { Context, OpCall } from './context.js';
+import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { describeNonTensor, isTensor } from './is-tensor.js';
 import type { OpDef, OutputSpec } from './op.js';
@@ -43,7 +43,8 @@ export function dispatch<A>(
   if (inputs.some((t) => t.ctx !== ctx)) fail(def.name, 'inputs belong to different contexts');
   const scope = ctx.autocast;
   if (scope !== undefined && ctx.suspended === 0) {
-    const recast = autocastInputs(scope, def as OpDef, inputs);
+    const policy = scope.policy(def as OpDef);
+    const recast = policy === undefined ? undefined : scope.recast(inputs, policy);
     if (recast !== undefined) {
       try {
         return dispatch(def, recast.inputs, attrs, placement);
@@ -59,31 +60,6 @@ export function dispatch<A>(
   if (!def.view && !def.run) for (const o of outputs) ctx.checkAllocation(def.name, device, o.shape, o.dtype);
   const call: OpCall = { def: def as OpDef, inputs, attrs, outputs };
   return ctx.runMiddleware(call, () => execute(ctx, device, call));
-}
-
-/**
- * Inside an autocast scope: the op's inputs cast as its policy says ('lower': f32 and the other
- * half type to the scope's dtype; 'f32': half types up to f32), or undefined when none changes.
- */
-function autocastInputs(
-  scope: AutocastScope,
-  def: OpDef,
-  inputs: readonly Tensor[],
-): { inputs: Tensor[]; made: Tensor[] } | undefined {
-  const policy = scope.policy(def);
-  if (policy === undefined) return undefined;
-  const target: DType = policy === 'lower' ? scope.dtype : 'f32';
-  const moves = (t: Tensor) =>
-    t.dtype !== target && (policy === 'lower' ? t.dtype === 'f32' || isHalf(t.dtype) : isHalf(t.dtype));
-  if (!inputs.some(moves)) return undefined;
-  const made: Tensor[] = [];
-  const cast = inputs.map((t) => {
-    if (!moves(t)) return t;
-    const c = scope.cast(t, target);
-    made.push(c);
-    return c;
-  });
-  return { inputs: cast, made };
 }
 
 function execute(ctx: Context, device: string, call: OpCall): Tensor[] {

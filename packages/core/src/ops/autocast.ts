@@ -1,10 +1,11 @@
 import type { AutocastScope, Context } from '../context.js';
 import { defaultContext } from '../default-context.js';
-import { resolveDType } from '../dtype.js';
+import { type DType, isDTypeName, isHalf, resolveDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { type CoreOpName, isCoreOpName } from '../op-names.js';
 import { checkOptions } from '../options.js';
+import type { Tensor } from '../tensor.js';
 import { cast } from './copy.js';
 
 /**
@@ -42,10 +43,37 @@ export interface AutocastOptions {
   enabled?: boolean;
 }
 
-const HALF_NAMES: readonly string[] = ['f16', 'bf16', 'float16', 'half', 'bfloat16'];
-
 function policyOf(def: OpDef): 'lower' | 'f32' | undefined {
   return isCoreOpName(def.name) ? AUTOCAST_POLICY[def.name] : def.autocast;
+}
+
+/** 'lower' moves f32 and the other half type to the scope's dtype; 'f32' moves half types up. */
+function recastFor(dtype: 'f16' | 'bf16'): AutocastScope['recast'] {
+  return (inputs, policy) => {
+    const target: DType = policy === 'lower' ? dtype : 'f32';
+    const moves = (t: Tensor) =>
+      t.dtype !== target && (isHalf(t.dtype) || (policy === 'lower' && t.dtype === 'f32'));
+    if (!inputs.some(moves)) return undefined;
+    const made: Tensor[] = [];
+    const out = inputs.map((t) => {
+      if (!moves(t)) return t;
+      const c = cast(t, target);
+      made.push(c);
+      return c;
+    });
+    return { inputs: out, made };
+  };
+}
+
+/**
+ * The tensors cast as an op with this policy would have them inside the open autocast scope of
+ * their context (unchanged outside one). For custom ops whose public function checks its inputs
+ * before dispatching — attention casts q, k and v together, so that a query from an f32 norm and
+ * a value from an f16 product still meet in one dtype.
+ */
+export function autocastInputs(inputs: readonly Tensor[], policy: 'lower' | 'f32' = 'lower'): Tensor[] {
+  const scope = inputs[0]?.ctx.autocast;
+  return scope?.recast(inputs, policy)?.inputs ?? [...inputs];
 }
 
 /**
@@ -58,14 +86,14 @@ function policyOf(def: OpDef): 'lower' | 'f32' | undefined {
 export function autocast<T>(fn: () => T, options: AutocastOptions = {}): T {
   checkOptions('autocast', options, ['dtype', 'context', 'enabled']);
   const named: unknown = options.dtype ?? 'f16';
-  const dtype = HALF_NAMES.includes(named as string) ? resolveDType('autocast', named) : undefined;
+  const dtype = isDTypeName(named) ? resolveDType('autocast', named) : undefined;
   if (dtype !== 'f16' && dtype !== 'bf16')
     fail('autocast', `dtype must be 'f16' or 'bf16', got '${String(named)}'`);
   if (typeof fn !== 'function') fail('autocast', `fn must be a function, got ${typeof fn}`);
   const ctx = options.context ?? defaultContext();
   const before = ctx.autocast;
   const scope: AutocastScope | undefined =
-    options.enabled === false ? undefined : { dtype, policy: policyOf, cast: (t, d) => cast(t, d) };
+    options.enabled === false ? undefined : { dtype, policy: policyOf, recast: recastFor(dtype) };
   ctx.autocast = scope;
   let result: T;
   try {

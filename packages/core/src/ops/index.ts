@@ -13,7 +13,13 @@ import { REDUCE_DEFS } from './reduce.js';
 import { logSoftmaxDef, softmaxDef } from './softmax.js';
 import { expandDef, permuteDef, reshapeDef, sliceDef } from './views.js';
 
-export { AUTOCAST_POLICY, type AutocastOptions, autocast, autocastDtype } from './autocast.js';
+export {
+  AUTOCAST_POLICY,
+  type AutocastOptions,
+  autocast,
+  autocastDtype,
+  autocastInputs,
+} from './autocast.js';
 export {
   type Conv2dAttrs,
   type Conv2dBackwardInputAttrs,
