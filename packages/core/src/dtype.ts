@@ -193,27 +193,25 @@ export function bf16BitsToF32(h: number): number {
 
 // ---- whole-array conversions (the CPU backend widens half storage around every kernel) ----
 
-/** f16 bit pattern → f32 value for all 65,536 patterns, built on first use and never changed. */
-let f16Table: Float32Array | undefined;
-
-function f16ToF32Table(): Float32Array {
-  if (f16Table === undefined) {
-    const t = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) t[h] = f16BitsToF32(h);
-    f16Table = t;
-  }
-  return f16Table;
-}
-
 /** Decodes half-precision storage into f32 values (out has raw's length). */
 export function decodeHalfArray(dtype: 'f16' | 'bf16', raw: Uint16Array, out: Float32Array): void {
-  if (dtype === 'f16') {
-    const table = f16ToF32Table();
-    for (let i = 0; i < raw.length; i++) out[i] = table[raw[i]];
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  if (dtype === 'bf16') {
+    for (let i = 0; i < raw.length; i++) bits[i] = raw[i] << 16;
     return;
   }
-  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < raw.length; i++) bits[i] = raw[i] << 16;
+  for (let i = 0; i < raw.length; i++) {
+    const h = raw[i];
+    const exp = h & 0x7c00;
+    if (exp !== 0 && exp !== 0x7c00) {
+      // A normal f16: same sign and mantissa, exponent rebased from 15 to 127 (112 << 10 added).
+      bits[i] = ((h & 0x8000) << 16) | (((h & 0x7fff) + 0x1c000) << 13);
+    } else if ((h & 0x7fff) === 0) {
+      bits[i] = (h & 0x8000) << 16; // ±0
+    } else {
+      out[i] = f16BitsToF32(h); // subnormal, ±inf, NaN
+    }
+  }
 }
 
 /** Encodes f32 values into half-precision storage, rounding to nearest even (as f32ToF16Bits/f32ToBf16Bits). */

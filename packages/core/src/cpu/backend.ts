@@ -34,8 +34,6 @@ function decodeHalf(dtype: 'f16' | 'bf16', raw: Uint16Array): Float32Array {
   return out;
 }
 
-const encodeHalf = encodeHalfArray;
-
 /**
  * The reference backend: storage is a typed array, every core op has a kernel. f16 and bf16
  * are widened to f32 around each kernel, so kernels only see f32, f64, i32 and bool. f32 hot
@@ -196,7 +194,7 @@ export class CpuBackend implements Backend {
     }
     outputs.forEach((t, i) => {
       if (isHalf(t.dtype))
-        encodeHalf(t.dtype, outs[i].data as Float32Array, t.storageFor(def.name).buffer as Uint16Array);
+        encodeHalfArray(t.dtype, outs[i].data as Float32Array, t.storageFor(def.name).buffer as Uint16Array);
     });
   }
 }
