@@ -51,15 +51,12 @@ function place(op: string, o: CreateOptions | undefined): Placement {
   const requiresGrad = o?.requiresGrad ?? false;
   if (typeof requiresGrad !== 'boolean')
     fail(op, `requiresGrad must be a boolean, got ${typeof requiresGrad}`);
-  if (requiresGrad) {
-    ctx.requireGradientEngine(op);
-    if (dtype !== undefined && !isFloat(dtype))
-      fail(op, `only floating tensors take gradients; requiresGrad was asked of a ${dtype} tensor`);
-  }
+  // Without an engine, fail before any work; the dtype is checked once it is known (`checked`).
+  if (requiresGrad) ctx.requireGradientEngine(op);
   return { ctx, device, dtype, requiresGrad };
 }
 
-/** The placement after checking a creation's size against the context's allocation limit. */
+/** The placement after checking the dtype takes gradients if asked, and the size against the allocation limit. */
 function checked(op: string, p: Placement, dtype: DType, shape: readonly number[]): Placement {
   if (p.requiresGrad && !isFloat(dtype))
     fail(op, `only floating tensors take gradients; requiresGrad was asked of a ${dtype} tensor`);
