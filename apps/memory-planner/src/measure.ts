@@ -3,7 +3,16 @@ import { AdditionTask } from '@tessera/app-tiny-gpt/addition-task';
 import { parseCli } from '@tessera/app-tiny-gpt/cli';
 import { buildModel } from '@tessera/app-tiny-gpt/run';
 import { backward } from '@tessera/autograd';
-import { type Context, memory, randint, randn, resetPeakMemory, type Tensor, tidy } from '@tessera/core';
+import {
+  bytesPerElement,
+  type Context,
+  memory,
+  randint,
+  randn,
+  resetPeakMemory,
+  type Tensor,
+  tidy,
+} from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { activationBytesPerLayer, modelStateBytes } from '@tessera/memory';
 import { crossEntropy, type Module } from '@tessera/nn';
@@ -73,7 +82,8 @@ export async function measure(model: MeasuredModel, context: Context, device: st
   const peak = () => memory(context).devices[device]?.peakBytes ?? 0;
   const before = bytes();
   const s = setup(model, context, device);
-  const inputsBytes = s.inputs.reduce((n, t) => n + t.size * 4, 0);
+  const bytesOf = (ts: readonly Tensor[]) => ts.reduce((n, t) => n + t.size * bytesPerElement(t.dtype), 0);
+  const inputsBytes = bytesOf(s.inputs);
   const opt = new Adam(s.net.parameters(), { lr: 1e-3 });
   const step = () => {
     opt.zeroGrad();
@@ -91,7 +101,7 @@ export async function measure(model: MeasuredModel, context: Context, device: st
   tidy(() => backward(s.loss()), context);
   for (const p of s.net.parameters()) await p.grad!.data();
   // Gradients are model state, counted above; what else the step held at its peak is activations.
-  const gradients = s.net.parameters().reduce((n, p) => n + p.size * 4, 0);
+  const gradients = bytesOf(s.net.parameters());
   const activationsMeasured = peak() - held - gradients;
   const result: Measurement = {
     model,

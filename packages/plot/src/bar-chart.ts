@@ -1,3 +1,4 @@
+import { CHART_TEXT, drawAxes, drawYGrid } from './chart-frame.js';
 import { encodePng } from './png.js';
 import { Raster, type Rgb } from './raster.js';
 import { formatTick, niceTicks } from './ticks.js';
@@ -17,10 +18,6 @@ export interface StackedBarChart {
   width?: number;
   height?: number;
 }
-
-const TEXT: Rgb = [20, 20, 20];
-const GRID: Rgb = [225, 225, 225];
-const AXIS: Rgb = [90, 90, 90];
 
 /** A PNG of stacked bars on a shared y axis from 0, with round ticks, labels and a legend. */
 export function renderStackedBarsPng(chart: StackedBarChart): Uint8Array {
@@ -47,13 +44,13 @@ export function renderStackedBarsPng(chart: StackedBarChart): Uint8Array {
   const top = 100;
   const bottom = height - 48;
   const py = (v: number) => bottom - ((bottom - top) * (v - y.lo)) / (y.hi - y.lo);
-  img.textCentered(width / 2, 20, chart.title, TEXT, 2);
-  for (const v of y.values) {
-    const at = py(v);
-    img.line(left, at, right, at, GRID);
-    const label = formatTick(v, y.decimals);
-    img.text(left - 8 - Raster.textWidth(label), at - 3, label, AXIS);
-  }
+  img.textCentered(width / 2, 20, chart.title, CHART_TEXT, 2);
+  drawYGrid(
+    img,
+    left,
+    right,
+    y.values.map((v) => ({ at: py(v), label: formatTick(v, y.decimals) })),
+  );
   const slot = (right - left) / bars.length;
   const barWidth = Math.max(2, Math.round(slot * 0.6));
   bars.forEach((b, i) => {
@@ -65,15 +62,14 @@ export function renderStackedBarsPng(chart: StackedBarChart): Uint8Array {
       img.fillRect(x, y1, barWidth, y0 - y1, parts[k].color);
       base += v;
     });
-    img.textCentered(left + slot * (i + 0.5), bottom + 14, b.label, TEXT);
+    img.textCentered(left + slot * (i + 0.5), bottom + 14, b.label, CHART_TEXT);
   });
-  img.line(left, top, left, bottom, AXIS, 2);
-  img.line(left, bottom, right, bottom, AXIS, 2);
-  img.text(8, top - 30, chart.yLabel, TEXT, 2);
+  drawAxes(img, left, top, right, bottom);
+  img.text(8, top - 30, chart.yLabel, CHART_TEXT, 2);
   let legendX = left + 12;
   for (const p of parts) {
     img.fillRect(legendX, 42, 12, 12, p.color);
-    img.text(legendX + 18, 44, p.name, TEXT);
+    img.text(legendX + 18, 44, p.name, CHART_TEXT);
     legendX += 18 + Raster.textWidth(p.name) + 20;
   }
   return encodePng(width, height, img.pixels);

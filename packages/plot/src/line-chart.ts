@@ -1,3 +1,4 @@
+import { CHART_AXIS, CHART_GRID, CHART_TEXT, drawAxes, drawYGrid } from './chart-frame.js';
 import { encodePng } from './png.js';
 import { Raster, type Rgb } from './raster.js';
 import { formatTick, niceTicks } from './ticks.js';
@@ -17,10 +18,6 @@ export interface LineChart {
   width?: number;
   height?: number;
 }
-
-const TEXT: Rgb = [20, 20, 20];
-const GRID: Rgb = [225, 225, 225];
-const AXIS: Rgb = [90, 90, 90];
 
 /** Where everything of a chart goes, computed once for the PNG and the SVG renderers. */
 interface Layout {
@@ -88,19 +85,15 @@ export function renderLineChartPng(chart: LineChart): Uint8Array {
 /** Draws the chart into `img` with its top-left corner at (x0, y0), e.g. as one panel of a figure. */
 export function drawLineChart(img: Raster, chart: LineChart, x0 = 0, y0 = 0): void {
   const l = layout(chart, x0, y0);
-  img.textCentered(x0 + l.width / 2, y0 + 20, chart.title, TEXT, 2);
-  for (const t of l.yTicks) {
-    img.line(l.left, t.at, l.right, t.at, GRID);
-    img.text(l.left - 8 - Raster.textWidth(t.label), t.at - 3, t.label, AXIS);
-  }
+  img.textCentered(x0 + l.width / 2, y0 + 20, chart.title, CHART_TEXT, 2);
+  drawYGrid(img, l.left, l.right, l.yTicks);
   for (const t of l.xTicks) {
-    img.line(t.at, l.top, t.at, l.bottom, GRID);
-    img.textCentered(t.at, l.bottom + 12, t.label, AXIS);
+    img.line(t.at, l.top, t.at, l.bottom, CHART_GRID);
+    img.textCentered(t.at, l.bottom + 12, t.label, CHART_AXIS);
   }
-  img.line(l.left, l.top, l.left, l.bottom, AXIS, 2);
-  img.line(l.left, l.bottom, l.right, l.bottom, AXIS, 2);
-  img.textCentered((l.left + l.right) / 2, y0 + l.height - 22, chart.xLabel, TEXT, 2);
-  img.text(x0 + 8, l.top - 24, chart.yLabel, TEXT, 2);
+  drawAxes(img, l.left, l.top, l.right, l.bottom);
+  img.textCentered((l.left + l.right) / 2, y0 + l.height - 22, chart.xLabel, CHART_TEXT, 2);
+  img.text(x0 + 8, l.top - 24, chart.yLabel, CHART_TEXT, 2);
   for (const s of chart.series) {
     for (let i = 1; i < s.values.length; i++)
       img.line(l.px(i), l.py(s.values[i - 1]), l.px(i + 1), l.py(s.values[i]), s.color, 2);
@@ -108,7 +101,7 @@ export function drawLineChart(img: Raster, chart: LineChart, x0 = 0, y0 = 0): vo
   let legendX = l.left + 12;
   for (const s of chart.series) {
     img.fillRect(legendX, l.top + 8, 18, 4, s.color);
-    img.text(legendX + 24, l.top + 6, s.name, TEXT);
+    img.text(legendX + 24, l.top + 6, s.name, CHART_TEXT);
     legendX += 24 + Raster.textWidth(s.name) + 24;
   }
 }
@@ -121,24 +114,28 @@ export function renderLineChartSvg(chart: LineChart): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${l.width / 2}" y="28" font-size="18" text-anchor="middle" fill="${rgb(TEXT)}">${escapeXml(chart.title)}</text>`,
+    `<text x="${l.width / 2}" y="28" font-size="18" text-anchor="middle" fill="${rgb(CHART_TEXT)}">${escapeXml(chart.title)}</text>`,
   ];
   for (const t of l.yTicks) {
-    out.push(`<line x1="${l.left}" y1="${f(t.at)}" x2="${l.right}" y2="${f(t.at)}" stroke="${rgb(GRID)}"/>`);
     out.push(
-      `<text x="${l.left - 8}" y="${f(t.at + 4)}" font-size="12" text-anchor="end" fill="${rgb(AXIS)}">${t.label}</text>`,
+      `<line x1="${l.left}" y1="${f(t.at)}" x2="${l.right}" y2="${f(t.at)}" stroke="${rgb(CHART_GRID)}"/>`,
+    );
+    out.push(
+      `<text x="${l.left - 8}" y="${f(t.at + 4)}" font-size="12" text-anchor="end" fill="${rgb(CHART_AXIS)}">${t.label}</text>`,
     );
   }
   for (const t of l.xTicks) {
-    out.push(`<line x1="${f(t.at)}" y1="${l.top}" x2="${f(t.at)}" y2="${l.bottom}" stroke="${rgb(GRID)}"/>`);
     out.push(
-      `<text x="${f(t.at)}" y="${l.bottom + 18}" font-size="12" text-anchor="middle" fill="${rgb(AXIS)}">${t.label}</text>`,
+      `<line x1="${f(t.at)}" y1="${l.top}" x2="${f(t.at)}" y2="${l.bottom}" stroke="${rgb(CHART_GRID)}"/>`,
+    );
+    out.push(
+      `<text x="${f(t.at)}" y="${l.bottom + 18}" font-size="12" text-anchor="middle" fill="${rgb(CHART_AXIS)}">${t.label}</text>`,
     );
   }
   out.push(
-    `<path d="M${l.left} ${l.top}V${l.bottom}H${l.right}" fill="none" stroke="${rgb(AXIS)}" stroke-width="2"/>`,
-    `<text x="${(l.left + l.right) / 2}" y="${l.height - 16}" font-size="15" text-anchor="middle" fill="${rgb(TEXT)}">${escapeXml(chart.xLabel)}</text>`,
-    `<text x="8" y="${l.top - 14}" font-size="15" fill="${rgb(TEXT)}">${escapeXml(chart.yLabel)}</text>`,
+    `<path d="M${l.left} ${l.top}V${l.bottom}H${l.right}" fill="none" stroke="${rgb(CHART_AXIS)}" stroke-width="2"/>`,
+    `<text x="${(l.left + l.right) / 2}" y="${l.height - 16}" font-size="15" text-anchor="middle" fill="${rgb(CHART_TEXT)}">${escapeXml(chart.xLabel)}</text>`,
+    `<text x="8" y="${l.top - 14}" font-size="15" fill="${rgb(CHART_TEXT)}">${escapeXml(chart.yLabel)}</text>`,
   );
   for (const s of chart.series) {
     const points = Array.from(s.values, (v, i) => `${f(l.px(i + 1))},${f(l.py(v))}`).join(' ');
@@ -148,7 +145,7 @@ export function renderLineChartSvg(chart: LineChart): string {
   for (const s of chart.series) {
     out.push(`<rect x="${legendX}" y="${l.top + 8}" width="18" height="4" fill="${rgb(s.color)}"/>`);
     out.push(
-      `<text x="${legendX + 24}" y="${l.top + 14}" font-size="12" fill="${rgb(TEXT)}">${escapeXml(s.name)}</text>`,
+      `<text x="${legendX + 24}" y="${l.top + 14}" font-size="12" fill="${rgb(CHART_TEXT)}">${escapeXml(s.name)}</text>`,
     );
     legendX += 24 + 7 * s.name.length + 24;
   }
