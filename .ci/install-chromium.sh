@@ -7,17 +7,9 @@ set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-chromium: must run as root" >&2
-  exit 1
-fi
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "install-chromium: apt-get failed" >&2
-  exit 1
-fi
+. "$(dirname "$0")/apt.sh"
+require_root install-chromium
+quiet_apt_install install-chromium chromium
 if [ ! -x /usr/bin/chromium ]; then
   echo "install-chromium: /usr/bin/chromium still missing after install" >&2
   exit 1

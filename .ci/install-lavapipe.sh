@@ -5,10 +5,8 @@
 # that no host name lives in this repository. Idempotent; quiet unless something fails.
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-lavapipe: must run as root" >&2
-  exit 1
-fi
+. "$(dirname "$0")/apt.sh"
+require_root install-lavapipe
 
 have_lavapipe() {
   local v
@@ -43,14 +41,7 @@ if [ ! -f "$dst" ]; then
   } >"$dst"
 fi
 
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports \
-  mesa-vulkan-drivers libvulkan1; } >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "install-lavapipe: apt-get failed" >&2
-  exit 1
-fi
+quiet_apt_install install-lavapipe -t bookworm-backports mesa-vulkan-drivers libvulkan1
 
 if ! have_lavapipe; then
   echo "install-lavapipe: mesa-vulkan-drivers >= 25 still missing after install" >&2

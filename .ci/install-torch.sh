@@ -7,17 +7,9 @@ set -euo pipefail
 if /usr/bin/python3 -c 'import torch, torch.distributed' >/dev/null 2>&1; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-torch: must run as root" >&2
-  exit 1
-fi
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; } >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "install-torch: apt-get failed" >&2
-  exit 1
-fi
+. "$(dirname "$0")/apt.sh"
+require_root install-torch
+quiet_apt_install install-torch --no-install-recommends python3-torch
 /usr/bin/python3 -c 'import torch, torch.distributed' || {
   echo "install-torch: torch does not import after install" >&2
   exit 1
