@@ -14,7 +14,7 @@ import {
   tidy,
 } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
-import { activationBytesPerLayer, modelStateBytes } from '@tessera/memory';
+import { modelStateBytes, planTraining } from '@tessera/memory';
 import { crossEntropy, type Module } from '@tessera/nn';
 import { Adam } from '@tessera/optim';
 
@@ -47,19 +47,21 @@ function setup(model: MeasuredModel, context: Context, device: string) {
     const loss = () => crossEntropy(net.forward(x).reshape([BATCH * len, net.config.vocab]), y);
     const cfg = net.config;
     const ffn = net.stateDict().get('block0.ffn.w1.weight')!.shape[0];
-    const layer = activationBytesPerLayer({
-      seq: len,
-      batch: BATCH,
+    const decoder = {
+      layers: cfg.layers,
       hidden: cfg.dim,
       heads: cfg.heads,
       kvHeads: cfg.kvHeads,
       ffn,
-      ffnKind: 'swiglu',
-      bytes: 4,
-      dropout: false,
+      vocab: cfg.vocab,
+    };
+    const { activations: predicted } = planTraining(decoder, {
+      optimizer: 'adam',
+      precision: 'f32',
+      seq: len,
+      microBatch: BATCH,
       flash: true,
-    }).total;
-    const predicted = cfg.layers * layer + 4 * BATCH * len * (cfg.dim + cfg.vocab);
+    });
     return { net: net as Module, loss, inputs: [x, y], predicted };
   }
   const net = (model === 'mlp' ? mlp(context) : cnn(context)).to(device);
