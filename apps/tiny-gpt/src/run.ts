@@ -76,6 +76,10 @@ export async function run(
         tokensPerSecond = tps;
         onStep?.(step, loss, tps);
       },
+      onScaler: (skipped, scale) =>
+        log(
+          `f16 loss scaling: ${skipped} step${skipped === 1 ? '' : 's'} skipped on overflow, final scale ${scale}`,
+        ),
     });
     const trainSeconds = (performance.now() - start) / 1000;
     const accuracy = await evaluate(model, task);
