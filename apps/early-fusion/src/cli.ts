@@ -18,7 +18,14 @@ export const COMMAND = {
       default: 300,
       help: 'VQ-VAE training steps (batch 64)',
     },
-    steps: { type: 'number', integer: true, min: 1, default: 2400, help: 'decoder training steps' },
+    augment: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 4,
+      help: 'randomly distorted copies of the training digits added to the decoder training data',
+    },
+    steps: { type: 'number', integer: true, min: 1, default: 4000, help: 'decoder training steps' },
     batch: { type: 'number', integer: true, min: 1, default: 32, help: 'sequences per decoder step' },
     dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
@@ -28,6 +35,13 @@ export const COMMAND = {
       min: 0,
       default: 4,
       help: 'loss weight of the caption tokens of image → caption sequences',
+    },
+    'image-to-text': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      default: 0.6,
+      help: 'fraction of image → caption sequences in a decoder batch (the rest caption → image)',
     },
     temperature: {
       type: 'number',
@@ -83,12 +97,14 @@ export const USAGE = usage(COMMAND);
 export interface CliOptions {
   mode: 'train' | 'stability';
   tokenizerSteps: number;
+  augment: number;
   steps: number;
   batch: number;
   dim: number;
   layers: number;
   lr: number;
   captionWeight: number;
+  imageToText: number;
   temperature: number;
   topK: number;
   classifierEpochs: number;
@@ -106,12 +122,14 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
   return {
     mode: o.mode as CliOptions['mode'],
     tokenizerSteps: o['tokenizer-steps'],
+    augment: o.augment,
     steps: o.steps,
     batch: o.batch,
     dim: o.dim,
     layers: o.layers,
     lr: o.lr,
     captionWeight: o['caption-weight'],
+    imageToText: o['image-to-text'],
     temperature: o.temperature,
     topK: o['top-k'],
     classifierEpochs: o['classifier-epochs'],

@@ -1,8 +1,10 @@
-import { createContext } from '@tessera/core';
+import { createContext, manualSeed, rand, tensor } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
+import { VQVAE } from '@tessera/vision';
 import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
 import { batchOf, imageToText, textToImage } from './fusion.js';
+import { tokenize, tokenizeAugmented } from './tokenizer.js';
 import { caption, DIGIT_WORDS, FusionVocab, TEMPLATES } from './vocab.js';
 
 const context = createContext();
@@ -110,6 +112,22 @@ describe('mixed sequences', () => {
   });
 });
 
+describe('distorted copies of the training digits', () => {
+  it('an identity distortion reproduces the plain token grids, copy after copy, labels repeated', () => {
+    manualSeed(3, context);
+    const vq = new VQVAE({ channels: 1, hidden: 4, codeDim: 4, codebookSize: 8 }, { context });
+    vq.eval();
+    const images = rand([3, 1, 28, 28], { context });
+    const labels = tensor([7, 0, 4], [3], { dtype: 'i32', context });
+    const plain = tokenize(vq, { images, labels }, context).codes;
+    const identity = { degrees: 0, scale: 0, shift: 0 };
+    const two = tokenizeAugmented(vq, { images, labels }, { copies: 2, range: identity, seed: 1, context });
+    expect(two.perImage).toBe(49);
+    expect(Array.from(two.labels)).toEqual([7, 0, 4, 7, 0, 4]);
+    expect(Array.from(two.codes)).toEqual([...plain, ...plain]);
+  });
+});
+
 describe('cli', () => {
   it('parses its options and rejects bad ones', () => {
     expect(parseCli(['--steps', '20', '--mode', 'stability', '--out', 'x'], 'd')).toMatchObject({
@@ -123,6 +141,11 @@ describe('cli', () => {
       topK: 5,
       captionWeight: 8,
     });
+    expect(parseCli(['--augment', '0', '--image-to-text', '0.7'], 'd')).toMatchObject({
+      augment: 0,
+      imageToText: 0.7,
+    });
+    expect(() => parseCli(['--image-to-text', '1.5'], 'd')).toThrow('--image-to-text');
     expect(() => parseCli(['--mode', 'fly'], 'd')).toThrow(
       "--mode must be one of train, stability, got 'fly'",
     );

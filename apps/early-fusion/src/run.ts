@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { RECIPES } from '@tessera/app-mnist/models';
 import { type Context, createContext, tensor, tidy } from '@tessera/core';
 import type { MnistSplit } from '@tessera/data';
 import { loadMnist } from '@tessera/data/node';
@@ -11,13 +12,16 @@ import { classify, mnistClassifier } from './classifier.js';
 import type { CliOptions } from './cli.js';
 import { type CodedSplit, captionAccuracy, generateImages, type StepRecord, trainFusion } from './fusion.js';
 import { renderGenerations, renderStability, type StabilityRun } from './report.js';
-import { tokenize, trainTokenizer } from './tokenizer.js';
+import { tokenize, tokenizeAugmented, trainTokenizer } from './tokenizer.js';
 import { FusionVocab } from './vocab.js';
 
 /** Reports progress: which stage, steps done and in all, and a short status. */
 export type OnProgress = (stage: string, step: number, total: number, status: string) => void;
 
 export const TOKENIZER: VQVAEConfig = { channels: 1, hidden: 16, codeDim: 16, codebookSize: 64 };
+
+/** The random affine distortions of the decoder's extra training grids: apps/mnist's CNN recipe. */
+export const AUGMENT = RECIPES.cnn.augment;
 
 const cpuSeconds = () => process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
 
@@ -26,6 +30,13 @@ interface Stage {
   wallSeconds: number;
   cpuSeconds: number;
 }
+
+const concat = (a: Int32Array, b: Int32Array): Int32Array => {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
 
 /** Runs `f`, recording its wall-clock and CPU seconds (all threads of this process) under `name`. */
 async function timed<T>(stages: Stage[], name: string, f: () => T | Promise<T>): Promise<T> {
@@ -112,10 +123,16 @@ export async function runTrain(
   const stages: Stage[] = [];
   const { train, test } = await loadMnist({ context });
   const vq = await timed(stages, 'tokenizer', () => tokenizer(o, context, train, log, progress));
-  const [trainCodes, testCodes] = await timed(stages, 'tokenize', () => [
-    tokenize(vq, train, context),
-    tokenize(vq, test, context),
-  ]);
+  const [trainCodes, testCodes, augmented] = await timed(
+    stages,
+    'tokenize',
+    () =>
+      [
+        tokenize(vq, train, context),
+        tokenize(vq, test, context),
+        tokenizeAugmented(vq, train, { copies: o.augment, range: AUGMENT, seed: o.seed, context }),
+      ] as const,
+  );
   log(
     `tokenizer: test reconstruction MSE ${testCodes.mse.toFixed(4)} per pixel, codebook perplexity ${testCodes.perplexity.toFixed(1)} ` +
       `(${testCodes.used}/${TOKENIZER.codebookSize} codes used), ${testCodes.perImage} tokens per image`,
@@ -146,14 +163,21 @@ export async function runTrain(
     perImage: testCodes.perImage,
     labels: split.labels.dataSync() as Int32Array,
   });
+  // The decoder trains on the digits and their distorted copies.
+  const withAugmented: CodedSplit = {
+    codes: concat(trainCodes.codes, augmented.codes),
+    perImage: testCodes.perImage,
+    labels: concat(train.labels.dataSync() as Int32Array, augmented.labels),
+  };
   const fusion = await timed(stages, 'decoder', () =>
-    trainFusion(vocab, coded(train, trainCodes.codes), {
+    trainFusion(vocab, withAugmented, {
       config: decoderConfig(o, vocab, { qkNorm: true, post: true }),
       steps: o.steps,
       batchSize: o.batch,
       lr: o.lr,
       zLoss: 1e-4,
       captionWeight: o.captionWeight,
+      imageToTextFraction: o.imageToText,
       schedule: 'cosine',
       seed: o.seed,
       context,

@@ -1,3 +1,4 @@
+import { type AffineRange, randomAffine } from '@tessera/app-mnist/augment';
 import { backward } from '@tessera/autograd';
 import { type Context, manualSeed, tensor, tidy } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
@@ -117,4 +118,35 @@ export function tokenize(model: VQVAE, split: MnistSplit, context: Context, batc
     perplexity: Math.exp(entropy),
     used: counts.filter((x) => x > 0).length,
   };
+}
+
+/**
+ * Token grids of `copies` randomly distorted versions of every digit of `split` (apps/mnist's
+ * random affine distortion within `range`, copy k drawn from stream k of `seed`), concatenated
+ * copy after copy, with the labels repeated to match. More distinct training grids for the
+ * decoder: the split has only 8,000 digits.
+ */
+export function tokenizeAugmented(
+  model: VQVAE,
+  split: MnistSplit,
+  o: { copies: number; range: AffineRange; seed: number; context: Context },
+): { codes: Int32Array; labels: Int32Array; perImage: number } {
+  const labels = Int32Array.from(split.labels.dataSync() as Int32Array);
+  const n = labels.length;
+  const grids: Int32Array[] = [];
+  let perImage = 0;
+  for (let k = 0; k < o.copies; k++) {
+    const images = randomAffine(split.images, o.range, o.seed, k);
+    const t = tokenize(model, { images, labels: split.labels }, o.context);
+    images.dispose();
+    grids.push(t.codes);
+    perImage = t.perImage;
+  }
+  const codes = new Int32Array(o.copies * n * perImage);
+  const all = new Int32Array(o.copies * n);
+  grids.forEach((g, k) => {
+    codes.set(g, k * n * perImage);
+    all.set(labels, k * n);
+  });
+  return { codes, labels: all, perImage };
 }
