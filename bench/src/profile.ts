@@ -118,7 +118,16 @@ function mlp(ctx: Context): Workload {
   const y = tensor(yd, [batch, sizes[2]], { context: ctx });
   const shapes = [[sizes[0], sizes[1]], [sizes[1]], [sizes[1], sizes[2]], [sizes[2]]];
   const params = shapes.map((s, i) =>
-    requiresGrad(tensor(randomData(s.reduce((a, b) => a * b, 1), 20 + i), s, { context: ctx })),
+    requiresGrad(
+      tensor(
+        randomData(
+          s.reduce((a, b) => a * b, 1),
+          20 + i,
+        ),
+        s,
+        { context: ctx },
+      ),
+    ),
   );
   const opt = new Adam(params, { lr: 1e-3 });
   return {

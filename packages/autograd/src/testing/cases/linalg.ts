@@ -16,6 +16,21 @@ export const LINALG_CASES: GradCase[] = [
   },
   {
     op: 'matmul',
+    name: 'batched rows @ a 2-D weight (a linear layer)',
+    inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }],
+    run: ([a, b]) => core.matmul(a, b),
+  },
+  {
+    op: 'matmul',
+    name: 'strided batched rows @ a transposed 2-D weight',
+    inputs: [
+      { shape: [3, 2, 4], layout: 'strided' },
+      { shape: [4, 3], layout: 'transposed' },
+    ],
+    run: ([a, b]) => core.matmul(a, b),
+  },
+  {
+    op: 'matmul',
     name: 'vector @ matrix',
     inputs: [{ shape: [3] }, { shape: [3, 2] }],
     run: ([a, b]) => core.matmul(a, b),
