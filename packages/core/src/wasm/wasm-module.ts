@@ -1,4 +1,5 @@
 import { compileModule, emitModule, type FunctionBuilder } from './emitter.js';
+import { BASELINE_FEATURES, relaxedSimdSupported, type WasmFeatures } from './features.js';
 import { HEADER_BYTES } from './job-header.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
 
@@ -40,6 +41,8 @@ export class WasmModule {
     private readonly names: readonly string[],
     /** Threads a job runs on, the caller included. */
     readonly threads: number,
+    /** The optional features its functions were generated for. */
+    readonly features: WasmFeatures,
   ) {
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     this.fns = names.map((n) => exports[n] as (...args: number[]) => void);
@@ -49,13 +52,20 @@ export class WasmModule {
   /**
    * The module of `functions` on `threads` threads (fewer where workers or blocking waits are
    * unavailable, as on a browser's main thread), or undefined where WebAssembly SIMD is not
-   * supported. Packages with kernels of their own get one through `CpuKernelEnv.wasmModule`.
+   * supported. `functions` are generated for the features found: relaxed SIMD where the engine
+   * validates it, unless `options.relaxedSimd` is false. Packages with kernels of their own get one through `CpuKernelEnv.wasmModule`.
    */
-  static create(threads: number, functions: () => readonly FunctionBuilder[]): WasmModule | undefined {
+  static create(
+    threads: number,
+    functions: (features: WasmFeatures) => readonly FunctionBuilder[],
+    options: { relaxedSimd?: boolean } = {},
+  ): WasmModule | undefined {
     if (typeof WebAssembly !== 'object') return undefined;
     const parallel = threads > 1 && canSpawnWorkers() && canBlock();
+    const features: WasmFeatures =
+      (options.relaxedSimd ?? true) && relaxedSimdSupported() ? { relaxedSimd: true } : BASELINE_FEATURES;
     try {
-      const fns = functions();
+      const fns = functions(features);
       const bytes = emitModule(fns, { initial: 1, maximum: MAX_PAGES, shared: parallel });
       const module = compileModule(bytes);
       if (!module) return undefined;
@@ -65,6 +75,7 @@ export class WasmModule {
         module,
         fns.map((f) => f.name),
         parallel ? threads : 1,
+        features,
       );
     } catch {
       return undefined;

@@ -1,4 +1,5 @@
 import type { FunctionBuilder } from '../../wasm/emitter.js';
+import { BASELINE_FEATURES, type WasmFeatures } from '../../wasm/features.js';
 import { MAX_TASKS } from '../../wasm/job-header.js';
 import type { WasmModule } from '../../wasm/wasm-module.js';
 import {
@@ -18,8 +19,8 @@ import {
  * calls sgemm_block by function index 0). Packages with kernels of their own put these at the
  * head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on it.
  */
-export function sgemmFunctions(): FunctionBuilder[] {
-  return [sgemmBlock(), sgemmTask(0), packPanels(), packContig(), packARows()];
+export function sgemmFunctions(features: WasmFeatures = BASELINE_FEATURES): FunctionBuilder[] {
+  return [sgemmBlock(features.relaxedSimd), sgemmTask(0), packPanels(), packContig(), packARows()];
 }
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
