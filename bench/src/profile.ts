@@ -182,7 +182,7 @@ function profile(make: (ctx: Context) => Workload, threads: number, steps: numbe
     `allocations ${fmt(backend.allocations / steps, 0)} per step, ${fmt(backend.allocatedBytes / steps / 2 ** 20, 2)} MiB; ` +
       `wasm jobs per step: ${fmt((jobs.inline - jobs0.inline) / steps, 1)} on the calling thread, ` +
       `${fmt((jobs.pooled - jobs0.pooled) / steps, 1)} handed to the pool (${fmt((jobs.pooledTasks - jobs0.pooledTasks) / steps, 0)} tasks, ` +
-      `${fmt((jobs.pooledMs - jobs0.pooledMs) / steps, 2)} ms)\n`,
+      `${fmt((jobs.pooledMs - jobs0.pooledMs) / steps, 2)} ms); measured hand-off ${fmt(backend.wasm()?.handoff(), 3)} ms\n`,
   );
   const rows = ops.map(([name, o]) => [
     name,

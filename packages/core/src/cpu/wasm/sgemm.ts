@@ -31,7 +31,10 @@ export interface MatrixOperand {
   cs: number;
 }
 
-/** Products smaller than this many multiply-adds stay on the calling thread. */
+/**
+ * Before the cost model has a rate for sgemm_task (WasmModule.split), products of fewer
+ * multiply-adds than this stay on the calling thread.
+ */
 const PARALLEL_MACS = 1 << 20;
 /**
  * C scratch per job; bigger batches run as several jobs, which bounds the memory held and lets
@@ -156,7 +159,7 @@ export function sgemmWasm(
   const cElems = mPanels * MR * ldcElems;
   const aElems = mPanels * MR * k;
   const bElems = nPanels * NR * k;
-  const parallel = m * n * k >= PARALLEL_MACS && rt.threads > 1;
+  const parallel = rt.split('sgemm_task', batches * m * n * k, PARALLEL_MACS);
   // Blocks small enough that each thread gets about four tasks (a descheduled or slower thread
   // then holds up the others by at most one small task).
   let mcp = MC_PANELS;
@@ -259,7 +262,7 @@ export function sgemmWasm(
       mcp,
       ncp,
     ];
-    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending);
+    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending, tb * m * n * k);
     pending = () => {
       const c = rt.f32();
       if (ldcElems === n && mPanels * MR === m) {
