@@ -12,7 +12,7 @@ import type { OpDef } from '../op.js';
 import { type CoreOpName, isCoreOpName, opTableMap } from '../op-names.js';
 import type { Tensor } from '../tensor.js';
 import type { FunctionBuilder } from '../wasm/emitter.js';
-import { WasmModule } from '../wasm/wasm-module.js';
+import { type JobStats, WasmModule } from '../wasm/wasm-module.js';
 import { convKernels } from './kernels/conv.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -98,6 +98,19 @@ export class CpuBackend implements Backend {
   info(): { simd: boolean; threads: number } {
     const rt = this.wasm();
     return { simd: rt !== undefined, threads: rt?.threads ?? 1 };
+  }
+
+  /** The job counts of every kernel module this backend made (its own and other packages'), summed. */
+  jobStats(): JobStats {
+    const sum: JobStats = { inline: 0, pooled: 0, pooledTasks: 0, pooledMs: 0 };
+    for (const rt of [this.ownModule, ...this.modules.values()]) {
+      if (!rt) continue;
+      sum.inline += rt.stats.inline;
+      sum.pooled += rt.stats.pooled;
+      sum.pooledTasks += rt.stats.pooledTasks;
+      sum.pooledMs += rt.stats.pooledMs;
+    }
+    return sum;
   }
 
   /** Ends the worker threads. Kernels keep working afterwards, on the calling thread. */

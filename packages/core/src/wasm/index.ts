@@ -21,4 +21,4 @@ export {
 } from './emitter.js';
 export { emitExp4, expShiftFunction } from './exp.js';
 export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
-export type { WasmModule } from './wasm-module.js';
+export type { JobStats, WasmModule } from './wasm-module.js';

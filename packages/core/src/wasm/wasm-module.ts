@@ -3,6 +3,17 @@ import { HEADER_BYTES } from './job-header.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
 
 const PAGE = 65536;
+
+/** Counts of the jobs a module ran, for profiling (see bench/src/profile.ts). */
+export interface JobStats {
+  /** Jobs run on the calling thread alone. */
+  inline: number;
+  /** Jobs handed to the worker pool, and their tasks. */
+  pooled: number;
+  pooledTasks: number;
+  /** Wall-clock ms spent in pooled jobs (hand-off, compute and the wait for the slowest thread). */
+  pooledMs: number;
+}
 /** 2 GiB: byte offsets stay below 2³¹, so they pass through i32 arguments unchanged. */
 const MAX_PAGES = 32768;
 
@@ -19,6 +30,8 @@ export class WasmModule {
   private disposed = false;
   private f32View = new Float32Array(0);
   private i32View = new Int32Array(0);
+  /** What this module has run so far (counters only; they never change what runs). */
+  readonly stats: JobStats = { inline: 0, pooled: 0, pooledTasks: 0, pooledMs: 0 };
 
   private constructor(
     readonly memory: WebAssembly.Memory,
@@ -98,9 +111,14 @@ export class WasmModule {
     const fn = this.names.indexOf(kernel);
     if (fn < 0) throw new Error(`wasm module: no kernel ${kernel}`);
     if (this.pool && !this.disposed && parallel && tasks > 1) {
+      const t0 = performance.now();
       this.pool.run(fn, args, tasks, side);
+      this.stats.pooled++;
+      this.stats.pooledTasks += tasks;
+      this.stats.pooledMs += performance.now() - t0;
       return;
     }
+    this.stats.inline++;
     side?.();
     const f = this.fns[fn];
     for (let t = 0; t < tasks; t++) f(...args, t);
