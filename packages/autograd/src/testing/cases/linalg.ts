@@ -16,17 +16,23 @@ export const LINALG_CASES: GradCase[] = [
   },
   {
     op: 'matmul',
-    name: 'batched rows @ a 2-D weight (a linear layer)',
+    name: 'batch @ one shared matrix (the weight gradient folds the batch into rows)',
     inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }],
     run: ([a, b]) => core.matmul(a, b),
   },
   {
     op: 'matmul',
-    name: 'strided batched rows @ a transposed 2-D weight',
+    name: 'strided batch @ one shared transposed matrix (x·Wᵀ of a Linear)',
     inputs: [
-      { shape: [3, 2, 4], layout: 'strided' },
-      { shape: [4, 3], layout: 'transposed' },
+      { shape: [2, 3, 4], layout: 'strided' },
+      { shape: [4, 5], layout: 'transposed' },
     ],
+    run: ([a, b]) => core.matmul(a, b),
+  },
+  {
+    op: 'matmul',
+    name: 'batch @ a shared matrix with unit batch dims',
+    inputs: [{ shape: [2, 2, 3, 4] }, { shape: [1, 1, 4, 2] }],
     run: ([a, b]) => core.matmul(a, b),
   },
   {
