@@ -115,10 +115,16 @@ function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
       for (let i = 0; i < dst.length; i++) dst[i] = f(src[o + i], attrs);
       return;
     }
-    forEachRow(out.shape, [x.strides], [x.offset], (b, s, n, base) => {
-      let i = b[0];
-      for (let j = 0; j < n; j++, i += s[0]) dst[base + j] = f(src[i], attrs);
-    });
+    forEachRow(
+      out.shape,
+      [x.strides],
+      [x.offset],
+      (b, s, n, base) => {
+        let i = b[0];
+        for (let j = 0; j < n; j++, i += s[0]) dst[base + j] = f(src[i], attrs);
+      },
+      true,
+    );
   };
 }
 
@@ -147,13 +153,19 @@ function binaryLoop(f: (a: number, b: number) => number, a: CpuInput, b: CpuInpu
     for (let i = 0; i < dst.length; i++) dst[i] = f(x[oa + i], y[ob + i]);
     return;
   }
-  forEachRow(shape, [stridesFor(a, shape), stridesFor(b, shape)], [a.offset, b.offset], (bs, s, n, base) => {
-    let i = bs[0];
-    let k = bs[1];
-    const sa = s[0];
-    const sb = s[1];
-    for (let j = 0; j < n; j++, i += sa, k += sb) dst[base + j] = f(x[i], y[k]);
-  });
+  forEachRow(
+    shape,
+    [stridesFor(a, shape), stridesFor(b, shape)],
+    [a.offset, b.offset],
+    (bs, s, n, base) => {
+      let i = bs[0];
+      let k = bs[1];
+      const sa = s[0];
+      const sb = s[1];
+      for (let j = 0; j < n; j++, i += sa, k += sb) dst[base + j] = f(x[i], y[k]);
+    },
+    true,
+  );
 }
 
 type Flat = (
@@ -232,6 +244,7 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
       for (let j = 0; j < n; j++, ic += s[0], ia += s[1], ib += s[2])
         dst[base + j] = cd[ic] !== 0 ? x[ia] : y[ib];
     },
+    true,
   );
 };
 
