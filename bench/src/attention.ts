@@ -102,7 +102,7 @@ const skipped = (seq: number, impl: string, estimateMs: number): Result => ({
 
 /** The suffix of rows on baseline SIMD where the engine has relaxed SIMD (its FMA) too. */
 const NO_FMA = '-no-fma';
-/** Whether this engine runs Tessera's products with relaxed SIMD's FMA (NODE_OPTIONS=--experimental-wasm-relaxed-simd on Node 20). */
+/** Whether this engine runs Tessera's products with relaxed SIMD's FMA (on Node 20 only with --experimental-wasm-relaxed-simd: `bench:attention:relaxed`). */
 const HAS_FMA = relaxedSimdSupported();
 
 /**

@@ -119,7 +119,7 @@ export const FMA_ROW = 'tessera (1 thread, relaxed FMA)';
 export async function benchMatmul(threads: number): Promise<MatmulResult[]> {
   const multi = createContext({ cpu: { threads } });
   // One thread on baseline SIMD (separate multiply and add) and, where the engine has relaxed
-  // SIMD, one with its fused multiply-add (Node 20: NODE_OPTIONS=--experimental-wasm-relaxed-simd).
+  // SIMD, one with its fused multiply-add (Node 20: `bench:matmul:relaxed`, which passes --experimental-wasm-relaxed-simd).
   const single = createContext({ cpu: { threads: 1, relaxedSimd: false } });
   const fused = createContext({ cpu: { threads: 1 } });
   const hasFma = (fused.backend('cpu') as CpuBackend).info().relaxedSimd;
