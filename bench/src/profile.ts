@@ -5,7 +5,9 @@
  * the rest of the step is JS overhead (autograd, dispatch, views, the optimizer's bookkeeping).
  * It also counts allocations and the thread pool's jobs. `-- --threads 1` (default: every
  * core), `-- --steps N` timed steps after a warm-up, `-- --only tiny-gpt|mlp`, `-- --shapes` to
- * split each op's row by its inputs' shapes (`~` marks a strided view).
+ * split each op's row by its inputs' shapes (`~` marks a strided view), `-- --cpu` to time by the
+ * process's CPU time instead of the wall clock (on a loaded machine; 1 thread: the main thread's,
+ * less the garbage collector's threads).
  */
 import { cpus, loadavg } from 'node:os';
 import { backward, requiresGrad } from '@tessera/autograd';
@@ -38,13 +40,15 @@ class ProfilingCpuBackend extends CpuBackend {
   readonly ops = new Map<string, OpTime>();
   /** Key ops by their input shapes and layouts too (`--shapes`). */
   byShape = false;
+  /** ms on the clock kernels are timed by: wall-clock, or the process's CPU time (`--cpu`). */
+  clock: () => number = () => performance.now();
   allocations = 0;
   allocatedBytes = 0;
 
   override execute(def: OpDef, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: unknown): void {
-    const t0 = performance.now();
+    const t0 = this.clock();
     super.execute(def, inputs, outputs, attrs);
-    const ms = performance.now() - t0;
+    const ms = this.clock() - t0;
     const key = this.byShape ? `${def.name} ${inputs.map(layout).join(' ')}` : def.name;
     const o = this.ops.get(key);
     if (o) {
@@ -158,6 +162,7 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 function profile(make: (ctx: Context) => Workload, threads: number, steps: number): void {
   const backend = new ProfilingCpuBackend({ threads });
   backend.byShape = process.argv.includes('--shapes');
+  if (process.argv.includes('--cpu')) backend.clock = () => cpuMs({ user: 0, system: 0 });
   const ctx = new Context(backend);
   const w = make(ctx);
   for (let s = 0; s < 3; s++) w.step();
@@ -166,7 +171,7 @@ function profile(make: (ctx: Context) => Workload, threads: number, steps: numbe
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) w.step();
-  const ms = (performance.now() - t0) / steps;
+  const ms = (process.argv.includes('--cpu') ? cpuMs(c0) : performance.now() - t0) / steps;
   const cpu = cpuMs(c0) / steps;
   const jobs = backend.jobStats();
   const ops = [...backend.ops].sort((a, b) => b[1].ms - a[1].ms);
@@ -182,7 +187,7 @@ function profile(make: (ctx: Context) => Workload, threads: number, steps: numbe
     `allocations ${fmt(backend.allocations / steps, 0)} per step, ${fmt(backend.allocatedBytes / steps / 2 ** 20, 2)} MiB; ` +
       `wasm jobs per step: ${fmt((jobs.inline - jobs0.inline) / steps, 1)} on the calling thread, ` +
       `${fmt((jobs.pooled - jobs0.pooled) / steps, 1)} handed to the pool (${fmt((jobs.pooledTasks - jobs0.pooledTasks) / steps, 0)} tasks, ` +
-      `${fmt((jobs.pooledMs - jobs0.pooledMs) / steps, 2)} ms)\n`,
+      `${fmt((jobs.pooledMs - jobs0.pooledMs) / steps, 2)} ms); measured hand-off ${fmt(backend.wasm()?.handoff(), 3)} ms\n`,
   );
   const rows = ops.map(([name, o]) => [
     name,
