@@ -1,5 +1,6 @@
 import { fail } from '@tessera/core';
 import type { DecoderConfig } from './transformer.js';
+import { positiveInt } from './validate.js';
 
 /*
  * Tessera's own accounting of activation memory. Megatron and PyTorch free a forward intermediate
@@ -62,12 +63,6 @@ const numel = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
  */
 const crossEntropyBytes = (rows: number, classes: number, e: number) =>
   rows * classes * e + rows * (1 + 4 + 4 * e) + 3 * e;
-
-function positiveInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
-    fail(op, `${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
 
 /** Output side of a window sliding over `size` (no dilation). */
 function slide(op: string, size: number, kernel: number, stride: number, padding: number): number {
