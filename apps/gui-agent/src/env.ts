@@ -62,6 +62,9 @@ const KEYS: Record<string, string> = {
 };
 const keyName = (k: string) => KEYS[k] ?? (k.length === 1 ? k : k[0].toUpperCase() + k.slice(1));
 
+/** An expert step and the page boxes its start and end points aim at. */
+export type ExpertStep = Step & { startBox?: Box; endBox?: Box };
+
 /** The page's box of `selector` in CSS pixels, or null when absent or not displayed. */
 export type Box = { x: number; y: number; w: number; h: number };
 
@@ -193,8 +196,36 @@ export class GuiEnv {
     }, selector);
   }
 
-  /** The scripted expert's next step, reading the page's DOM (which the agent never sees). */
-  async expert(): Promise<Step> {
+  /**
+   * The scripted expert's next step, reading the page's DOM (which the agent never sees), with the
+   * page boxes its points aim at (`startBox`, `endBox`): where a correct action's points must land.
+   */
+  async expert(): Promise<ExpertStep> {
+    const step = await this.expertStep();
+    const { kind } = this.task;
+    const a = step.action;
+    if (
+      a.type === 'hotkey' ||
+      a.type === 'type' ||
+      a.type === 'wait' ||
+      a.type === 'finished' ||
+      a.type === 'call_user'
+    )
+      return step;
+    const startSel =
+      kind === 'slider'
+        ? '.handle'
+        : kind === 'scroll' && a.type === 'scroll'
+          ? '.list'
+          : kind === 'dropdown' && step.thought === 'I open the menu.'
+            ? '.dd'
+            : '#target';
+    const startBox = (await this.box(startSel)) ?? undefined;
+    const endBox = a.type === 'drag' ? ((await this.box('#mark')) ?? undefined) : undefined;
+    return { ...step, startBox, endBox };
+  }
+
+  private async expertStep(): Promise<Step> {
     const { kind, color, word } = this.task;
     const cell = (b: Box, fx = 0.5) => GRID.toGrid({ x: b.x + b.w * fx, y: b.y + b.h / 2 });
     const need = async (s: string) => {
