@@ -3,7 +3,7 @@ import { Rng } from '@tessera/core/rng';
 import { type Action, formatStep, parseStep } from '@tessera/gui-agent';
 import type { Browser } from 'playwright-core';
 import { type Box, type ExpertStep, GRID, GuiEnv, type Screenshot } from './env.js';
-import type { GuiPolicy } from './policy.js';
+import type { Observation } from './policy.js';
 import { makeTask, SINGLE_STEP_KINDS, type Task, type TaskKind } from './tasks.js';
 import { decode } from './tokenizer.js';
 
@@ -92,7 +92,7 @@ export interface Episode {
  */
 export async function runEpisodes(
   browser: Browser,
-  policy: GuiPolicy,
+  policy: Responder,
   ctx: Context,
   tasks: readonly Task[],
   budget: (task: Task) => number,
@@ -138,6 +138,11 @@ export async function runEpisodes(
     onEpisode?.(episodes.length);
   }
   return episodes;
+}
+
+/** What runs an episode: anything that answers observations with response tokens (a `GuiPolicy`, or a scripted baseline). */
+export interface Responder {
+  respond(observations: readonly Observation[], ctx: Context): Promise<number[][]>;
 }
 
 export interface Metrics {

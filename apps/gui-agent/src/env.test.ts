@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { Rng } from '@tessera/core/rng';
+import { formatStep } from '@tessera/gui-agent';
 import { chromiumPath } from '@tessera/webgpu/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drawTasks, metrics, type Responder, runEpisodes } from './agent.js';
 import { GRID, GuiEnv, launchBrowser, SHOT } from './env.js';
-import { makeTask, PAGE, TASK_KINDS, type Task } from './tasks.js';
+import { COLORS, CSS, makeTask, PAGE, TASK_KINDS, type Task } from './tasks.js';
+import { encode } from './tokenizer.js';
 
 /**
  * The environment in headless Chromium (Debian's package, .ci/install-chromium.sh; TESSERA_CHROMIUM
@@ -115,4 +118,51 @@ describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
     expect(GRID.toGrid({ x: 12, y: 30 })).toEqual({ x: 4, y: 10 });
     await env.close();
   }, 30_000);
+
+  it('evaluates an agent live: a colour-finding baseline clicks the centroid of the goal colour in the screenshot', async () => {
+    // A scripted responder that sees only what the model sees: the screenshot and the goal.
+    const baseline: Responder = {
+      respond: async (observations) =>
+        observations.map(({ shot, goal }) => {
+          const color = COLORS.find((c) => goal.includes(c)) ?? 'red';
+          const rgb = [1, 3, 5].map((i) => Number.parseInt(CSS[color].slice(i, i + 2), 16));
+          let [sx, sy, n] = [0, 0, 0];
+          for (let i = 0; i < shot.width * shot.height; i++)
+            if (rgb.every((v, c) => Math.abs(shot.rgb[i * 3 + c] - v) < 24)) {
+              sx += i % shot.width;
+              sy += Math.floor(i / shot.width);
+              n++;
+            }
+          const start = { x: Math.round(sx / Math.max(n, 1)), y: Math.round(sy / Math.max(n, 1)) };
+          return [
+            ...encode(formatStep({ thought: `I click the ${color} one.`, action: { type: 'click', start } })),
+            2,
+          ];
+        }),
+    };
+    const tasks = [...drawTasks(['button'], 3, 21), ...drawTasks(['dialog'], 1, 21)];
+    const episodes = await runEpisodes(
+      browser,
+      baseline,
+      undefined as never,
+      tasks,
+      (t) => (t.kind === 'button' ? 1 : 2),
+      4,
+    );
+    // Buttons are solid colour blocks: their centroid is inside them, so each is solved in its one step.
+    expect(episodes.slice(0, 3).map((e) => [e.steps.length, e.success])).toEqual([
+      [1, true],
+      [1, true],
+      [1, true],
+    ]);
+    // The dialog hides the buttons behind a dark veil the baseline cannot see through: its clicks
+    // miss the (hotkey) expert step and the episode spends both steps unsolved.
+    expect(episodes[3].success).toBe(false);
+    expect(episodes[3].steps.map((s) => s.expert.action.type)).toEqual(['hotkey', 'hotkey']);
+    const m = metrics(episodes);
+    expect(m.grounding).toBe(1);
+    expect(m.singleStepSuccess).toBe(1);
+    expect(m.stepAccuracy).toBe(3 / 5);
+    expect(episodes[0].steps[0].shot.width).toBe(64);
+  }, 60_000);
 });

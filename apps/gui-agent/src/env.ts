@@ -94,7 +94,7 @@ export class GuiEnv {
    * of 3×3 CSS pixels (the average is integer arithmetic, so it is the same on every machine).
    */
   async screenshot(): Promise<Screenshot> {
-    const png = await this.page.screenshot({ type: 'png' });
+    const png = await this.capture();
     const { width, height } = SHOT;
     const rgb: number[] = await this.page.evaluate(
       async ([b64, w, h]) => {
@@ -121,6 +121,18 @@ export class GuiEnv {
       [png.toString('base64'), width, height] as const,
     );
     return { width, height, rgb: Uint8Array.from(rgb) };
+  }
+
+  /** A PNG of the viewport; Chromium under load now and then answers "Unable to capture screenshot", so up to 3 retries. */
+  private async capture(): Promise<Buffer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.page.screenshot({ type: 'png' });
+      } catch (e) {
+        if (attempt >= 3 || !/Unable to capture screenshot/.test((e as Error).message)) throw e;
+        await this.page.waitForTimeout(200);
+      }
+    }
   }
 
   /** Runs one action as real input events; coordinates are cells of the 64×48 grid. */

@@ -1,9 +1,9 @@
 import { KVCache } from '@tessera/attention';
 import { noGrad } from '@tessera/autograd';
 import { type Context, concat, type Tensor, tensor, tidy } from '@tessera/core';
-import { Module, type ModuleOptions } from '@tessera/nn';
+import { Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
-import { NativeViT, PixelShuffleProjector } from '@tessera/vision';
+import { interpolatePositions, mergedGrid, NativeViT, PixelShuffleProjector } from '@tessera/vision';
 import type { Screenshot } from './env.js';
 import { BOS, EOS, encode, PAD, VOCAB } from './tokenizer.js';
 
@@ -32,6 +32,9 @@ export const DEFAULT_POLICY: PolicyConfig = {
   goalTokens: 12,
   maxResponse: 40,
 };
+
+/** The merged token grid of a 64×48 screenshot in 4×4 patches: 6 rows of 8. */
+const IMAGE_GRID = { rows: 6, cols: 8 };
 
 /** One model input: what the agent sees (the screenshot and the goal). */
 export interface Observation {
@@ -81,6 +84,12 @@ export class GuiPolicy extends Module {
   readonly vit: NativeViT;
   readonly projector: PixelShuffleProjector;
   readonly decoder: Decoder;
+  /**
+   * Learned (row, column) embeddings of the projected image tokens at the decoder's width, from a
+   * 6×8 table (bilinearly resampled for other grids; a batch shares one size): the decoder's 1-D positions alone do not tell
+   * an image token's place, which the coordinates it writes must come from.
+   */
+  readonly imagePositions: Tensor;
 
   constructor(
     readonly config: PolicyConfig,
@@ -118,13 +127,19 @@ export class GuiPolicy extends Module {
         options,
       ),
     );
+    this.imagePositions = this.registerParameter(
+      'imagePositions',
+      normal([IMAGE_GRID.rows * IMAGE_GRID.cols, config.dim], 0, 0.02, options),
+    );
   }
 
   /** Projected image tokens [b, n, dim] of b same-sized screenshots. */
   imageTokens(images: readonly Tensor[]): Tensor {
     const encoded = this.vit.forward(images);
     const projected = this.projector.forward(encoded.features, encoded.grids);
-    return projected.reshape([images.length, -1, this.config.dim]);
+    const grid = mergedGrid(encoded.grids[0]);
+    const positions = interpolatePositions(this.imagePositions, IMAGE_GRID, grid.rows, grid.cols);
+    return projected.reshape([images.length, grid.rows * grid.cols, this.config.dim]).add(positions);
   }
 
   /**

@@ -44,7 +44,7 @@ export function traceViewer(title: string, episodes: readonly Episode[]): string
         marks.push(`<div class="ring" style="left:${p.x * k - 6}px;top:${p.y * k - 6}px"></div>`);
       }
       const expertText = s.expert.thought ? `Thought: ${s.expert.thought}` : '';
-      return `<div class="step ${s.correct ? 'ok' : 'bad'}"><div class="shot"><img src="${pngUrl(s.shot)}">${marks.join('')}</div>
+      return `<div class="step ${s.correct ? 'ok' : 'bad'}"><div class="shot"><img alt="the screenshot the agent saw" src="${pngUrl(s.shot)}">${marks.join('')}</div>
 <pre>${esc(s.text)}</pre><pre class="expert">expert: ${esc(expertText)}\n${esc(JSON.stringify(s.expert.action))}</pre></div>`;
     });
     return `<section><h3>${ep.success ? '✓' : '✗'} ${esc(ep.task.kind)}: ${esc(ep.task.goal)}</h3><div class="steps">${steps.join('')}</div></section>`;

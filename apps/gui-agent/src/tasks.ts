@@ -5,7 +5,8 @@ export const PAGE = { width: 192, height: 144 } as const;
 
 export const COLORS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange'] as const;
 export type Color = (typeof COLORS)[number];
-const CSS: Record<Color, string> = {
+/** The colours as CSS draws them. */
+export const CSS: Record<Color, string> = {
   red: '#e02020',
   green: '#20a040',
   blue: '#2050e0',
