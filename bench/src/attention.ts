@@ -17,7 +17,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { scaledDotProductAttention } from '@tessera/attention';
 import { backward, requiresGrad } from '@tessera/autograd';
-import { createContext, memory, resetPeakMemory, type Tensor, tensor, tidy } from '@tessera/core';
+import {
+  type CpuBackend,
+  createContext,
+  memory,
+  resetPeakMemory,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@tessera/core';
+import { relaxedSimdSupported } from '@tessera/core/wasm';
 import * as ort from 'onnxruntime-node';
 import { naiveAttentionModel } from './onnx/attention-model.js';
 import { median, randomData } from './timing.js';
@@ -91,15 +100,24 @@ const skipped = (seq: number, impl: string, estimateMs: number): Result => ({
   note: `skipped (~${(estimateMs / 1000).toFixed(0)} s a run)`,
 });
 
-/** Tessera forward on a CPU backend with `threads` threads (default: every core). */
+/** The suffix of rows on baseline SIMD where the engine has relaxed SIMD (its FMA) too. */
+const NO_FMA = '-no-fma';
+/** Whether this engine runs Tessera's products with relaxed SIMD's FMA (on Node 20 only with --experimental-wasm-relaxed-simd: `bench:attention:relaxed`). */
+const HAS_FMA = relaxedSimdSupported();
+
+/**
+ * Tessera forward on a CPU backend with `threads` threads (default: every core); relaxedSimd
+ * false keeps baseline SIMD where the engine has relaxed SIMD.
+ */
 async function benchTessera(
   seq: number,
   strategy: 'flash' | 'naive',
   data: Float32Array[],
   est: number,
   threads?: number,
+  relaxedSimd?: boolean,
 ) {
-  const context = createContext(threads === undefined ? {} : { cpu: { threads } });
+  const context = createContext({ cpu: { ...(threads === undefined ? {} : { threads }), relaxedSimd } });
   const shape = [1, HEADS, seq, DIM];
   const [q, k, v] = data.map((d) => tensor(d, shape, { context }));
   resetPeakMemory(context);
@@ -109,7 +127,8 @@ async function benchTessera(
   const peakBytes = memory(context).peakBytes - before;
   const { ms, cpuMs } = await timeRuns(run, runsFor(est || 1000), true);
   for (const t of [q, k, v] as Tensor[]) t.dispose();
-  const impl = `tessera-${strategy}${threads === undefined ? '' : `-${threads}t`}`;
+  const impl = `tessera-${strategy}${threads === undefined ? '' : `-${threads}t`}${relaxedSimd === false ? NO_FMA : ''}`;
+  (context.backend('cpu') as CpuBackend).dispose();
   return { seq, impl, medianMs: ms, cpuMs, peakBytes, runs: runsFor(est || 1000) };
 }
 
@@ -204,6 +223,12 @@ async function main(): Promise<void> {
     const jobs: [string, (est: number) => Promise<Result>][] = [
       ['tessera-flash', (e) => benchTessera(seq, 'flash', data, e)],
       ['tessera-flash-1t', (e) => benchTessera(seq, 'flash', data, e, 1)],
+      ...(HAS_FMA
+        ? ([
+            [`tessera-flash${NO_FMA}`, (e) => benchTessera(seq, 'flash', data, e, undefined, false)],
+            [`tessera-flash-1t${NO_FMA}`, (e) => benchTessera(seq, 'flash', data, e, 1, false)],
+          ] as [string, (est: number) => Promise<Result>][])
+        : []),
       ['tessera-flash-fwd+bwd', (e) => benchTesseraBackward(seq, data, e)],
       ['tessera-naive', (e) => benchTessera(seq, 'naive', data, e)],
       ['tfjs-cpu', (e) => benchTfjs(seq, 'cpu', data, e)],
@@ -222,6 +247,7 @@ async function main(): Promise<void> {
   const allImpls = [
     'tessera-flash',
     'tessera-flash-1t',
+    ...(HAS_FMA ? [`tessera-flash${NO_FMA}`, `tessera-flash-1t${NO_FMA}`] : []),
     'tessera-flash-fwd+bwd',
     'tessera-naive',
     'tfjs-cpu',
@@ -231,7 +257,7 @@ async function main(): Promise<void> {
   ];
   const impls = allImpls.filter((impl) => !IMPLS || IMPLS.includes(impl));
   console.log(
-    `\nattention forward, batch 1, ${HEADS} heads, head dim ${DIM}, f32 (${cpus()[0]?.model ?? 'cpu'})`,
+    `\nattention forward, batch 1, ${HEADS} heads, head dim ${DIM}, f32 (${cpus()[0]?.model ?? 'cpu'}; relaxed SIMD ${HAS_FMA ? 'on: tessera rows use its FMA, -no-fma rows baseline SIMD' : 'off'})`,
   );
   console.log(`| seq | ${impls.join(' | ')} |`);
   console.log(`|---|${impls.map(() => '---').join('|')}|`);

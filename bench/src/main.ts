@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CpuBackend, createContext } from '@tessera/core';
-import { benchMatmul, crossCheck, type MatmulResult, SIZES } from './matmul.js';
+import { benchMatmul, crossCheck, FMA_ROW, type MatmulResult, SIZES } from './matmul.js';
 import { benchMlp, type MlpResult } from './mlp.js';
 import { simdPeakGflops } from './peak.js';
 import { fmt, initTfjs, table } from './timing.js';
@@ -16,7 +16,7 @@ import { fmt, initTfjs, table } from './timing.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsPath = join(here, '..', 'results', 'bench.json');
 
-function matmulTable(results: MatmulResult[], threads: number): string {
+function matmulTable(results: MatmulResult[], threads: number, peak: number): string {
   const multi = `tessera (${threads} threads)`;
   const get = (size: string, impl: string) => results.find((r) => r.size === size && r.impl === impl);
   const rows = SIZES.map(({ label }) => {
@@ -26,10 +26,13 @@ function matmulTable(results: MatmulResult[], threads: number): string {
     const c = get(label, 'tfjs cpu');
     const t1c = get(label, 'tessera (1 thread)')?.cpuGflops ?? null;
     const wc = get(label, 'tfjs wasm')?.cpuGflops ?? null;
+    const f1 = get(label, FMA_ROW)?.gflops ?? null;
     return [
       label,
       fmt(t),
       fmt(t1),
+      t1 ? `${fmt((100 * t1) / peak, 0)} %` : '—',
+      f1 ? `${fmt(f1)} (${fmt(f1 / t1!)}×)` : 'no relaxed SIMD',
       c?.gflops == null ? 'skipped' : fmt(c.gflops),
       fmt(w),
       t && w ? `${fmt(t / w)}×` : '—',
@@ -41,6 +44,8 @@ function matmulTable(results: MatmulResult[], threads: number): string {
     'size',
     `Tessera ${threads} thr`,
     'Tessera 1 thr',
+    '1 thr / SIMD limit',
+    '1 thr relaxed FMA (vs 1 thr)',
     'tfjs cpu',
     'tfjs wasm',
     `${threads} thr / wasm`,
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
   const probe = createContext();
   const info = (probe.backend('cpu') as CpuBackend).info();
   console.log(
-    `Tessera CPU backend: simd ${info.simd}, ${info.threads} threads; load average ${loadavg()
+    `${cpus()[0]?.model}; Tessera CPU backend: simd ${info.simd}, relaxed SIMD ${info.relaxedSimd}, ${info.threads} threads; load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
   if (part === 'all' || part === 'matmul') {
     const results = await benchMatmul(threads);
     console.log('\nf32 matmul, GFLOP/s (median, contenders interleaved), higher is better');
-    console.log(matmulTable(results, threads));
+    console.log(matmulTable(results, threads, peak.wall));
     out.matmul = results;
   }
   if (part === 'all' || part === 'mlp') {

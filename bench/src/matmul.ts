@@ -4,7 +4,7 @@
  * (XNNPACK, single-threaded as in Node) backends, in one process, timed round-robin.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Context, createContext, matmul, tensor } from '@tessera/core';
+import { type Context, type CpuBackend, createContext, matmul, tensor } from '@tessera/core';
 import { type Contender, randomData, timeInterleaved, useTfBackend } from './timing.js';
 
 interface Size {
@@ -113,9 +113,16 @@ export async function crossCheck(ctx: Context): Promise<number> {
   return worst;
 }
 
+/** The row of the 1-thread product with relaxed SIMD's fused multiply-add. */
+export const FMA_ROW = 'tessera (1 thread, relaxed FMA)';
+
 export async function benchMatmul(threads: number): Promise<MatmulResult[]> {
   const multi = createContext({ cpu: { threads } });
-  const single = createContext({ cpu: { threads: 1 } });
+  // One thread on baseline SIMD (separate multiply and add) and, where the engine has relaxed
+  // SIMD, one with its fused multiply-add (Node 20: `bench:matmul:relaxed`, which passes --experimental-wasm-relaxed-simd).
+  const single = createContext({ cpu: { threads: 1, relaxedSimd: false } });
+  const fused = createContext({ cpu: { threads: 1 } });
+  const hasFma = (fused.backend('cpu') as CpuBackend).info().relaxedSimd;
   const results: MatmulResult[] = [];
   let cpuGflops = 0;
   for (const [i, s] of SIZES.entries()) {
@@ -131,6 +138,7 @@ export async function benchMatmul(threads: number): Promise<MatmulResult[]> {
     const parts = [
       tesseraContender(`tessera (${threads} threads)`, multi, s, a, b),
       tesseraContender('tessera (1 thread)', single, s, a, b),
+      ...(hasFma ? [tesseraContender(FMA_ROW, fused, s, a, b)] : []),
       tfjsContender('wasm', s, a, b),
     ];
     const cpuEstimateMs = cpuGflops > 0 ? flops(s) / cpuGflops / 1e6 : 0;
@@ -172,5 +180,6 @@ export async function benchMatmul(threads: number): Promise<MatmulResult[]> {
   }
   multi.backend('cpu').dispose?.();
   single.backend('cpu').dispose?.();
+  fused.backend('cpu').dispose?.();
   return results;
 }

@@ -29,7 +29,7 @@ function importedTessera(dir: string): Set<string> {
 }
 
 describe('published manifests', () => {
-  it('are the sixteen non-private packages (app-kit and plot stay private)', () => {
+  it('are the seventeen non-private packages (app-kit and plot stay private)', () => {
     expect(packages.map((p) => p.dir.replace('packages/', ''))).toEqual(
       [
         'attention',
@@ -37,6 +37,7 @@ describe('published manifests', () => {
         'autoregressive',
         'core',
         'data',
+        'gui-agent',
         'memory',
         'moe',
         'nn',

@@ -14,7 +14,13 @@ import {
   tidy,
 } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
-import { modelStateBytes, planTraining } from '@tessera/memory';
+import {
+  decoderActivations,
+  type LayerSpec,
+  modelStateBytes,
+  planTraining,
+  sequentialActivations,
+} from '@tessera/memory';
 import { crossEntropy, type Module } from '@tessera/nn';
 import { Adam } from '@tessera/optim';
 
@@ -30,9 +36,29 @@ export interface Measurement {
   stateMeasured: number;
   /** Peak above the model state during a third forward + backward. */
   activationsMeasured: number;
-  /** Korthikanti et al.'s accounting (f32, no dropout, flash attention) for the decoder; undefined otherwise. */
-  activationsPredicted: number | undefined;
+  /** The planner's count of what Tessera's eager step holds (sequentialActivations, decoderActivations). */
+  activationsPredicted: number;
+  /** Korthikanti et al.'s accounting of saved tensors (f32, no dropout, flash attention) for the decoder. */
+  activationsSaved: number | undefined;
 }
+
+/** apps/mnist's MLP and CNN as the planner describes them (see `mlp` and `cnn` there). */
+export const LAYERS: Record<'mlp' | 'cnn', LayerSpec[]> = {
+  mlp: [{ kind: 'flatten' }, { kind: 'linear', out: 256 }, { kind: 'relu' }, { kind: 'linear', out: 10 }],
+  cnn: [
+    { kind: 'conv2d', out: 8, kernel: 3 },
+    { kind: 'relu' },
+    { kind: 'maxPool2d', kernel: 2 },
+    { kind: 'conv2d', out: 16, kernel: 3 },
+    { kind: 'relu' },
+    { kind: 'maxPool2d', kernel: 2 },
+    { kind: 'flatten' },
+    { kind: 'linear', out: 64 },
+    { kind: 'relu' },
+    { kind: 'dropout' },
+    { kind: 'linear', out: 10 },
+  ],
+};
 
 const BATCH = 64;
 
@@ -55,14 +81,18 @@ function setup(model: MeasuredModel, context: Context, device: string) {
       ffn,
       vocab: cfg.vocab,
     };
-    const { activations: predicted } = planTraining(decoder, {
+    const { activations: saved } = planTraining(decoder, {
       optimizer: 'adam',
       precision: 'f32',
       seq: len,
       microBatch: BATCH,
       flash: true,
     });
-    return { net: net as Module, loss, inputs: [x, y], predicted };
+    const predicted = decoderActivations(
+      { ...decoder, qkNorm: cfg.qkNorm },
+      { seq: len, batch: BATCH, learnedPositions: (cfg.maxLength ?? 0) > 0 },
+    ).total;
+    return { net: net as Module, loss, inputs: [x, y], predicted, saved };
   }
   const net = (model === 'mlp' ? mlp(context) : cnn(context)).to(device);
   const x = randn([BATCH, 1, 28, 28], { context, device });
@@ -71,7 +101,8 @@ function setup(model: MeasuredModel, context: Context, device: string) {
     net: net as Module,
     loss: () => crossEntropy(net.forward(x) as Tensor, y),
     inputs: [x, y],
-    predicted: undefined,
+    predicted: sequentialActivations(LAYERS[model], x.shape).total,
+    saved: undefined,
   };
 }
 
@@ -113,6 +144,7 @@ export async function measure(model: MeasuredModel, context: Context, device: st
     stateMeasured,
     activationsMeasured,
     activationsPredicted: s.predicted,
+    activationsSaved: s.saved,
   };
   opt.dispose();
   s.net.dispose();

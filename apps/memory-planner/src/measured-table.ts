@@ -4,6 +4,7 @@ import { type Measurement, measure } from './measure.js';
 import { formatBytes } from './report.js';
 
 function pct(predicted: number, measured: number): string {
+  if (Math.abs(predicted - measured) < 0.0005 * measured) return '0.0 %';
   return `${(((predicted - measured) / measured) * 100).toFixed(1)} %`;
 }
 
@@ -16,11 +17,11 @@ export async function measuredTable(): Promise<string> {
   }
   const lines = [
     `CPU: ${cpus()[0]?.model ?? 'unknown'}; batch 64, Adam, f32`,
-    '| model | device | parameters | weights + gradients + Adam state: predicted / measured (error) | activations at the backward peak: measured / Korthikanti (error) |',
-    '|---|---|---|---|---|',
+    '| model | device | parameters | weights + gradients + Adam state: predicted / measured (error) | activations at the step’s peak: predicted / measured (error) | Korthikanti (saved tensors only) |',
+    '|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.model} | ${r.device} | ${r.parameters.toLocaleString('en-US')} | ${formatBytes(r.statePredicted)} / ${formatBytes(r.stateMeasured)} (${pct(r.statePredicted, r.stateMeasured)}) | ${formatBytes(r.activationsMeasured)} / ${r.activationsPredicted === undefined ? 'no formula' : `${formatBytes(r.activationsPredicted)} (${pct(r.activationsPredicted, r.activationsMeasured)})`} |`,
+        `| ${r.model} | ${r.device} | ${r.parameters.toLocaleString('en-US')} | ${formatBytes(r.statePredicted)} / ${formatBytes(r.stateMeasured)} (${pct(r.statePredicted, r.stateMeasured)}) | ${formatBytes(r.activationsPredicted)} / ${formatBytes(r.activationsMeasured)} (${pct(r.activationsPredicted, r.activationsMeasured)}) | ${r.activationsSaved === undefined ? '—' : formatBytes(r.activationsSaved)} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;

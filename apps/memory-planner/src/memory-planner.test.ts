@@ -37,8 +37,8 @@ describe('memory planner app', () => {
   });
 });
 
-describe('predicted against measured model state', () => {
-  it('weights + gradients + Adam state of the MLP, CNN and tiny-gpt equal the bytes held after two steps, CPU and WebGPU', async () => {
+describe('predicted against measured bytes', () => {
+  it('model state of the MLP, CNN and tiny-gpt equals the bytes held after two steps, and activations at the peak are within 25 %, CPU and WebGPU', async () => {
     const gpu = await testDevice('@tessera/app-memory-planner WebGPU measurement');
     const devices: ['cpu' | 'webgpu', Context][] = [['cpu', createContext()]];
     if (!('skip' in gpu)) devices.push(['webgpu', gpu.ctx]);
@@ -47,6 +47,11 @@ describe('predicted against measured model state', () => {
         const m = await measure(model, context, device);
         expect(m.statePredicted, `${model} on ${device}`).toBe(m.stateMeasured);
         expect(m.activationsMeasured).toBeGreaterThan(0);
+        const error = Math.abs(m.activationsPredicted - m.activationsMeasured) / m.activationsMeasured;
+        expect(
+          error,
+          `${model} on ${device}: activations ${m.activationsPredicted} predicted, ${m.activationsMeasured} measured`,
+        ).toBeLessThan(0.25);
       }
     }
   });

@@ -13,6 +13,9 @@ const IGNORE = -100;
 /** Steps between loss reads on an asynchronously read device (one buffer map for all of them). */
 const READ_EVERY = 5;
 
+/** Steps between yields to the event loop on the CPU. */
+const YIELD_EVERY = 25;
+
 export interface TrainOptions {
   steps: number;
   batch: number;
@@ -104,6 +107,9 @@ export async function train(model: Decoder, task: AdditionTask, options: TrainOp
       schedule.step();
       // Every few steps at the latest, which also bounds how far the host runs ahead of the GPU.
       if (device === 'cpu' || step % READ_EVERY === 0 || step === options.steps) await readUnread();
+      // A CPU step never leaves the microtask queue: give timers and I/O (a test runner's RPC, a
+      // progress bar's output) a turn now and then.
+      if (device === 'cpu' && step % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));
     }
   } finally {
     for (const l of unread) l.dispose();

@@ -195,7 +195,13 @@ function flashBackwardThreaded(
   const [out, dOut, lse, dLse] = [oIn, dOIn, lseIn, dLseIn].map(strided4);
   const scale = attrs.scale;
   const { groups, gh, jobs } = kvJobs(batch, heads, kvHeads);
-  const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
+  // Each run of a wave of min(jobs, threads) jobs is one hand-off: the cost model weighs a wave.
+  const perJob = (gh * sq * sk * dim) / jobs.length;
+  const parallel = rt.split(
+    'flashBackwardTask',
+    perJob * Math.min(jobs.length, rt.threads),
+    (1 << 20) * (Math.min(jobs.length, rt.threads) / jobs.length),
+  );
   const wave = parallel ? Math.min(jobs.length, rt.threads) : 1;
   // A job's region, in floats (see flashBackwardTask for what each holds).
   const KT = 0;
@@ -254,7 +260,7 @@ function flashBackwardThreaded(
       ...[KT, KR, VT, QH, DOH, LR, DR, DQ, DK, DV, PT, DS].map((x) => x * 4),
     ];
     args.push(at, gh, sq, sk, dimP, dvP, bq, bk, bkP);
-    rt.run('flashBackwardTask', args, n, parallel);
+    rt.run('flashBackwardTask', args, n, parallel, undefined, perJob * n);
     for (let s = 0; s < n; s++) {
       const { b, g } = jobs[w0 + s];
       const base = regionOf(s);

@@ -192,7 +192,8 @@ function flashForwardThreaded(
   } = flashProblem(inputs, attrs);
   const { groups, gh, jobs } = kvJobs(batch, heads, kvHeads);
   // Workers pay off once a call has some work; tiny calls (decoding one token) stay here.
-  const parallel = rt.threads > 1 && gh * sq * sk * dim >= 1 << 20;
+  // (Each job is one hand-off: the cost model weighs a job's share of the work.)
+  const parallel = rt.split('flashTask', (gh * sq * sk * dim) / jobs.length, (1 << 20) / jobs.length);
   // Small tasks (one query block each, up to 32 per thread), claimed dynamically: the threads
   // finish a job together, and one the OS deschedules delays the others by one block at most.
   const tasks = parallel ? Math.min(gh * qBlocks, 32 * rt.threads) : 1;
@@ -260,10 +261,17 @@ function flashForwardThreaded(
     ];
     args.push(groups[g].length, sq, dimP, dvP, bq, bk, bkP, tasks);
     // Meanwhile: the previous job's results out of the other buffer, then the next job into it.
-    rt.run('flashTask', args, tasks, parallel, () => {
-      if (job > 0) copyOut(job - 1);
-      if (job + 1 < jobs.length) pack(job + 1);
-    });
+    rt.run(
+      'flashTask',
+      args,
+      tasks,
+      parallel,
+      () => {
+        if (job > 0) copyOut(job - 1);
+        if (job + 1 < jobs.length) pack(job + 1);
+      },
+      (gh * sq * sk * dim) / jobs.length,
+    );
   });
   copyOut(jobs.length - 1);
 }

@@ -20,7 +20,13 @@
  * max grew, and turns S into P = e^(S − m') in place (four lanes at a time, −∞ → exactly 0);
  * O += P·V is a second product. Rows are normalized once, at the end.
  */
-import { emitExp4, expShiftFunction, FunctionBuilder } from '@tessera/core/wasm';
+import {
+  BASELINE_FEATURES,
+  emitExp4,
+  expShiftFunction,
+  FunctionBuilder,
+  type WasmFeatures,
+} from '@tessera/core/wasm';
 import { gemmFunction } from './wasm-gemm.js';
 
 /** Index of the tile product in the module (flashTask calls it). */
@@ -414,6 +420,11 @@ function flashBackwardTaskFunction(): FunctionBuilder {
  * exponential, the forward and backward tasks. Passed by identity to `env.wasmModule`, which compiles the
  * module once per backend.
  */
-export function flashModuleFunctions(): readonly FunctionBuilder[] {
-  return [gemmFunction(), expShiftFunction(), flashTaskFunction(), flashBackwardTaskFunction()];
+export function flashModuleFunctions(features: WasmFeatures = BASELINE_FEATURES): readonly FunctionBuilder[] {
+  return [
+    gemmFunction(features.relaxedSimd),
+    expShiftFunction(),
+    flashTaskFunction(),
+    flashBackwardTaskFunction(),
+  ];
 }

@@ -71,18 +71,21 @@ function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
 
 type GemmLocals = ReturnType<typeof gemmLocals>;
 
-function gemmLocals(f: FunctionBuilder) {
+function gemmLocals(f: FunctionBuilder, fma: boolean) {
   // Parameters (all i32): a, si, st, b, ldb, c, ldc, m, n, k, accumulate.
   const P = { a: 0, si: 1, st: 2, b: 3, ldb: 4, c: 5, ldc: 6, m: 7, n: 8, k: 9, acc: 10 };
   const [i, j, t, pa, pb, pc, rows, si2, si3] = Array.from({ length: 9 }, () => f.local('i32'));
-  const tile = gemmTileRegisters(f, 4);
+  const tile = gemmTileRegisters(f, 4, fma);
   return { P, i, j, t, pa, pb, pc, rows, si2, si3, tile, rowOfA: [P.si, si2, si3] };
 }
 
-/** gemm(a, si, st, b, ldb, c, ldc, m, n, k, accumulate), as described at the top. */
-export function gemmFunction(): FunctionBuilder {
+/**
+ * gemm(a, si, st, b, ldb, c, ldc, m, n, k, accumulate), as described at the top; with `fma` its
+ * multiply-adds are relaxed SIMD's f32x4.relaxed_madd (for a module where that validates).
+ */
+export function gemmFunction(fma = false): FunctionBuilder {
   const f = new FunctionBuilder('gemm', new Array(11).fill('i32'));
-  const L = gemmLocals(f);
+  const L = gemmLocals(f, fma);
   const { P } = L;
   // si2 = 2·si, si3 = 3·si; rows = m − m mod 4
   f.get(P.si).i32(2).op('i32.mul').set(L.si2);

@@ -1,4 +1,5 @@
 import { fail } from '@tessera/core';
+import { positive } from './validate.js';
 
 /** What backward recomputes instead of keeping. */
 export type Recompute = 'none' | 'selective' | 'full';
@@ -38,12 +39,6 @@ export interface ActivationBytes {
   /** Flash attention's log-sum-exp rows. */
   flashStats: number;
   total: number;
-}
-
-function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-    fail(op, `${name} must be a positive number, got ${String(v)}`);
-  return v;
 }
 
 /**

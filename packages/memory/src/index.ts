@@ -4,6 +4,17 @@ export {
   activationBytesPerLayer,
   type Recompute,
 } from './activations.js';
+export {
+  type DecoderActivationOptions,
+  type DecoderActivations,
+  decoderActivations,
+  type EagerActivations,
+  type LayerActivations,
+  type LayerSpec,
+  type SequentialActivations,
+  type SequentialOptions,
+  sequentialActivations,
+} from './eager.js';
 export { type HasParameters, type ModelStateBytes, modelStateBytes } from './module.js';
 export { type PlanRow, planTraining, type TrainingPlan, type TrainingPlanOptions } from './plan.js';
 export {

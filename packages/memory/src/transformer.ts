@@ -1,4 +1,5 @@
 import { fail } from '@tessera/core';
+import { positiveInt } from './validate.js';
 
 /** A mixture-of-experts feed-forward in place of the dense one (routed experts, optional shared ones). */
 export interface MoeConfig {
@@ -54,12 +55,6 @@ export interface DecoderParameters {
   /** One MoE layer's experts, shared experts and router (0 without MoE). */
   moePerLayer: number;
   normsPerLayer: number;
-}
-
-function positiveInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
-    fail(op, `${name} must be a positive integer, got ${String(v)}`);
-  return v;
 }
 
 /**

@@ -1,6 +1,8 @@
-import { createContext } from '@tessera/core';
+import { requiresGrad } from '@tessera/autograd';
+import { createContext, keep, type Tensor, tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { Adam, AdamW } from './adam.js';
+import { canFuseAdam } from './fused-adam.js';
 import { expectRowsClose, param, run, setGrad } from './test-support.js';
 
 const GRADS = [
@@ -117,4 +119,38 @@ describe('AdamW', () => {
     const [b] = run(q, [GRADS[2]], () => resumed.step());
     expect(b).toEqual(a);
   });
+});
+
+describe('the fused CPU step (contiguous f32)', () => {
+  const f32Param = (values: number[], context: ReturnType<typeof createContext>) =>
+    requiresGrad(keep(tensor(values, { dtype: 'f32', context })));
+  const f32Run = (p: Tensor, step: () => void) =>
+    GRADS.map((g) => {
+      p.grad?.dispose();
+      p.grad = keep(tensor(g, { dtype: 'f32', context: p.ctx }));
+      step();
+      return Array.from(p.dataSync());
+    });
+
+  it('takes f32 contiguous tensors on the CPU and leaves f64 or strided ones to the op-by-op step', () => {
+    const context = createContext();
+    const a = tensor([1, 2, 3, 4], [2, 2], { context });
+    const b = tensor([1, 2, 3, 4], [2, 2], { dtype: 'f64', context });
+    expect(canFuseAdam(a, a, a, a)).toBe(true);
+    expect(canFuseAdam(b, b, b, b)).toBe(false);
+    expect(canFuseAdam(a, a.transpose(0, 1), a, a)).toBe(false);
+  });
+
+  for (const [Opt, decoupled, wd] of [
+    [Adam, false, 0.2],
+    [AdamW, true, 0.5],
+  ] as const) {
+    it(`${Opt.name} follows the published rule to f32 precision`, () => {
+      const context = createContext();
+      const p = f32Param(THETA0, context);
+      const opt = new Opt([p], { lr: 0.1, betas: [0.8, 0.9], eps: 1e-3, weightDecay: wd });
+      const got = f32Run(p, () => opt.step());
+      expectRowsClose(got, reference({ lr: 0.1, b1: 0.8, b2: 0.9, eps: 1e-3, wd, decoupled }), 6);
+    });
+  }
 });

@@ -1,4 +1,5 @@
 import { type Tensor, TesseraError, zerosLike } from '@tessera/core';
+import { canFuseAdam, fusedAdam } from './fused-adam.js';
 import {
   type BaseHyper,
   Optimizer,
@@ -35,6 +36,8 @@ export class Adam extends Optimizer<AdamHyper> {
   }
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamHyper>, state: ParamState): Tensor {
+    const fused = fusedStep(p, grad, group, state, group.weightDecay, 1);
+    if (fused) return fused;
     const g = group.weightDecay !== 0 ? grad.add(p.mul(group.weightDecay)) : grad;
     return adamStep(p, g, group, state);
   }
@@ -62,6 +65,8 @@ export class AdamW extends Optimizer<AdamHyper> {
   }
 
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamHyper>, state: ParamState): Tensor {
+    const fused = fusedStep(p, grad, group, state, 0, 1 - group.lr * group.weightDecay);
+    if (fused) return fused;
     const decayed = group.weightDecay !== 0 ? p.mul(1 - group.lr * group.weightDecay) : p;
     return adamStep(decayed, grad, group, state);
   }
@@ -82,6 +87,37 @@ function checkAdam(name: string, g: AdamHyper, index: number): void {
     throw new TesseraError(name, `group ${index}: betas must be in [0, 1), got [${b1}, ${b2}]`);
   }
   if (!(g.eps >= 0)) throw new TesseraError(name, `group ${index}: eps must be ≥ 0, got ${g.eps}`);
+}
+
+/**
+ * The whole step as one op where it applies (contiguous f32 on the CPU, fused-adam.ts): m and v
+ * are assigned here, the new θ returned. Undefined elsewhere (the op-by-op adamStep then runs).
+ */
+function fusedStep(
+  p: Tensor,
+  g: Tensor,
+  group: AdamHyper,
+  state: ParamState,
+  l2: number,
+  scale: number,
+): Tensor | undefined {
+  const { expAvg, expAvgSq } = state.tensors;
+  if (!canFuseAdam(p, g, expAvg, expAvgSq)) return undefined;
+  const [b1, b2] = group.betas;
+  const stepSize = group.lr / (1 - b1 ** state.step);
+  const rootC2 = Math.sqrt(1 - b2 ** state.step);
+  const [np, nm, nv] = fusedAdam(p, g, expAvg, expAvgSq, {
+    b1,
+    b2,
+    stepSize,
+    rootC2,
+    eps: group.eps,
+    l2,
+    scale,
+  });
+  expAvg.assign(nm);
+  expAvgSq.assign(nv);
+  return np;
 }
 
 function adamStep(p: Tensor, g: Tensor, group: AdamHyper, state: ParamState): Tensor {

@@ -12,7 +12,8 @@ import type { OpDef } from '../op.js';
 import { type CoreOpName, isCoreOpName, opTableMap } from '../op-names.js';
 import type { Tensor } from '../tensor.js';
 import type { FunctionBuilder } from '../wasm/emitter.js';
-import { WasmModule } from '../wasm/wasm-module.js';
+import type { WasmFeatures } from '../wasm/features.js';
+import { type JobStats, WasmModule } from '../wasm/wasm-module.js';
 import { convKernels } from './kernels/conv.js';
 import { copyKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -48,10 +49,15 @@ export class CpuBackend implements Backend {
   readonly threads: number;
   /** Whether WebAssembly SIMD kernels were asked for (they also need platform support). */
   readonly simd: boolean;
+  /** Whether relaxed SIMD may be used where the engine has it (CpuOptions.relaxedSimd). */
+  readonly relaxedSimd: boolean;
   private readonly kernels: ReadonlyMap<CoreOpName, CpuKernel>;
   private ownModule: WasmModule | null | undefined;
   /** Other packages' kernel modules (CpuKernelEnv.wasmModule), by their functions. */
-  private readonly modules = new Map<() => readonly FunctionBuilder[], WasmModule | null>();
+  private readonly modules = new Map<
+    (features: WasmFeatures) => readonly FunctionBuilder[],
+    WasmModule | null
+  >();
   private readonly kernelEnv: CpuKernelEnv;
 
   constructor(options: CpuOptions = {}) {
@@ -60,13 +66,15 @@ export class CpuBackend implements Backend {
       throw new Error(`CpuBackend: threads must be a positive integer, got ${threads}`);
     this.threads = threads;
     this.simd = options.simd ?? true;
+    this.relaxedSimd = options.relaxedSimd ?? true;
+    const relaxed = { relaxedSimd: this.relaxedSimd };
     this.kernelEnv = {
       threads,
       wasmModule: (functions) => {
         if (functions === undefined) return this.wasm();
         let rt = this.modules.get(functions);
         if (rt === undefined) {
-          rt = (this.simd && WasmModule.create(threads, functions)) || null;
+          rt = (this.simd && WasmModule.create(threads, functions, relaxed)) || null;
           this.modules.set(functions, rt);
         }
         return rt ?? undefined;
@@ -90,14 +98,37 @@ export class CpuBackend implements Backend {
   /** The WebAssembly module of core's kernels, made on first use; undefined when disabled or unsupported. */
   wasm(): WasmModule | undefined {
     if (this.ownModule === undefined)
-      this.ownModule = (this.simd && WasmModule.create(this.threads, coreKernelFunctions)) || null;
+      this.ownModule =
+        (this.simd &&
+          WasmModule.create(this.threads, coreKernelFunctions, { relaxedSimd: this.relaxedSimd })) ||
+        null;
     return this.ownModule ?? undefined;
   }
 
-  /** Whether f32 kernels run as WebAssembly SIMD here, and on how many threads. */
-  info(): { simd: boolean; threads: number } {
+  /**
+   * Whether f32 kernels run as WebAssembly SIMD here, on how many threads, and whether the
+   * matrix products use relaxed SIMD's fused multiply-add.
+   */
+  info(): { simd: boolean; threads: number; relaxedSimd: boolean } {
     const rt = this.wasm();
-    return { simd: rt !== undefined, threads: rt?.threads ?? 1 };
+    return {
+      simd: rt !== undefined,
+      threads: rt?.threads ?? 1,
+      relaxedSimd: rt?.features.relaxedSimd ?? false,
+    };
+  }
+
+  /** The job counts of every kernel module this backend made (its own and other packages'), summed. */
+  jobStats(): JobStats {
+    const sum: JobStats = { inline: 0, pooled: 0, pooledTasks: 0, pooledMs: 0 };
+    for (const rt of [this.ownModule, ...this.modules.values()]) {
+      if (!rt) continue;
+      sum.inline += rt.stats.inline;
+      sum.pooled += rt.stats.pooled;
+      sum.pooledTasks += rt.stats.pooledTasks;
+      sum.pooledMs += rt.stats.pooledMs;
+    }
+    return sum;
   }
 
   /** Ends the worker threads. Kernels keep working afterwards, on the calling thread. */

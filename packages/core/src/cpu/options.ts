@@ -11,6 +11,13 @@ export interface CpuOptions {
    * every kernel in TypeScript, for platforms without WebAssembly SIMD and for debugging.
    */
   simd?: boolean;
+  /**
+   * Relaxed SIMD's fused multiply-add in the matrix-product kernels where the engine has it
+   * (default true; Node ≥ 22, Chrome ≥ 114, Node 20 with `--experimental-wasm-relaxed-simd`).
+   * false keeps baseline SIMD's separate multiply and add, whose results are the same on every
+   * machine.
+   */
+  relaxedSimd?: boolean;
 }
 
 /** Cores this environment reports (Node's availableParallelism, navigator.hardwareConcurrency). */

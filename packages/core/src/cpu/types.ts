@@ -1,5 +1,6 @@
 import type { DType } from '../dtype.js';
 import type { FunctionBuilder } from '../wasm/emitter.js';
+import type { WasmFeatures } from '../wasm/features.js';
 import type { WasmModule } from '../wasm/wasm-module.js';
 
 /** Arrays CPU kernels compute on: half formats are widened to f32 before a kernel sees them. */
@@ -32,9 +33,11 @@ export interface CpuKernelEnv {
    * A WebAssembly kernel module on this backend's threads (workers over one shared memory), or
    * undefined where the backend's SIMD is off or the platform lacks it. Without an argument:
    * core's own kernel module. With `functions`: a module of the caller's own functions, made by the first call with this `functions` (compared by identity, so pass
-   * the same function each time) and kept until the backend is disposed.
+   * the same function each time) and kept until the backend is disposed. `functions` is given
+   * the optional features the module may use (relaxed SIMD where the engine has it and the
+   * backend allows it: CpuOptions.relaxedSimd).
    */
-  wasmModule(functions?: () => readonly FunctionBuilder[]): WasmModule | undefined;
+  wasmModule(functions?: (features: WasmFeatures) => readonly FunctionBuilder[]): WasmModule | undefined;
 }
 
 /** A CPU kernel: reads `inputs`, fills `outputs`. */

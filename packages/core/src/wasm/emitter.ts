@@ -72,6 +72,8 @@ const SIMD = {
   'i32x4.trunc_sat_f32x4_s': 0xf8,
   'f64x2.promote_low_f32x4': 0x5f,
   'f64x2.add': 0xf0,
+  /** Relaxed SIMD: a·b + c, fused or not as the hardware prefers (see features.ts). */
+  'f32x4.relaxed_madd': 0x105,
 } as const;
 
 export type SimdOp = keyof typeof SIMD;

@@ -4,7 +4,8 @@ import type { FunctionBuilder } from './emitter.js';
  * The f32 GEMM microkernel, generated once for every matrix product written with the emitter:
  * an r×8 tile of C (r ≤ 4) lives in 2·r v128 accumulators; each k step loads two vectors of B's
  * row, splats one element of A per tile row and issues 2·r multiply-add pairs (baseline SIMD has
- * no fused multiply-add). Eight accumulators, two B vectors and one splat fit the 16 SIMD
+ * no fused multiply-add; where the engine has relaxed SIMD, a tile made with `fma` issues 2·r
+ * f32x4.relaxed_madd instead, fused on CPUs with FMA). Eight accumulators, two B vectors and one splat fit the 16 SIMD
  * registers without spills; on V8 bigger tiles (4×12, 6×8, 4×16) and unrolling the k loop measured
  * slower. The CPU backend's sgemm (packed panels, cpu/wasm/sgemm-kernel.ts) and
  * @tessera/attention's tile products (strided A, row-major B) wrap it in their own loops.
@@ -22,14 +23,19 @@ export interface GemmTile {
   readonly b: readonly [number, number];
   /** A's current element, splatted. */
   readonly splat: number;
+  /** Accumulate with relaxed SIMD's f32x4.relaxed_madd (one instruction, fused where the CPU has FMA). */
+  readonly fma: boolean;
 }
 
-/** Declares the v128 locals of an r×8 tile in `f`. */
-export function gemmTileRegisters(f: FunctionBuilder, rows: number): GemmTile {
+/**
+ * Declares the v128 locals of an r×8 tile in `f`; with `fma` its steps use f32x4.relaxed_madd
+ * (only for a module made where relaxed SIMD validates: WasmFeatures.relaxedSimd).
+ */
+export function gemmTileRegisters(f: FunctionBuilder, rows: number, fma = false): GemmTile {
   const splat = f.local('v128');
   const b: [number, number] = [f.local('v128'), f.local('v128')];
   const acc = Array.from({ length: rows }, () => [f.local('v128'), f.local('v128')]);
-  return { rows, acc, b, splat };
+  return { rows, acc, b, splat, fma };
 }
 
 /**
@@ -52,9 +58,9 @@ export function emitTileStep(
     const offset = aAt(r);
     f.splatLoad(offset).set(tile.splat);
     for (let v = 0; v < 2; v++) {
-      if (!init) f.get(tile.acc[r][v]);
-      f.get(tile.splat).get(tile.b[v]).simd('f32x4.mul');
-      if (!init) f.simd('f32x4.add');
+      if (init) f.get(tile.splat).get(tile.b[v]).simd('f32x4.mul');
+      else if (tile.fma) f.get(tile.splat).get(tile.b[v]).get(tile.acc[r][v]).simd('f32x4.relaxed_madd');
+      else f.get(tile.acc[r][v]).get(tile.splat).get(tile.b[v]).simd('f32x4.mul').simd('f32x4.add');
       f.set(tile.acc[r][v]);
     }
   }

@@ -20,5 +20,6 @@ export {
   type ValType,
 } from './emitter.js';
 export { emitExp4, expShiftFunction } from './exp.js';
+export { BASELINE_FEATURES, relaxedSimdSupported, type WasmFeatures } from './features.js';
 export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
-export type { WasmModule } from './wasm-module.js';
+export type { JobStats, WasmModule } from './wasm-module.js';

@@ -128,6 +128,34 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * Milliseconds from publishing a job of one empty task per worker (fns[noop]) until the
+   * caller, sleeping without claiming any, sees them all done: the wake, claim and report of a
+   * hand-off, the cost a job pays for splitting. Starts the workers first (an untimed round);
+   * the median of `rounds`.
+   */
+  roundTrip(noop: number, rounds = 7): number {
+    const times: number[] = [];
+    for (let r = 0; r <= rounds; r++) {
+      this.handles ??= this.start();
+      const h = new Int32Array(this.memory.buffer, 0, 64);
+      const t0 = performance.now();
+      h[FN] = noop;
+      h[NARGS] = 0;
+      Atomics.store(h, ERR, 0);
+      Atomics.store(h, DONE, 0);
+      this.gen = (this.gen + 1) | 0 || 1;
+      Atomics.store(h, NEXT, ((this.gen & 0x7fff) << 16) | this.workers);
+      Atomics.store(h, GEN, this.gen);
+      Atomics.notify(h, GEN);
+      for (let d = Atomics.load(h, DONE); d < this.workers; d = Atomics.load(h, DONE))
+        Atomics.wait(h, DONE, d);
+      if (r > 0) times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[times.length >> 1];
+  }
+
   dispose(): void {
     for (const w of this.handles ?? []) w.terminate();
     this.handles = undefined;

@@ -1,8 +1,27 @@
-import { compileModule, emitModule, type FunctionBuilder } from './emitter.js';
+import { compileModule, emitModule, FunctionBuilder } from './emitter.js';
+import { BASELINE_FEATURES, relaxedSimdSupported, type WasmFeatures } from './features.js';
 import { HEADER_BYTES } from './job-header.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
 
 const PAGE = 65536;
+
+/** The empty task every module gets (ThreadPool.roundTrip times hand-offs with it). */
+const NOOP = 'pool_noop';
+
+function noopFunction(): FunctionBuilder {
+  return new FunctionBuilder(NOOP, ['i32']);
+}
+
+/** Counts of the jobs a module ran, for profiling (see bench/src/profile.ts). */
+export interface JobStats {
+  /** Jobs run on the calling thread alone. */
+  inline: number;
+  /** Jobs handed to the worker pool, and their tasks. */
+  pooled: number;
+  pooledTasks: number;
+  /** Wall-clock ms spent in pooled jobs (hand-off, compute and the wait for the slowest thread). */
+  pooledMs: number;
+}
 /** 2 GiB: byte offsets stay below 2³¹, so they pass through i32 arguments unchanged. */
 const MAX_PAGES = 32768;
 
@@ -19,6 +38,8 @@ export class WasmModule {
   private disposed = false;
   private f32View = new Float32Array(0);
   private i32View = new Int32Array(0);
+  /** What this module has run so far (counters only; they never change what runs). */
+  readonly stats: JobStats = { inline: 0, pooled: 0, pooledTasks: 0, pooledMs: 0 };
 
   private constructor(
     readonly memory: WebAssembly.Memory,
@@ -27,6 +48,8 @@ export class WasmModule {
     private readonly names: readonly string[],
     /** Threads a job runs on, the caller included. */
     readonly threads: number,
+    /** The optional features its functions were generated for. */
+    readonly features: WasmFeatures,
   ) {
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     this.fns = names.map((n) => exports[n] as (...args: number[]) => void);
@@ -36,13 +59,20 @@ export class WasmModule {
   /**
    * The module of `functions` on `threads` threads (fewer where workers or blocking waits are
    * unavailable, as on a browser's main thread), or undefined where WebAssembly SIMD is not
-   * supported. Packages with kernels of their own get one through `CpuKernelEnv.wasmModule`.
+   * supported. `functions` are generated for the features found: relaxed SIMD where the engine
+   * validates it, unless `options.relaxedSimd` is false. Packages with kernels of their own get one through `CpuKernelEnv.wasmModule`.
    */
-  static create(threads: number, functions: () => readonly FunctionBuilder[]): WasmModule | undefined {
+  static create(
+    threads: number,
+    functions: (features: WasmFeatures) => readonly FunctionBuilder[],
+    options: { relaxedSimd?: boolean } = {},
+  ): WasmModule | undefined {
     if (typeof WebAssembly !== 'object') return undefined;
     const parallel = threads > 1 && canSpawnWorkers() && canBlock();
+    const features: WasmFeatures =
+      (options.relaxedSimd ?? true) && relaxedSimdSupported() ? { relaxedSimd: true } : BASELINE_FEATURES;
     try {
-      const fns = functions();
+      const fns = [...functions(features), noopFunction()];
       const bytes = emitModule(fns, { initial: 1, maximum: MAX_PAGES, shared: parallel });
       const module = compileModule(bytes);
       if (!module) return undefined;
@@ -52,10 +82,71 @@ export class WasmModule {
         module,
         fns.map((f) => f.name),
         parallel ? threads : 1,
+        features,
       );
     } catch {
       return undefined;
     }
+  }
+
+  /** Fastest measured ms per unit of work of each kernel on the calling thread alone. */
+  private readonly msPerUnit = new Map<string, number>();
+  /** ThreadPool.roundTrip, measured on the first question that needs it. */
+  private handoffMs: number | undefined;
+  /** The last ThreadPool.roundTrip, and the jobs declined since that it would have split. */
+  private probedMs = 0;
+  private declined = 0;
+
+  /**
+   * Whether a job of `kernel` over `work` units (its own measure: multiply-adds, elements) pays
+   * for splitting across the threads. A cost model from run-time measurements: the kernel's
+   * time alone, I = work · (its fastest measured ms per unit on this thread; see run), against
+   * the pool's measured hand-off h (ThreadPool.roundTrip). With P threads taking tasks as they
+   * come, a split job takes about (I + (P − 1)·h) / P, less than I exactly when I > h; it splits
+   * when I > 2h, a margin for the slower of the threads. Until the kernel has run alone once,
+   * `work ≥ prior` decides (a threshold from an earlier measurement).
+   */
+  split(kernel: string, work: number, prior: number): boolean {
+    if (!this.pool || this.disposed || this.threads < 2) return false;
+    const rate = this.msPerUnit.get(kernel);
+    if (rate === undefined) return work >= prior;
+    this.handoffMs ??= this.probeHandoff();
+    const inline = rate * work;
+    if (inline > 2 * this.handoffMs) return true;
+    // Declined only because split jobs were seen slow (observeSplit): after 64 of those, probe
+    // again, so that a busy spell of the other core does not keep this module on one thread.
+    if (inline > 2 * this.probedMs && ++this.declined >= 64) {
+      this.handoffMs = this.probeHandoff();
+      return inline > 2 * this.handoffMs;
+    }
+    return false;
+  }
+
+  private probeHandoff(): number {
+    this.declined = 0;
+    this.probedMs = this.pool!.roundTrip(this.names.indexOf(NOOP));
+    return this.probedMs;
+  }
+
+  /**
+   * Refines the hand-off from a split job that took `ms` (side work included, so it errs high):
+   * with P threads, ms ≈ (I + (P − 1)·h) / P gives h ≈ (P·ms − I) / (P − 1), averaged in with
+   * weight 1/8. A second core busy with other work makes split jobs slow, raises h and so
+   * splits fewer jobs; big jobs, which split anyway, and a new probe after 64 declined jobs
+   * (split) bring it down again when the core is free.
+   */
+  private observeSplit(kernel: string, work: number, ms: number): void {
+    const rate = this.msPerUnit.get(kernel);
+    if (work <= 0 || rate === undefined || this.handoffMs === undefined) return;
+    const p = this.threads;
+    // One job held up by a pause (garbage collection, a preempted thread) moves h by at most 4h/8.
+    const h = Math.min(4 * this.handoffMs, Math.max(0, (p * ms - rate * work) / (p - 1)));
+    this.handoffMs += (h - this.handoffMs) / 8;
+  }
+
+  /** The measured hand-off in ms (undefined before split has needed it), for profiles. */
+  handoff(): number | undefined {
+    return this.handoffMs;
   }
 
   /**
@@ -91,19 +182,42 @@ export class WasmModule {
 
   /**
    * Runs kernel(...args, t) for every task t: on the calling thread alone when `parallel` is
-   * false (small jobs, where waking workers costs more than it saves), else on all threads.
-   * `side` runs on the calling thread first, overlapping the workers' start on the job.
+   * false (small jobs, where waking workers costs more than it saves: see split), else on all
+   * threads. `side` runs on the calling thread first, overlapping the workers' start on the job.
+   * `work` (the units split was asked about) lets a run on the calling thread alone measure the
+   * kernel's rate.
    */
-  run(kernel: string, args: readonly number[], tasks: number, parallel: boolean, side?: () => void): void {
+  run(
+    kernel: string,
+    args: readonly number[],
+    tasks: number,
+    parallel: boolean,
+    side?: () => void,
+    work = 0,
+  ): void {
     const fn = this.names.indexOf(kernel);
     if (fn < 0) throw new Error(`wasm module: no kernel ${kernel}`);
     if (this.pool && !this.disposed && parallel && tasks > 1) {
+      const t0 = performance.now();
       this.pool.run(fn, args, tasks, side);
+      const ms = performance.now() - t0;
+      this.stats.pooled++;
+      this.stats.pooledTasks += tasks;
+      this.stats.pooledMs += ms;
+      this.observeSplit(kernel, work, ms);
       return;
     }
+    this.stats.inline++;
     side?.();
     const f = this.fns[fn];
+    const t0 = work > 0 ? performance.now() : 0;
     for (let t = 0; t < tasks; t++) f(...args, t);
+    if (work > 0) {
+      // Runs under 20 µs are mostly call overhead and the clock's resolution: not a rate.
+      const ms = performance.now() - t0;
+      const best = this.msPerUnit.get(kernel);
+      if (ms >= 0.02 && (best === undefined || ms / work < best)) this.msPerUnit.set(kernel, ms / work);
+    }
   }
 
   /** Ends the workers; the module still runs jobs afterwards on the calling thread. */

@@ -16,6 +16,27 @@ export const LINALG_CASES: GradCase[] = [
   },
   {
     op: 'matmul',
+    name: 'batch @ one shared matrix (the weight gradient folds the batch into rows)',
+    inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }],
+    run: ([a, b]) => core.matmul(a, b),
+  },
+  {
+    op: 'matmul',
+    name: 'strided batch @ one shared transposed matrix (x·Wᵀ of a Linear)',
+    inputs: [
+      { shape: [2, 3, 4], layout: 'strided' },
+      { shape: [4, 5], layout: 'transposed' },
+    ],
+    run: ([a, b]) => core.matmul(a, b),
+  },
+  {
+    op: 'matmul',
+    name: 'batch @ a shared matrix with unit batch dims',
+    inputs: [{ shape: [2, 2, 3, 4] }, { shape: [1, 1, 4, 2] }],
+    run: ([a, b]) => core.matmul(a, b),
+  },
+  {
+    op: 'matmul',
     name: 'vector @ matrix',
     inputs: [{ shape: [3] }, { shape: [3, 2] }],
     run: ([a, b]) => core.matmul(a, b),

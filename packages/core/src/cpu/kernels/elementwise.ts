@@ -9,7 +9,7 @@ import {
   type UnaryEntry,
   type UnaryName,
 } from '../../ops/elementwise-table.js';
-import { contiguousStrides, numel } from '../../shape.js';
+import { contiguousStrides, isContiguous, numel } from '../../shape.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from '../types.js';
 import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
@@ -26,9 +26,19 @@ const WASM_MIN = 256;
 function access(
   x: CpuInput,
   shape: readonly number[],
-): { kind: 'dense' | 'scalar' | 'row'; inner: number } | undefined {
+): { kind: 'dense' | 'scalar' | 'row' | 'col'; inner: number } | undefined {
   if (isDense(x, shape)) return { kind: 'dense', inner: 0 };
   if (numel(x.shape) === 1) return { kind: 'scalar', inner: 1 };
+  const r = shape.length;
+  if (
+    r > 1 &&
+    x.shape.length === r &&
+    x.shape[r - 1] === 1 &&
+    shape[r - 1] > 1 &&
+    x.shape.every((d, i) => i === r - 1 || d === shape[i]) &&
+    isContiguous(x.shape, x.strides)
+  )
+    return { kind: 'col', inner: shape[r - 1] };
   const s = stridesFor(x, shape);
   const c = contiguousStrides(shape);
   let d = shape.length;
@@ -74,8 +84,10 @@ function binarySimd(env: CpuKernelEnv, name: string, a: CpuInput, b: CpuInput, o
   else if (xa.kind === 'scalar' && xb.kind === 'dense') mode = MODE.aScalar;
   else if (xa.kind === 'dense' && xb.kind === 'row') [mode, inner] = [MODE.bRow, xb.inner];
   else if (xa.kind === 'row' && xb.kind === 'dense') [mode, inner] = [MODE.aRow, xa.inner];
+  else if (xa.kind === 'dense' && xb.kind === 'col') [mode, inner] = [MODE.bCol, xb.inner];
+  else if (xa.kind === 'col' && xb.kind === 'dense') [mode, inner] = [MODE.aCol, xa.inner];
   else return false;
-  const count = (k: string, i: number) => (k === 'dense' ? n : k === 'scalar' ? 1 : i);
+  const count = (k: string, i: number) => (k === 'dense' ? n : k === 'scalar' ? 1 : k === 'col' ? n / i : i);
   const opA = { data: a.data as Float32Array, offset: a.offset, count: count(xa.kind, xa.inner) };
   const opB = { data: b.data as Float32Array, offset: b.offset, count: count(xb.kind, xb.inner) };
   return binaryWasm(rt, name, opA, opB, mode, inner, out.data as Float32Array);
@@ -103,10 +115,16 @@ function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
       for (let i = 0; i < dst.length; i++) dst[i] = f(src[o + i], attrs);
       return;
     }
-    forEachRow(out.shape, [x.strides], [x.offset], (b, s, n, base) => {
-      let i = b[0];
-      for (let j = 0; j < n; j++, i += s[0]) dst[base + j] = f(src[i], attrs);
-    });
+    forEachRow(
+      out.shape,
+      [x.strides],
+      [x.offset],
+      (b, s, n, base) => {
+        let i = b[0];
+        for (let j = 0; j < n; j++, i += s[0]) dst[base + j] = f(src[i], attrs);
+      },
+      true,
+    );
   };
 }
 
@@ -135,13 +153,19 @@ function binaryLoop(f: (a: number, b: number) => number, a: CpuInput, b: CpuInpu
     for (let i = 0; i < dst.length; i++) dst[i] = f(x[oa + i], y[ob + i]);
     return;
   }
-  forEachRow(shape, [stridesFor(a, shape), stridesFor(b, shape)], [a.offset, b.offset], (bs, s, n, base) => {
-    let i = bs[0];
-    let k = bs[1];
-    const sa = s[0];
-    const sb = s[1];
-    for (let j = 0; j < n; j++, i += sa, k += sb) dst[base + j] = f(x[i], y[k]);
-  });
+  forEachRow(
+    shape,
+    [stridesFor(a, shape), stridesFor(b, shape)],
+    [a.offset, b.offset],
+    (bs, s, n, base) => {
+      let i = bs[0];
+      let k = bs[1];
+      const sa = s[0];
+      const sb = s[1];
+      for (let j = 0; j < n; j++, i += sa, k += sb) dst[base + j] = f(x[i], y[k]);
+    },
+    true,
+  );
 }
 
 type Flat = (
@@ -220,6 +244,7 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
       for (let j = 0; j < n; j++, ic += s[0], ia += s[1], ib += s[2])
         dst[base + j] = cd[ic] !== 0 ? x[ia] : y[ib];
     },
+    true,
   );
 };
 

@@ -45,6 +45,20 @@ const matmulKernel: CpuKernel = ([a, b], [out], _attrs, env) => {
   }
   const rt = out.dtype === 'f32' ? env.wasmModule() : undefined;
   if (rt) {
+    const batches = numel(batch);
+    // One B for every batch and A's batches stacked rows apart (x·W with x [..., m, k] and a 2-D
+    // W, as in every linear layer): one (batches·m)×k product instead of many thin ones.
+    const rs = a.strides[ra - 2];
+    if (batches > 1 && bBatch.every((o) => o === bBatch[0]) && aBatch.every((o, t) => o === t * m * rs)) {
+      const opA = { data: a.data as Float32Array, offsets: [a.offset], rs, cs: a.strides[ra - 1] };
+      const opB = {
+        data: b.data as Float32Array,
+        offsets: [b.offset + bBatch[0]],
+        rs: b.strides[rb - 2],
+        cs: b.strides[rb - 1],
+      };
+      if (sgemmWasm(rt, batches * m, n, k, 1, opA, opB, out.data as Float32Array)) return;
+    }
     const aOffs = aBatch.map((o) => o + a.offset);
     const bOffs = bBatch.map((o) => o + b.offset);
     const opA = {

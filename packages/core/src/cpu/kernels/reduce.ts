@@ -113,13 +113,36 @@ function sumLeadingAxes(x: CpuInput, axes: readonly number[], dst: NumArray, sca
   return true;
 }
 
-/** sum (divisor 1) or mean (divisor n): the leading-axes fast path, else the lane loop. */
+/**
+ * Σ over the trailing axes of a row-major input (an RMS norm's mean of squares: [..., d] → [...]),
+ * or false for other layouts: each output sums its contiguous run in order in f64, the same
+ * additions as the lane loop, without its offset tables, gathers and per-lane calls.
+ */
+function sumTrailingAxes(x: CpuInput, axes: readonly number[], dst: NumArray, scale: number): boolean {
+  const r = x.shape.length;
+  const k = axes.length;
+  if (k === 0 || k >= r || !isContiguous(x.shape, x.strides)) return false;
+  for (let i = r - k; i < r; i++) if (!axes.includes(i)) return false;
+  const inner = numel(x.shape.slice(r - k));
+  const src = x.data;
+  for (let o = 0, base = x.offset; o < dst.length; o++, base += inner) {
+    let s = 0;
+    for (let j = 0; j < inner; j++) s += src[base + j];
+    dst[o] = scale === 1 ? s : s / scale;
+  }
+  return true;
+}
+
+/** sum (divisor 1) or mean (divisor n): the leading- and trailing-axes fast paths, else the lane loop. */
 function sumKernel(mean: boolean): CpuKernel<ReduceAttrs> {
   const lanes = laneReduce<ReduceAttrs>(mean ? (v) => total(v) / v.length : total);
   return (inputs, outputs, attrs, env) => {
     const [x] = inputs;
     const n = numel(attrs.axes.map((a) => x.shape[a]));
-    if (!sumLeadingAxes(x, attrs.axes, outputs[0].data, mean ? n : 1)) lanes(inputs, outputs, attrs, env);
+    const dst = outputs[0].data;
+    const scale = mean ? n : 1;
+    if (!sumLeadingAxes(x, attrs.axes, dst, scale) && !sumTrailingAxes(x, attrs.axes, dst, scale))
+      lanes(inputs, outputs, attrs, env);
   };
 }
 

@@ -1,10 +1,12 @@
 import { type FunctionBuilder as F, FunctionBuilder, type PlainOp, type SimdOp } from '../../wasm/emitter.js';
+import { emitExp4 } from '../../wasm/exp.js';
 
 /**
  * f32 elementwise kernels. Every op here is one IEEE f32 operation per element, so the SIMD
  * results are bit-identical to the TypeScript kernels (which compute in f64 and round once:
  * for + − × ÷ √ that double rounding is exact). min/max propagate NaN and order −0 < +0 in
- * both, like Math.min/Math.max.
+ * both, like Math.min/Math.max. The exceptions are sigmoid and silu, built on emitExp4's
+ * polynomial exponential (about 1 ulp), so within a few ulp of the TypeScript kernels.
  */
 export const BINARY_SIMD: Record<string, [SimdOp, PlainOp]> = {
   add: ['f32x4.add', 'f32.add'],
@@ -19,8 +21,41 @@ export const BINARY_SIMD: Record<string, [SimdOp, PlainOp]> = {
 const SCRATCH = 5;
 const SCRATCH_F = 6;
 
+/** Three more v128 locals (after SCRATCH_F) for the exponential's registers. */
+const EXP_X = 7;
+const EXP_K = 8;
+const EXP_Y = 9;
+
+/**
+ * σ(x) of the vector on the stack, leaving x in SCRATCH: with e = exp(−|x|) (emitExp4, which
+ * never overflows here), σ = 1 / (1 + e) for x ≥ 0 and e / (1 + e) below, as math.ts's sigmoid.
+ */
+function sigmoid4(f: F): void {
+  f.set(SCRATCH).get(SCRATCH).simd('f32x4.abs').simd('f32x4.neg').set(EXP_X);
+  emitExp4(f, EXP_X, EXP_K, EXP_Y);
+  f.f32x4(1).f32x4(1).get(EXP_Y).simd('f32x4.add').simd('f32x4.div').set(EXP_K);
+  f.get(EXP_K).get(EXP_Y).get(EXP_K).simd('f32x4.mul');
+  f.get(SCRATCH).f32x4(0).simd('f32x4.ge').simd('v128.bitselect');
+}
+
+/** A scalar op from a vector one: splat, apply, take lane 0. */
+function lane0(vec: (f: F) => void): (f: F) => void {
+  return (f) => {
+    f.simd('f32x4.splat');
+    vec(f);
+    f.simd('f32x4.extract_lane', 0);
+  };
+}
+
+const silu4 = (f: F) => {
+  sigmoid4(f);
+  f.get(SCRATCH).simd('f32x4.mul');
+};
+
 /** Unary ops as code applied to a value on the stack (vector, scalar). */
 export const UNARY_SIMD: Record<string, [(f: F) => void, (f: F) => void]> = {
+  sigmoid: [sigmoid4, lane0(sigmoid4)],
+  silu: [silu4, lane0(silu4)],
   neg: [(f) => f.simd('f32x4.neg'), (f) => f.op('f32.neg')],
   abs: [(f) => f.simd('f32x4.abs'), (f) => f.op('f32.abs')],
   sqrt: [(f) => f.simd('f32x4.sqrt'), (f) => f.op('f32.sqrt')],
@@ -32,7 +67,7 @@ export const UNARY_SIMD: Record<string, [(f: F) => void, (f: F) => void]> = {
 };
 
 /** Operand modes of a binary kernel (how each side is indexed for output element i). */
-export const MODE = { dense: 0, bScalar: 1, aScalar: 2, bRow: 3, aRow: 4 } as const;
+export const MODE = { dense: 0, bScalar: 1, aScalar: 2, bRow: 3, aRow: 4, bCol: 5, aCol: 6 } as const;
 
 /**
  * out[i] = a′ op b′ for i in [p, p + len), pointers advancing by 4 bytes per element; a side
@@ -137,6 +172,34 @@ export function binaryKernel(name: string): FunctionBuilder {
     f.br(0).end().end();
     f.end();
   }
+  // Column modes: one side holds one value per row of `inner` outputs (x · rsqrt(mean x²) in an
+  // RMS norm), splatted for each row's segment.
+  for (const [m, colIsA] of [
+    [MODE.bCol, false],
+    [MODE.aCol, true],
+  ] as const) {
+    f.get(mode).i32(m).op('i32.eq').if();
+    f.get(start).set(i);
+    f.block().loop();
+    f.get(i).get(end).op('i32.ge_u').brIf(1);
+    // len = min(end − i, inner − i mod inner)
+    f.get(end).get(i).op('i32.sub').set(r.len);
+    f.get(inner).get(i).get(inner).op('i32.rem_u').op('i32.sub').set(cap);
+    f.get(r.len).get(cap).get(r.len).get(cap).op('i32.lt_u').op('select').set(r.len);
+    at(out, i).set(r.po);
+    f.get(i).get(inner).op('i32.div_u').set(j);
+    if (colIsA) {
+      at(a, j).set(r.pa);
+      at(b, i).set(r.pb);
+    } else {
+      at(a, i).set(r.pa);
+      at(b, j).set(r.pb);
+    }
+    f.get(i).get(r.len).op('i32.add').set(i);
+    segment(f, op, r, colIsA, !colIsA);
+    f.br(0).end().end();
+    f.end();
+  }
   return f;
 }
 
@@ -147,6 +210,7 @@ export function unaryKernel(name: string): FunctionBuilder {
   const [a, out, n, chunk, t] = [0, 1, 2, 3, 4];
   f.local('v128'); // SCRATCH
   f.local('f32'); // SCRATCH_F
+  for (let v = EXP_X; v <= EXP_Y; v++) f.local('v128');
   const start = f.local('i32');
   const end = f.local('i32');
   const pa = f.local('i32');

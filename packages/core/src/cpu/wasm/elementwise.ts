@@ -7,11 +7,18 @@ export interface EwOperand {
   count: number;
 }
 
-/** Elementwise ops over at least this many elements split across threads. */
+/**
+ * Before the cost model has a rate for an elementwise kernel (WasmModule.split), ops over at
+ * least this many elements split across threads.
+ */
 const PARALLEL_ELEMS = 1 << 18;
 
-function tasks(rt: WasmModule, n: number): { chunk: number; count: number; parallel: boolean } {
-  if (n < PARALLEL_ELEMS || rt.threads === 1) return { chunk: Math.max(n, 1), count: 1, parallel: false };
+function tasks(
+  rt: WasmModule,
+  kernel: string,
+  n: number,
+): { chunk: number; count: number; parallel: boolean } {
+  if (!rt.split(kernel, n, PARALLEL_ELEMS)) return { chunk: Math.max(n, 1), count: 1, parallel: false };
   const chunk = Math.ceil(n / (4 * rt.threads) / 16) * 16;
   return { chunk, count: Math.ceil(n / chunk), parallel: true };
 }
@@ -40,8 +47,8 @@ export function binaryWasm(
   const f32 = rt.f32();
   f32.set(a.data.subarray(a.offset, a.offset + a.count), pa);
   f32.set(b.data.subarray(b.offset, b.offset + b.count), pb);
-  const t = tasks(rt, n);
-  rt.run(`bin_${op}`, [pa * 4, pb * 4, po * 4, n, inner, mode, t.chunk], t.count, t.parallel);
+  const t = tasks(rt, `bin_${op}`, n);
+  rt.run(`bin_${op}`, [pa * 4, pb * 4, po * 4, n, inner, mode, t.chunk], t.count, t.parallel, undefined, n);
   out.set(rt.f32().subarray(po, po + n));
   return true;
 }
@@ -55,8 +62,8 @@ export function unaryWasm(rt: WasmModule, op: string, a: EwOperand, out: Float32
   const pa = base / 4;
   const po = pa + al(n);
   rt.f32().set(a.data.subarray(a.offset, a.offset + n), pa);
-  const t = tasks(rt, n);
-  rt.run(`un_${op}`, [pa * 4, po * 4, n, t.chunk], t.count, t.parallel);
+  const t = tasks(rt, `un_${op}`, n);
+  rt.run(`un_${op}`, [pa * 4, po * 4, n, t.chunk], t.count, t.parallel, undefined, n);
   out.set(rt.f32().subarray(po, po + n));
   return true;
 }
@@ -80,8 +87,8 @@ export function compareWasm(
   const f32 = rt.f32();
   f32.set(a.data.subarray(a.offset, a.offset + a.count), pa);
   f32.set(b.data.subarray(b.offset, b.offset + b.count), pb);
-  const t = tasks(rt, n);
-  rt.run(`cmp_${op}`, [pa * 4, pb * 4, po, n, mode, t.chunk], t.count, t.parallel);
+  const t = tasks(rt, `cmp_${op}`, n);
+  rt.run(`cmp_${op}`, [pa * 4, pb * 4, po, n, mode, t.chunk], t.count, t.parallel, undefined, n);
   out.set(new Uint8Array(rt.memory.buffer, po, n));
   return true;
 }

@@ -28,7 +28,7 @@ export const NC_PANELS = 32;
  * the whole k loop. Panels follow each other aStride / bStride bytes apart; the B panel
  * is the outer loop so it stays in L1 while the A panels stream past from L2.
  */
-export function sgemmBlock(): FunctionBuilder {
+export function sgemmBlock(fma = false): FunctionBuilder {
   const f = new FunctionBuilder('sgemm_block', Array<'i32'>(10).fill('i32'));
   const [ap, bp, cp, mPanels, nPanels, kc, aStride, bStride, ldc, zero] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const jr = f.local('i32');
@@ -42,7 +42,7 @@ export function sgemmBlock(): FunctionBuilder {
   const crow = Array.from({ length: MR }, () => f.local('i32'));
   const first = f.local('i32');
   const left = f.local('i32');
-  const tile = gemmTileRegisters(f, MR);
+  const tile = gemmTileRegisters(f, MR, fma);
 
   f.i32(0).set(jr).get(cp).set(cj);
   f.forLt(jr, nPanels, 1, () => {

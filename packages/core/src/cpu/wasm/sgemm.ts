@@ -1,4 +1,5 @@
 import type { FunctionBuilder } from '../../wasm/emitter.js';
+import { BASELINE_FEATURES, type WasmFeatures } from '../../wasm/features.js';
 import { MAX_TASKS } from '../../wasm/job-header.js';
 import type { WasmModule } from '../../wasm/wasm-module.js';
 import {
@@ -18,8 +19,8 @@ import {
  * calls sgemm_block by function index 0). Packages with kernels of their own put these at the
  * head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on it.
  */
-export function sgemmFunctions(): FunctionBuilder[] {
-  return [sgemmBlock(), sgemmTask(0), packPanels(), packContig(), packARows()];
+export function sgemmFunctions(features: WasmFeatures = BASELINE_FEATURES): FunctionBuilder[] {
+  return [sgemmBlock(features.relaxedSimd), sgemmTask(0), packPanels(), packContig(), packARows()];
 }
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
@@ -30,7 +31,10 @@ export interface MatrixOperand {
   cs: number;
 }
 
-/** Products smaller than this many multiply-adds stay on the calling thread. */
+/**
+ * Before the cost model has a rate for sgemm_task (WasmModule.split), products of fewer
+ * multiply-adds than this stay on the calling thread.
+ */
 const PARALLEL_MACS = 1 << 20;
 /**
  * C scratch per job; bigger batches run as several jobs, which bounds the memory held and lets
@@ -155,7 +159,7 @@ export function sgemmWasm(
   const cElems = mPanels * MR * ldcElems;
   const aElems = mPanels * MR * k;
   const bElems = nPanels * NR * k;
-  const parallel = m * n * k >= PARALLEL_MACS && rt.threads > 1;
+  const parallel = rt.split('sgemm_task', batches * m * n * k, PARALLEL_MACS);
   // Blocks small enough that each thread gets about four tasks (a descheduled or slower thread
   // then holds up the others by at most one small task).
   let mcp = MC_PANELS;
@@ -258,7 +262,7 @@ export function sgemmWasm(
       mcp,
       ncp,
     ];
-    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending);
+    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending, tb * m * n * k);
     pending = () => {
       const c = rt.f32();
       if (ldcElems === n && mPanels * MR === m) {

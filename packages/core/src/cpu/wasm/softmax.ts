@@ -107,13 +107,15 @@ export function expRowsWasm(
     else for (let k = 0; k < n; k++) heap[to + k] = src[from + lanes.inInner[k]];
     heap.fill(Number.NEGATIVE_INFINITY, to + n, to + n4);
   }
-  const parallel = rt.threads > 1 && rows > 1 && rows * n4 >= PARALLEL_FLOATS;
+  const parallel = rows > 1 && rt.split('softmax_rows', rows * n4, PARALLEL_FLOATS);
   const perTask = parallel ? Math.ceil(rows / (4 * rt.threads)) : rows;
   rt.run(
     'softmax_rows',
     [rowsAt, base, n4, rows, perTask, normalize ? 1 : 0],
     Math.ceil(rows / perTask),
     parallel,
+    undefined,
+    rows * n4,
   );
   return {
     rows: rt.f32().subarray(rowsAt / 4, rowsAt / 4 + rows * n4),

@@ -18,6 +18,8 @@ import {
   ne,
   neg,
   relu,
+  sigmoid,
+  silu,
   sqrt,
   square,
   sub,
@@ -61,8 +63,8 @@ function make(ctx: Context, shape: number[], seed: number, nan = false): Tensor 
 
 describe('WebAssembly SIMD kernels', () => {
   it('runs as SIMD on two threads here', () => {
-    expect((simd.backend('cpu') as CpuBackend).info()).toEqual({ simd: true, threads: 2 });
-    expect((ts.backend('cpu') as CpuBackend).info()).toEqual({ simd: false, threads: 1 });
+    expect((simd.backend('cpu') as CpuBackend).info()).toMatchObject({ simd: true, threads: 2 });
+    expect((ts.backend('cpu') as CpuBackend).info()).toEqual({ simd: false, threads: 1, relaxedSimd: false });
   });
 
   const binary = { add, sub, mul, div, maximum, minimum };
@@ -74,7 +76,10 @@ describe('WebAssembly SIMD kernels', () => {
     ['bias row right', [37, 71], [71]],
     ['bias row left', [3, 71], [37, 3, 71]],
     ['row with unit axis', [9, 1, 301], [301]],
-    ['not SIMD: column broadcast', [37, 71], [37, 1]],
+    ['column right', [37, 71], [37, 1]],
+    ['column left', [4, 9, 1], [4, 9, 67]],
+    ['column, parallel (chunks end mid-row)', [520, 513], [520, 1]],
+    ['not SIMD: column of a broadcast batch', [37, 71], [1, 37, 1]],
     ['dense, parallel [520, 512]', [520, 512], [520, 512]],
     ['bias row, parallel', [520, 513], [513]],
   ];
@@ -125,6 +130,21 @@ describe('WebAssembly SIMD kernels', () => {
         expect(firstDifference(got, want)).toBe(-1);
       });
     }
+  }
+  // sigmoid and silu use the polynomial exponential: a few ulp from the TypeScript kernels
+  // (Math.exp), exact at ±∞, NaN kept, tiny and huge arguments included.
+  const expBased = { sigmoid, silu };
+  for (const [name, fn] of Object.entries(expBased)) {
+    it(`${name} [1003] is within 4e-7 (relative) of the TypeScript kernel`, () => {
+      const xs = values(1003, 5, true).map((x, i) => (i % 10 === 3 ? x * 40 : x));
+      xs.splice(0, 4, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-30, -200);
+      const got = fn(tensor(xs, [1003], { context: simd })).dataSync();
+      const want = fn(tensor(xs, [1003], { context: ts })).dataSync();
+      for (let i = 0; i < xs.length; i++) {
+        if (!Number.isFinite(want[i])) expect(got[i]).toBe(want[i]);
+        else expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(4e-7 * Math.abs(want[i]) + 1e-35);
+      }
+    });
   }
   it('a strided unary input falls back and still matches', () => {
     const got = relu(make(simd, [40, 50], 4).transpose(0, 1)).dataSync();

@@ -40,6 +40,15 @@ const cases: OpCase[] = [
     'i32',
   ]),
   mm('batched transposed [3, 5, 4] @ [4, 6]', { shape: [3, 5, 4], layout: 'transposed' }, { shape: [4, 6] }),
+  mm('batches stacked as rows [4, 5, 6] @ [6, 9]', { shape: [4, 5, 6] }, { shape: [6, 9] }, ['f32', 'f64']),
+  mm(
+    'strided batches [3, 5, 4] @ offset [4, 6]',
+    { shape: [3, 5, 4], layout: 'strided' },
+    {
+      shape: [4, 6],
+      layout: 'offset',
+    },
+  ),
   mm('vector @ matrix', { shape: [6] }, { shape: [6, 4] }),
   mm('matrix @ vector', { shape: [4, 6] }, { shape: [6] }),
   mm('vector @ vector', { shape: [13] }, { shape: [13] }, ['f32', 'f64', 'i32']),

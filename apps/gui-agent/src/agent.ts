@@ -1,0 +1,196 @@
+import type { Context } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
+import { type Action, formatStep, parseStep } from '@tessera/gui-agent';
+import type { Browser } from 'playwright-core';
+import { type Box, type ExpertStep, GRID, GuiEnv, type Screenshot } from './env.js';
+import type { Observation } from './policy.js';
+import { makeTask, SINGLE_STEP_KINDS, type Task, type TaskKind } from './tasks.js';
+import { decode } from './tokenizer.js';
+
+/** One demonstration step: what the agent saw and the expert's answer. */
+export interface Sample {
+  kind: TaskKind;
+  goal: string;
+  shot: Screenshot;
+  /** The expert's `Thought: … Action: …`. */
+  text: string;
+}
+
+/** `perKind` task layouts of every kind drawn from `seed` (kinds interleaved, so any prefix mixes them). */
+export function drawTasks(kinds: readonly TaskKind[], perKind: number, seed: number): Task[] {
+  const rng = new Rng(seed);
+  const tasks: Task[] = [];
+  for (let i = 0; i < perKind; i++) for (const kind of kinds) tasks.push(makeTask(kind, rng));
+  return tasks;
+}
+
+/** Runs each task's expert to success, recording every step it takes. */
+export async function collectDemos(
+  browser: Browser,
+  tasks: readonly Task[],
+  onTask?: (done: number) => void,
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (const [i, task] of tasks.entries()) {
+    const env = await GuiEnv.open(browser, task);
+    try {
+      for (let step = 0; step < 6 && !(await env.success()); step++) {
+        const shot = await env.screenshot();
+        const expert = await env.expert();
+        samples.push({ kind: task.kind, goal: task.goal, shot, text: formatStep(expert) });
+        await env.act(expert.action);
+      }
+      if (!(await env.success())) throw new Error(`gui-agent: the expert did not solve '${task.goal}'`);
+    } finally {
+      await env.close();
+    }
+    onTask?.(i + 1);
+  }
+  return samples;
+}
+
+const inside = (p: { x: number; y: number }, b: Box | undefined) =>
+  b !== undefined && p.x >= b.x && p.x <= b.x + b.w && p.y >= b.y && p.y <= b.y + b.h;
+
+const KEY_ALIASES: Record<string, string> = { escape: 'esc', control: 'ctrl', return: 'enter' };
+const sameKeys = (a: string[], b: string[]) =>
+  a.map((k) => KEY_ALIASES[k] ?? k).join(' ') === b.map((k) => KEY_ALIASES[k] ?? k).join(' ');
+
+/** Whether a predicted action does what the expert's does: same kind, points inside the boxes the expert aims at, same text, keys or direction. */
+export function sameAction(predicted: Action | null, expert: ExpertStep): boolean {
+  const e = expert.action;
+  if (!predicted || predicted.type !== e.type) return false;
+  if ('start' in predicted && !inside(GRID.toPage(predicted.start), expert.startBox)) return false;
+  if (predicted.type === 'drag' && !inside(GRID.toPage(predicted.end), expert.endBox)) return false;
+  if (predicted.type === 'type' && e.type === 'type') return predicted.content === e.content;
+  if (predicted.type === 'hotkey' && e.type === 'hotkey') return sameKeys(predicted.keys, e.keys);
+  if (predicted.type === 'scroll' && e.type === 'scroll') return predicted.direction === e.direction;
+  return true;
+}
+
+/** One step of an evaluated episode, for the metrics and the trace viewer. */
+export interface TraceStep {
+  shot: Screenshot;
+  /** The model's raw text. */
+  text: string;
+  /** Its parsed action, or null when the text does not parse. */
+  action: Action | null;
+  expert: ExpertStep;
+  correct: boolean;
+}
+
+export interface Episode {
+  task: Task;
+  steps: TraceStep[];
+  success: boolean;
+}
+
+/**
+ * Runs the policy live on each task: screenshot, generate, parse, act (real events), until the
+ * page reports success or `budget(task)` steps are spent. Episodes run in lockstep, `parallel` pages
+ * at a time, so each step's generation is one batch.
+ */
+export async function runEpisodes(
+  browser: Browser,
+  policy: Responder,
+  ctx: Context,
+  tasks: readonly Task[],
+  budget: (task: Task) => number,
+  parallel = 24,
+  onEpisode?: (done: number) => void,
+): Promise<Episode[]> {
+  const episodes: Episode[] = [];
+  for (let start = 0; start < tasks.length; start += parallel) {
+    const chunk = tasks.slice(start, start + parallel);
+    const envs = await Promise.all(chunk.map((t) => GuiEnv.open(browser, t)));
+    const eps: Episode[] = chunk.map((task) => ({ task, steps: [], success: false }));
+    try {
+      for (;;) {
+        const active = eps
+          .map((_, i) => i)
+          .filter((i) => !eps[i].success && eps[i].steps.length < budget(chunk[i]));
+        if (active.length === 0) break;
+        const shots: Screenshot[] = [];
+        for (const i of active) shots.push(await envs[i].screenshot());
+        const responses = await policy.respond(
+          active.map((i, j) => ({ shot: shots[j], goal: chunk[i].goal })),
+          ctx,
+        );
+        for (const [j, i] of active.entries()) {
+          const env = envs[i];
+          const expert = await env.expert();
+          const text = decode(responses[j]);
+          let action: Action | null = null;
+          try {
+            action = parseStep(text).action;
+          } catch {
+            action = null;
+          }
+          eps[i].steps.push({ shot: shots[j], text, action, expert, correct: sameAction(action, expert) });
+          if (action) await env.act(action);
+          eps[i].success = await env.success();
+        }
+      }
+    } finally {
+      await Promise.all(envs.map((e) => e.close()));
+    }
+    episodes.push(...eps);
+    onEpisode?.(episodes.length);
+  }
+  return episodes;
+}
+
+/** What runs an episode: anything that answers observations with response tokens (a `GuiPolicy`, or a scripted baseline). */
+export interface Responder {
+  respond(observations: readonly Observation[], ctx: Context): Promise<number[][]>;
+}
+
+export interface Metrics {
+  /** Expert click-like steps whose predicted point landed inside the target's box. */
+  grounding: number;
+  groundingSteps: number;
+  /** Steps whose predicted action matched the expert's (see `sameAction`). */
+  stepAccuracy: number;
+  steps: number;
+  /** Single-step tasks solved by the first action. */
+  singleStepSuccess: number;
+  singleStepEpisodes: number;
+  /** Multi-step tasks solved within their budget. */
+  multiStepSuccess: number;
+  multiStepEpisodes: number;
+  /** Success per task kind. */
+  byKind: Record<string, number>;
+}
+
+const CLICKS = new Set(['click', 'left_double', 'right_single']);
+
+export function metrics(episodes: readonly Episode[]): Metrics {
+  const steps = episodes.flatMap((e) => e.steps);
+  const grounded = steps.filter((s) => CLICKS.has(s.expert.action.type));
+  const hit = grounded.filter(
+    (s) =>
+      s.action &&
+      'start' in s.action &&
+      s.expert.startBox &&
+      inside(GRID.toPage(s.action.start), s.expert.startBox),
+  );
+  const single = episodes.filter((e) => (SINGLE_STEP_KINDS as readonly string[]).includes(e.task.kind));
+  const multi = episodes.filter((e) => !(SINGLE_STEP_KINDS as readonly string[]).includes(e.task.kind));
+  const rate = (xs: readonly Episode[]) => (xs.length ? xs.filter((e) => e.success).length / xs.length : 0);
+  const kinds = [...new Set(episodes.map((e) => e.task.kind))];
+  return {
+    grounding: grounded.length ? hit.length / grounded.length : 0,
+    groundingSteps: grounded.length,
+    stepAccuracy: steps.length ? steps.filter((s) => s.correct).length / steps.length : 0,
+    steps: steps.length,
+    singleStepSuccess: rate(single),
+    singleStepEpisodes: single.length,
+    multiStepSuccess: rate(multi),
+    multiStepEpisodes: multi.length,
+    byKind: Object.fromEntries(kinds.map((k) => [k, rate(episodes.filter((e) => e.task.kind === k))])),
+  };
+}
+
+/** Step budget: one action for single-step tasks (so success means the first action solved it), five otherwise. */
+export const budget = (task: Task): number =>
+  (SINGLE_STEP_KINDS as readonly string[]).includes(task.kind) ? 1 : 5;

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli, USAGE } from './cli.js';
+
+describe('gui-agent command line', () => {
+  it('has the defaults the README reports, and --help', () => {
+    expect(parseCli([], '/tmp/out')).toMatchObject({
+      trainTasks: 40,
+      steps: 600,
+      evalTasks: 12,
+      reflectTasks: 8,
+      dpoSteps: 30,
+      out: '/tmp/out',
+      help: false,
+    });
+    expect(parseCli(['--help'], '/tmp/out').help).toBe(true);
+    expect(USAGE).toContain('--reflect-tasks');
+  });
+
+  it('rejects bad values', () => {
+    expect(() => parseCli(['--steps', '0'], '/tmp/out')).toThrow(/steps/);
+  });
+});

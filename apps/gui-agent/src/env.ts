@@ -1,0 +1,318 @@
+import { type Action, coordinateMap, type Point, type Step, smartResize } from '@tessera/gui-agent';
+import { chromiumPath } from '@tessera/webgpu/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { PAGE, type Task } from './tasks.js';
+
+/**
+ * The screenshot the model sees: the 192×144 page through `smartResize` with factor 8 and at most
+ * 64·48 pixels, i.e. 64×48. Model coordinates are this screenshot's pixels (as UI-TARS-1.5's).
+ */
+export const SHOT = smartResize(PAGE.height, PAGE.width, {
+  factor: 8,
+  minPixels: 16 * 16,
+  maxPixels: 64 * 48,
+});
+export const GRID = coordinateMap(SHOT, PAGE);
+
+/** Chromium for the environment: the binary and flags the repo's browser tests use. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-dev-shm-usage',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** RGB bytes of a screenshot, row-major [height, width, 3]. */
+export interface Screenshot {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+}
+
+/** Playwright key names of the hotkey names the action space uses. */
+const KEYS: Record<string, string> = {
+  ctrl: 'Control',
+  control: 'Control',
+  shift: 'Shift',
+  alt: 'Alt',
+  meta: 'Meta',
+  cmd: 'Meta',
+  enter: 'Enter',
+  return: 'Enter',
+  esc: 'Escape',
+  escape: 'Escape',
+  tab: 'Tab',
+  space: 'Space',
+  backspace: 'Backspace',
+  delete: 'Delete',
+  up: 'ArrowUp',
+  down: 'ArrowDown',
+  left: 'ArrowLeft',
+  right: 'ArrowRight',
+  pageup: 'PageUp',
+  pagedown: 'PageDown',
+  home: 'Home',
+  end: 'End',
+};
+const keyName = (k: string) => KEYS[k] ?? (k.length === 1 ? k : k[0].toUpperCase() + k.slice(1));
+
+/** An expert step and the page boxes its start and end points aim at. */
+export type ExpertStep = Step & { startBox?: Box; endBox?: Box };
+
+/** The page's box of `selector` in CSS pixels, or null when absent or not displayed. */
+export type Box = { x: number; y: number; w: number; h: number };
+
+/**
+ * One task page in headless Chromium. The agent gets `screenshot()` (the page shrunk to 64×48,
+ * nothing else) and `act(action)` (real mouse and keyboard events at the page pixels of the action's
+ * grid cells); `success()` reads the task's check from the page.
+ */
+export class GuiEnv {
+  private constructor(
+    readonly page: Page,
+    readonly task: Task,
+  ) {}
+
+  static async open(browser: Browser, task: Task): Promise<GuiEnv> {
+    const page = await browser.newPage({ viewport: { ...PAGE }, deviceScaleFactor: 1 });
+    await page.setContent(task.html);
+    return new GuiEnv(page, task);
+  }
+
+  async close(): Promise<void> {
+    await this.page.close();
+  }
+
+  /**
+   * The page as the model sees it: a PNG screenshot, decoded in the page and averaged over blocks
+   * of 3×3 CSS pixels (the average is integer arithmetic, so it is the same on every machine).
+   */
+  async screenshot(): Promise<Screenshot> {
+    const png = await this.capture();
+    const { width, height } = SHOT;
+    const rgb: number[] = await this.page.evaluate(
+      async ([b64, w, h]) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const g = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+        g.drawImage(bitmap, 0, 0);
+        const data = g.getImageData(0, 0, bitmap.width, bitmap.height).data;
+        const fx = bitmap.width / w;
+        const fy = bitmap.height / h;
+        const out: number[] = [];
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++)
+            for (let c = 0; c < 3; c++) {
+              let sum = 0;
+              for (let dy = 0; dy < fy; dy++)
+                for (let dx = 0; dx < fx; dx++)
+                  sum += data[((y * fy + dy) * bitmap.width + x * fx + dx) * 4 + c];
+              out.push(Math.round(sum / (fx * fy)));
+            }
+        return out;
+      },
+      [png.toString('base64'), width, height] as const,
+    );
+    return { width, height, rgb: Uint8Array.from(rgb) };
+  }
+
+  /** A PNG of the viewport; Chromium under load now and then answers "Unable to capture screenshot", so up to 3 retries. */
+  private async capture(): Promise<Buffer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.page.screenshot({ type: 'png' });
+      } catch (e) {
+        if (attempt >= 3 || !/Unable to capture screenshot/.test((e as Error).message)) throw e;
+        await this.page.waitForTimeout(200);
+      }
+    }
+  }
+
+  /** Runs one action as real input events; coordinates are cells of the 64×48 grid. */
+  async act(action: Action): Promise<void> {
+    const { mouse, keyboard } = this.page;
+    const px = (p: Point) => GRID.toPage(p);
+    switch (action.type) {
+      case 'click': {
+        const p = px(action.start);
+        await mouse.click(p.x, p.y);
+        break;
+      }
+      case 'left_double': {
+        const p = px(action.start);
+        await mouse.dblclick(p.x, p.y);
+        break;
+      }
+      case 'right_single': {
+        const p = px(action.start);
+        await mouse.click(p.x, p.y, { button: 'right' });
+        break;
+      }
+      case 'drag': {
+        const a = px(action.start);
+        const b = px(action.end);
+        await mouse.move(a.x, a.y);
+        await mouse.down();
+        await mouse.move(b.x, b.y, { steps: 8 });
+        await mouse.up();
+        break;
+      }
+      case 'hotkey':
+        await keyboard.press(action.keys.map(keyName).join('+'));
+        break;
+      case 'type': {
+        const submit = action.content.endsWith('\n');
+        await keyboard.type(submit ? action.content.slice(0, -1) : action.content);
+        if (submit) await keyboard.press('Enter');
+        break;
+      }
+      case 'scroll': {
+        const p = px(action.start);
+        await mouse.move(p.x, p.y);
+        const d = 40;
+        const [dx, dy] = { up: [0, -d], down: [0, d], left: [-d, 0], right: [d, 0] }[action.direction];
+        await mouse.wheel(dx, dy);
+        // Wheel scrolling lands asynchronously; wait until the page has painted it.
+        await this.page.evaluate(
+          () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+        );
+        break;
+      }
+      case 'wait':
+        await this.page.waitForTimeout(50);
+        break;
+      case 'finished':
+      case 'call_user':
+        break;
+    }
+  }
+
+  async success(): Promise<boolean> {
+    return this.page.evaluate(() => (window as unknown as { __success(): boolean }).__success());
+  }
+
+  /** The CSS-pixel box of the first element matching `selector`, or null when it is absent or hidden. */
+  async box(selector: string): Promise<Box | null> {
+    return this.page.evaluate((s) => {
+      const e = document.querySelector(s);
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 ? { x: r.x, y: r.y, w: r.width, h: r.height } : null;
+    }, selector);
+  }
+
+  /**
+   * The scripted expert's next step, reading the page's DOM (which the agent never sees), with the
+   * page boxes its points aim at (`startBox`, `endBox`): where a correct action's points must land.
+   */
+  async expert(): Promise<ExpertStep> {
+    const step = await this.expertStep();
+    const { kind } = this.task;
+    const a = step.action;
+    if (
+      a.type === 'hotkey' ||
+      a.type === 'type' ||
+      a.type === 'wait' ||
+      a.type === 'finished' ||
+      a.type === 'call_user'
+    )
+      return step;
+    const startSel =
+      kind === 'slider'
+        ? '.handle'
+        : kind === 'scroll' && a.type === 'scroll'
+          ? '.list'
+          : kind === 'dropdown' && step.thought === 'I open the menu.'
+            ? '.dd'
+            : '#target';
+    const startBox = (await this.box(startSel)) ?? undefined;
+    const endBox = a.type === 'drag' ? ((await this.box('#mark')) ?? undefined) : undefined;
+    return { ...step, startBox, endBox };
+  }
+
+  private async expertStep(): Promise<Step> {
+    const { kind, color, word } = this.task;
+    const cell = (b: Box, fx = 0.5) => GRID.toGrid({ x: b.x + b.w * fx, y: b.y + b.h / 2 });
+    const need = async (s: string) => {
+      const b = await this.box(s);
+      if (!b) throw new Error(`gui-agent expert (${kind}): '${s}' is not on the page`);
+      return b;
+    };
+    switch (kind) {
+      case 'button':
+        return {
+          thought: `I click the ${color} button.`,
+          action: { type: 'click', start: cell(await need('#target')) },
+        };
+      case 'checkbox':
+        return {
+          thought: `I check the ${color} box.`,
+          action: { type: 'click', start: cell(await need('#target')) },
+        };
+      case 'open':
+        return {
+          thought: `I double click the ${color} file.`,
+          action: { type: 'left_double', start: cell(await need('#target')) },
+        };
+      case 'context':
+        return {
+          thought: `I right click the ${color} circle.`,
+          action: { type: 'right_single', start: cell(await need('#target')) },
+        };
+      case 'slider':
+        return {
+          thought: `I drag the handle to the ${color} mark.`,
+          action: { type: 'drag', start: cell(await need('.handle')), end: cell(await need('#mark')) },
+        };
+      case 'text': {
+        const focused = await this.page.evaluate(() => document.activeElement?.id === 'target');
+        if (!focused)
+          return {
+            thought: `I click the ${color} field.`,
+            action: { type: 'click', start: cell(await need('#target')) },
+          };
+        return { thought: `I type ${word} and press enter.`, action: { type: 'type', content: `${word}\n` } };
+      }
+      case 'dropdown': {
+        if (!(await this.box('.ddlist.open')))
+          return { thought: 'I open the menu.', action: { type: 'click', start: cell(await need('.dd')) } };
+        return {
+          thought: `I choose ${color}.`,
+          action: { type: 'click', start: cell(await need('#target')) },
+        };
+      }
+      case 'scroll': {
+        const list = await need('.list');
+        const item = await need('#target');
+        // Clickable when the item's middle row lies inside the list's visible area.
+        const mid = item.y + item.h / 2;
+        if (mid < list.y + 4)
+          return {
+            thought: `The ${color} item is above.`,
+            action: { type: 'scroll', start: cell(list), direction: 'up' },
+          };
+        if (mid > list.y + list.h - 4)
+          return {
+            thought: `The ${color} item is below.`,
+            action: { type: 'scroll', start: cell(list), direction: 'down' },
+          };
+        return { thought: `I click the ${color} item.`, action: { type: 'click', start: cell(item) } };
+      }
+      case 'dialog': {
+        if (await this.box('.dialog'))
+          return { thought: 'A dialog is open, I press escape.', action: { type: 'hotkey', keys: ['esc'] } };
+        return {
+          thought: `I click the ${color} button.`,
+          action: { type: 'click', start: cell(await need('#target')) },
+        };
+      }
+    }
+  }
+}

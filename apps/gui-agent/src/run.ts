@@ -1,0 +1,198 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createContext, manualSeed } from '@tessera/core';
+import { formatStep } from '@tessera/gui-agent';
+import { renderLineChartPng } from '@tessera/plot';
+import {
+  budget,
+  collectDemos,
+  drawTasks,
+  type Episode,
+  type Metrics,
+  metrics,
+  runEpisodes,
+  type Sample,
+} from './agent.js';
+import type { CliOptions } from './cli.js';
+import { launchBrowser } from './env.js';
+import { DEFAULT_POLICY, GuiPolicy } from './policy.js';
+import { traceViewer } from './report.js';
+import { TASK_KINDS } from './tasks.js';
+import { behaviourCloning, dpoRound, type ReflectionPair } from './train.js';
+
+type Progress = (label: string, done: number, total: number, info?: string) => void;
+
+/** CPU seconds (user + system) of this process since `from` (Chromium's own processes not included). */
+const cpuSeconds = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Demonstrations cached as JSON (screenshots base64), keyed by the layouts' seed and count. */
+function loadOrCollect(
+  path: string,
+  key: string,
+  collect: () => Promise<Sample[]>,
+): Promise<Sample[]> | Sample[] {
+  if (existsSync(path)) {
+    const cached = JSON.parse(readFileSync(path, 'utf8')) as {
+      key: string;
+      samples: (Omit<Sample, 'shot'> & { shot: { width: number; height: number; rgb: string } })[];
+    };
+    if (cached.key === key)
+      return cached.samples.map((s) => ({
+        ...s,
+        shot: { ...s.shot, rgb: new Uint8Array(Buffer.from(s.shot.rgb, 'base64')) },
+      }));
+  }
+  return collect().then((samples) => {
+    const json = samples.map((s) => ({
+      ...s,
+      shot: { ...s.shot, rgb: Buffer.from(s.shot.rgb).toString('base64') },
+    }));
+    writeFileSync(path, JSON.stringify({ key, samples: json }));
+    return samples;
+  });
+}
+
+function summary(m: Metrics): string[] {
+  return [
+    `  grounding (click inside the target's box): ${pct(m.grounding)} of ${m.groundingSteps} click steps`,
+    `  step accuracy: ${pct(m.stepAccuracy)} of ${m.steps} steps`,
+    `  single-step task success: ${pct(m.singleStepSuccess)} of ${m.singleStepEpisodes} episodes`,
+    `  multi-step task success: ${pct(m.multiStepSuccess)} of ${m.multiStepEpisodes} episodes`,
+    `  by kind: ${Object.entries(m.byKind)
+      .map(([k, v]) => `${k} ${pct(v)}`)
+      .join(', ')}`,
+  ];
+}
+
+export interface RunResult {
+  before: Metrics;
+  after?: Metrics;
+  pairs: number;
+}
+
+export async function run(
+  o: CliOptions,
+  log: (line: string) => void,
+  progress?: Progress,
+): Promise<RunResult> {
+  mkdirSync(o.out, { recursive: true });
+  const browser = await launchBrowser();
+  try {
+    const ctx = createContext();
+    manualSeed(o.seed, ctx);
+    // Demonstrations on training layouts.
+    const trainTasks = drawTasks(TASK_KINDS, o.trainTasks, 1000 + o.seed);
+    let cpu = process.cpuUsage();
+    const demos = await loadOrCollect(join(o.out, 'demos.json'), `${o.trainTasks}/${o.seed}/v1`, () =>
+      collectDemos(browser, trainTasks, (n) => progress?.('demonstrations', n, trainTasks.length)),
+    );
+    log(
+      `${demos.length} expert steps on ${trainTasks.length} training layouts (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
+    );
+
+    // Held-out layouts: another seed, and any layout identical to a training one is dropped.
+    const seen = new Set(trainTasks.map((t) => t.html));
+    const heldOut = drawTasks(TASK_KINDS, o.evalTasks, 9000 + o.seed).filter((t) => !seen.has(t.html));
+    log(`${heldOut.length} held-out layouts (${TASK_KINDS.length} kinds)`);
+
+    const policy = new GuiPolicy(DEFAULT_POLICY, { context: ctx });
+    cpu = process.cpuUsage();
+    const bcLosses = await behaviourCloning(policy, demos, {
+      steps: o.steps,
+      batch: o.batch,
+      lr: o.lr,
+      seed: o.seed,
+      context: ctx,
+      onStep: (step, loss) => progress?.('behaviour cloning', step, o.steps, `loss ${loss.toFixed(3)}`),
+    });
+    const bcCpu = cpuSeconds(cpu);
+    log(
+      `behaviour cloning: ${o.steps} steps of ${o.batch}, final loss ${bcLosses.at(-1)?.toFixed(3)} (${bcCpu.toFixed(0)} CPU s)`,
+    );
+
+    cpu = process.cpuUsage();
+    const evalBefore = await runEpisodes(browser, policy, ctx, heldOut, budget, 24, (n) =>
+      progress?.('evaluation', n, heldOut.length),
+    );
+    const before = metrics(evalBefore);
+    log(`held-out, after behaviour cloning (${cpuSeconds(cpu).toFixed(0)} CPU s):`);
+    for (const line of summary(before)) log(line);
+    writeFileSync(
+      join(o.out, 'trace-bc.html'),
+      traceViewer('GUI agent after behaviour cloning (held-out layouts)', evalBefore),
+    );
+
+    const result: RunResult = { before, pairs: 0 };
+    let dpoLosses: number[] = [];
+    let evalAfter: Episode[] | undefined;
+    if (o.reflectTasks > 0) {
+      // Reflection: the agent acts on fresh training layouts; each wrong step is paired with the expert's correction.
+      const reflectTasks = drawTasks(TASK_KINDS, o.reflectTasks, 5000 + o.seed);
+      cpu = process.cpuUsage();
+      const rollouts = await runEpisodes(browser, policy, ctx, reflectTasks, budget, 24, (n) =>
+        progress?.('reflection rollouts', n, reflectTasks.length),
+      );
+      const pairs: ReflectionPair[] = rollouts.flatMap((ep) =>
+        ep.steps
+          .filter((s) => !s.correct)
+          .map((s) => ({ shot: s.shot, goal: ep.task.goal, chosen: formatStep(s.expert), rejected: s.text })),
+      );
+      result.pairs = pairs.length;
+      log(
+        `reflection: ${pairs.length} wrong steps in ${rollouts.length} episodes (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
+      );
+      if (pairs.length > 0) {
+        cpu = process.cpuUsage();
+        dpoLosses = await dpoRound(policy, pairs, {
+          steps: o.dpoSteps,
+          batch: o.batch,
+          lr: o.dpoLr,
+          beta: o.beta,
+          sftWeight: o.sftWeight,
+          seed: o.seed,
+          context: ctx,
+          onStep: (step, loss, acc) =>
+            progress?.('DPO', step, o.dpoSteps, `loss ${loss.toFixed(3)} reward acc ${acc.toFixed(2)}`),
+        });
+        log(
+          `DPO: ${o.dpoSteps} steps, loss ${dpoLosses[0].toFixed(3)} → ${dpoLosses.at(-1)?.toFixed(3)} (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
+        );
+        cpu = process.cpuUsage();
+        evalAfter = await runEpisodes(browser, policy, ctx, heldOut, budget, 24, (n) =>
+          progress?.('evaluation after DPO', n, heldOut.length),
+        );
+        result.after = metrics(evalAfter);
+        log(`held-out, after the DPO round (${cpuSeconds(cpu).toFixed(0)} CPU s):`);
+        for (const line of summary(result.after)) log(line);
+        writeFileSync(
+          join(o.out, 'trace-dpo.html'),
+          traceViewer('GUI agent after the DPO round (held-out layouts)', evalAfter),
+        );
+      }
+    }
+    writeFileSync(
+      join(o.out, 'results.json'),
+      `${JSON.stringify({ options: o, demos: demos.length, heldOut: heldOut.length, bcCpuSeconds: bcCpu, bcLosses, dpoLosses, ...result }, null, 2)}\n`,
+    );
+    if (bcLosses.length >= 2)
+      writeFileSync(
+        join(o.out, 'bc-loss.png'),
+        renderLineChartPng({
+          title: 'Behaviour cloning',
+          xLabel: 'step',
+          yLabel: 'cross-entropy (response tokens)',
+          series: [{ name: 'loss', values: bcLosses, color: [40, 90, 200] }],
+        }),
+      );
+    log(
+      `wrote ${join(o.out, 'results.json')}, trace-bc.html${evalAfter ? ', trace-dpo.html' : ''}, bc-loss.png`,
+    );
+    return result;
+  } finally {
+    await browser.close();
+  }
+}

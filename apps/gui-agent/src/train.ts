@@ -1,0 +1,213 @@
+import { backward, noGrad, zeroGrad } from '@tessera/autograd';
+import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
+import { crossEntropy } from '@tessera/nn';
+import { AdamW, CosineWithWarmup } from '@tessera/optim';
+import { causalLogProbs, dpoLoss } from '@tessera/preference';
+import type { Screenshot } from './env.js';
+import { type GuiPolicy, imageTensor, type PolicyConfig, promptTokens, responseTokens } from './policy.js';
+import { PAD, VOCAB } from './tokenizer.js';
+
+/** A batch of (screenshot, goal, response) sequences: text [b, goalTokens + 1 + the longest response]. */
+export interface TextBatch {
+  images: Tensor[];
+  /** [b, s] i32: the left-padded goal, <bos>, the response and <eos>, right-padded. */
+  text: Tensor;
+  /** [b·s] i32 next-token targets: the response tokens, −100 elsewhere. */
+  targets: Tensor;
+  /** [b, s] f32: 1 at response tokens (what `causalLogProbs` scores). */
+  mask: Tensor;
+}
+
+export function makeBatch(
+  rows: readonly { shot: Screenshot; goal: string; text: string }[],
+  config: PolicyConfig,
+  ctx: Context,
+  truncate = false,
+): TextBatch {
+  const seqs = rows.map((r) => [
+    ...promptTokens(r.goal, config),
+    ...responseTokens(r.text, config, truncate),
+  ]);
+  // Padded to the longest row of this batch.
+  const s = Math.max(...seqs.map((q) => q.length));
+  const promptLength = config.goalTokens + 1;
+  const text: number[] = [];
+  const targets: number[] = [];
+  const mask: number[] = [];
+  for (const ids of seqs) {
+    const prompt = { length: promptLength };
+    for (let t = 0; t < s; t++) {
+      text.push(t < ids.length ? ids[t] : PAD);
+      targets.push(t + 1 >= prompt.length && t + 1 < ids.length ? ids[t + 1] : -100);
+      mask.push(t >= prompt.length && t < ids.length ? 1 : 0);
+    }
+  }
+  const o = { context: ctx };
+  return {
+    images: rows.map((r) => imageTensor(r.shot, o)),
+    text: tensor(text, [rows.length, s], { ...o, dtype: 'i32' }),
+    targets: tensor(targets, [rows.length * s], { ...o, dtype: 'i32' }),
+    mask: tensor(mask, [rows.length, s], o),
+  };
+}
+
+export interface BcOptions {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  context: Context;
+  onStep?: (step: number, loss: number) => void;
+}
+
+/** Behaviour cloning: AdamW (warmup, cosine to a tenth) on the response tokens' cross-entropy over random demo batches. */
+export async function behaviourCloning(
+  policy: GuiPolicy,
+  samples: readonly { shot: Screenshot; goal: string; text: string }[],
+  o: BcOptions,
+): Promise<number[]> {
+  const ctx = o.context;
+  const opt = new AdamW(policy.parameters(), { lr: o.lr, weightDecay: 0.01 });
+  const schedule = new CosineWithWarmup(opt, {
+    warmupSteps: Math.min(30, o.steps - 1),
+    totalSteps: o.steps,
+    minLr: o.lr / 10,
+  });
+  const rng = new Rng(o.seed);
+  const losses: number[] = [];
+  for (let step = 1; step <= o.steps; step++) {
+    const rows = Array.from({ length: o.batch }, () => samples[rng.int(samples.length)]);
+    const loss = tidy(() => {
+      const b = makeBatch(rows, policy.config, ctx);
+      const logits = policy.forward(b.images, b.text);
+      const l = crossEntropy(logits.reshape([-1, VOCAB.length]), b.targets);
+      backward(l);
+      return l;
+    }, ctx);
+    opt.step();
+    schedule.step();
+    zeroGrad(policy.parameters());
+    const value = await loss.item();
+    loss.dispose();
+    losses.push(value);
+    o.onStep?.(step, value);
+  }
+  return losses;
+}
+
+/** The agent's wrong response at a state and the expert's corrected one (UI-TARS's reflection pairs). */
+export interface ReflectionPair {
+  shot: Screenshot;
+  goal: string;
+  chosen: string;
+  rejected: string;
+}
+
+export interface DpoOptions {
+  steps: number;
+  batch: number;
+  lr: number;
+  beta: number;
+  /** Weight of the chosen responses' cross-entropy added to the DPO loss (0: plain DPO). */
+  sftWeight: number;
+  seed: number;
+  context: Context;
+  onStep?: (step: number, loss: number, accuracy: number) => void;
+}
+
+/** Summed response log-probabilities [b] of each row's response under `policy`. */
+function responseLogProbs(policy: GuiPolicy, b: TextBatch): Tensor {
+  return causalLogProbs(policy.forward(b.images, b.text), b.text, b.mask).sum;
+}
+
+/**
+ * The reflection round: DPO (`dpoLoss` from @tessera/preference, sigmoid loss) on (chosen =
+ * expert's corrected step, rejected = agent's wrong step) pairs, against the policy as it was
+ * before the round (its log-probabilities computed once), optionally plus the chosen responses'
+ * cross-entropy. Returns the per-step losses.
+ */
+export async function dpoRound(
+  policy: GuiPolicy,
+  pairs: readonly ReflectionPair[],
+  o: DpoOptions,
+): Promise<number[]> {
+  const ctx = o.context;
+  const chosenRows = pairs.map((p) => ({ shot: p.shot, goal: p.goal, text: p.chosen }));
+  const rejectedRows = pairs.map((p) => ({ shot: p.shot, goal: p.goal, text: p.rejected }));
+  // Reference log-probabilities, once, in eval mode.
+  policy.eval();
+  const refChosen: number[] = [];
+  const refRejected: number[] = [];
+  for (let i = 0; i < pairs.length; i += 32) {
+    const [c, r] = noGrad(
+      () =>
+        tidy(
+          () => [
+            responseLogProbs(policy, makeBatch(chosenRows.slice(i, i + 32), policy.config, ctx)),
+            responseLogProbs(policy, makeBatch(rejectedRows.slice(i, i + 32), policy.config, ctx, true)),
+          ],
+          ctx,
+        ),
+      ctx,
+    );
+    refChosen.push(...(await c.data()));
+    refRejected.push(...(await r.data()));
+    c.dispose();
+    r.dispose();
+  }
+  policy.train();
+  const opt = new AdamW(policy.parameters(), { lr: o.lr, weightDecay: 0 });
+  const rng = new Rng(o.seed);
+  const losses: number[] = [];
+  for (let step = 1; step <= o.steps; step++) {
+    const idx = Array.from({ length: Math.min(o.batch, pairs.length) }, () => rng.int(pairs.length));
+    const [loss, acc] = tidy(() => {
+      const cb = makeBatch(
+        idx.map((i) => chosenRows[i]),
+        policy.config,
+        ctx,
+      );
+      const rb = makeBatch(
+        idx.map((i) => rejectedRows[i]),
+        policy.config,
+        ctx,
+        true,
+      );
+      const chosenLogits = policy.forward(cb.images, cb.text);
+      const policyChosen = causalLogProbs(chosenLogits, cb.text, cb.mask).sum;
+      const policyRejected = responseLogProbs(policy, rb);
+      const ref = (xs: number[]) =>
+        tensor(
+          idx.map((i) => xs[i]),
+          [idx.length],
+          { context: ctx },
+        );
+      const d = dpoLoss(
+        {
+          policyChosen,
+          policyRejected,
+          referenceChosen: ref(refChosen),
+          referenceRejected: ref(refRejected),
+        },
+        { type: 'sigmoid', beta: o.beta },
+      );
+      let total = d.loss;
+      if (o.sftWeight > 0)
+        total = total.add(
+          crossEntropy(chosenLogits.reshape([-1, VOCAB.length]), cb.targets).mul(o.sftWeight),
+        );
+      backward(total);
+      return [total, d.chosenRewards.gt(d.rejectedRewards).cast('f32').mean()];
+    }, ctx);
+    opt.step();
+    zeroGrad(policy.parameters());
+    const value = await loss.item();
+    const accuracy = await acc.item();
+    loss.dispose();
+    acc.dispose();
+    losses.push(value);
+    o.onStep?.(step, value, accuracy);
+  }
+  return losses;
+}
