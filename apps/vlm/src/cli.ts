@@ -42,6 +42,12 @@ export const COMMAND = {
       type: 'boolean',
       help: 'also train a second model on square-resized pictures (doubles the training time)',
     },
+    'loss-on': {
+      type: 'string',
+      choices: ['answers', 'text'],
+      default: 'answers',
+      help: 'text targets of the loss: the answers only, or every question word and answer',
+    },
     'no-row-tokens': { type: 'boolean', help: 'leave out the <row> token after each row of image tokens' },
     device: { type: 'string', choices: ['cpu', 'webgpu'], default: 'cpu', help: 'where to train' },
     seed: { type: 'number', integer: true, min: 0, default: 0, help: 'seed' },
@@ -63,6 +69,7 @@ export interface CliOptions {
   squareSide: number;
   squareModel: boolean;
   rowTokens: boolean;
+  lossOn: 'answers' | 'text';
   device: 'cpu' | 'webgpu';
   seed: number;
   out: string;
@@ -82,6 +89,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     squareSide: o['square-side'],
     squareModel: o['square-model'],
     rowTokens: !o['no-row-tokens'],
+    lossOn: o['loss-on'] as CliOptions['lossOn'],
     device: o.device as CliOptions['device'],
     seed: o.seed,
     out: o.out ?? defaultOut,
