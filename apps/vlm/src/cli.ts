@@ -5,7 +5,7 @@ export const COMMAND = {
   summary:
     'trains a Kimi-VL-style vision-language model (native-resolution ViT, pixel-shuffle projector, MoE decoder) on synthetic pictures and evaluates it on held-out colour–shape combinations, native vs square-resized (pnpm --filter @tessera/app-vlm start -- [options])',
   options: {
-    steps: { type: 'number', integer: true, min: 1, default: 600, help: 'training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 1000, help: 'training steps' },
     batch: {
       type: 'number',
       integer: true,
