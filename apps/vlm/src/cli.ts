@@ -5,7 +5,7 @@ export const COMMAND = {
   summary:
     'trains a Kimi-VL-style vision-language model (native-resolution ViT, pixel-shuffle projector, MoE decoder) on synthetic pictures and evaluates it on held-out colour–shape combinations, native vs square-resized (pnpm --filter @tessera/app-vlm start -- [options])',
   options: {
-    steps: { type: 'number', integer: true, min: 1, default: 600, help: 'training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 1000, help: 'training steps' },
     batch: {
       type: 'number',
       integer: true,
@@ -42,6 +42,12 @@ export const COMMAND = {
       type: 'boolean',
       help: 'also train a second model on square-resized pictures (doubles the training time)',
     },
+    'loss-on': {
+      type: 'string',
+      choices: ['answers', 'text'],
+      default: 'answers',
+      help: 'text targets of the loss: the answers only, or every question word and answer',
+    },
     'no-row-tokens': { type: 'boolean', help: 'leave out the <row> token after each row of image tokens' },
     device: { type: 'string', choices: ['cpu', 'webgpu'], default: 'cpu', help: 'where to train' },
     seed: { type: 'number', integer: true, min: 0, default: 0, help: 'seed' },
@@ -63,6 +69,7 @@ export interface CliOptions {
   squareSide: number;
   squareModel: boolean;
   rowTokens: boolean;
+  lossOn: 'answers' | 'text';
   device: 'cpu' | 'webgpu';
   seed: number;
   out: string;
@@ -82,6 +89,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     squareSide: o['square-side'],
     squareModel: o['square-model'],
     rowTokens: !o['no-row-tokens'],
+    lossOn: o['loss-on'] as CliOptions['lossOn'],
     device: o.device as CliOptions['device'],
     seed: o.seed,
     out: o.out ?? defaultOut,

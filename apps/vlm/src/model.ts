@@ -71,7 +71,7 @@ export interface Batch {
 }
 
 /** Token layout of one example: placeholders for a `grid` of merged tokens, question, answer. */
-export function layout(grid: PatchGrid, ex: Example, rowTokens: boolean): number[] {
+export function layout(grid: PatchGrid, ex: Example, rowTokens: boolean, answerAt?: number[]): number[] {
   const ids: number[] = [];
   for (let r = 0; r < grid.rows; r++) {
     for (let c = 0; c < grid.cols; c++) ids.push(IMAGE);
@@ -80,6 +80,7 @@ export function layout(grid: PatchGrid, ex: Example, rowTokens: boolean): number
   // The scored question right after the picture; training examples may ask more after it.
   for (const q of [ex.question, ...(ex.more ?? [])]) {
     for (const w of q.words) ids.push(tokenId(w));
+    answerAt?.push(ids.length);
     ids.push(tokenId(q.answer));
   }
   return ids;
@@ -90,11 +91,21 @@ export function makeBatch(
   config: VlmConfig,
   rowTokens: boolean,
   where: { context: Context; device: string },
+  answersOnly = false,
 ): Batch {
   const o = { context: where.context, device: where.device };
-  const seqs = examples.map((ex) =>
-    layout(mergedGrid(patchGrid(ex.scene.height, ex.scene.width, config.patch)), ex, rowTokens),
-  );
+  const answerSets: Set<number>[] = [];
+  const seqs = examples.map((ex) => {
+    const at: number[] = [];
+    const ids = layout(
+      mergedGrid(patchGrid(ex.scene.height, ex.scene.width, config.patch)),
+      ex,
+      rowTokens,
+      at,
+    );
+    answerSets.push(new Set(at));
+    return ids;
+  });
   const seq = Math.max(...seqs.map((s) => s.length)) - 1;
   const inputs: number[] = [];
   const targets: number[] = [];
@@ -107,15 +118,15 @@ export function makeBatch(
       const x = t < ids.length ? ids[t] : PAD;
       const y = t + 1 < ids.length ? ids[t + 1] : PAD;
       inputs.push(x);
-      targets.push(y === PAD || y === IMAGE || y === ROW_END ? -100 : y);
+      const text = !(y === PAD || y === IMAGE || y === ROW_END) && t + 1 < ids.length;
+      targets.push(text && (!answersOnly || answerSets[b].has(t + 1)) ? y : -100);
       if (x === IMAGE) {
         imageRows.push(b * seq + t);
         imageSlots.push(feature++);
       }
     }
-    // The scored answer follows the picture's tokens and the first question's words.
-    const pictureTokens = ids.lastIndexOf(rowTokens ? ROW_END : IMAGE) + 1;
-    answerAt.push(b * seq + pictureTokens + examples[b].question.words.length - 1);
+    // The input position just before the scored (first) answer predicts it.
+    answerAt.push(b * seq + Math.min(...answerSets[b]) - 1);
   });
   const images = examples.map((ex) => {
     const { width, height, pixels } = ex.scene;

@@ -67,6 +67,7 @@ export async function run(
       batch: o.batch,
       lr: o.lr,
       rowTokens: o.rowTokens,
+      lossOn: o.lossOn,
       moreQuestions: o.questions - 1,
       seed: o.seed,
       device: o.device,

@@ -11,6 +11,8 @@ export interface TrainOptions {
   batch: number;
   lr: number;
   rowTokens: boolean;
+  /** Which text targets the loss covers: the answers only (LLaVA's instruction tuning) or every text token. */
+  lossOn: 'answers' | 'text';
   /** Further questions per training picture, asked after the first in the same sequence. */
   moreQuestions: number;
   seed: number;
@@ -48,7 +50,13 @@ export async function trainModel(
       return { ...ex, scene: view(ex.scene) };
     });
     const loss = tidy(() => {
-      const batch = makeBatch(examples, config, o.rowTokens, { context: ctx, device: o.device });
+      const batch = makeBatch(
+        examples,
+        config,
+        o.rowTokens,
+        { context: ctx, device: o.device },
+        o.lossOn === 'answers',
+      );
       // Text cross-entropy plus every MoE layer's load-balancing loss.
       const terms = [model.loss(model.forward(batch), batch), ...moes.flatMap((m) => m.auxLoss() ?? [])];
       const total = terms.reduce((a, b) => a.add(b));

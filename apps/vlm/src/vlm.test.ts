@@ -135,4 +135,26 @@ describe('the multimodal sequence', () => {
     expect(n).toBeGreaterThan(examples.length * 4);
     expect(loss).toBeCloseTo(sum / n, 4);
   });
+
+  it('with answersOnly, keeps exactly the answers of every question as targets (LLaVA-style)', () => {
+    const training = Array.from({ length: 4 }, () => randomExample(rng, false, 3));
+    const only = makeBatch(training, DEFAULT_CONFIG, true, { context, device: 'cpu' }, true);
+    const targets = Array.from(only.targets.dataSync());
+    const p = DEFAULT_CONFIG.patch;
+    training.forEach((ex, b) => {
+      const rows = Math.ceil(Math.ceil(ex.scene.height / p) / 2);
+      const cols = Math.ceil(Math.ceil(ex.scene.width / p) / 2);
+      // Input t predicts token t + 1: the answer of each question follows its words.
+      const want = new Map<number, number>();
+      let at = rows * (cols + 1);
+      for (const q of [ex.question, ...(ex.more ?? [])]) {
+        at += q.words.length;
+        want.set(at - 1, tokenId(q.answer));
+        at += 1;
+      }
+      expect(want.size).toBeGreaterThan(1);
+      for (let t = 0; t < only.seq; t++) expect(targets[b * only.seq + t]).toBe(want.get(t) ?? -100);
+      expect(only.answerAt[b]).toBe(b * only.seq + Math.min(...want.keys()));
+    });
+  });
 });

@@ -178,6 +178,55 @@ export function vitCases(ctxOf: () => Context, device: string, run: typeof it): 
     },
   );
 
+  run(
+    'projector token (r, c) reads exactly the pixels of merged cell (r, c), row-major, in every packed image',
+    async () => {
+      const ctx = ctxOf();
+      manualSeed(4, ctx);
+      const projector = new PixelShuffleProjector(3 * PATCH * PATCH, 8, { context: ctx });
+      if (device !== 'cpu') projector.to(device);
+      // A wide and a tall image with odd patch grids and partial patches, packed after another image.
+      const sizes: [number, number][] = [
+        [9, 9],
+        [13, 30],
+        [30, 13],
+      ];
+      const cell = 2 * PATCH; // a merged token covers 2×2 patches: rows 8r..8r+7, columns 8c..8c+7
+      const encode = async (changed?: { image: number; y: number; x: number }) => {
+        const images = sizes.map(([h, w], i) => {
+          const px = pixels(h, w, i);
+          if (changed?.image === i) px[(1 * h + changed.y) * w + changed.x] += 1; // green channel
+          return tensor(px, [3, h, w], { context: ctx }).to(device);
+        });
+        const packed = packImages(images, PATCH);
+        return read(projector.forward(packed.patches, packed.grids));
+      };
+      const base = await encode();
+      const offsets = [0];
+      for (const [h, w] of sizes)
+        offsets.push(offsets[offsets.length - 1] + Math.ceil(h / cell) * Math.ceil(w / cell));
+      for (const [i, [h, w]] of sizes.entries()) {
+        const cols = Math.ceil(w / cell);
+        // One pixel in each of a few cells, including the last (partly padded) row and column.
+        for (const [y, x] of [
+          [0, 0],
+          [h - 1, 0],
+          [0, w - 1],
+          [h - 1, w - 1],
+          [Math.floor(h / 2), Math.floor(w / 3)],
+        ]) {
+          const after = await encode({ image: i, y, x });
+          const changed: number[] = [];
+          for (let t = 0; t < base.length / 8; t++) {
+            if (after.slice(t * 8, t * 8 + 8).some((v, j) => v !== base[t * 8 + j])) changed.push(t);
+          }
+          expect(changed).toEqual([offsets[i] + Math.floor(y / cell) * cols + Math.floor(x / cell)]);
+        }
+      }
+      projector.dispose();
+    },
+  );
+
   run('token counts and the pixel-shuffle inverse for several image sizes', async () => {
     const ctx = ctxOf();
     const packed = packImages(
