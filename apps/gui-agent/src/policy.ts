@@ -3,7 +3,7 @@ import { noGrad } from '@tessera/autograd';
 import { type Context, concat, type Tensor, tensor, tidy } from '@tessera/core';
 import { Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
-import { interpolatePositions, mergedGrid, NativeViT, PixelShuffleProjector } from '@tessera/vision';
+import { interpolatePositions, mergedGrid, VisionTower } from '@tessera/vision';
 import type { Screenshot } from './env.js';
 import { BOS, EOS, encode, PAD, VOCAB } from './tokenizer.js';
 
@@ -81,8 +81,7 @@ export function imageTensor(shot: Screenshot, where: { context: Context; device?
  * `Decoder` reads [image tokens, goal, <bos>] and writes `Thought: … Action: …` then <eos>.
  */
 export class GuiPolicy extends Module {
-  readonly vit: NativeViT;
-  readonly projector: PixelShuffleProjector;
+  readonly tower: VisionTower;
   readonly decoder: Decoder;
   /**
    * Learned (row, column) embeddings of the projected image tokens at the decoder's width, from a
@@ -96,9 +95,9 @@ export class GuiPolicy extends Module {
     options: ModuleOptions = {},
   ) {
     super();
-    this.vit = this.register(
-      'vit',
-      new NativeViT(
+    this.tower = this.register(
+      'tower',
+      new VisionTower(
         {
           channels: 3,
           patch: config.patch,
@@ -106,13 +105,10 @@ export class GuiPolicy extends Module {
           layers: config.vitLayers,
           heads: config.vitHeads,
           baseGrid: { rows: 12, cols: 16 },
+          outDim: config.dim,
         },
         options,
       ),
-    );
-    this.projector = this.register(
-      'projector',
-      new PixelShuffleProjector(config.vitDim, config.dim, options),
     );
     this.decoder = this.register(
       'decoder',
@@ -135,9 +131,8 @@ export class GuiPolicy extends Module {
 
   /** Projected image tokens [b, n, dim] of b same-sized screenshots. */
   imageTokens(images: readonly Tensor[]): Tensor {
-    const encoded = this.vit.forward(images);
-    const projected = this.projector.forward(encoded.features, encoded.grids);
-    const grid = mergedGrid(encoded.grids[0]);
+    const { tokens: projected, grids } = this.tower.forward(images);
+    const grid = mergedGrid(grids[0]);
     const positions = interpolatePositions(this.imagePositions, IMAGE_GRID, grid.rows, grid.cols);
     return projected.reshape([images.length, grid.rows * grid.cols, this.config.dim]).add(positions);
   }

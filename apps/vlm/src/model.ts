@@ -2,7 +2,7 @@ import { type Context, concat, type Tensor, tensor } from '@tessera/core';
 import { moeFeedForward } from '@tessera/moe';
 import { crossEntropy, Module, type ModuleOptions } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
-import { mergedGrid, NativeViT, type PatchGrid, PixelShuffleProjector, patchGrid } from '@tessera/vision';
+import { mergedGrid, type PatchGrid, patchGrid, VisionTower } from '@tessera/vision';
 import { type Example, WORDS } from './scenes.js';
 
 /** Special tokens first, then the task's words. */
@@ -154,8 +154,7 @@ export function makeBatch(
  * decoder whose feed-forward layers are mixtures of experts with a shared expert predicts the text.
  */
 export class VisionLanguageModel extends Module {
-  readonly vit: NativeViT;
-  readonly projector: PixelShuffleProjector;
+  readonly tower: VisionTower;
   readonly decoder: Decoder;
 
   constructor(
@@ -163,9 +162,9 @@ export class VisionLanguageModel extends Module {
     options: ModuleOptions = {},
   ) {
     super();
-    this.vit = this.register(
-      'vit',
-      new NativeViT(
+    this.tower = this.register(
+      'tower',
+      new VisionTower(
         {
           channels: 3,
           patch: config.patch,
@@ -173,13 +172,10 @@ export class VisionLanguageModel extends Module {
           layers: config.vitLayers,
           heads: config.vitHeads,
           baseGrid: { rows: 8, cols: 8 },
+          outDim: config.dim,
         },
         options,
       ),
-    );
-    this.projector = this.register(
-      'projector',
-      new PixelShuffleProjector(config.vitDim, config.dim, options),
     );
     this.decoder = this.register(
       'decoder',
@@ -206,8 +202,7 @@ export class VisionLanguageModel extends Module {
 
   /** The decoder's input: text embeddings with each <image> placeholder replaced by its projected image token. */
   splice(batch: Batch): Tensor {
-    const encoded = this.vit.forward(batch.images);
-    const projected = this.projector.forward(encoded.features, encoded.grids);
+    const { tokens: projected } = this.tower.forward(batch.images);
     const text = this.decoder.embed(batch.inputs);
     const [b, s, dim] = text.shape;
     if (projected.shape[0] !== batch.imageSlots.length) {

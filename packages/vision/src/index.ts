@@ -13,4 +13,5 @@ export { mergedGrid, pixelShuffle, pixelShufflePacked, pixelUnshuffle } from './
 export { PixelShuffleProjector, type PixelShuffleProjectorOptions } from './projector.js';
 export { UpsampleNearest2d, upsampleNearest2d } from './upsample.js';
 export { type Quantized, VectorQuantizer, type VectorQuantizerOptions } from './vector-quantizer.js';
+export { type VisionTokens, VisionTower, type VisionTowerConfig } from './vision-tower.js';
 export { VQVAE, type VQVAEConfig, type VQVAEOutput } from './vq-vae.js';
