@@ -47,6 +47,10 @@ export function canSpawnWorkers(): boolean {
  * Workers are started on the first run, `unref()`'d in Node so they never keep the process
  * alive, and ended by `dispose()`.
  */
+/** How long ThreadPool.roundTrip waits for workers that are starting, and for a warm round trip. */
+const STARTUP_PATIENCE_MS = 250;
+const ROUND_TRIP_PATIENCE_MS = 25;
+
 export class ThreadPool {
   private handles: WorkerHandle[] | undefined;
   private gen = 0;
@@ -132,9 +136,11 @@ export class ThreadPool {
    * Milliseconds from publishing a job of one empty task per worker (fns[noop]) until the
    * caller, sleeping without claiming any, sees them all done: the wake, claim and report of a
    * hand-off, the cost a job pays for splitting. Starts the workers first (an untimed round);
-   * the median of `rounds`.
+   * the median of `rounds`. Undefined when the workers did not all answer in time: a browser
+   * starts a worker only once the thread that made it returns to its event loop, so a caller
+   * that waited on them would wait forever; the caller then retires the tasks itself.
    */
-  roundTrip(noop: number, rounds = 7): number {
+  roundTrip(noop: number, rounds = 7): number | undefined {
     const times: number[] = [];
     for (let r = 0; r <= rounds; r++) {
       this.handles ??= this.start();
@@ -145,11 +151,29 @@ export class ThreadPool {
       Atomics.store(h, ERR, 0);
       Atomics.store(h, DONE, 0);
       this.gen = (this.gen + 1) | 0 || 1;
-      Atomics.store(h, NEXT, ((this.gen & 0x7fff) << 16) | this.workers);
+      const stamp = this.gen & 0x7fff;
+      Atomics.store(h, NEXT, (stamp << 16) | this.workers);
       Atomics.store(h, GEN, this.gen);
       Atomics.notify(h, GEN);
-      for (let d = Atomics.load(h, DONE); d < this.workers; d = Atomics.load(h, DONE))
-        Atomics.wait(h, DONE, d);
+      const deadline = t0 + (r === 0 ? STARTUP_PATIENCE_MS : ROUND_TRIP_PATIENCE_MS);
+      let late = false;
+      for (let d = Atomics.load(h, DONE); d < this.workers; d = Atomics.load(h, DONE)) {
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          late = true;
+          // Retire the tasks no worker has claimed (they are empty), then wait for the claimed ones.
+          for (;;) {
+            const w = Atomics.load(h, NEXT);
+            if (w >>> 16 !== stamp || (w & 0xffff) === 0) break;
+            if (Atomics.compareExchange(h, NEXT, w, w - 1) === w) Atomics.add(h, DONE, 1);
+          }
+          for (let e = Atomics.load(h, DONE); e < this.workers; e = Atomics.load(h, DONE))
+            Atomics.wait(h, DONE, e);
+          break;
+        }
+        Atomics.wait(h, DONE, d, left);
+      }
+      if (late) return undefined;
       if (r > 0) times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);

@@ -110,22 +110,34 @@ export class WasmModule {
     if (!this.pool || this.disposed || this.threads < 2) return false;
     const rate = this.msPerUnit.get(kernel);
     if (rate === undefined) return work >= prior;
-    this.handoffMs ??= this.probeHandoff();
+    if (this.handoffMs === undefined) {
+      // Probe once, then again only after 64 more questions if the workers were not up yet.
+      if (this.declined > 0 && ++this.declined < 64) return work >= prior;
+      this.handoffMs = this.probeHandoff();
+      if (this.handoffMs === undefined) {
+        this.declined = 1;
+        return work >= prior;
+      }
+    }
     const inline = rate * work;
     if (inline > 2 * this.handoffMs) return true;
     // Declined only because split jobs were seen slow (observeSplit): after 64 of those, probe
     // again, so that a busy spell of the other core does not keep this module on one thread.
     if (inline > 2 * this.probedMs && ++this.declined >= 64) {
-      this.handoffMs = this.probeHandoff();
-      return inline > 2 * this.handoffMs;
+      const probed = this.probeHandoff();
+      if (probed === undefined) return false;
+      this.handoffMs = probed;
+      return inline > 2 * probed;
     }
     return false;
   }
 
-  private probeHandoff(): number {
+  /** ThreadPool.roundTrip; undefined (and the last figure kept) when the workers were not up. */
+  private probeHandoff(): number | undefined {
     this.declined = 0;
-    this.probedMs = this.pool!.roundTrip(this.names.indexOf(NOOP));
-    return this.probedMs;
+    const ms = this.pool!.roundTrip(this.names.indexOf(NOOP));
+    if (ms !== undefined) this.probedMs = ms;
+    return ms;
   }
 
   /**
