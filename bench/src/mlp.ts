@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backward, requiresGrad } from '@tessera/autograd';
-import { type Context, createContext, logSoftmax, matmul, tensor, tidy } from '@tessera/core';
+import { type Context, createContext, logSoftmax, matmul, type Tensor, tensor, tidy } from '@tessera/core';
 import { Adam } from '@tessera/optim';
 import { type Contender, randomData, timeInterleaved, useTfBackend } from './timing.js';
 
@@ -30,6 +30,27 @@ function batch(): { x: Float32Array; y: Float32Array } {
   return { x, y };
 }
 
+/**
+ * One training step of the 784-256-10 ReLU MLP: softmax cross-entropy of one-hot `y`, backward,
+ * an optimizer step (shared with bench:profile).
+ */
+export function mlpStep(
+  params: readonly Tensor[],
+  x: Tensor,
+  y: Tensor,
+  opt: { step(): void; zeroGrad(): void },
+): void {
+  tidy(() => {
+    const [w1, b1, w2, b2] = params;
+    const logits = matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
+    const loss = logSoftmax(logits, -1).mul(y).sum(-1).mean().neg();
+    backward(loss);
+    loss.itemSync();
+  }, x.ctx);
+  opt.step();
+  opt.zeroGrad();
+}
+
 const SHAPES = [[SIZES[0], SIZES[1]], [SIZES[1]], [SIZES[1], SIZES[2]], [SIZES[2]]];
 
 /** Tessera: forward and backward under autograd, then @tessera/optim's Adam. */
@@ -39,17 +60,7 @@ function tesseraMlp(name: string, ctx: Context) {
   const y = tensor(yd, [BATCH, SIZES[2]], { context: ctx });
   const params = initialWeights().map((w, i) => requiresGrad(tensor(w, SHAPES[i], { context: ctx })));
   const opt = new Adam(params, { lr: LR, betas: [B1, B2], eps: EPS });
-  const step = () => {
-    tidy(() => {
-      const [w1, b1, w2, b2] = params;
-      const logits = matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
-      const loss = logSoftmax(logits, -1).mul(y).sum(-1).mean().neg();
-      backward(loss);
-      loss.itemSync();
-    }, ctx);
-    opt.step();
-    opt.zeroGrad();
-  };
+  const step = () => mlpStep(params, x, y, opt);
   const c: Contender = {
     name,
     run: () => {

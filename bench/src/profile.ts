@@ -15,9 +15,7 @@ import {
   Context,
   CpuBackend,
   type DType,
-  logSoftmax,
   manualSeed,
-  matmul,
   type OpDef,
   type Tensor,
   type TypedArray,
@@ -28,6 +26,7 @@ import { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { Adam, AdamW } from '@tessera/optim';
 import { Decoder } from '@tessera/transformer';
+import { mlpStep } from './mlp.js';
 import { fmt, randomData, table } from './timing.js';
 
 interface OpTime {
@@ -136,17 +135,7 @@ function mlp(ctx: Context): Workload {
   const opt = new Adam(params, { lr: 1e-3 });
   return {
     name: 'MLP 784-256-10 (batch 128, Adam)',
-    step: () => {
-      tidy(() => {
-        const [w1, b1, w2, b2] = params;
-        const logits = matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
-        const loss = logSoftmax(logits, -1).mul(y).sum(-1).mean().neg();
-        backward(loss);
-        loss.itemSync();
-      }, ctx);
-      opt.step();
-      opt.zeroGrad();
-    },
+    step: () => mlpStep(params, x, y, opt),
     dispose: () => {
       opt.dispose();
       for (const q of [x, y, ...params]) q.dispose();
