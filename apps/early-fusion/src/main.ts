@@ -1,19 +1,11 @@
 import { join } from 'node:path';
-import { progressByLabel } from '@tessera/app-kit';
+import { runApp } from '@tessera/app-kit';
 import { parseCli, USAGE } from './cli.js';
 import { runStability, runTrain } from './run.js';
 
-try {
-  const options = parseCli(process.argv.slice(2), join(process.cwd(), 'out'));
-  if (options.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const progress = options.quiet ? undefined : progressByLabel({ out: process.stderr });
-  const log = (line: string) => console.log(line);
-  if (options.mode === 'stability') await runStability(options, log, progress);
-  else await runTrain(options, log, progress);
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(1);
-}
+await runApp({
+  parse: (argv) => parseCli(argv, join(process.cwd(), 'out')),
+  usage: USAGE,
+  run: (options, log, progress) =>
+    options.mode === 'stability' ? runStability(options, log, progress) : runTrain(options, log, progress),
+});
