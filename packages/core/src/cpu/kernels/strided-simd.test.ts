@@ -21,11 +21,22 @@ describe('CPU elementwise SIMD on permuted and expanded operands', () => {
   const dense = permuted.contiguous();
   const col = randn([6, 4, 5, 1], { context });
   const expanded = col.expand([6, 4, 5, 7]);
+  // The references read the stored values by index, not through a kernel under test.
+  const b = Array.from(base.dataSync());
+  const colValues = Array.from(col.dataSync());
+  /** Element (n, i, j, k) of the [6, 4, 5, 7] views, flattened row-major. */
+  const at = (f: (n: number, i: number, j: number, k: number) => number) => {
+    const out: number[] = [];
+    for (let n = 0; n < 6; n++)
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 5; j++) for (let k = 0; k < 7; k++) out.push(f(n, i, j, k));
+    return out;
+  };
+  const pRef = at((n, i, j, k) => b[((n * 5 + j) * 4 + i) * 7 + k]);
+  const eRef = at((n, i, j) => colValues[(n * 4 + i) * 5 + j]);
 
   it('binary ops with a permuted operand, an expanded one, a scalar and a column', () => {
-    const p = Array.from(dense.dataSync());
-    const e = Array.from(expanded.contiguous().dataSync());
-    const c = Array.from(col.dataSync());
+    const [p, e, c] = [pRef, eRef, colValues];
     near(
       permuted.mul(expanded).dataSync() as Float32Array,
       p.map((v, i) => v * e[i]),
@@ -54,7 +65,7 @@ describe('CPU elementwise SIMD on permuted and expanded operands', () => {
   });
 
   it('unary ops on a permuted operand', () => {
-    const p = Array.from(dense.dataSync());
+    const p = pRef;
     expect(Array.from(permuted.neg().dataSync())).toEqual(p.map((v) => -v));
     near(
       permuted.sigmoid().dataSync() as Float32Array,
