@@ -84,13 +84,10 @@ export class ThreadPool {
   }
 
   /**
-   * Runs fns[fn](...args, t) for t in 0 … tasks−1 on every thread; returns when all are done.
-   * `side`, if given, runs on the calling thread once the workers have been woken, before it
-   * claims tasks itself (e.g. copying out the previous job's results meanwhile).
+   * Starts the workers if needed and posts job fns[fn](...args, t) for `tasks` tasks under a new
+   * generation; returns the shared header and the job's stamp (NEXT's high bits while it is open).
    */
-  run(fn: number, args: readonly number[], tasks: number, side?: () => void): void {
-    if (tasks > MAX_TASKS || args.length > MAX_ARGS)
-      throw new Error(`thread pool: job too large (${tasks} tasks)`);
+  private publish(fn: number, args: readonly number[], tasks: number): { h: Int32Array; stamp: number } {
     this.handles ??= this.start();
     const h = new Int32Array(this.memory.buffer, 0, 64);
     h[FN] = fn;
@@ -103,6 +100,18 @@ export class ThreadPool {
     Atomics.store(h, NEXT, (stamp << 16) | tasks);
     Atomics.store(h, GEN, this.gen);
     Atomics.notify(h, GEN);
+    return { h, stamp };
+  }
+
+  /**
+   * Runs fns[fn](...args, t) for t in 0 … tasks−1 on every thread; returns when all are done.
+   * `side`, if given, runs on the calling thread once the workers have been woken, before it
+   * claims tasks itself (e.g. copying out the previous job's results meanwhile).
+   */
+  run(fn: number, args: readonly number[], tasks: number, side?: () => void): void {
+    if (tasks > MAX_TASKS || args.length > MAX_ARGS)
+      throw new Error(`thread pool: job too large (${tasks} tasks)`);
+    const { h, stamp } = this.publish(fn, args, tasks);
     const f = this.fns[fn];
     let failure: unknown;
     try {
@@ -143,18 +152,8 @@ export class ThreadPool {
   roundTrip(noop: number, rounds = 7): number | undefined {
     const times: number[] = [];
     for (let r = 0; r <= rounds; r++) {
-      this.handles ??= this.start();
-      const h = new Int32Array(this.memory.buffer, 0, 64);
       const t0 = performance.now();
-      h[FN] = noop;
-      h[NARGS] = 0;
-      Atomics.store(h, ERR, 0);
-      Atomics.store(h, DONE, 0);
-      this.gen = (this.gen + 1) | 0 || 1;
-      const stamp = this.gen & 0x7fff;
-      Atomics.store(h, NEXT, (stamp << 16) | this.workers);
-      Atomics.store(h, GEN, this.gen);
-      Atomics.notify(h, GEN);
+      const { h, stamp } = this.publish(noop, [], this.workers);
       const deadline = t0 + (r === 0 ? STARTUP_PATIENCE_MS : ROUND_TRIP_PATIENCE_MS);
       let late = false;
       for (let d = Atomics.load(h, DONE); d < this.workers; d = Atomics.load(h, DONE)) {
