@@ -230,7 +230,7 @@ export interface DecoderActivations extends EagerActivations {
  *   the down projection and two residual sums (3h).
  * Backward peaks in the top block's SwiGLU: the residual gradient, the gradient into the gate
  * and from the up projection, and SiLU's rule, whose five temporaries and result are each f wide
- * (2h + 7f); a GELU feed-forward is counted the same way (its rule is no smaller).
+ * (2h + 7f); a GELU feed-forward is counted the same way (not measured: no model of ours uses one).
  */
 export function decoderActivations(
   config: DecoderConfig,
