@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../rng.js';
 import { WasmModule } from '../../wasm/wasm-module.js';
 import { coreKernelFunctions } from './kernels.js';
-import { sgemmWasm } from './sgemm.js';
+import { sgemmFunctions, sgemmWasm } from './sgemm.js';
+import { GEMM_SHAPES } from './sgemm-kernel.js';
 
 /** sgemmWasm itself, where the op-level tests cannot reach cheaply: many jobs per product. */
 describe('sgemmWasm', () => {
@@ -35,5 +36,38 @@ describe('sgemmWasm', () => {
           worst = Math.max(worst, Math.abs(whole[(t * m + i) * n + j] - s));
         }
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('every register tile shape gives the product, bit-identical among shapes of one chunk length', () => {
+    // m, n, k off every tile size and past one k block (KC = 256); A row-major and transposed.
+    const [m, k, n] = [29, 300, 21];
+    const a = data(m * k, 3);
+    const b = data(k * n, 4);
+    const ref = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+        ref[i * n + j] = s;
+      }
+    const aT = new Float32Array(m * k);
+    for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) aT[p * m + i] = a[i * k + p];
+    const B = { data: b, offsets: [0], rs: n, cs: 1 };
+    const byChunk = new Map<number, number[]>();
+    for (const shape of GEMM_SHAPES) {
+      const mod = WasmModule.create(1, (f) => sgemmFunctions(f, shape), { relaxedSimd: false })!;
+      const rows = new Float32Array(m * n);
+      const cols = new Float32Array(m * n);
+      expect(sgemmWasm(mod, m, n, k, 1, { data: a, offsets: [0], rs: k, cs: 1 }, B, rows)).toBe(true);
+      expect(sgemmWasm(mod, m, n, k, 1, { data: aT, offsets: [0], rs: 1, cs: m }, B, cols)).toBe(true);
+      mod.dispose();
+      let worst = 0;
+      for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(rows[i] - ref[i]));
+      expect(worst, `${shape.mr}x${shape.kchunk}`).toBeLessThan(1e-5);
+      expect(Array.from(cols)).toEqual(Array.from(rows));
+      const same = byChunk.get(shape.kchunk);
+      if (same) expect(Array.from(rows)).toEqual(same);
+      else byChunk.set(shape.kchunk, Array.from(rows));
+    }
   });
 });
