@@ -26,6 +26,7 @@
 import {
   BASELINE_FEATURES,
   emitExp4,
+  emitTranspose4Store,
   expShiftFunction,
   FunctionBuilder,
   type WasmFeatures,
@@ -40,8 +41,7 @@ const GEMM_PANEL = 1;
  * An emitter of `transpose(src, rowLen, valid, rows4, len, dst)` (all i32 locals; rowLen and len
  * in floats, len a multiple of 4): rows [0, rows4) of the row-major matrix at src (rowLen floats
  * apart), columns [0, len), into gemm_panel's layout at dst — panels of four rows, k-major,
- * len·4 floats each — with rows from `valid` on read as zeros. 4×4 blocks: four row vectors in,
- * eight shuffles, four column vectors out.
+ * len·4 floats each — with rows from `valid` on read as zeros, by 4×4 blocks (emitTranspose4Store).
  */
 function panelTransposer(f: FunctionBuilder) {
   const [r0, t, d, rowB] = Array.from({ length: 4 }, () => f.local('i32'));
@@ -60,14 +60,7 @@ function panelTransposer(f: FunctionBuilder) {
           f.get(t).i32(2).op('i32.shl').op('i32.add').load('v128');
           f.else().f32x4(0).end().set(vin[r]);
         }
-        f.get(vin[0]).get(vin[1]).shuffle32([0, 4, 1, 5]).set(u[0]);
-        f.get(vin[0]).get(vin[1]).shuffle32([2, 6, 3, 7]).set(u[1]);
-        f.get(vin[2]).get(vin[3]).shuffle32([0, 4, 1, 5]).set(u[2]);
-        f.get(vin[2]).get(vin[3]).shuffle32([2, 6, 3, 7]).set(u[3]);
-        f.get(d).get(u[0]).get(u[2]).shuffle32([0, 1, 4, 5]).store('v128', 0);
-        f.get(d).get(u[0]).get(u[2]).shuffle32([2, 3, 6, 7]).store('v128', 16);
-        f.get(d).get(u[1]).get(u[3]).shuffle32([0, 1, 4, 5]).store('v128', 32);
-        f.get(d).get(u[1]).get(u[3]).shuffle32([2, 3, 6, 7]).store('v128', 48);
+        emitTranspose4Store(f, vin, u, d);
         f.inc(d, 64);
       });
     });

@@ -23,6 +23,26 @@ import {
   gemmTileRegisters,
 } from '@tessera/core/wasm';
 
+/** The tile's accumulators: C's rows (at the address `rowOfC(row)` pushes) when local `accumulate` is set, else zeros. */
+function loadAccumulators(
+  f: FunctionBuilder,
+  tile: GemmTile,
+  accumulate: number,
+  rowOfC: (row: number) => void,
+) {
+  for (let row = 0; row < tile.rows; row++) {
+    for (let half = 0; half < 2; half++) {
+      f.get(accumulate).if('v128');
+      rowOfC(row);
+      f.load('v128', half * 16)
+        .else()
+        .f32x4(0)
+        .end()
+        .set(tile.acc[row][half]);
+    }
+  }
+}
+
 /** The r×8 block product (r = 4 or 1) at rows i, columns j; `L` names the locals. */
 function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
   const { P } = L;
@@ -35,18 +55,7 @@ function tileBlock(f: FunctionBuilder, L: GemmLocals, r: number): void {
   // pc = c + i·ldc + 4j
   f.get(P.c).get(L.i).get(P.ldc).op('i32.mul').op('i32.add');
   f.get(L.j).i32(2).op('i32.shl').op('i32.add').set(L.pc);
-  // Accumulators: load C when accumulating, else zeros.
-  for (let row = 0; row < r; row++) {
-    for (let half = 0; half < 2; half++) {
-      f.get(P.acc).if('v128');
-      rowOfC(row);
-      f.load('v128', half * 16)
-        .else()
-        .f32x4(0)
-        .end()
-        .set(tile.acc[row][half]);
-    }
-  }
+  loadAccumulators(f, tile, P.acc, rowOfC);
   // pa = a + i·si, pb = b + 4j
   f.get(P.a).get(L.i).get(P.si).op('i32.mul').op('i32.add').set(L.pa);
   f.get(P.b).get(L.j).i32(2).op('i32.shl').op('i32.add').set(L.pb);
@@ -131,16 +140,7 @@ export function gemmPanelFunction(fma = false): FunctionBuilder {
       // pc = c + i·ldc + 4j; the accumulators from C, or zeros
       f.get(c).get(i).get(ldc).op('i32.mul').op('i32.add');
       f.get(j).i32(2).op('i32.shl').op('i32.add').set(pc);
-      for (let row = 0; row < 4; row++)
-        for (let half = 0; half < 2; half++) {
-          f.get(accumulate).if('v128');
-          rowOfC(row);
-          f.load('v128', half * 16)
-            .else()
-            .f32x4(0)
-            .end()
-            .set(tile.acc[row][half]);
-        }
+      loadAccumulators(f, tile, accumulate, rowOfC);
       f.get(aRow).tee(pa).get(k).i32(4).op('i32.shl').op('i32.add').set(paEnd);
       f.get(b).get(j).i32(2).op('i32.shl').op('i32.add').set(pb);
       f.get(pa).get(paEnd).op('i32.ne').if();

@@ -1,5 +1,6 @@
 import type { CpuKernelEnv } from '@tessera/core';
 import { FunctionBuilder, type WasmModule } from '@tessera/core/wasm';
+import type { FusedAdamAttrs } from './fused-adam.js';
 
 /**
  * The fused Adam/AdamW step in WebAssembly SIMD, four f32 lanes at a time, split across the CPU
@@ -70,17 +71,6 @@ export const adamModuleFunctions = (): FunctionBuilder[] => [adamFunction()];
 /** Before the cost model has a rate for `adam`, steps over at least this many elements split. */
 const PARALLEL_ELEMS = 1 << 16;
 
-/** The step's scalars, in adamFunction's order. */
-export interface AdamScalars {
-  b1: number;
-  b2: number;
-  stepSize: number;
-  rootC2: number;
-  eps: number;
-  l2: number;
-  scale: number;
-}
-
 /** f32 views of one Adam step's operands: p, g, m, v in; p, m, v out (n elements each). */
 export interface AdamArrays {
   p: Float32Array;
@@ -97,7 +87,7 @@ export interface AdamArrays {
  * memory, the step runs on one or all threads (WasmModule.split), the results are copied out.
  * False (nothing written) where the module or its memory is unavailable.
  */
-export function adamWasm(env: CpuKernelEnv | undefined, x: AdamArrays, s: AdamScalars): boolean {
+export function adamWasm(env: CpuKernelEnv | undefined, x: AdamArrays, s: FusedAdamAttrs): boolean {
   const rt: WasmModule | undefined = env?.wasmModule(adamModuleFunctions);
   if (!rt) return false;
   const n = x.po.length;

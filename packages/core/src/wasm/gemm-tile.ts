@@ -90,3 +90,25 @@ export function emitTileStore(
       f.store('v128', v * 16);
     }
 }
+
+/**
+ * Transposes four row vectors (v128 locals `v`: rows r of four consecutive k) into the four
+ * k-major columns of a 4-row panel — A[0..3, k] — stored at the address in local `d`, offsets
+ * 0, 16, 32 and 48, with eight shuffles through the v128 locals `u`. The packing of A panels
+ * (the CPU backend's pack_a_rows, @tessera/attention's flash tiles) is built on it.
+ */
+export function emitTranspose4Store(
+  f: FunctionBuilder,
+  v: readonly number[],
+  u: readonly number[],
+  d: number,
+): void {
+  f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(u[0]);
+  f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(u[1]);
+  f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(u[2]);
+  f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(u[3]);
+  f.get(d).get(u[0]).get(u[2]).shuffle32([0, 1, 4, 5]).store('v128', 0);
+  f.get(d).get(u[0]).get(u[2]).shuffle32([2, 3, 6, 7]).store('v128', 16);
+  f.get(d).get(u[1]).get(u[3]).shuffle32([0, 1, 4, 5]).store('v128', 32);
+  f.get(d).get(u[1]).get(u[3]).shuffle32([2, 3, 6, 7]).store('v128', 48);
+}

@@ -22,5 +22,12 @@ export {
 } from './emitter.js';
 export { emitExp4, expShiftFunction } from './exp.js';
 export { BASELINE_FEATURES, relaxedSimdSupported, type WasmFeatures } from './features.js';
-export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
+export {
+  emitTileStep,
+  emitTileStore,
+  emitTranspose4Store,
+  type GemmTile,
+  gemmTileRegisters,
+  TILE_COLS,
+} from './gemm-tile.js';
 export { type JobStats, WasmModule } from './wasm-module.js';

@@ -1,5 +1,11 @@
 import { FunctionBuilder } from '../../wasm/emitter.js';
-import { emitTileStep, emitTileStore, gemmTileRegisters, TILE_COLS } from '../../wasm/gemm-tile.js';
+import {
+  emitTileStep,
+  emitTileStore,
+  emitTranspose4Store,
+  gemmTileRegisters,
+  TILE_COLS,
+} from '../../wasm/gemm-tile.js';
 
 /** Rows of C per tile of the default shape (the 4×8 tile of @tessera/core/wasm's gemm-tile.ts). */
 export const MR = 4;
@@ -426,14 +432,7 @@ export function packARows(): FunctionBuilder {
         if (i > 0) f.get(rowB).i32(i).op('i32.mul').op('i32.add');
         f.load('v128').set(v[i]);
       }
-      f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(u[0]);
-      f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(u[1]);
-      f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(u[2]);
-      f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(u[3]);
-      f.get(d).get(u[0]).get(u[2]).shuffle32([0, 1, 4, 5]).store('v128', 0);
-      f.get(d).get(u[0]).get(u[2]).shuffle32([2, 3, 6, 7]).store('v128', 16);
-      f.get(d).get(u[1]).get(u[3]).shuffle32([0, 1, 4, 5]).store('v128', 32);
-      f.get(d).get(u[1]).get(u[3]).shuffle32([2, 3, 6, 7]).store('v128', 48);
+      emitTranspose4Store(f, v, u, d);
       f.inc(d, 64);
     });
     f.end();

@@ -43,13 +43,12 @@ describe('sgemmWasm', () => {
     const [m, k, n] = [29, 300, 21];
     const a = data(m * k, 3);
     const b = data(k * n, 4);
-    const ref = new Float64Array(m * n);
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
-        ref[i * n + j] = s;
-      }
+    // f64 reference: row i of A against column j of B.
+    const column = (j: number) => Array.from({ length: k }, (_, p) => b[p * n + j]);
+    const columns = Array.from({ length: n }, (_, j) => column(j));
+    const ref = Float64Array.from({ length: m * n }, (_, at) =>
+      columns[at % n].reduce((s, x, p) => s + a[Math.floor(at / n) * k + p] * x, 0),
+    );
     const aT = new Float32Array(m * k);
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) aT[p * m + i] = a[i * k + p];
     const B = { data: b, offsets: [0], rs: n, cs: 1 };
