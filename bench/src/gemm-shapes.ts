@@ -3,7 +3,8 @@
  * `@tessera/core/wasm`: rows of C per tile, k steps summed in registers per chunk) on this
  * machine: one kernel module per shape, each running the whole `sgemmWasm` path (copy in, pack,
  * microkernel, copy out) on one thread, timed round-robin in one process, with the machine's
- * SIMD limit (`peak.ts`) beside them. The first shape is the backend's default; rerun this where
+ * SIMD limit (`peak.ts`) beside them. The backend's default module holds the 4×8 tile in
+ * chunks of 24 and of 64 (64 where k ≥ 1,024: see sgemm.ts's chunkFor); rerun this where
  * the engine or CPU differs (ARM64 has 32 vector registers, V8 for x64 16) to see whether
  * another one should be. `-- --size 512` picks the product size (default 1024³),
  * `-- --relaxed` the fused multiply-add kernels (with `--experimental-wasm-relaxed-simd` on Node 20).
@@ -48,13 +49,13 @@ const out = new Float32Array(n * n);
 const A = { data: a, offsets: [0], rs: n, cs: 1 };
 const B = { data: b, offsets: [0], rs: n, cs: 1 };
 const modules = GEMM_SHAPES.map((shape) => {
-  const rt = WasmModule.create(1, (f) => sgemmFunctions(f, shape), { relaxedSimd: relaxed });
+  const rt = WasmModule.create(1, (f) => sgemmFunctions(f, [shape]), { relaxedSimd: relaxed });
   if (!rt) throw new Error('bench:gemm-shapes: this engine has no WebAssembly SIMD');
   return { shape, rt };
 });
 const name = (i: number) => {
   const { mr, kchunk } = GEMM_SHAPES[i];
-  return `${mr}×8, chunks of ${kchunk}${i === 0 ? ' (default)' : ''}`;
+  return `${mr}×8, chunks of ${kchunk}`;
 };
 const contenders: Contender[] = modules.map(({ rt }, i) => ({
   name: name(i),

@@ -54,7 +54,7 @@ describe('sgemmWasm', () => {
     const B = { data: b, offsets: [0], rs: n, cs: 1 };
     const byChunk = new Map<number, number[]>();
     for (const shape of GEMM_SHAPES) {
-      const mod = WasmModule.create(1, (f) => sgemmFunctions(f, shape), { relaxedSimd: false })!;
+      const mod = WasmModule.create(1, (f) => sgemmFunctions(f, [shape]), { relaxedSimd: false })!;
       const rows = new Float32Array(m * n);
       const cols = new Float32Array(m * n);
       expect(sgemmWasm(mod, m, n, k, 1, { data: a, offsets: [0], rs: k, cs: 1 }, B, rows)).toBe(true);
@@ -68,5 +68,32 @@ describe('sgemmWasm', () => {
       if (same) expect(Array.from(rows)).toEqual(same);
       else byChunk.set(shape.kchunk, Array.from(rows));
     }
+  });
+
+  it('a long sum (k ≥ 1,024: chunks of 64) stays within 1e-5 of f64', () => {
+    const [m, k, n] = [9, 1100, 13];
+    const a = data(m * k, 5);
+    const b = data(k * n, 6);
+    const out = new Float32Array(m * n);
+    expect(
+      sgemmWasm(
+        rt,
+        m,
+        n,
+        k,
+        1,
+        { data: a, offsets: [0], rs: k, cs: 1 },
+        { data: b, offsets: [0], rs: n, cs: 1 },
+        out,
+      ),
+    ).toBe(true);
+    let worst = 0;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let p = 0; p < k; p++) dot += a[i * k + p] * b[p * n + j];
+        worst = Math.max(worst, Math.abs(out[i * n + j] - dot));
+      }
+    expect(worst).toBeLessThan(1e-5);
   });
 });

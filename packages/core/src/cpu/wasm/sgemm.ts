@@ -17,29 +17,42 @@ import {
 } from './sgemm-kernel.js';
 
 /**
- * The functions `sgemmWasm` runs, in the order it needs: a module lists them first (sgemm_task
- * calls sgemm_block by function index 0). Packages with kernels of their own put these at the
- * head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on it. `shape`
- * is the register tile (GEMM_SHAPES; `bench:gemm-shapes` compares them on a machine).
+ * The functions `sgemmWasm` runs, in the order it needs: a module lists them first (each shape's
+ * sgemm_task calls its sgemm_block by function index). Packages with kernels of their own put
+ * these at the head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on
+ * it. `shapes` are the register tiles (GEMM_SHAPES; `bench:gemm-shapes` compares them on a
+ * machine): by default the 4×8 tile in chunks of KCHUNK and of 64 steps (see chunkFor).
  */
 export function sgemmFunctions(
   features: WasmFeatures = BASELINE_FEATURES,
-  shape: GemmShape = GEMM_SHAPES[0],
+  shapes: readonly GemmShape[] = DEFAULT_SHAPES,
 ): FunctionBuilder[] {
   return [
-    sgemmBlock(features.relaxedSimd, shape),
-    sgemmTask(0, shape),
+    ...shapes.map((shape) => sgemmBlock(features.relaxedSimd, shape)),
+    ...shapes.map((shape, i) => sgemmTask(i, shape)),
     packPanels(),
     packContig(),
     packARows(),
   ];
 }
 
-/** The tile shape whose functions `rt` holds (sgemmFunctions). */
-function moduleShape(rt: WasmModule): GemmShape {
-  const shape = GEMM_SHAPES.find((s) => rt.has(shapeKernels(s).task));
-  if (!shape) throw new Error('sgemmWasm: the module has no sgemm functions (see sgemmFunctions)');
-  return shape;
+/** The default 4×8 tile in chunks of KCHUNK (24) steps, and of 64 for long sums (chunkFor). */
+const DEFAULT_SHAPES: readonly GemmShape[] = [GEMM_SHAPES[0], { mr: 4, kchunk: 64 }];
+
+/**
+ * The tile shape for a product over k of those whose functions `rt` holds: the longest chunk c
+ * with c² ≤ 4k, else the shortest. A two-level sum in chunks of c errs by about (c + k/c)·ε,
+ * least at c = √k; chunks up to 2√k stay within 1.25× of that, and long chunks are faster
+ * (1024³ on one thread: 87 % of the SIMD limit in chunks of 64, 81 % in chunks of 24, Zen 4
+ * under load). So products over k ≥ 1,024 sum in chunks of 64 and shorter ones, such as the
+ * conformance cases (k ≤ 300), in chunks of 24.
+ */
+function chunkFor(rt: WasmModule, k: number): GemmShape {
+  const held = GEMM_SHAPES.filter((s) => rt.has(shapeKernels(s).task)).sort((x, y) => x.kchunk - y.kchunk);
+  if (held.length === 0) throw new Error('sgemmWasm: the module has no sgemm functions (see sgemmFunctions)');
+  let pick = held[0];
+  for (const s of held) if (s.kchunk * s.kchunk <= 4 * k) pick = s;
+  return pick;
 }
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
@@ -173,7 +186,7 @@ export function sgemmWasm(
     out.fill(0, 0, batches * m * n);
     return true;
   }
-  const shape = moduleShape(rt);
+  const shape = chunkFor(rt, k);
   const { mr } = shape;
   const task = shapeKernels(shape).task;
   const mPanels = Math.ceil(m / mr);
