@@ -4,7 +4,7 @@ import { DropoutMask } from './dropout-mask.js';
 import type { FlashAttrs } from './flash-attrs.js';
 import { flashProblem, kvJobs, maskRow, packCols, packRows, strided4 } from './strided.js';
 import { pad8, tileEngine } from './tile-gemm.js';
-import { flashModuleFunctions } from './wasm-flash.js';
+import { flashModuleFunctions, flashTaskScratchFloats } from './wasm-flash.js';
 import { type WasmTileSource, withWasmTiles } from './wasm-gemm.js';
 
 /**
@@ -207,7 +207,7 @@ function flashForwardThreaded(
   const BUFFER = ML + gh * sq * 2;
   const LOHI = 2 * BUFFER;
   const SCRATCH = LOHI + 2 * sq + 4;
-  const floats = SCRATCH + tasks * bq * (bkP + dvP + 2);
+  const floats = SCRATCH + tasks * flashTaskScratchFloats(bq, bkP, dvP, dimP);
   const at = rt.reserve(floats * 4);
   if (at < 0)
     throw new Error(`attention.flash: ${floats * 4} bytes of scratch exceed the WebAssembly memory limit`);

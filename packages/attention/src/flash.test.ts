@@ -255,6 +255,14 @@ describe('the threaded WebAssembly forward and backward', () => {
     ],
     ['grouped-query, 6 heads on 2 kv heads', { b: 2, h: 6, hk: 2, sq: 90, sk: 98, d: 40 }],
   ];
+  it('query blocks of a row count that is not a multiple of 4 (Q and P go into 4-row panels)', () => {
+    const c: Case = { h: 2, sq: 45, sk: 61, d: 24, dv: 16 };
+    for (const q of [7, 45, 50]) {
+      const r = run(c, 'f32', { strategy: 'flash', blockSize: { q, k: 20 } }, 1, 2);
+      expect(relativeError(r.o, r.expected.o)).toBeLessThan(1e-5);
+      expect(relativeError(r.lse, r.expected.lse)).toBeLessThan(1e-5);
+    }
+  });
   for (const [name, c] of big) {
     for (const threads of [1, 2, 3]) {
       it(`${name}: within 1e-5 of the reference on ${threads} thread(s)`, () => {

@@ -13,24 +13,65 @@
  * and each row's running max m and sum l at `ml` ([heads·sq][2]); the caller forms
  * L = m + log l. Task t of `tasks` takes query blocks t, t + tasks, … of all heads (interleaved,
  * so causal blocks of different cost spread evenly) and uses the scratch at
- * scratch + t·(bq·bkP + bq·dvP + 2·bq)·4: the score tile S, the output accumulator and m, l.
+ * scratch + t·flashTaskScratchFloats(bq, bkP, dvP, dimP)·4: the score tile S, the output
+ * accumulator, m, l, and the block's Q and P in panels of four rows.
  *
- * Per key block the tile S = (Q·scale)·Kᵀ is one call of the tile product; each row then masks
- * keys outside its range to −∞, takes its max, rescales its accumulator by e^(m − m') when the
- * max grew, and turns S into P = e^(S − m') in place (four lanes at a time, −∞ → exactly 0);
- * O += P·V is a second product. Rows are normalized once, at the end.
+ * Per query block Q is transposed into panels of four rows (gemm_panel's layout, so that a k
+ * step splats four adjacent floats). Per key block the tile S = (Q·scale)·Kᵀ is one call of
+ * gemm_panel; each row then masks keys outside its range to −∞, takes its max, rescales its
+ * accumulator by e^(m − m') when the max grew, and turns S into P = e^(S − m') in place (four
+ * lanes at a time, −∞ → exactly 0); P is transposed into panels and O += P·V is a second
+ * gemm_panel. Rows are normalized once, at the end.
  */
 import {
   BASELINE_FEATURES,
   emitExp4,
+  emitTranspose4Store,
   expShiftFunction,
   FunctionBuilder,
   type WasmFeatures,
 } from '@tessera/core/wasm';
-import { gemmFunction } from './wasm-gemm.js';
+import { gemmFunction, gemmPanelFunction } from './wasm-gemm.js';
 
-/** Index of the tile product in the module (flashTask calls it). */
+/** Indices of the tile products in the module (the tasks call them). */
 const GEMM = 0;
+const GEMM_PANEL = 1;
+
+/**
+ * An emitter of `transpose(src, rowLen, valid, rows4, len, dst)` (all i32 locals; rowLen and len
+ * in floats, len a multiple of 4): rows [0, rows4) of the row-major matrix at src (rowLen floats
+ * apart), columns [0, len), into gemm_panel's layout at dst — panels of four rows, k-major,
+ * len·4 floats each — with rows from `valid` on read as zeros, by 4×4 blocks (emitTranspose4Store).
+ */
+function panelTransposer(f: FunctionBuilder) {
+  const [r0, t, d, rowB] = Array.from({ length: 4 }, () => f.local('i32'));
+  const vin = Array.from({ length: 4 }, () => f.local('v128'));
+  const u = Array.from({ length: 4 }, () => f.local('v128'));
+  return (src: number, rowLen: number, valid: number, rows4: number, len: number, dst: number) => {
+    f.get(rowLen).i32(2).op('i32.shl').set(rowB);
+    f.get(dst).set(d);
+    f.i32(0).set(r0);
+    f.forLt(r0, rows4, 4, () => {
+      f.i32(0).set(t);
+      f.forLt(t, len, 4, () => {
+        for (let r = 0; r < 4; r++) {
+          f.get(r0).i32(r).op('i32.add').get(valid).op('i32.lt_u').if('v128');
+          f.get(src).get(r0).i32(r).op('i32.add').get(rowB).op('i32.mul').op('i32.add');
+          f.get(t).i32(2).op('i32.shl').op('i32.add').load('v128');
+          f.else().f32x4(0).end().set(vin[r]);
+        }
+        emitTranspose4Store(f, vin, u, d);
+        f.inc(d, 64);
+      });
+    });
+  };
+}
+
+/** Floats of one flashTask task's scratch (see flashTask): bq rounded up to 4 for the panels. */
+export function flashTaskScratchFloats(bq: number, bkP: number, dvP: number, dimP: number): number {
+  const bq4 = Math.ceil(bq / 4) * 4;
+  return bq4 * (2 * bkP + dvP + dimP) + 2 * bq;
+}
 
 /** Small emitters both task functions use; `p` is an i32 scratch local. */
 function rowHelpers(f: FunctionBuilder, lohi: number, hiBase: number, p: number) {
@@ -103,17 +144,24 @@ function flashTaskFunction(): FunctionBuilder {
     Array.from({ length: 17 }, i32);
   const [r, i, sRow, sEnd, cLo, cHi, p, end, aRow, aEnd, outRow] = Array.from({ length: 11 }, i32);
   const [rowMax, mOld, mNew, alpha, sum, inv] = Array.from({ length: 6 }, () => f.local('f32'));
-  const [vx, vk, vy, vacc, shift] = Array.from({ length: 5 }, () => f.local('v128'));
+  const [vx, vk, vy, vacc, shift, vacc2] = Array.from({ length: 6 }, () => f.local('v128'));
+  const [bq4, rows4, qp, pt] = Array.from({ length: 4 }, i32);
+  const transpose = panelTransposer(f);
 
   const { minI, bound, fill, keyWindow } = rowHelpers(f, lohi, hiBase, p);
 
-  // Scratch of this task: S [bq][bkP], the accumulator [bq][dvP], m [bq], l [bq].
+  // Scratch of this task (flashTaskScratchFloats): S [bq4][bkP], the accumulator [bq4][dvP],
+  // m [bq], l [bq], Q's block in panels [bq4][dimP], P in panels [bq4][bkP] (bq4: bq rounded up to 4).
+  f.get(bq).i32(3).op('i32.add').i32(-4).op('i32.and').set(bq4);
   f.get(scratch);
-  f.get(bq).get(bkP).get(dvP).op('i32.add').i32(2).op('i32.add').op('i32.mul').i32(2).op('i32.shl');
+  f.get(bq4).get(bkP).i32(1).op('i32.shl').get(dvP).op('i32.add').get(dimP).op('i32.add').op('i32.mul');
+  f.get(bq).i32(1).op('i32.shl').op('i32.add').i32(2).op('i32.shl');
   f.get(task).op('i32.mul').op('i32.add').set(S);
-  f.get(S).get(bq).get(bkP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(acc);
-  f.get(acc).get(bq).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(mRow);
+  f.get(S).get(bq4).get(bkP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(acc);
+  f.get(acc).get(bq4).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(mRow);
   f.get(mRow).get(bq).i32(2).op('i32.shl').op('i32.add').set(lRow);
+  f.get(lRow).get(bq).i32(2).op('i32.shl').op('i32.add').set(qp);
+  f.get(qp).get(bq4).get(dimP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(pt);
   f.get(lohi).get(sq).i32(2).op('i32.shl').op('i32.add').set(hiBase);
   // items = heads · ⌈sq / bq⌉
   f.get(sq).get(bq).op('i32.add').i32(1).op('i32.sub').get(bq).op('i32.div_u').set(qBlocks);
@@ -127,11 +175,14 @@ function flashTaskFunction(): FunctionBuilder {
     f.get(sq).get(i0).op('i32.sub').set(rows);
     minI(rows, bq);
     f.set(rows);
+    f.get(rows).i32(3).op('i32.add').i32(-4).op('i32.and').set(rows4);
     f.get(q).get(hh).get(sq).op('i32.mul').get(i0).op('i32.add').get(dimP).op('i32.mul').i32(2);
     f.op('i32.shl').op('i32.add').set(qBase);
-    // Accumulator 0, m −∞, l 0.
+    // The block's rows of Q·scale in panels of four (rows past `rows` zero).
+    transpose(qBase, dimP, rows, rows4, dimP, qp);
+    // Accumulator 0 (the padding rows too: gemm_panel adds to them), m −∞, l 0.
     f.get(acc).set(p);
-    f.get(acc).get(rows).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(end);
+    f.get(acc).get(rows4).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(end);
     f.forLt(p, end, 16, () => f.get(p).f32x4(0).store('v128'));
     f.get(mRow).get(rows).i32(2).op('i32.shl').op('i32.add').set(end);
     fill(mRow, end, Number.NEGATIVE_INFINITY);
@@ -153,13 +204,13 @@ function flashTaskFunction(): FunctionBuilder {
         minI(cols, bk);
         f.set(cols);
         f.get(cols).i32(7).op('i32.add').i32(-8).op('i32.and').set(colsP);
-        // S = (Q·scale)·Kᵀ over the tile's padded columns
-        f.get(qBase).get(dimP).i32(2).op('i32.shl').i32(4);
+        // S = (Q·scale)·Kᵀ over the tile's padded columns (rows4 rows)
+        f.get(qp).get(dimP).i32(4).op('i32.shl');
         f.get(kt).get(j0).get(bk).op('i32.div_u').get(dimP).op('i32.mul').get(bkP).op('i32.mul').i32(2);
         f.op('i32.shl').op('i32.add');
         f.get(bkP).i32(2).op('i32.shl');
         f.get(S).get(bkP).i32(2).op('i32.shl');
-        f.get(rows).get(colsP).get(dimP).i32(0).call(GEMM);
+        f.get(rows4).get(colsP).get(dimP).i32(0).call(GEMM_PANEL);
         // Each row: mask, max, rescale, exponentiate.
         f.i32(0).set(r);
         f.forLt(r, rows, 1, () => {
@@ -169,10 +220,18 @@ function flashTaskFunction(): FunctionBuilder {
           // S outside the row's visible columns [cLo, cHi) (and in the padding up to colsP) ← −∞.
           f.get(sRow).get(colsP).i32(2).op('i32.shl').op('i32.add').set(sEnd);
           keyWindow({ i, j0, cols, cLo, cHi, row: sRow, rowEnd: sEnd, end });
-          // Row max, four lanes at a time.
+          // Row max, eight lanes at a time in two accumulators (colsP is a multiple of 8), with
+          // pmax (one instruction; max is a NaN-exact sequence of several, and the chain of them
+          // measured 11 % of the forward). A NaN score is passed over here and still makes the
+          // row NaN through its exponential.
           f.f32x4(Number.NEGATIVE_INFINITY).set(vacc);
+          f.f32x4(Number.NEGATIVE_INFINITY).set(vacc2);
           f.get(sRow).set(p);
-          f.forLt(p, sEnd, 16, () => f.get(vacc).get(p).load('v128').simd('f32x4.max').set(vacc));
+          f.forLt(p, sEnd, 32, () => {
+            f.get(vacc).get(p).load('v128').simd('f32x4.pmax').set(vacc);
+            f.get(vacc2).get(p).load('v128', 16).simd('f32x4.pmax').set(vacc2);
+          });
+          f.get(vacc).get(vacc2).simd('f32x4.pmax').set(vacc);
           f.get(vacc).simd('f32x4.extract_lane', 0);
           for (let lane = 1; lane < 4; lane++) f.get(vacc).simd('f32x4.extract_lane', lane).op('f32.max');
           f.set(rowMax);
@@ -180,20 +239,24 @@ function flashTaskFunction(): FunctionBuilder {
           f.get(rowMax).f32(Number.NEGATIVE_INFINITY).op('f32.eq').if();
           fill(sRow, sEnd, 0);
           f.br(1).end();
-          // m' = max(m, rowmax); α = e^(m − m') (0 while m = −∞)
+          // m' = max(m, rowmax); α = e^(m − m') where the max grew (0 while m = −∞), else 1
+          // (the exponential, a long dependent chain per row and key block, only then)
           f.get(mRow).get(r).i32(2).op('i32.shl').op('i32.add').set(aRow);
           f.get(aRow).load('f32').set(mOld);
           f.get(mOld).get(rowMax).op('f32.max').set(mNew);
+          f.get(aRow).get(mNew).store('f32');
+          f.f32(1).set(alpha);
+          f.get(mNew).get(mOld).op('f32.gt').if();
           f.get(mOld).get(mNew).op('f32.sub').simd('f32x4.splat').set(vx);
           emitExp4(f, vx, vk, vy);
           f.get(vy).simd('f32x4.extract_lane', 0).set(alpha);
-          f.get(aRow).get(mNew).store('f32');
-          // accumulator row ·= α when the max grew
+          // accumulator row ·= α
           f.get(alpha).f32(1).op('f32.ne').if();
           f.get(acc).get(r).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(p);
           f.get(p).get(dvP).i32(2).op('i32.shl').op('i32.add').set(aEnd);
           f.get(alpha).simd('f32x4.splat').set(vacc);
           f.forLt(p, aEnd, 16, () => f.get(p).get(p).load('v128').get(vacc).simd('f32x4.mul').store('v128'));
+          f.end();
           f.end();
           // P = e^(S − m') in place; sum of the row
           f.get(mNew).simd('f32x4.splat').set(shift);
@@ -213,12 +276,13 @@ function flashTaskFunction(): FunctionBuilder {
           f.get(aRow).get(alpha).get(aRow).load('f32').op('f32.mul').get(sum).op('f32.add').store('f32');
           f.end();
         });
-        // O += P·V over the tile's keys
-        f.get(S).get(bkP).i32(2).op('i32.shl').i32(4);
+        // O += P·V over the tile's keys, P in panels of four rows
+        transpose(S, bkP, rows, rows4, colsP, pt);
+        f.get(pt).get(colsP).i32(4).op('i32.shl');
         f.get(v).get(j0).get(dvP).op('i32.mul').i32(2).op('i32.shl').op('i32.add');
         f.get(dvP).i32(2).op('i32.shl');
         f.get(acc).get(dvP).i32(2).op('i32.shl');
-        f.get(rows).get(dvP).get(cols).i32(1).call(GEMM);
+        f.get(rows4).get(dvP).get(cols).i32(1).call(GEMM_PANEL);
       },
       true,
     );
@@ -416,13 +480,14 @@ function flashBackwardTaskFunction(): FunctionBuilder {
 }
 
 /**
- * The module's functions: the tile product first (the tasks call it by index), the row
+ * The module's functions: the tile products first (the tasks call them by index), the row
  * exponential, the forward and backward tasks. Passed by identity to `env.wasmModule`, which compiles the
  * module once per backend.
  */
 export function flashModuleFunctions(features: WasmFeatures = BASELINE_FEATURES): readonly FunctionBuilder[] {
   return [
     gemmFunction(features.relaxedSimd),
+    gemmPanelFunction(features.relaxedSimd),
     expShiftFunction(),
     flashTaskFunction(),
     flashBackwardTaskFunction(),

@@ -1,5 +1,6 @@
 import { requiresGrad } from '@tessera/autograd';
 import { createContext, keep, type Tensor, tensor } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
 import { describe, expect, it } from 'vitest';
 import { Adam, AdamW } from './adam.js';
 import { canFuseAdam } from './fused-adam.js';
@@ -153,4 +154,55 @@ describe('the fused CPU step (contiguous f32)', () => {
       expectRowsClose(got, reference({ lr: 0.1, b1: 0.8, b2: 0.9, eps: 1e-3, wd, decoupled }), 6);
     });
   }
+
+  it('large parameters take the WebAssembly SIMD step on 1 and 2 threads, within f32 of the rule', () => {
+    // 5,003 elements: past the wasm threshold, not a whole number of vectors or of 16-element tasks.
+    const n = 5003;
+    const rng = new Rng(11);
+    const theta0 = Array.from({ length: n }, () => rng.uniform(-2, 2));
+    const grads = [0, 1, 2].map(() => Array.from({ length: n }, () => rng.normal() * 0.3));
+    const opts = { lr: 0.01, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.1 };
+    for (const decoupled of [false, true]) {
+      // The rule in f64, element by element.
+      const theta = Float64Array.from(theta0, Math.fround);
+      const m = new Float64Array(n);
+      const v = new Float64Array(n);
+      const want = grads.map((grad, k) => {
+        for (let i = 0; i < n; i++) {
+          let g = Math.fround(grad[i]);
+          if (decoupled) theta[i] *= 1 - opts.lr * opts.wd;
+          else g += opts.wd * theta[i];
+          m[i] = opts.b1 * m[i] + (1 - opts.b1) * g;
+          v[i] = opts.b2 * v[i] + (1 - opts.b2) * g * g;
+          const mHat = m[i] / (1 - opts.b1 ** (k + 1));
+          const vHat = v[i] / (1 - opts.b2 ** (k + 1));
+          theta[i] -= (opts.lr * mHat) / (Math.sqrt(vHat) + opts.eps);
+        }
+        return Array.from(theta);
+      });
+      const results = [1, 2].map((threads) => {
+        const context = createContext({ cpu: { threads } });
+        const p = requiresGrad(keep(tensor(theta0, { dtype: 'f32', context })));
+        const Opt = decoupled ? AdamW : Adam;
+        const opt = new Opt([p], {
+          lr: opts.lr,
+          betas: [opts.b1, opts.b2],
+          eps: opts.eps,
+          weightDecay: opts.wd,
+        });
+        const got = grads.map((g) => {
+          p.grad?.dispose();
+          p.grad = keep(tensor(g, { dtype: 'f32', context }));
+          opt.step();
+          return Array.from(p.dataSync());
+        });
+        let worst = 0;
+        for (let k = 0; k < grads.length; k++)
+          for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[k][i] - want[k][i]));
+        expect(worst).toBeLessThan(2e-6);
+        return got[2];
+      });
+      expect(results[1]).toEqual(results[0]);
+    }
+  });
 });

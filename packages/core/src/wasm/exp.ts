@@ -15,13 +15,21 @@ import { FunctionBuilder } from './emitter.js';
 export function emitExp4(f: FunctionBuilder, x: number, k: number, y: number): void {
   // flush = x < −87 (all ones where the result is 0; NaN is not flushed and stays NaN)
   f.get(x).f32x4(-87).simd('f32x4.lt').set(y);
-  f.get(x).f32x4(-87).simd('f32x4.max').f32x4(88).simd('f32x4.min').set(x);
+  // pmax/pmin with x first are one instruction each on x86 and keep a NaN x, like max/min
+  // (which V8 expands to NaN- and ±0-exact sequences of several instructions).
+  f.get(x).f32x4(-87).simd('f32x4.pmax').f32x4(88).simd('f32x4.pmin').set(x);
   // k = floor(x·log2 e + 1/2); r = x − k·ln 2 (ln 2 split in two for exactness)
   f.get(x).f32x4(Math.LOG2E).simd('f32x4.mul').f32x4(0.5).simd('f32x4.add').simd('f32x4.floor').set(k);
   f.get(x).get(k).f32x4(0.693359375).simd('f32x4.mul').simd('f32x4.sub');
   f.get(k).f32x4(-2.1219444e-4).simd('f32x4.mul').simd('f32x4.sub').set(x);
-  // 2^k as bits, cleared where flushed: (k + 127) << 23 is the bit pattern of 2^k
-  f.get(k).simd('i32x4.trunc_sat_f32x4_s').i32x4(127).simd('i32x4.add').i32(23).simd('i32x4.shl');
+  // 2^k as bits, cleared where flushed: (k + 127) << 23 is the bit pattern of 2^k. The integer
+  // k is read from the bits of k + 1.5·2²³ (0x4b400000 + k for |k| < 2²²), two instructions
+  // where a saturating conversion takes several.
+  f.get(k).f32x4(12582912).simd('f32x4.add');
+  f.i32x4((127 - 0x4b400000) | 0)
+    .simd('i32x4.add')
+    .i32(23)
+    .simd('i32x4.shl');
   f.get(y).simd('v128.andnot').set(k);
   // e^r ≈ 1 + r + r²·(c2 + c3·r + … + c6·r⁴): c2…c6 fitted minimax (relative error 4e-9 on
   // |r| ≤ ln 2 / 2, far below f32's rounding); close to Taylor's 1/2, 1/6, 1/24, 1/120, 1/720

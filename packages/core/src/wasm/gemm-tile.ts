@@ -5,10 +5,12 @@ import type { FunctionBuilder } from './emitter.js';
  * an r×8 tile of C (r ≤ 4) lives in 2·r v128 accumulators; each k step loads two vectors of B's
  * row, splats one element of A per tile row and issues 2·r multiply-add pairs (baseline SIMD has
  * no fused multiply-add; where the engine has relaxed SIMD, a tile made with `fma` issues 2·r
- * f32x4.relaxed_madd instead, fused on CPUs with FMA). Eight accumulators, two B vectors and one splat fit the 16 SIMD
- * registers without spills; on V8 bigger tiles (4×12, 6×8, 4×16) and unrolling the k loop measured
- * slower. The CPU backend's sgemm (packed panels, cpu/wasm/sgemm-kernel.ts) and
- * @tessera/attention's tile products (strided A, row-major B) wrap it in their own loops.
+ * f32x4.relaxed_madd instead, fused on CPUs with FMA). Eight accumulators, two B vectors, four
+ * splats and a product fit V8's 15 allocatable SIMD registers on x64 (it loads a step's operands
+ * before its arithmetic); 5- and 6-row tiles spill. Unrolled k steps need a branch between
+ * them (see sgemm_block), or TurboFan hoists every step's loads to the top and spills. The CPU
+ * backend's sgemm (packed panels, cpu/wasm/sgemm-kernel.ts) and @tessera/attention's tile
+ * products (strided A, row-major B) wrap it in their own loops.
  */
 
 /** Columns of C per tile: two f32x4 vectors. */
@@ -39,9 +41,9 @@ export function gemmTileRegisters(f: FunctionBuilder, rows: number, fma = false)
 }
 
 /**
- * One k step: b ← B's row at the address in local `bAt`; for each tile row r, splat A[r] (at the
- * address `aAt(r)` pushes, plus the byte offset it returns) and acc[r][v] += splat·b[v] — or, with
- * `init`, acc[r][v] = splat·b[v].
+ * One k step: b ← B's row at the address in local `bAt` (plus `bOffset` bytes); for each tile row
+ * r, splat A[r] (at the address `aAt(r)` pushes, plus the byte offset it returns) and
+ * acc[r][v] += splat·b[v] — or, with `init`, acc[r][v] = splat·b[v].
  */
 export function emitTileStep(
   f: FunctionBuilder,
@@ -49,10 +51,11 @@ export function emitTileStep(
   bAt: number,
   aAt: (row: number) => number,
   init = false,
+  bOffset = 0,
 ): void {
   for (let v = 0; v < 2; v++)
     f.get(bAt)
-      .load('v128', v * 16)
+      .load('v128', bOffset + v * 16)
       .set(tile.b[v]);
   for (let r = 0; r < tile.rows; r++) {
     const offset = aAt(r);
@@ -86,4 +89,26 @@ export function emitTileStore(
       }
       f.store('v128', v * 16);
     }
+}
+
+/**
+ * Transposes four row vectors (v128 locals `v`: rows r of four consecutive k) into the four
+ * k-major columns of a 4-row panel — A[0..3, k] — stored at the address in local `d`, offsets
+ * 0, 16, 32 and 48, with eight shuffles through the v128 locals `u`. The packing of A panels
+ * (the CPU backend's pack_a_rows, @tessera/attention's flash tiles) is built on it.
+ */
+export function emitTranspose4Store(
+  f: FunctionBuilder,
+  v: readonly number[],
+  u: readonly number[],
+  d: number,
+): void {
+  f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(u[0]);
+  f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(u[1]);
+  f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(u[2]);
+  f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(u[3]);
+  f.get(d).get(u[0]).get(u[2]).shuffle32([0, 1, 4, 5]).store('v128', 0);
+  f.get(d).get(u[0]).get(u[2]).shuffle32([2, 3, 6, 7]).store('v128', 16);
+  f.get(d).get(u[1]).get(u[3]).shuffle32([0, 1, 4, 5]).store('v128', 32);
+  f.get(d).get(u[1]).get(u[3]).shuffle32([2, 3, 6, 7]).store('v128', 48);
 }

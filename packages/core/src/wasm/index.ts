@@ -11,6 +11,7 @@
  */
 
 export { type MatrixOperand, sgemmFunctions, sgemmWasm } from '../cpu/wasm/sgemm.js';
+export { GEMM_SHAPES, type GemmShape } from '../cpu/wasm/sgemm-kernel.js';
 export {
   compileModule,
   emitModule,
@@ -21,5 +22,12 @@ export {
 } from './emitter.js';
 export { emitExp4, expShiftFunction } from './exp.js';
 export { BASELINE_FEATURES, relaxedSimdSupported, type WasmFeatures } from './features.js';
-export { emitTileStep, emitTileStore, type GemmTile, gemmTileRegisters, TILE_COLS } from './gemm-tile.js';
-export type { JobStats, WasmModule } from './wasm-module.js';
+export {
+  emitTileStep,
+  emitTileStore,
+  emitTranspose4Store,
+  type GemmTile,
+  gemmTileRegisters,
+  TILE_COLS,
+} from './gemm-tile.js';
+export { type JobStats, WasmModule } from './wasm-module.js';

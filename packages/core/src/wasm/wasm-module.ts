@@ -156,6 +156,11 @@ export class WasmModule {
     this.handoffMs += (h - this.handoffMs) / 8;
   }
 
+  /** Whether the module has a function named `kernel`. */
+  has(kernel: string): boolean {
+    return this.names.includes(kernel);
+  }
+
   /** The measured hand-off in ms (undefined before split has needed it), for profiles. */
   handoff(): number | undefined {
     return this.handoffMs;

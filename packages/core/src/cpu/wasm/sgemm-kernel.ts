@@ -1,17 +1,18 @@
 import { FunctionBuilder } from '../../wasm/emitter.js';
-import { emitTileStep, emitTileStore, gemmTileRegisters, TILE_COLS } from '../../wasm/gemm-tile.js';
+import {
+  emitTileStep,
+  emitTileStore,
+  emitTranspose4Store,
+  gemmTileRegisters,
+  TILE_COLS,
+} from '../../wasm/gemm-tile.js';
 
-/** Rows and columns of C per microkernel tile (the 4×8 tile of @tessera/core/wasm's gemm-tile.ts). */
+/** Rows of C per tile of the default shape (the 4×8 tile of @tessera/core/wasm's gemm-tile.ts). */
 export const MR = 4;
+/** Columns of C per tile: two f32x4 vectors. */
 export const NR = TILE_COLS;
 /** k steps per pass over a C tile: one B micro-panel (KC × NR × 4 B = 8 KiB) stays in L1. */
 export const KC = 256;
-/**
- * k steps summed in registers before they are added to C (see sgemm_block). One long f32 sum
- * of k = 300 products of values in [-3, 3] errs by up to ~6e-5 where the result is near 0;
- * sums of 8 added to C keep that near 1e-5, the f32 product rounding floor being ~4e-6.
- */
-const KCHUNK = 8;
 /**
  * Default A rows (in MR panels) and B columns (in NR panels) per task: an A block of 64 × KC is
  * 64 KiB (L2). Small products use smaller blocks so that every thread gets several tasks.
@@ -20,16 +21,64 @@ export const MC_PANELS = 16;
 export const NC_PANELS = 32;
 
 /**
+ * k steps summed in registers (unrolled) before they are added to C: a two-level sum whose
+ * rounding error stays near the one of the 8-step chunks before it. Worst relative error
+ * (|got − f64| / max(1, |f64|)) over six 70×k·k×70 products of values in [-3, 3], median of
+ * the six, by chunk: k = 70: 5.5e-6 (8), 5.6e-6 (16), 8.5e-6 (24), 8.3e-6 (32), 8.8e-6 (64);
+ * k = 300: 1.54e-5, 1.35e-5, 1.42e-5, 1.63e-5, 2.06e-5; k = 1024: 3.2e-5, 3.1e-5, 3.5e-5,
+ * 2.7e-5, 3.7e-5 — no chunk is better everywhere. Time of 1024³ on one thread (Zen 4, under
+ * load), relative to 64: 1.10 (16), 1.05 (24), 1.03 (32); 128 was slower than 64 (the unrolled
+ * code outgrows what the front end caches). 24 is the shortest chunk within 5 % of the fastest,
+ * and the one of 16, 24 and 32 with which the conformance cases of 1e-5 all pass; sgemmWasm
+ * sums products over k ≥ 1,024 in chunks of 64 (sgemm.ts's chunkFor).
+ */
+export const KCHUNK = 24;
+
+/**
+ * A register tile shape of sgemm_block: `mr` rows of C (by NR columns) held in 2·mr v128
+ * accumulators, and `kchunk` k steps summed in them (unrolled) before they are added to C.
+ * Shapes with the same kchunk give bit-identical results (the same sums in the same order).
+ */
+export interface GemmShape {
+  readonly mr: number;
+  readonly kchunk: number;
+}
+
+/**
+ * The default shape first, then the candidates `bench:gemm-shapes` times against it. Which is
+ * fastest depends on the engine's register allocator and the CPU's front end, so the default is
+ * the bench's pick, not a register count assumed: on V8 for x64 (16 vector registers) on a Zen 4,
+ * 1024³ on one thread ran 6-row tiles at about half the speed of 4-row ones (the splats of a step
+ * are all loaded before its arithmetic, and accumulators spill); an engine with 32 vector
+ * registers (ARM64) may prefer them, which the bench will show.
+ */
+export const GEMM_SHAPES: readonly GemmShape[] = [
+  { mr: 4, kchunk: KCHUNK },
+  { mr: 4, kchunk: 16 },
+  { mr: 4, kchunk: 32 },
+  { mr: 4, kchunk: 64 },
+  { mr: 5, kchunk: KCHUNK },
+  { mr: 6, kchunk: KCHUNK },
+];
+
+/** The module function names of a shape's block and task functions. */
+export function shapeKernels(shape: GemmShape): { block: string; task: string } {
+  const tag = `${shape.mr}x${shape.kchunk}`;
+  return { block: `sgemm_block_${tag}`, task: `sgemm_task_${tag}` };
+}
+
+/**
  * `sgemm_block(ap, bp, cp, mPanels, nPanels, kc, aStride, bStride, ldc, zero)`: for every pair
- * of an A panel (MR rows × kc, k-major: A[r, p] at ap + (p·MR + r)·4) and a B panel (kc × NR,
- * B[p, c] at bp + (p·NR + c)·4), the MR×NR tile of C at cp (row pitch ldc bytes) becomes
+ * of an A panel (mr rows × kc, k-major: A[r, p] at ap + (p·mr + r)·4) and a B panel (kc × NR,
+ * B[p, c] at bp + (p·NR + c)·4), the mr×NR tile of C at cp (row pitch ldc bytes) becomes
  *   C[r, c] = (zero ? 0 : C[r, c]) + Σₚ A[r, p]·B[p, c]
  * in f32 with the shared microkernel (gemm-tile.ts): the accumulators live in registers for
- * the whole k loop. Panels follow each other aStride / bStride bytes apart; the B panel
+ * a chunk of `kchunk` k steps. Panels follow each other aStride / bStride bytes apart; the B panel
  * is the outer loop so it stays in L1 while the A panels stream past from L2.
  */
-export function sgemmBlock(fma = false): FunctionBuilder {
-  const f = new FunctionBuilder('sgemm_block', Array<'i32'>(10).fill('i32'));
+export function sgemmBlock(fma = false, shape: GemmShape = GEMM_SHAPES[0]): FunctionBuilder {
+  const { mr, kchunk } = shape;
+  const f = new FunctionBuilder(shapeKernels(shape).block, Array<'i32'>(10).fill('i32'));
   const [ap, bp, cp, mPanels, nPanels, kc, aStride, bStride, ldc, zero] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const jr = f.local('i32');
   const ir = f.local('i32');
@@ -38,43 +87,55 @@ export function sgemmBlock(fma = false): FunctionBuilder {
   const cj = f.local('i32');
   const a = f.local('i32');
   const b = f.local('i32');
-  const p = f.local('i32');
-  const crow = Array.from({ length: MR }, () => f.local('i32'));
+  const crow = Array.from({ length: mr }, () => f.local('i32'));
   const first = f.local('i32');
-  const left = f.local('i32');
-  const tile = gemmTileRegisters(f, MR, fma);
+  const tile = gemmTileRegisters(f, mr, fma);
+  const aEnd = f.local('i32');
+  // Step s of a chunk: B's row at constant offset s·NR·4 from b, A's column at a (which then
+  // moves on by one step), and an exit to the chunk's store once a reaches aEnd. The exit
+  // matters to V8's code: TurboFan neither hoists a step's loads above the branch before it
+  // nor sinks its arithmetic below it (the store after the exit reads the accumulators), so
+  // every step keeps to 2·mr + 4 vector registers. Straight-line steps without the branches
+  // measured 2× slower (all loads first, then spills), and a counted inner loop per chunk pays
+  // a mispredicted exit per chunk.
+  const step = (s: number) => {
+    emitTileStep(
+      f,
+      tile,
+      b,
+      (r) => {
+        f.get(a);
+        return r * 4;
+      },
+      s === 0,
+      s * NR * 4,
+    );
+    f.inc(a, mr * 4);
+  };
 
   f.i32(0).set(jr).get(cp).set(cj);
   f.forLt(jr, nPanels, 1, () => {
     f.i32(0).set(ir).get(ap).set(acur).get(cj).set(ci);
     f.forLt(ir, mPanels, 1, () => {
-      // k in chunks of KCHUNK, each summed in fresh accumulators (its first step sets them)
+      // k in chunks of kchunk, each summed in fresh accumulators (its first step sets them)
       // and then added to C: a two-level sum whose rounding error is a few times smaller
       // than one long f32 sum. kc > 0 here (sgemmWasm handles k = 0).
-      for (let r = 0; r < MR; r++) f.get(ci).get(ldc).i32(r).op('i32.mul').op('i32.add').set(crow[r]);
-      f.get(zero).set(first).get(kc).set(left).get(acur).set(a).get(bp).set(b);
+      for (let r = 0; r < mr; r++) f.get(ci).get(ldc).i32(r).op('i32.mul').op('i32.add').set(crow[r]);
+      f.get(zero).set(first).get(acur).set(a).get(bp).set(b);
+      f.get(kc)
+        .i32(mr * 4)
+        .op('i32.mul')
+        .get(a)
+        .op('i32.add')
+        .set(aEnd);
       f.loop();
-      f.get(left).i32(KCHUNK).get(left).i32(KCHUNK).op('i32.lt_u').op('select').set(p);
-      f.get(left).get(p).op('i32.sub').set(left);
-      const step = (init: boolean) => {
-        // A panel: the MR elements of step p are adjacent.
-        emitTileStep(
-          f,
-          tile,
-          b,
-          (r) => {
-            f.get(a);
-            return r * 4;
-          },
-          init,
-        );
-        f.inc(a, MR * 4).inc(b, NR * 4);
-      };
-      step(true);
-      f.block().get(p).i32(1).op('i32.sub').tee(p).op('i32.eqz').brIf(0).loop();
-      step(false);
-      f.get(p).i32(1).op('i32.sub').tee(p).brIf(0);
-      f.end().end();
+      f.block();
+      for (let s = 0; s < kchunk; s++) {
+        step(s);
+        if (s < kchunk - 1) f.get(a).get(aEnd).op('i32.eq').brIf(0);
+      }
+      f.end();
+      f.inc(b, kchunk * NR * 4);
       const rowOfC = (r: number) => f.get(crow[r]);
       f.get(first).if();
       emitTileStore(f, tile, rowOfC);
@@ -82,10 +143,10 @@ export function sgemmBlock(fma = false): FunctionBuilder {
       emitTileStore(f, tile, rowOfC, true);
       f.end();
       f.i32(0).set(first);
-      f.get(left).brIf(0);
+      f.get(a).get(aEnd).op('i32.ne').brIf(0);
       f.end();
       f.inc(acur, { local: aStride });
-      f.get(ci).get(ldc).i32(MR).op('i32.mul').op('i32.add').set(ci);
+      f.get(ci).get(ldc).i32(mr).op('i32.mul').op('i32.add').set(ci);
     });
     f.inc(bp, { local: bStride });
     f.inc(cj, NR * 4);
@@ -100,14 +161,16 @@ function minU(f: FunctionBuilder, x: number, y: number): void {
 
 /**
  * `sgemm_task(aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, mcp, ncp, t)`:
- * task t of a batched product is the C block (batch, mcp·MR rows, ncp·NR columns) with
+ * task t of a batched product is the C block (batch, mcp·mr rows, ncp·NR columns) with
  *   batch = t / (mBlocks·nBlocks), row block = (t mod …) / nBlocks, column block = t mod nBlocks.
  * Batch i's packed A and B start at the byte offsets aOffs[i] and bOffs[i] (so broadcast
  * batches share one packed copy); its C starts at cp + i·cBatch. The k range is walked in KC
- * steps, the first of which overwrites C. `blockIndex` is sgemm_block's function index.
+ * steps, the first of which overwrites C. `blockIndex` is the function index of the shape's
+ * sgemm_block.
  */
-export function sgemmTask(blockIndex: number): FunctionBuilder {
-  const f = new FunctionBuilder('sgemm_task', Array<'i32'>(13).fill('i32'));
+export function sgemmTask(blockIndex: number, shape: GemmShape = GEMM_SHAPES[0]): FunctionBuilder {
+  const { mr } = shape;
+  const f = new FunctionBuilder(shapeKernels(shape).task, Array<'i32'>(13).fill('i32'));
   const [aOffs, bOffs, cp, mPanels, nPanels, k, ldc, mBlocks, nBlocks, cBatch, mcp, ncp, t] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
   ];
@@ -137,12 +200,12 @@ export function sgemmTask(blockIndex: number): FunctionBuilder {
   f.get(nPanels).get(jr0).op('i32.sub').set(left).get(ncp).set(cap);
   minU(f, left, cap);
   f.set(np);
-  // a0 = aOffs[bi] + ir0·MR·k·4, b0 = bOffs[bi] + jr0·NR·k·4, c0 = cp + bi·cBatch + ir0·MR·ldc + jr0·NR·4
+  // a0 = aOffs[bi] + ir0·mr·k·4, b0 = bOffs[bi] + jr0·NR·k·4, c0 = cp + bi·cBatch + ir0·mr·ldc + jr0·NR·4
   f.get(aOffs).get(bi).i32(2).op('i32.shl').op('i32.add').load('i32');
   f.get(ir0)
     .get(k)
     .op('i32.mul')
-    .i32(MR * 4)
+    .i32(mr * 4)
     .op('i32.mul')
     .op('i32.add')
     .set(a0);
@@ -155,7 +218,7 @@ export function sgemmTask(blockIndex: number): FunctionBuilder {
     .op('i32.add')
     .set(b0);
   f.get(cp).get(bi).get(cBatch).op('i32.mul').op('i32.add');
-  f.get(ir0).i32(MR).op('i32.mul').get(ldc).op('i32.mul').op('i32.add');
+  f.get(ir0).i32(mr).op('i32.mul').get(ldc).op('i32.mul').op('i32.add');
   f.get(jr0)
     .i32(NR * 4)
     .op('i32.mul')
@@ -169,7 +232,7 @@ export function sgemmTask(blockIndex: number): FunctionBuilder {
   f.set(kc);
   f.get(a0)
     .get(k0)
-    .i32(MR * 4)
+    .i32(mr * 4)
     .op('i32.mul')
     .op('i32.add');
   f.get(b0)
@@ -179,7 +242,7 @@ export function sgemmTask(blockIndex: number): FunctionBuilder {
     .op('i32.add');
   f.get(c0).get(mp).get(np).get(kc);
   f.get(k)
-    .i32(MR * 4)
+    .i32(mr * 4)
     .op('i32.mul');
   f.get(k)
     .i32(NR * 4)
@@ -370,14 +433,7 @@ export function packARows(): FunctionBuilder {
         if (i > 0) f.get(rowB).i32(i).op('i32.mul').op('i32.add');
         f.load('v128').set(v[i]);
       }
-      f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(u[0]);
-      f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(u[1]);
-      f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(u[2]);
-      f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(u[3]);
-      f.get(d).get(u[0]).get(u[2]).shuffle32([0, 1, 4, 5]).store('v128', 0);
-      f.get(d).get(u[0]).get(u[2]).shuffle32([2, 3, 6, 7]).store('v128', 16);
-      f.get(d).get(u[1]).get(u[3]).shuffle32([0, 1, 4, 5]).store('v128', 32);
-      f.get(d).get(u[1]).get(u[3]).shuffle32([2, 3, 6, 7]).store('v128', 48);
+      emitTranspose4Store(f, v, u, d);
       f.inc(d, 64);
     });
     f.end();

@@ -3,8 +3,9 @@ import { BASELINE_FEATURES, type WasmFeatures } from '../../wasm/features.js';
 import { MAX_TASKS } from '../../wasm/job-header.js';
 import type { WasmModule } from '../../wasm/wasm-module.js';
 import {
+  GEMM_SHAPES,
+  type GemmShape,
   MC_PANELS,
-  MR,
   NC_PANELS,
   NR,
   packARows,
@@ -12,15 +13,46 @@ import {
   packPanels,
   sgemmBlock,
   sgemmTask,
+  shapeKernels,
 } from './sgemm-kernel.js';
 
 /**
- * The functions `sgemmWasm` runs, in the order it needs: a module lists them first (sgemm_task
- * calls sgemm_block by function index 0). Packages with kernels of their own put these at the
- * head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on it.
+ * The functions `sgemmWasm` runs, in the order it needs: a module lists them first (each shape's
+ * sgemm_task calls its sgemm_block by function index). Packages with kernels of their own put
+ * these at the head of the list they give `CpuKernelEnv.wasmModule` and then call `sgemmWasm` on
+ * it. `shapes` are the register tiles (GEMM_SHAPES; `bench:gemm-shapes` compares them on a
+ * machine): by default the 4×8 tile in chunks of KCHUNK and of 64 steps (see chunkFor).
  */
-export function sgemmFunctions(features: WasmFeatures = BASELINE_FEATURES): FunctionBuilder[] {
-  return [sgemmBlock(features.relaxedSimd), sgemmTask(0), packPanels(), packContig(), packARows()];
+export function sgemmFunctions(
+  features: WasmFeatures = BASELINE_FEATURES,
+  shapes: readonly GemmShape[] = DEFAULT_SHAPES,
+): FunctionBuilder[] {
+  return [
+    ...shapes.map((shape) => sgemmBlock(features.relaxedSimd, shape)),
+    ...shapes.map((shape, i) => sgemmTask(i, shape)),
+    packPanels(),
+    packContig(),
+    packARows(),
+  ];
+}
+
+/** The default 4×8 tile in chunks of KCHUNK (24) steps, and of 64 for long sums (chunkFor). */
+const DEFAULT_SHAPES: readonly GemmShape[] = [GEMM_SHAPES[0], { mr: 4, kchunk: 64 }];
+
+/**
+ * The tile shape for a product over k of those whose functions `rt` holds: the longest chunk c
+ * with c² ≤ 4k, else the shortest. A two-level sum in chunks of c errs by about (c + k/c)·ε,
+ * least at c = √k; chunks up to 2√k stay within 1.25× of that, and long chunks are faster
+ * (1024³ on one thread: 87 % of the SIMD limit in chunks of 64, 81 % in chunks of 24, Zen 4
+ * under load). So products over k ≥ 1,024 sum in chunks of 64 and shorter ones, such as the
+ * conformance cases (k ≤ 300), in chunks of 24.
+ */
+function chunkFor(rt: WasmModule, k: number): GemmShape {
+  const held = GEMM_SHAPES.filter((s) => rt.has(shapeKernels(s).task)).sort((x, y) => x.kchunk - y.kchunk);
+  if (held.length === 0) throw new Error('sgemmWasm: the module has no sgemm functions (see sgemmFunctions)');
+  let pick = held[0];
+  for (const s of held) if (s.kchunk * s.kchunk <= 4 * k) pick = s;
+  return pick;
 }
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
@@ -42,8 +74,9 @@ const PARALLEL_MACS = 1 << 20;
  */
 const C_BYTES_PER_JOB = 16 << 20;
 
-/** A[i, p] (rows i of a panel interleaved per p), zero rows past m: dst[ip·MR·k + p·MR + r]. */
+/** A[i, p] (rows i of a panel interleaved per p), zero rows past m: dst[ip·mr·k + p·mr + r] (mr rows per panel). */
 function packA(
+  mr: number,
   src: Float32Array,
   off: number,
   rs: number,
@@ -53,17 +86,17 @@ function packA(
   dst: Float32Array,
   at: number,
 ) {
-  const panels = Math.ceil(m / MR);
+  const panels = Math.ceil(m / mr);
   for (let ip = 0; ip < panels; ip++) {
-    for (let r = 0; r < MR; r++) {
-      const i = ip * MR + r;
-      let d = at + ip * MR * k + r;
+    for (let r = 0; r < mr; r++) {
+      const i = ip * mr + r;
+      let d = at + ip * mr * k + r;
       if (i >= m) {
-        for (let p = 0; p < k; p++, d += MR) dst[d] = 0;
+        for (let p = 0; p < k; p++, d += mr) dst[d] = 0;
         continue;
       }
       let s = off + i * rs;
-      for (let p = 0; p < k; p++, d += MR, s += cs) dst[d] = src[s];
+      for (let p = 0; p < k; p++, d += mr, s += cs) dst[d] = src[s];
     }
   }
 }
@@ -153,13 +186,16 @@ export function sgemmWasm(
     out.fill(0, 0, batches * m * n);
     return true;
   }
-  const mPanels = Math.ceil(m / MR);
+  const shape = chunkFor(rt, k);
+  const { mr } = shape;
+  const task = shapeKernels(shape).task;
+  const mPanels = Math.ceil(m / mr);
   const nPanels = Math.ceil(n / NR);
   const ldcElems = nPanels * NR;
-  const cElems = mPanels * MR * ldcElems;
-  const aElems = mPanels * MR * k;
+  const cElems = mPanels * mr * ldcElems;
+  const aElems = mPanels * mr * k;
   const bElems = nPanels * NR * k;
-  const parallel = rt.split('sgemm_task', batches * m * n * k, PARALLEL_MACS);
+  const parallel = rt.split(task, batches * m * n * k, PARALLEL_MACS);
   // Blocks small enough that each thread gets about four tasks (a descheduled or slower thread
   // then holds up the others by at most one small task).
   let mcp = MC_PANELS;
@@ -221,19 +257,19 @@ export function sgemmWasm(
       // Rows of A adjacent in memory (a transposed view): whole-vector copies; row-major A:
       // 4×4 transposes; any other layout: element by element.
       const head = [aSrcs * 4, (w + aAt) * 4, aElems * 4];
-      if (a.rs === 1)
-        rt.run('pack_contig', [...head, a.cs * 4, m, k, MR, mcp, mBlocks], aSlot.size * mBlocks, parallel);
-      else if (a.cs === 1)
+      if (a.rs === 1 && mr === 4)
+        rt.run('pack_contig', [...head, a.cs * 4, m, k, mr, mcp, mBlocks], aSlot.size * mBlocks, parallel);
+      else if (a.cs === 1 && mr === 4)
         rt.run('pack_a_rows', [...head, a.rs * 4, m, k, mcp, mBlocks], aSlot.size * mBlocks, parallel);
       else
         rt.run(
           'pack_panels',
-          [...head, a.rs * 4, a.cs * 4, m, k, MR, mcp, mBlocks],
+          [...head, a.rs * 4, a.cs * 4, m, k, mr, mcp, mBlocks],
           aSlot.size * mBlocks,
           parallel,
         );
     } else {
-      for (const [src, slot] of aSlot) packA(a.data, src, a.rs, a.cs, m, k, f32, w + aAt + slot * aElems);
+      for (const [src, slot] of aSlot) packA(mr, a.data, src, a.rs, a.cs, m, k, f32, w + aAt + slot * aElems);
     }
     if (bp.raw) {
       f32.set(b.data.subarray(bp.lo, bp.lo + bp.rawElems), w + rawB);
@@ -262,10 +298,10 @@ export function sgemmWasm(
       mcp,
       ncp,
     ];
-    rt.run('sgemm_task', args, tb * mBlocks * nBlocks, parallel, pending, tb * m * n * k);
+    rt.run(task, args, tb * mBlocks * nBlocks, parallel, pending, tb * m * n * k);
     pending = () => {
       const c = rt.f32();
-      if (ldcElems === n && mPanels * MR === m) {
+      if (ldcElems === n && mPanels * mr === m) {
         out.set(c.subarray(cw, cw + tb * m * n), t0 * m * n);
         return;
       }
