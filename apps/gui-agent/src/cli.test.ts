@@ -4,8 +4,8 @@ import { parseCli, USAGE } from './cli.js';
 describe('gui-agent command line', () => {
   it('has the defaults the README reports, and --help', () => {
     expect(parseCli([], '/tmp/out')).toMatchObject({
-      trainTasks: 40,
-      steps: 600,
+      trainTasks: 50,
+      steps: 800,
       evalTasks: 12,
       reflectTasks: 8,
       dpoSteps: 30,

@@ -9,10 +9,10 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      default: 40,
+      default: 50,
       help: 'training layouts per task kind (expert demonstrations)',
     },
-    steps: { type: 'number', integer: true, min: 1, default: 600, help: 'behaviour-cloning steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 800, help: 'behaviour-cloning steps' },
     batch: { type: 'number', integer: true, min: 1, default: 16, help: 'demonstration steps per batch' },
     lr: { type: 'number', min: 0, default: 3e-3, help: 'peak learning rate (AdamW, warmup then cosine)' },
     'eval-tasks': {

@@ -15,6 +15,7 @@ const TINY: PolicyConfig = {
   heads: 2,
   goalTokens: 12,
   maxResponse: 40,
+  pointer: true,
 };
 
 /** A 32×24 screenshot (small, for speed; the model takes any size), white with one coloured 6×3 block at (x, y). */
@@ -46,6 +47,26 @@ describe('policy batches', () => {
 });
 
 describe('GuiPolicy', () => {
+  it('puts the goal before the image tokens: their states change with the goal, not with the response', () => {
+    const ctx = createContext();
+    manualSeed(2, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    policy.eval();
+    const image = shot(4, 6, [255, 0, 0]);
+    const states = (goal: string, response: string) => {
+      const b = makeBatch([{ shot: image, goal, text: response }], TINY, ctx);
+      return Array.from(policy.imageStates(b.images, b.text).dataSync() as Float32Array);
+    };
+    const base = states('click the red button', 'Thought: I click.');
+    const otherGoal = states('click the blue button', 'Thought: I click.');
+    const otherResponse = states('click the red button', 'Action: wait()');
+    expect(base.length).toBe(4 * 3 * TINY.dim); // a 32×24 screenshot: 4×3 merged tokens
+    const change = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+    // The causal mask lets image tokens see what comes before them (the goal) and nothing after.
+    expect(change(base, otherGoal)).toBeGreaterThan(1e-3);
+    expect(change(base, otherResponse)).toBe(0);
+  });
+
   it('learns to answer two screenshots with their own steps (behaviour cloning, then greedy generation)', async () => {
     const ctx = createContext();
     manualSeed(0, ctx);

@@ -5,6 +5,7 @@ import { Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
 import { interpolatePositions, mergedGrid, VisionTower } from '@tessera/vision';
 import type { Screenshot } from './env.js';
+import { PointerHead, type TokenGrid } from './pointer.js';
 import { BOS, EOS, encode, PAD, VOCAB } from './tokenizer.js';
 
 export interface PolicyConfig {
@@ -19,6 +20,8 @@ export interface PolicyConfig {
   goalTokens: number;
   /** Longest response (thought and action), end token included. */
   maxResponse: number;
+  /** Coordinate tokens from a `PointerHead` over the image tokens (false: from the text head alone). */
+  pointer: boolean;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -31,6 +34,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   heads: 4,
   goalTokens: 12,
   maxResponse: 40,
+  pointer: true,
 };
 
 /** The merged token grid of a 64×48 screenshot in 4×4 patches: 6 rows of 8. */
@@ -78,7 +82,7 @@ export function imageTensor(shot: Screenshot, where: { context: Context; device?
 /**
  * A small screenshot-to-action model: `NativeViT` encodes the 64×48 screenshot in 4×4 patches,
  * `PixelShuffleProjector` merges 2×2 patches into 8×6 = 48 tokens at the decoder's width, and the
- * `Decoder` reads [image tokens, goal, <bos>] and writes `Thought: … Action: …` then <eos>.
+ * `Decoder` reads [goal, image tokens, <bos>] and writes `Thought: … Action: …` then <eos>.
  */
 export class GuiPolicy extends Module {
   readonly tower: VisionTower;
@@ -89,6 +93,8 @@ export class GuiPolicy extends Module {
    * an image token's place, which the coordinates it writes must come from.
    */
   readonly imagePositions: Tensor;
+  /** Coordinate logits as a pointer over the image tokens (`config.pointer`). */
+  readonly pointer: PointerHead | undefined;
 
   constructor(
     readonly config: PolicyConfig,
@@ -127,26 +133,77 @@ export class GuiPolicy extends Module {
       'imagePositions',
       normal([IMAGE_GRID.rows * IMAGE_GRID.cols, config.dim], 0, 0.02, options),
     );
+    this.pointer = config.pointer
+      ? this.register('pointer', new PointerHead(config.dim, 2 * config.patch, options))
+      : undefined;
+  }
+
+  /** Projected image tokens [b, n, dim] of b same-sized screenshots, and their grid. */
+  private encodeImages(images: readonly Tensor[]): { tokens: Tensor; grid: TokenGrid } {
+    const { tokens: projected, grids } = this.tower.forward(images);
+    const grid = mergedGrid(grids[0]);
+    const positions = interpolatePositions(this.imagePositions, IMAGE_GRID, grid.rows, grid.cols);
+    const tokens = projected.reshape([images.length, grid.rows * grid.cols, this.config.dim]).add(positions);
+    return { tokens, grid: { ...grid, cell: 2 * this.config.patch } };
   }
 
   /** Projected image tokens [b, n, dim] of b same-sized screenshots. */
   imageTokens(images: readonly Tensor[]): Tensor {
-    const { tokens: projected, grids } = this.tower.forward(images);
-    const grid = mergedGrid(grids[0]);
-    const positions = interpolatePositions(this.imagePositions, IMAGE_GRID, grid.rows, grid.cols);
-    return projected.reshape([images.length, grid.rows * grid.cols, this.config.dim]).add(positions);
+    return this.encodeImages(images).tokens;
   }
 
   /**
-   * Logits [b, s, vocab] over the text tokens [b, s] (i32) that follow each image: position t
-   * predicts text token t + 1 (the image positions' own logits are dropped).
+   * The decoder's input [b, goalTokens + n + rest, dim] for text [b, s] (i32) = [goal, <bos>,
+   * response…]: the goal's embeddings, then the n image tokens, then the rest of the text. The goal
+   * comes first so that, under the causal mask, every image token attends to it and can mark itself
+   * as what the goal names; the response then only has to find the marked tokens and read their place.
+   */
+  sequence(images: readonly Tensor[], text: Tensor): { x: Tensor; grid: TokenGrid } {
+    const g = this.config.goalTokens;
+    const s = text.shape[1];
+    if (s <= g)
+      throw new Error(`gui-agent GuiPolicy: the text has ${s} tokens, at most goalTokens ${g} (no <bos>)`);
+    const embedded = this.decoder.embed(text);
+    const { tokens, grid } = this.encodeImages(images);
+    return { x: concat([embedded.slice(1, 0, g), tokens, embedded.slice(1, g, s)], 1), grid };
+  }
+
+  /** The decoder's final (normed) states [b, s, dim] of input embeddings x [b, s, dim], continuing `cache` when given. */
+  private states(x: Tensor, cache?: KVCache): Tensor {
+    let h = x;
+    this.decoder.blocks.forEach((block, layer) => {
+      h = block.forward(h, { cache, layer });
+    });
+    return this.decoder.norm.forward(h);
+  }
+
+  /** Vocabulary logits of text states [b, s, dim], the coordinate tokens' from the pointer over `image` states when there is one. */
+  private logits(text: Tensor, image: Tensor, grid: TokenGrid): Tensor {
+    const head = this.decoder.head;
+    const logits = head
+      ? head.forward(text)
+      : text.matmul(this.decoder.tokenEmbedding.weight.transpose(0, 1));
+    return this.pointer ? this.pointer.forward(logits, text, image, grid) : logits;
+  }
+
+  /**
+   * Logits [b, s, vocab] over the text tokens [b, s] (i32) that go with each image: position t
+   * predicts text token t + 1 (the image positions have no logits of their own).
    */
   forward(images: readonly Tensor[], text: Tensor): Tensor {
-    const img = this.imageTokens(images);
-    const n = img.shape[1];
-    const x = concat([img, this.decoder.embed(text)], 1);
-    const logits = this.decoder.forwardEmbeddings(x);
-    return logits.slice(1, n, logits.shape[1]);
+    const g = this.config.goalTokens;
+    const { x, grid } = this.sequence(images, text);
+    const h = this.states(x);
+    const n = grid.rows * grid.cols;
+    const textStates = concat([h.slice(1, 0, g), h.slice(1, g + n, h.shape[1])], 1);
+    return this.logits(textStates, h.slice(1, g, g + n), grid);
+  }
+
+  /** The decoder's states [b, n, dim] at the image positions for text [b, s] (the goal first): what a test reads to see whom image tokens attend to. */
+  imageStates(images: readonly Tensor[], text: Tensor): Tensor {
+    const { x, grid } = this.sequence(images, text);
+    const g = this.config.goalTokens;
+    return this.states(x).slice(1, g, g + grid.rows * grid.cols);
   }
 
   /**
@@ -161,23 +218,30 @@ export class GuiPolicy extends Module {
     const done = observations.map(() => false);
     const wasTraining = this.training;
     this.eval();
+    let grid: TokenGrid = { rows: 0, cols: 0, cell: 0 };
+    let imageStates: Tensor | undefined;
     try {
-      let last: Tensor = noGrad(
+      const [first, image] = noGrad(
         () =>
           tidy(() => {
             const images = observations.map((o) => imageTensor(o.shot, { context: ctx }));
             const prompt = observations.flatMap((o) => promptTokens(o.goal, this.config));
             const text = tensor(prompt, [b, this.config.goalTokens + 1], { dtype: 'i32', context: ctx });
-            const x = concat([this.imageTokens(images), this.decoder.embed(text)], 1);
-            const logits = this.decoder.forwardEmbeddings(x, { cache });
-            const s = logits.shape[1];
-            return logits
-              .slice(1, s - 1, s)
+            const { x, grid: g } = this.sequence(images, text);
+            grid = g;
+            const h = this.states(x, cache);
+            const s = h.shape[1];
+            const gt = this.config.goalTokens;
+            const image = h.slice(1, gt, gt + g.rows * g.cols);
+            const ids = this.logits(h.slice(1, s - 1, s), image, g)
               .argmax(-1)
               .reshape([b]);
+            return [ids, image];
           }, ctx),
         ctx,
       );
+      imageStates = image;
+      let last: Tensor = first;
       for (let step = 0; step < this.config.maxResponse; step++) {
         const ids = Array.from(await last.data(), Number);
         last.dispose();
@@ -192,12 +256,14 @@ export class GuiPolicy extends Module {
           () =>
             tidy(() => {
               const t = tensor(next, [b, 1], { dtype: 'i32', context: ctx });
-              return this.decoder.forward(t, { cache }).reshape([b, -1]).argmax(-1);
+              const h = this.states(this.decoder.embed(t, { cache }), cache);
+              return this.logits(h, image, grid).reshape([b, -1]).argmax(-1);
             }, ctx),
           ctx,
         );
       }
     } finally {
+      imageStates?.dispose();
       cache.dispose();
       if (wasTraining) this.train();
     }

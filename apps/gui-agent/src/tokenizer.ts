@@ -5,6 +5,9 @@ export const PAD = 0;
 export const BOS = 1;
 export const EOS = 2;
 const SPECIAL = ['<pad>', '<bos>', '<eos>'];
+/** The coordinate tokens '0'…'99' are ids FIRST_COORDINATE … FIRST_COORDINATE + COORDINATES − 1. */
+export const FIRST_COORDINATE = SPECIAL.length;
+export const COORDINATES = 100;
 
 /** The words of goals, thoughts and action text; any other word is spelled out letter by letter. */
 const LEXICON = [
@@ -18,7 +21,7 @@ const LEXICON = [
 /** Token strings: special tokens, numbers 0–99 (one token per coordinate), words with and without a leading space, the box punctuation, printable ASCII. */
 export const VOCAB: readonly string[] = [
   ...SPECIAL,
-  ...Array.from({ length: 100 }, (_, i) => String(i)),
+  ...Array.from({ length: COORDINATES }, (_, i) => String(i)),
   ...new Set(LEXICON.flatMap((w) => [w, ` ${w}`])),
   "='(",
   ")')",
