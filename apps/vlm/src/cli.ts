@@ -48,6 +48,12 @@ export const COMMAND = {
       default: 'answers',
       help: 'text targets of the loss: the answers only, or every question word and answer',
     },
+    order: {
+      type: 'string',
+      choices: ['question-first', 'image-first'],
+      default: 'question-first',
+      help: 'question before the picture (one sequence per question) or after it (one sequence per picture)',
+    },
     'no-row-tokens': { type: 'boolean', help: 'leave out the <row> token after each row of image tokens' },
     device: { type: 'string', choices: ['cpu', 'webgpu'], default: 'cpu', help: 'where to train' },
     seed: { type: 'number', integer: true, min: 0, default: 0, help: 'seed' },
@@ -69,6 +75,7 @@ export interface CliOptions {
   squareSide: number;
   squareModel: boolean;
   rowTokens: boolean;
+  order: 'question-first' | 'image-first';
   lossOn: 'answers' | 'text';
   device: 'cpu' | 'webgpu';
   seed: number;
@@ -89,6 +96,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     squareSide: o['square-side'],
     squareModel: o['square-model'],
     rowTokens: !o['no-row-tokens'],
+    order: o.order as CliOptions['order'],
     lossOn: o['loss-on'] as CliOptions['lossOn'],
     device: o.device as CliOptions['device'],
     seed: o.seed,

@@ -53,7 +53,8 @@ export async function run(
   const seen = Array.from({ length: 300 }, () => randomExample(rng, false));
   const unseenAttribute = Array.from({ length: 100 }, () => unseenAttributeExample(rng));
   const square = (s: Scene) => squareResized(s, o.squareSide);
-  const where = { rowTokens: o.rowTokens, device: o.device, context };
+  const layout = { rowTokens: o.rowTokens, order: o.order };
+  const where = { layout, device: o.device, context };
   log(
     `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.steps} steps of ${o.batch}`,
   );
@@ -66,7 +67,7 @@ export async function run(
       steps: o.steps,
       batch: o.batch,
       lr: o.lr,
-      rowTokens: o.rowTokens,
+      layout,
       lossOn: o.lossOn,
       moreQuestions: o.questions - 1,
       seed: o.seed,
