@@ -22,6 +22,20 @@ export const COMMAND = {
       help: 'encoder width (heads = width/16)',
     },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
+    positions: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 64,
+      help: 'learned absolute positions of the decoder for the text tokens (0: 1-D rotary only)',
+    },
+    'image-positions': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 16,
+      help: 'learned (row, column) vectors added to the image tokens in the decoder, for merged grids up to N×N (0: none)',
+    },
     questions: {
       type: 'number',
       integer: true,
@@ -70,6 +84,8 @@ export interface CliOptions {
   lr: number;
   vitDim: number;
   layers: number;
+  positions: number;
+  imagePositions: number;
   questions: number;
   heldOut: number;
   squareSide: number;
@@ -91,6 +107,8 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     lr: o.lr,
     vitDim: o['vit-dim'],
     layers: o.layers,
+    positions: o.positions,
+    imagePositions: o['image-positions'],
     questions: o.questions,
     heldOut: o['held-out'],
     squareSide: o['square-side'],

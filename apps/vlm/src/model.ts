@@ -1,6 +1,6 @@
 import { type Context, concat, type Tensor, tensor } from '@tessera/core';
 import { moeFeedForward } from '@tessera/moe';
-import { crossEntropy, Module, type ModuleOptions } from '@tessera/nn';
+import { crossEntropy, Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
 import { mergedGrid, type PatchGrid, patchGrid, VisionTower } from '@tessera/vision';
 import { type Example, WORDS } from './scenes.js';
@@ -48,6 +48,12 @@ export interface VlmConfig {
    * question first they tell the decoder which word of the question each one is.
    */
   positions: number;
+  /**
+   * A learned (row, column) signal added to the projected image tokens in the decoder: one vector
+   * per merged-grid row and one per column, for grids up to this many rows and columns (0: none;
+   * the tokens then carry only the encoder's interpolated positions).
+   */
+  imagePositions: number;
 }
 
 export const DEFAULT_CONFIG: VlmConfig = {
@@ -64,6 +70,7 @@ export const DEFAULT_CONFIG: VlmConfig = {
   sharedExperts: 1,
   auxLossCoef: 0.01,
   positions: 0,
+  imagePositions: 0,
 };
 
 /** How examples become token sequences. */
@@ -93,6 +100,9 @@ export interface Batch {
   /** For each <image> input position (flat index), which projected token goes there (image after image). */
   imageSlots: number[];
   imageRows: number[];
+  /** Merged-grid row and column of each projected token (image after image, row-major). */
+  tokenRow: number[];
+  tokenCol: number[];
   seq: number;
 }
 
@@ -139,8 +149,16 @@ export function makeBatch(
   const o = { context: where.context, device: where.device };
   const rows: (Sequence & { example: number; firstFeature: number })[] = [];
   let firstFeature = 0;
+  const tokenRow: number[] = [];
+  const tokenCol: number[] = [];
   examples.forEach((ex, example) => {
     const grid = mergedGrid(patchGrid(ex.scene.height, ex.scene.width, config.patch));
+    for (let r = 0; r < grid.rows; r++) {
+      for (let c = 0; c < grid.cols; c++) {
+        tokenRow.push(r);
+        tokenCol.push(c);
+      }
+    }
     for (const sequence of layout(grid, ex, layoutOptions)) rows.push({ ...sequence, example, firstFeature });
     firstFeature += grid.rows * grid.cols;
   });
@@ -182,6 +200,8 @@ export function makeBatch(
     answers: examples.map((ex) => tokenId(ex.question.answer)),
     imageSlots,
     imageRows,
+    tokenRow,
+    tokenCol,
     seq,
   };
 }
@@ -195,6 +215,9 @@ export function makeBatch(
 export class VisionLanguageModel extends Module {
   readonly tower: VisionTower;
   readonly decoder: Decoder;
+  /** [imagePositions, dim] row and column vectors added to the projected tokens (when configured). */
+  readonly imageRow: Tensor | undefined;
+  readonly imageCol: Tensor | undefined;
 
   constructor(
     readonly config: VlmConfig,
@@ -238,11 +261,30 @@ export class VisionLanguageModel extends Module {
         options,
       ),
     );
+    const o = { context: options.context, device: options.device, dtype: options.dtype };
+    const n = config.imagePositions;
+    this.imageRow =
+      n > 0 ? this.registerParameter('imageRow', normal([n, config.dim], 0, 0.1, o)) : undefined;
+    this.imageCol =
+      n > 0 ? this.registerParameter('imageCol', normal([n, config.dim], 0, 0.1, o)) : undefined;
   }
 
   /** The decoder's input: text embeddings with each <image> placeholder replaced by its projected image token. */
   splice(batch: Batch): Tensor {
-    const { tokens: projected } = this.tower.forward(batch.images);
+    let { tokens: projected } = this.tower.forward(batch.images);
+    if (this.imageRow && this.imageCol) {
+      const n = this.imageRow.shape[0];
+      const most = Math.max(...batch.tokenRow, ...batch.tokenCol);
+      if (most >= n) {
+        throw new Error(
+          `vlm: a merged image grid of ${most + 1} rows or columns exceeds imagePositions ${n}; raise imagePositions`,
+        );
+      }
+      const where = { dtype: 'i32' as const, context: projected.ctx, device: projected.device };
+      const rows = this.imageRow.indexSelect(0, tensor(batch.tokenRow, [batch.tokenRow.length], where));
+      const cols = this.imageCol.indexSelect(0, tensor(batch.tokenCol, [batch.tokenCol.length], where));
+      projected = projected.add(rows).add(cols);
+    }
     const text = this.decoder.embed(batch.inputs);
     const [b, s, dim] = text.shape;
     const used = new Set(batch.imageSlots).size;
