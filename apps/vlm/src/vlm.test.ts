@@ -192,6 +192,35 @@ describe('the multimodal sequence', () => {
     expect(image).toBe(batch.imageSlots.length);
   });
 
+  it('adds the learned row and column vectors of its merged-grid cell to each image token', () => {
+    const config = { ...DEFAULT_CONFIG, imagePositions: 8 };
+    const withCells = new VisionLanguageModel(config, { context });
+    const qf = makeBatch(examples, config, questionFirst, where);
+    const spliced = withCells.splice(qf).dataSync();
+    const projected = withCells.tower.forward(qf.images).tokens.dataSync();
+    const rowTable = withCells.imageRow?.dataSync() ?? new Float32Array();
+    const colTable = withCells.imageCol?.dataSync() ?? new Float32Array();
+    const dim = config.dim;
+    let token = 0;
+    examples.forEach((ex, b) => {
+      const { rows, cols } = gridOf(ex);
+      // Example b's first sequence (one question each): its image tokens, row-major.
+      const first = qf.imageRows.filter((r) => Math.floor(r / qf.seq) === b);
+      expect(first.length).toBe(rows * cols);
+      first.forEach((at, j) => {
+        const [r, c] = [Math.floor(j / cols), j % cols];
+        for (let d = 0; d < dim; d++) {
+          const want = projected[(token + j) * dim + d] + rowTable[r * dim + d] + colTable[c * dim + d];
+          expect(spliced[at * dim + d]).toBeCloseTo(want, 5);
+        }
+      });
+      token += rows * cols;
+    });
+    const tooBig = { ...config, imagePositions: 2 };
+    const small = new VisionLanguageModel(tooBig, { context });
+    expect(() => small.splice(makeBatch(examples, tooBig, questionFirst, where))).toThrow(/imagePositions/);
+  });
+
   it('computes the loss on text targets only (mean cross-entropy over question and answer words)', () => {
     const logits = model.forward(batch);
     const loss = model.loss(logits, batch).itemSync();
