@@ -5,7 +5,7 @@ export const COMMAND = {
   summary:
     'trains a Kimi-VL-style vision-language model (native-resolution ViT, pixel-shuffle projector, MoE decoder) on synthetic pictures and evaluates it on held-out colour–shape combinations, native vs square-resized (pnpm --filter @tessera/app-vlm start -- [options])',
   options: {
-    steps: { type: 'number', integer: true, min: 1, default: 1000, help: 'training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 800, help: 'training steps' },
     batch: {
       type: 'number',
       integer: true,
@@ -26,8 +26,8 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 0,
-      default: 64,
-      help: 'learned absolute positions of the decoder for the text tokens (0: 1-D rotary only)',
+      default: 0,
+      help: 'learned absolute positions of the decoder for the text tokens, e.g. 64 with --order question-first (0: 1-D rotary only)',
     },
     'image-positions': {
       type: 'number',
@@ -65,7 +65,7 @@ export const COMMAND = {
     order: {
       type: 'string',
       choices: ['question-first', 'image-first'],
-      default: 'question-first',
+      default: 'image-first',
       help: 'question before the picture (one sequence per question) or after it (one sequence per picture)',
     },
     'no-row-tokens': { type: 'boolean', help: 'leave out the <row> token after each row of image tokens' },
