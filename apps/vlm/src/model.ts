@@ -1,6 +1,6 @@
 import { type Context, concat, type Tensor, tensor } from '@tessera/core';
 import { moeFeedForward } from '@tessera/moe';
-import { crossEntropy, Module, type ModuleOptions } from '@tessera/nn';
+import { crossEntropy, Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
 import { mergedGrid, type PatchGrid, patchGrid, VisionTower } from '@tessera/vision';
 import { type Example, WORDS } from './scenes.js';
@@ -11,13 +11,23 @@ export const PAD = 0;
 export const IMAGE = 1;
 /** Ends each row of image tokens (the "image newline" of Fuyu and LLaVA-NeXT), so the row length is visible. */
 export const ROW_END = 2;
-export const VOCAB: readonly string[] = ['<pad>', '<image>', '<row>', ...WORDS];
+/** Follows the picture when the question comes first: the position that predicts the answer. */
+export const ANSWER = 3;
+export const VOCAB: readonly string[] = ['<pad>', '<image>', '<row>', '<answer>', ...WORDS];
 const ID = new Map(VOCAB.map((w, i) => [w, i]));
 export const tokenId = (w: string): number => {
   const id = ID.get(w);
   if (id === undefined) throw new Error(`vlm: '${w}' is not in the vocabulary`);
   return id;
 };
+const isSpecial = (id: number) => id === PAD || id === IMAGE || id === ROW_END || id === ANSWER;
+
+/**
+ * Where the question goes. 'question-first': one sequence per question, [question, picture,
+ * <answer>, answer], so that every image token can see the question (the decoder is causal);
+ * 'image-first': one sequence per picture, [picture, question, answer, question, answer, …].
+ */
+export type Order = 'question-first' | 'image-first';
 
 export interface VlmConfig {
   patch: number;
@@ -32,6 +42,18 @@ export interface VlmConfig {
   expertHidden: number;
   sharedExperts: number;
   auxLossCoef: number;
+  /**
+   * Learned absolute positions of the decoder for this many sequence positions (0: none, 1-D rotary
+   * only). They are added to the word embeddings, not to the projected image tokens; with the
+   * question first they tell the decoder which word of the question each one is.
+   */
+  positions: number;
+  /**
+   * A learned (row, column) signal added to the projected image tokens in the decoder: one vector
+   * per merged-grid row and one per column, for grids up to this many rows and columns (0: none;
+   * the tokens then carry only the encoder's interpolated positions).
+   */
+  imagePositions: number;
 }
 
 export const DEFAULT_CONFIG: VlmConfig = {
@@ -47,86 +69,121 @@ export const DEFAULT_CONFIG: VlmConfig = {
   expertHidden: 32,
   sharedExperts: 1,
   auxLossCoef: 0.01,
+  positions: 0,
+  imagePositions: 0,
 };
 
+/** How examples become token sequences. */
+export interface LayoutOptions {
+  /** A <row> token after each row of image tokens. */
+  rowTokens: boolean;
+  order: Order;
+}
+
 /**
- * A batch laid out for the model: per example, the image's merged token grid as rows of <image>
- * placeholders each closed by <row>, then the question words and the answer (training examples may
- * ask more questions after it); padded at the end.
+ * A batch laid out for the model: with the order 'question-first', one sequence per question
+ * (question words, the picture's merged token grid as rows of <image> placeholders each closed by
+ * <row>, <answer>, the answer), every question of a picture reusing that picture's projected tokens;
+ * with 'image-first', one sequence per picture (picture, then each question and its answer).
+ * Padded at the end.
  */
 export interface Batch {
   /** Images [3, H, W] in [0, 1], on the model's device. */
   images: Tensor[];
-  /** [b, s] i32 inputs (the sequence without its last token). */
+  /** [rows, s] i32 inputs (each sequence without its last token). */
   inputs: Tensor;
-  /** [b·s] i32 next-token targets; −100 where the target is an image token, a row end or padding. */
+  /** [rows·s] i32 next-token targets; −100 where the target is an image token, a row end, <answer> or padding. */
   targets: Tensor;
-  /** Flat index (row·s + position) of the input position that predicts each example's answer. */
+  /** Per example, the flat index (row·s + position) of the input position that predicts its scored answer. */
   answerAt: number[];
   answers: number[];
   /** For each <image> input position (flat index), which projected token goes there (image after image). */
   imageSlots: number[];
   imageRows: number[];
+  /** Merged-grid row and column of each projected token (image after image, row-major). */
+  tokenRow: number[];
+  tokenCol: number[];
   seq: number;
 }
 
-/** Token layout of one example: placeholders for a `grid` of merged tokens, question, answer. */
-export function layout(grid: PatchGrid, ex: Example, rowTokens: boolean, answerAt?: number[]): number[] {
-  const ids: number[] = [];
+/** A token sequence and the indices of its answer tokens. */
+interface Sequence {
+  ids: number[];
+  answers: number[];
+}
+
+/**
+ * Token sequences of one example whose picture has a `grid` of merged tokens: the scored question
+ * first, then the training example's further questions (see `Batch` for the two orders).
+ */
+export function layout(grid: PatchGrid, ex: Example, o: LayoutOptions): Sequence[] {
+  const picture: number[] = [];
   for (let r = 0; r < grid.rows; r++) {
-    for (let c = 0; c < grid.cols; c++) ids.push(IMAGE);
-    if (rowTokens) ids.push(ROW_END);
+    for (let c = 0; c < grid.cols; c++) picture.push(IMAGE);
+    if (o.rowTokens) picture.push(ROW_END);
   }
-  // The scored question right after the picture; training examples may ask more after it.
-  for (const q of [ex.question, ...(ex.more ?? [])]) {
+  const questions = [ex.question, ...(ex.more ?? [])];
+  if (o.order === 'question-first') {
+    return questions.map((q) => {
+      const ids = [...q.words.map(tokenId), ...picture, ANSWER, tokenId(q.answer)];
+      return { ids, answers: [ids.length - 1] };
+    });
+  }
+  const ids = [...picture];
+  const answers: number[] = [];
+  for (const q of questions) {
     for (const w of q.words) ids.push(tokenId(w));
-    answerAt?.push(ids.length);
+    answers.push(ids.length);
     ids.push(tokenId(q.answer));
   }
-  return ids;
+  return [{ ids, answers }];
 }
 
 export function makeBatch(
   examples: readonly Example[],
   config: VlmConfig,
-  rowTokens: boolean,
+  layoutOptions: LayoutOptions,
   where: { context: Context; device: string },
   answersOnly = false,
 ): Batch {
   const o = { context: where.context, device: where.device };
-  const answerSets: Set<number>[] = [];
-  const seqs = examples.map((ex) => {
-    const at: number[] = [];
-    const ids = layout(
-      mergedGrid(patchGrid(ex.scene.height, ex.scene.width, config.patch)),
-      ex,
-      rowTokens,
-      at,
-    );
-    answerSets.push(new Set(at));
-    return ids;
+  const rows: (Sequence & { example: number; firstFeature: number })[] = [];
+  let firstFeature = 0;
+  const tokenRow: number[] = [];
+  const tokenCol: number[] = [];
+  examples.forEach((ex, example) => {
+    const grid = mergedGrid(patchGrid(ex.scene.height, ex.scene.width, config.patch));
+    for (let r = 0; r < grid.rows; r++) {
+      for (let c = 0; c < grid.cols; c++) {
+        tokenRow.push(r);
+        tokenCol.push(c);
+      }
+    }
+    for (const sequence of layout(grid, ex, layoutOptions)) rows.push({ ...sequence, example, firstFeature });
+    firstFeature += grid.rows * grid.cols;
   });
-  const seq = Math.max(...seqs.map((s) => s.length)) - 1;
+  const seq = Math.max(...rows.map((r) => r.ids.length)) - 1;
   const inputs: number[] = [];
   const targets: number[] = [];
-  const answerAt: number[] = [];
+  const answerAt = new Array<number>(examples.length).fill(-1);
   const imageRows: number[] = [];
   const imageSlots: number[] = [];
-  let feature = 0;
-  seqs.forEach((ids, b) => {
+  rows.forEach(({ ids, answers, example, firstFeature }, row) => {
+    const isAnswer = new Set(answers);
+    let feature = firstFeature;
     for (let t = 0; t < seq; t++) {
       const x = t < ids.length ? ids[t] : PAD;
       const y = t + 1 < ids.length ? ids[t + 1] : PAD;
       inputs.push(x);
-      const text = !(y === PAD || y === IMAGE || y === ROW_END) && t + 1 < ids.length;
-      targets.push(text && (!answersOnly || answerSets[b].has(t + 1)) ? y : -100);
+      const text = t + 1 < ids.length && !isSpecial(y);
+      targets.push(text && (!answersOnly || isAnswer.has(t + 1)) ? y : -100);
       if (x === IMAGE) {
-        imageRows.push(b * seq + t);
+        imageRows.push(row * seq + t);
         imageSlots.push(feature++);
       }
     }
-    // The input position just before the scored (first) answer predicts it.
-    answerAt.push(b * seq + Math.min(...answerSets[b]) - 1);
+    // The input position just before the scored (an example's first) answer predicts it.
+    if (answerAt[example] < 0) answerAt[example] = row * seq + answers[0] - 1;
   });
   const images = examples.map((ex) => {
     const { width, height, pixels } = ex.scene;
@@ -137,12 +194,14 @@ export function makeBatch(
   });
   return {
     images,
-    inputs: tensor(inputs, [examples.length, seq], { ...o, dtype: 'i32' }),
-    targets: tensor(targets, [examples.length * seq], { ...o, dtype: 'i32' }),
+    inputs: tensor(inputs, [rows.length, seq], { ...o, dtype: 'i32' }),
+    targets: tensor(targets, [rows.length * seq], { ...o, dtype: 'i32' }),
     answerAt,
     answers: examples.map((ex) => tokenId(ex.question.answer)),
     imageSlots,
     imageRows,
+    tokenRow,
+    tokenCol,
     seq,
   };
 }
@@ -156,6 +215,9 @@ export function makeBatch(
 export class VisionLanguageModel extends Module {
   readonly tower: VisionTower;
   readonly decoder: Decoder;
+  /** [imagePositions, dim] row and column vectors added to the projected tokens (when configured). */
+  readonly imageRow: Tensor | undefined;
+  readonly imageCol: Tensor | undefined;
 
   constructor(
     readonly config: VlmConfig,
@@ -186,6 +248,7 @@ export class VisionLanguageModel extends Module {
           layers: config.layers,
           heads: config.heads,
           kvHeads: config.heads,
+          maxLength: config.positions,
           feedForward: moeFeedForward({
             dim: config.dim,
             experts: config.experts,
@@ -198,16 +261,36 @@ export class VisionLanguageModel extends Module {
         options,
       ),
     );
+    const o = { context: options.context, device: options.device, dtype: options.dtype };
+    const n = config.imagePositions;
+    this.imageRow =
+      n > 0 ? this.registerParameter('imageRow', normal([n, config.dim], 0, 0.1, o)) : undefined;
+    this.imageCol =
+      n > 0 ? this.registerParameter('imageCol', normal([n, config.dim], 0, 0.1, o)) : undefined;
   }
 
   /** The decoder's input: text embeddings with each <image> placeholder replaced by its projected image token. */
   splice(batch: Batch): Tensor {
-    const { tokens: projected } = this.tower.forward(batch.images);
+    let { tokens: projected } = this.tower.forward(batch.images);
+    if (this.imageRow && this.imageCol) {
+      const n = this.imageRow.shape[0];
+      const most = Math.max(...batch.tokenRow, ...batch.tokenCol);
+      if (most >= n) {
+        throw new Error(
+          `vlm: a merged image grid of ${most + 1} rows or columns exceeds imagePositions ${n}; raise imagePositions`,
+        );
+      }
+      const where = { dtype: 'i32' as const, context: projected.ctx, device: projected.device };
+      const rows = this.imageRow.indexSelect(0, tensor(batch.tokenRow, [batch.tokenRow.length], where));
+      const cols = this.imageCol.indexSelect(0, tensor(batch.tokenCol, [batch.tokenCol.length], where));
+      projected = projected.add(rows).add(cols);
+    }
     const text = this.decoder.embed(batch.inputs);
     const [b, s, dim] = text.shape;
-    if (projected.shape[0] !== batch.imageSlots.length) {
+    const used = new Set(batch.imageSlots).size;
+    if (projected.shape[0] !== used) {
       throw new Error(
-        `vlm: ${projected.shape[0]} projected image tokens for ${batch.imageSlots.length} placeholders`,
+        `vlm: ${projected.shape[0]} projected image tokens for ${used} distinct placeholder slots`,
       );
     }
     // One gather from [text rows; image tokens]: placeholder rows read their image token.

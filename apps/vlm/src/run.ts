@@ -47,15 +47,18 @@ export async function run(
     vitDim: o.vitDim,
     vitHeads: Math.max(1, o.vitDim / 16),
     layers: o.layers,
+    positions: o.positions,
+    imagePositions: o.imagePositions,
   };
   const rng = new Rng(o.seed + 1_000_003);
   const heldOut = Array.from({ length: o.heldOut }, () => randomExample(rng, true));
   const seen = Array.from({ length: 300 }, () => randomExample(rng, false));
   const unseenAttribute = Array.from({ length: 100 }, () => unseenAttributeExample(rng));
   const square = (s: Scene) => squareResized(s, o.squareSide);
-  const where = { rowTokens: o.rowTokens, device: o.device, context };
+  const layout = { rowTokens: o.rowTokens, order: o.order };
+  const where = { layout, device: o.device, context };
   log(
-    `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.steps} steps of ${o.batch}`,
+    `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.order}, decoder positions ${config.positions}, image (row, column) vectors ${config.imagePositions}; ${o.steps} steps of ${o.batch} pictures × ${o.questions} questions`,
   );
 
   const train = async (label: string, view?: (s: Scene) => Scene) => {
@@ -66,7 +69,7 @@ export async function run(
       steps: o.steps,
       batch: o.batch,
       lr: o.lr,
-      rowTokens: o.rowTokens,
+      layout,
       lossOn: o.lossOn,
       moreQuestions: o.questions - 1,
       seed: o.seed,

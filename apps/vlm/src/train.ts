@@ -3,14 +3,14 @@ import { type Context, tensor, tidy } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { moeLayers } from '@tessera/moe';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
-import { makeBatch, VisionLanguageModel, type VlmConfig } from './model.js';
+import { type LayoutOptions, makeBatch, VisionLanguageModel, type VlmConfig } from './model.js';
 import { type Example, QUESTION_TYPES, type QuestionType, randomExample, type Scene } from './scenes.js';
 
 export interface TrainOptions {
   steps: number;
   batch: number;
   lr: number;
-  rowTokens: boolean;
+  layout: LayoutOptions;
   /** Which text targets the loss covers: the answers only (LLaVA's instruction tuning) or every text token. */
   lossOn: 'answers' | 'text';
   /** Further questions per training picture, asked after the first in the same sequence. */
@@ -53,7 +53,7 @@ export async function trainModel(
       const batch = makeBatch(
         examples,
         config,
-        o.rowTokens,
+        o.layout,
         { context: ctx, device: o.device },
         o.lossOn === 'answers',
       );
@@ -85,11 +85,11 @@ export interface Evaluation {
   expertLoad: number[][];
 }
 
-/** Greedy one-word answers (argmax over the whole vocabulary at the last question word) in batches of 64. */
+/** Greedy one-word answers (argmax over the whole vocabulary at the position before the answer) in batches of 64. */
 export async function evaluate(
   model: VisionLanguageModel,
   examples: readonly Example[],
-  o: { rowTokens: boolean; device: string; context: Context; view?: (scene: Scene) => Scene },
+  o: { layout: LayoutOptions; device: string; context: Context; view?: (scene: Scene) => Scene },
   vocab: readonly string[],
 ): Promise<Evaluation> {
   const ctx = o.context;
@@ -103,7 +103,7 @@ export async function evaluate(
     const picked = tidy(
       () =>
         noGrad(() => {
-          const batch = makeBatch(chunk, model.config, o.rowTokens, { context: ctx, device: o.device });
+          const batch = makeBatch(chunk, model.config, o.layout, { context: ctx, device: o.device });
           const logits = model.forward(batch);
           const [b, s, v] = logits.shape;
           const rows = logits.reshape([b * s, v]);

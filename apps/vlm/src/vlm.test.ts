@@ -1,7 +1,17 @@
 import { createContext, manualSeed } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, IMAGE, makeBatch, ROW_END, tokenId, VisionLanguageModel, VOCAB } from './model.js';
+import {
+  ANSWER,
+  DEFAULT_CONFIG,
+  IMAGE,
+  makeBatch,
+  PAD,
+  ROW_END,
+  tokenId,
+  VisionLanguageModel,
+  VOCAB,
+} from './model.js';
 import {
   HELD_OUT_PAIRS,
   questionsFor,
@@ -73,14 +83,20 @@ describe('the multimodal sequence', () => {
   const model = new VisionLanguageModel(DEFAULT_CONFIG, { context });
   const rng = new Rng(7);
   const examples = Array.from({ length: 5 }, () => randomExample(rng, false));
-  const batch = makeBatch(examples, DEFAULT_CONFIG, true, { context, device: 'cpu' });
+  const imageFirst = { rowTokens: true, order: 'image-first' } as const;
+  const questionFirst = { rowTokens: true, order: 'question-first' } as const;
+  const where = { context, device: 'cpu' };
+  const batch = makeBatch(examples, DEFAULT_CONFIG, imageFirst, where);
+  const p = DEFAULT_CONFIG.patch;
+  const gridOf = (ex: (typeof examples)[number]) => ({
+    rows: Math.ceil(Math.ceil(ex.scene.height / p) / 2),
+    cols: Math.ceil(Math.ceil(ex.scene.width / p) / 2),
+  });
 
   it('has ⌈⌈H/p⌉/2⌉·⌈⌈W/p⌉/2⌉ image placeholders per picture, a <row> after each merged row, and the answer last', () => {
     const ids = Array.from(batch.inputs.dataSync());
-    const p = DEFAULT_CONFIG.patch;
     examples.forEach((ex, b) => {
-      const rows = Math.ceil(Math.ceil(ex.scene.height / p) / 2);
-      const cols = Math.ceil(Math.ceil(ex.scene.width / p) / 2);
+      const { rows, cols } = gridOf(ex);
       const row = ids.slice(b * batch.seq, (b + 1) * batch.seq);
       expect(row.filter((t) => t === IMAGE).length).toBe(rows * cols);
       expect(row.filter((t) => t === ROW_END).length).toBe(rows);
@@ -89,6 +105,73 @@ describe('the multimodal sequence', () => {
       expect(targets[batch.answerAt[b]]).toBe(tokenId(ex.question.answer));
     });
     expect(batch.imageSlots.length).toBe(ids.filter((t) => t === IMAGE).length);
+  });
+
+  it("with the question first, lays out one sequence per question that reuses its picture's image tokens", () => {
+    const training = Array.from({ length: 3 }, () => randomExample(rng, false, 2));
+    const qf = makeBatch(training, DEFAULT_CONFIG, questionFirst, where, true);
+    const ids = Array.from(qf.inputs.dataSync());
+    const targets = Array.from(qf.targets.dataSync());
+    expect(qf.inputs.shape[0]).toBe(training.length * 3);
+    let firstToken = 0;
+    let row = 0;
+    training.forEach((ex, b) => {
+      const { rows, cols } = gridOf(ex);
+      [ex.question, ...(ex.more ?? [])].forEach((q, k) => {
+        const want = [
+          ...q.words.map(tokenId),
+          ...Array.from({ length: rows }, () => [...new Array(cols).fill(IMAGE), ROW_END]).flat(),
+          ANSWER,
+        ];
+        const got = ids.slice(row * qf.seq, row * qf.seq + want.length);
+        expect(got).toEqual(want);
+        // Then the answer (unless it is the batch's longest sequence, whose last token is no input)
+        // and padding; the only target is the answer, predicted at <answer>.
+        for (let t = want.length; t < qf.seq; t++) {
+          expect(ids[row * qf.seq + t]).toBe(t === want.length ? tokenId(q.answer) : PAD);
+        }
+        for (let t = 0; t < qf.seq; t++) {
+          expect(targets[row * qf.seq + t]).toBe(t === want.length - 1 ? tokenId(q.answer) : -100);
+        }
+        if (k === 0) expect(qf.answerAt[b]).toBe(row * qf.seq + want.length - 1);
+        // Image slots of every question of this picture point at the same projected tokens.
+        const slots = qf.imageRows
+          .map((r, j) => [r, qf.imageSlots[j]])
+          .filter(([r]) => Math.floor(r / qf.seq) === row)
+          .map(([, s]) => s);
+        expect(slots).toEqual(Array.from({ length: rows * cols }, (_, j) => firstToken + j));
+        row++;
+      });
+      firstToken += rows * cols;
+    });
+  });
+
+  it('with the question first, the causal decoder lets image tokens see the question and the answer see the picture', () => {
+    // Perturbation check of the token order through the real model: changing the picture moves the
+    // answer's logits but not the question's; changing the named colour moves the image tokens'.
+    const ex = examples.find((e) => e.scene.objects.length > 1) ?? examples[0];
+    const logitsOf = (e: typeof ex) => {
+      const b = makeBatch([e], DEFAULT_CONFIG, questionFirst, where);
+      return { b, logits: Array.from(model.forward(b).dataSync()) };
+    };
+    const v = VOCAB.length;
+    const at = (l: number[], t: number) => l.slice(t * v, (t + 1) * v);
+    const maxDiff = (x: number[], y: number[]) => Math.max(...x.map((z, i) => Math.abs(z - y[i])));
+    const base = logitsOf(ex);
+    const n = ex.question.words.length;
+    const firstImage = base.b.imageRows[0];
+    const answer = base.b.answerAt[0];
+    expect(firstImage).toBe(n);
+
+    const pixels = ex.scene.pixels.map((c) => 255 - c);
+    const flipped = logitsOf({ ...ex, scene: { ...ex.scene, pixels } });
+    expect(maxDiff(at(base.logits, answer), at(flipped.logits, answer))).toBeGreaterThan(1e-3);
+    for (let t = 0; t < n; t++) expect(at(flipped.logits, t)).toEqual(at(base.logits, t));
+
+    const words = [...ex.question.words];
+    words[0] = words[0] === 'how' ? 'is' : 'how';
+    const asked = logitsOf({ ...ex, question: { ...ex.question, words } });
+    expect(maxDiff(at(base.logits, firstImage), at(asked.logits, firstImage))).toBeGreaterThan(1e-3);
   });
 
   it('puts the projected image tokens at the placeholders and the word embeddings elsewhere', () => {
@@ -109,6 +192,35 @@ describe('the multimodal sequence', () => {
     expect(image).toBe(batch.imageSlots.length);
   });
 
+  it('adds the learned row and column vectors of its merged-grid cell to each image token', () => {
+    const config = { ...DEFAULT_CONFIG, imagePositions: 8 };
+    const withCells = new VisionLanguageModel(config, { context });
+    const qf = makeBatch(examples, config, questionFirst, where);
+    const spliced = withCells.splice(qf).dataSync();
+    const projected = withCells.tower.forward(qf.images).tokens.dataSync();
+    const rowTable = withCells.imageRow?.dataSync() ?? new Float32Array();
+    const colTable = withCells.imageCol?.dataSync() ?? new Float32Array();
+    const dim = config.dim;
+    let token = 0;
+    examples.forEach((ex, b) => {
+      const { rows, cols } = gridOf(ex);
+      // Example b's first sequence (one question each): its image tokens, row-major.
+      const first = qf.imageRows.filter((r) => Math.floor(r / qf.seq) === b);
+      expect(first.length).toBe(rows * cols);
+      first.forEach((at, j) => {
+        const [r, c] = [Math.floor(j / cols), j % cols];
+        for (let d = 0; d < dim; d++) {
+          const want = projected[(token + j) * dim + d] + rowTable[r * dim + d] + colTable[c * dim + d];
+          expect(spliced[at * dim + d]).toBeCloseTo(want, 5);
+        }
+      });
+      token += rows * cols;
+    });
+    const tooBig = { ...config, imagePositions: 2 };
+    const small = new VisionLanguageModel(tooBig, { context });
+    expect(() => small.splice(makeBatch(examples, tooBig, questionFirst, where))).toThrow(/imagePositions/);
+  });
+
   it('computes the loss on text targets only (mean cross-entropy over question and answer words)', () => {
     const logits = model.forward(batch);
     const loss = model.loss(logits, batch).itemSync();
@@ -122,7 +234,7 @@ describe('the multimodal sequence', () => {
         const next = t + 1 < batch.seq ? ids[b * batch.seq + t + 1] : -1;
         const isAnswer = b * batch.seq + t === batch.answerAt[b];
         // A text target: the next input is a word (not a placeholder, row end or padding), or the answer.
-        if (!(isAnswer || (next > ROW_END && next !== -1))) continue;
+        if (!(isAnswer || (next > ANSWER && next !== -1))) continue;
         const y = isAnswer ? tokenId(examples[b].question.answer) : next;
         const row = Array.from(l.subarray((b * batch.seq + t) * v, (b * batch.seq + t + 1) * v));
         const max = Math.max(...row);
@@ -137,12 +249,10 @@ describe('the multimodal sequence', () => {
 
   it('with answersOnly, keeps exactly the answers of every question as targets (LLaVA-style)', () => {
     const training = Array.from({ length: 4 }, () => randomExample(rng, false, 3));
-    const only = makeBatch(training, DEFAULT_CONFIG, true, { context, device: 'cpu' }, true);
+    const only = makeBatch(training, DEFAULT_CONFIG, imageFirst, where, true);
     const targets = Array.from(only.targets.dataSync());
-    const p = DEFAULT_CONFIG.patch;
     training.forEach((ex, b) => {
-      const rows = Math.ceil(Math.ceil(ex.scene.height / p) / 2);
-      const cols = Math.ceil(Math.ceil(ex.scene.width / p) / 2);
+      const { rows, cols } = gridOf(ex);
       // Input t predicts token t + 1: the answer of each question follows its words.
       const want = new Map<number, number>();
       let at = rows * (cols + 1);
