@@ -81,6 +81,12 @@ async function main(): Promise<void> {
   console.log(
     `WebAssembly SIMD limit, one core (tight f32x4 mul+add loop): ${peak.wall.toFixed(1)} GFLOP/s wall-clock, ${peak.cpu.toFixed(1)} GFLOP/s per CPU-second`,
   );
+  // The fused multiply-add's own limit: what the relaxed-SIMD GEMM can be compared with.
+  const fmaPeak = info.relaxedSimd ? simdPeakGflops(7, true) : null;
+  if (fmaPeak)
+    console.log(
+      `relaxed SIMD limit, one core (tight f32x4.relaxed_madd loop): ${fmaPeak.wall.toFixed(1)} GFLOP/s wall-clock, ${fmaPeak.cpu.toFixed(1)} GFLOP/s per CPU-second`,
+    );
   await initTfjs();
   console.log(
     `cross-check vs tfjs wasm (67×129·129×33): max relative difference ${(await crossCheck(probe)).toExponential(2)}`,
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
     cores: cpus().length,
     loadAverageStart: loadavg(),
     simdPeakGflopsOneCore: peak,
+    fmaPeakGflopsOneCore: fmaPeak,
   };
   if (part === 'all' || part === 'matmul') {
     const results = await benchMatmul(threads);

@@ -2,6 +2,8 @@
  * The machine's own limit for 128-bit WebAssembly SIMD on one core: a tight loop of
  * independent f32x4 multiply-adds (acc_j += x · y_j, ten accumulators, operands in L1), as
  * close to what a matmul microkernel can reach as WebAssembly allows. Hand-encoded module.
+ * With `fma` each step is one relaxed SIMD f32x4.relaxed_madd instead of f32x4.mul then
+ * f32x4.add (the engine must have relaxed SIMD: Node 20 with --experimental-wasm-relaxed-simd).
  */
 
 const ACCS = 10;
@@ -17,7 +19,7 @@ function leb(n: number): number[] {
   return out;
 }
 
-function peakModule(): Uint8Array<ArrayBuffer> {
+function peakModule(fma: boolean): Uint8Array<ArrayBuffer> {
   // func (iters: i32, ptr: i32) -> f32; locals: ACCS + 1 v128
   const [iters, ptr] = [0, 1];
   const acc = (j: number) => 2 + j;
@@ -27,8 +29,13 @@ function peakModule(): Uint8Array<ArrayBuffer> {
   body.push(0x03, 0x40); // loop
   body.push(0x20, ptr, ...simd(0x00), 4, ...leb(ACCS * 16), 0x21, x); // x = v128.load(ptr + 160)
   for (let j = 0; j < ACCS; j++) {
-    body.push(0x20, acc(j), 0x20, x, 0x20, ptr, ...simd(0x00), 4, ...leb(j * 16)); // acc, x, y_j
-    body.push(...simd(0xe6), ...simd(0xe4), 0x21, acc(j)); // acc + x·y_j
+    if (fma) {
+      body.push(0x20, x, 0x20, ptr, ...simd(0x00), 4, ...leb(j * 16), 0x20, acc(j)); // x, y_j, acc
+      body.push(...simd(0x105), 0x21, acc(j)); // x·y_j + acc, fused
+    } else {
+      body.push(0x20, acc(j), 0x20, x, 0x20, ptr, ...simd(0x00), 4, ...leb(j * 16)); // acc, x, y_j
+      body.push(...simd(0xe6), ...simd(0xe4), 0x21, acc(j)); // acc + x·y_j
+    }
   }
   body.push(0x20, iters, 0x41, 1, 0x6b, 0x22, iters, 0x0d, 0, 0x0b); // while (--iters)
   body.push(0x20, acc(0));
@@ -56,8 +63,8 @@ function peakModule(): Uint8Array<ArrayBuffer> {
  * Median GFLOP/s of the loop over `reps` timed calls, after a warm-up (to reach the optimizing
  * tier), by wall-clock time and by this thread's CPU time (what the core does while it runs us).
  */
-export function simdPeakGflops(reps = 7): { wall: number; cpu: number } {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(peakModule()));
+export function simdPeakGflops(reps = 7, fma = false): { wall: number; cpu: number } {
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(peakModule(fma)));
   const peak = inst.exports.peak as (iters: number, ptr: number) => number;
   const mem = new Float32Array((inst.exports.mem as WebAssembly.Memory).buffer);
   for (let i = 0; i < 64; i++) mem[i] = 1 + i * 1e-7;
