@@ -48,11 +48,16 @@ const DEFAULT_SHAPES: readonly GemmShape[] = [GEMM_SHAPES[0], { mr: 4, kchunk: 6
  * conformance cases (k ≤ 300), in chunks of 24.
  */
 function chunkFor(rt: WasmModule, k: number): GemmShape {
-  const held = GEMM_SHAPES.filter((s) => rt.has(shapeKernels(s).task)).sort((x, y) => x.kchunk - y.kchunk);
-  if (held.length === 0) throw new Error('sgemmWasm: the module has no sgemm functions (see sgemmFunctions)');
-  let pick = held[0];
-  for (const s of held) if (s.kchunk * s.kchunk <= 4 * k) pick = s;
-  return pick;
+  // One pass per product, no array built: the shortest held chunk, and the longest that fits.
+  let shortest: GemmShape | undefined;
+  let fits: GemmShape | undefined;
+  for (const s of GEMM_SHAPES) {
+    if (!rt.has(shapeKernels(s).task)) continue;
+    if (!shortest || s.kchunk < shortest.kchunk) shortest = s;
+    if (s.kchunk * s.kchunk <= 4 * k && (!fits || s.kchunk >= fits.kchunk)) fits = s;
+  }
+  if (!shortest) throw new Error('sgemmWasm: the module has no sgemm functions (see sgemmFunctions)');
+  return fits ?? shortest;
 }
 
 /** A strided matrix in a kernel input: element (i, j) of batch t is data[offsets[t] + i·rs + j·cs]. */
