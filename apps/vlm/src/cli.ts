@@ -6,7 +6,7 @@ export const COMMAND = {
   summary:
     'trains a Kimi-VL-style vision-language model (native-resolution ViT, pixel-shuffle projector, MoE decoder) on synthetic pictures and evaluates it on held-out colour–shape combinations, native vs square-resized (pnpm --filter @tessera/app-vlm start -- [options])',
   options: {
-    steps: { type: 'number', integer: true, min: 1, default: 800, help: 'training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 1000, help: 'training steps' },
     batch: {
       type: 'number',
       integer: true,
@@ -42,7 +42,7 @@ export const COMMAND = {
       integer: true,
       min: 1,
       max: 16,
-      default: 4,
+      default: 8,
       help: 'questions per training picture (one sequence: picture, then question–answer pairs)',
     },
     phrasing: {
@@ -53,7 +53,7 @@ export const COMMAND = {
     },
     'type-weights': {
       type: 'string',
-      default: '1,1,1,1,1',
+      default: '2,2,0.5,2,0.5',
       help: 'relative frequency of the question types colour,shape,count,position,aspect in training (evaluation stays uniform)',
     },
     'one-object-steps': {
@@ -66,7 +66,7 @@ export const COMMAND = {
     'token-loss': {
       type: 'number',
       min: 0,
-      default: 0,
+      default: 1,
       help: "weight of the auxiliary loss that reads each image token's colour and shape with linear heads (0: none)",
     },
     'held-out': { type: 'number', integer: true, min: 1, default: 600, help: 'held-out questions' },

@@ -82,7 +82,7 @@ export const DEFAULT_CONFIG: VlmConfig = {
   auxLossCoef: 0.01,
   positions: 0,
   imagePositions: 16,
-  tokenLoss: 0,
+  tokenLoss: 1,
 };
 
 /** How examples become token sequences. */
