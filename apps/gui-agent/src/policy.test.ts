@@ -16,6 +16,7 @@ const TINY: PolicyConfig = {
   goalTokens: 12,
   maxResponse: 40,
   pointer: true,
+  goalFilm: true,
 };
 
 /** A 32×24 screenshot (small, for speed; the model takes any size), white with one coloured 6×3 block at (x, y). */
@@ -43,6 +44,26 @@ describe('policy batches', () => {
       ...new Array(response.length).fill(1),
     ]);
     expect(b.images[0].shape).toEqual([3, 24, 32]);
+  });
+
+  it('leaves the coordinate tokens out of the mask when asked (the text-only DPO term)', () => {
+    const ctx = createContext();
+    const text = "Action: click(start_box='(3,41)')";
+    const b = makeBatch(
+      [{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', text }],
+      TINY,
+      ctx,
+      false,
+      false,
+    );
+    const response = [...encode(text), EOS];
+    // Coordinate tokens are the ids of the strings '0'…'99'.
+    const numbers = new Set([encode('3')[0], encode('41')[0]]);
+    expect(numbers.size).toBe(2);
+    expect(Array.from(b.mask.dataSync())).toEqual([
+      ...new Array(13).fill(0),
+      ...response.map((id) => (numbers.has(id) ? 0 : 1)),
+    ]);
   });
 });
 
@@ -115,6 +136,7 @@ describe('GuiPolicy', () => {
       lr: 5e-3,
       beta: 0.5,
       sftWeight: 0,
+      coordinates: true,
       seed: 0,
       context: ctx,
       onStep: (_, __, acc) => accuracy.push(acc),
