@@ -10,7 +10,7 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      default: 50,
+      default: 100,
       help: 'training layouts per task kind (expert demonstrations)',
     },
     demos: {
@@ -37,12 +37,12 @@ export const COMMAND = {
       help: 'layouts per task kind the agent runs to collect its mistakes (0: no DPO round)',
     },
     'dpo-steps': { type: 'number', integer: true, min: 1, default: 30, help: 'DPO steps' },
-    'dpo-lr': { type: 'number', min: 0, default: 5e-4, help: 'DPO learning rate' },
+    'dpo-lr': { type: 'number', min: 0, default: 2e-4, help: 'DPO learning rate' },
     beta: { type: 'number', min: 0, default: 0.1, help: 'DPO β' },
     'dpo-pairs': {
       type: 'string',
       choices: ['all', 'action'] as const,
-      default: 'all',
+      default: 'action',
       help: "which wrong steps make pairs: 'all', or 'action' (only those that differ from the expert's step beyond its numbers: wrong action kind, thought, text, keys or direction)",
     },
     'dpo-coordinates': {
@@ -52,7 +52,7 @@ export const COMMAND = {
     'sft-weight': {
       type: 'number',
       min: 0,
-      default: 0.2,
+      default: 1,
       help: "weight of the chosen steps' cross-entropy added to the DPO loss",
     },
     kinds: {

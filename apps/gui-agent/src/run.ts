@@ -145,6 +145,12 @@ export async function run(
       join(o.out, 'trace-bc.html'),
       traceViewer('GUI agent after behaviour cloning (held-out layouts)', evalBefore),
     );
+    // A small viewer to keep with the results: the first two held-out episodes of each kind.
+    const sample = o.kinds.flatMap((k) => evalBefore.filter((e) => e.task.kind === k).slice(0, 2));
+    writeFileSync(
+      join(o.out, 'trace-sample.html'),
+      traceViewer('GUI agent after behaviour cloning: two held-out episodes per kind', sample),
+    );
 
     const result: RunResult = { before, pairs: 0 };
     let dpoLosses: number[] = [];
@@ -211,7 +217,7 @@ export async function run(
         }),
       );
     log(
-      `wrote ${join(o.out, 'results.json')}, trace-bc.html${evalAfter ? ', trace-dpo.html' : ''}, bc-loss.png`,
+      `wrote ${join(o.out, 'results.json')}, trace-bc.html, trace-sample.html${evalAfter ? ', trace-dpo.html' : ''}, bc-loss.png`,
     );
     return result;
   } finally {
