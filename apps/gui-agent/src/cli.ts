@@ -37,7 +37,7 @@ export const COMMAND = {
       help: 'layouts per task kind the agent runs to collect its mistakes (0: no DPO round)',
     },
     'dpo-steps': { type: 'number', integer: true, min: 1, default: 30, help: 'DPO steps' },
-    'dpo-lr': { type: 'number', min: 0, default: 2e-4, help: 'DPO learning rate' },
+    'dpo-lr': { type: 'number', min: 0, default: 5e-5, help: 'DPO learning rate' },
     beta: { type: 'number', min: 0, default: 0.1, help: 'DPO β' },
     'dpo-pairs': {
       type: 'string',

@@ -1,7 +1,7 @@
 import { createContext, manualSeed } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import type { Screenshot } from './env.js';
-import { GuiPolicy, type PolicyConfig, promptTokens } from './policy.js';
+import { GuiPolicy, imageTensor, type PolicyConfig, promptTokens } from './policy.js';
 import { BOS, EOS, encode, PAD } from './tokenizer.js';
 import { behaviourCloning, dpoRound, makeBatch } from './train.js';
 
@@ -68,6 +68,39 @@ describe('policy batches', () => {
 });
 
 describe('GuiPolicy', () => {
+  it('modulates the image tokens by the goal (FiLM): token·(1 + γ) + β from the goal embeddings, by hand', () => {
+    const ctx = createContext();
+    manualSeed(4, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    policy.eval();
+    const images = [imageTensor(shot(3, 5, [0, 0, 255]), { context: ctx })];
+    const b = makeBatch(
+      [{ shot: shot(3, 5, [0, 0, 255]), goal: 'check the blue box', text: 'I' }],
+      TINY,
+      ctx,
+    );
+    const d = TINY.dim;
+    const n = 12; // a 32×24 screenshot: 4×3 merged tokens
+    const x = Array.from(policy.sequence(images, b.text).x.dataSync());
+    const plain = Array.from(policy.imageTokens(images).dataSync());
+    const emb = Array.from(policy.decoder.embed(b.text).dataSync());
+    const w = Array.from((policy.film as NonNullable<typeof policy.film>).dataSync());
+    // Mean of the 12 goal positions' embeddings, times the [d, 2d] matrix: γ then β.
+    const mean = Array.from({ length: d }, (_, j) => {
+      let sum = 0;
+      for (let t = 0; t < 12; t++) sum += emb[t * d + j];
+      return sum / 12;
+    });
+    const film = Array.from({ length: 2 * d }, (_, k) =>
+      mean.reduce((acc, m, j) => acc + m * w[j * 2 * d + k], 0),
+    );
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++)
+        expect(x[(12 + i) * d + j]).toBeCloseTo(plain[i * d + j] * (1 + film[j]) + film[d + j], 5);
+    // γ and β are not zero: the modulation does something to check.
+    expect(Math.max(...film.map(Math.abs))).toBeGreaterThan(1e-3);
+  });
+
   it('puts the goal before the image tokens: their states change with the goal, not with the response', () => {
     const ctx = createContext();
     manualSeed(2, ctx);
