@@ -24,27 +24,43 @@ export function drawTasks(kinds: readonly TaskKind[], perKind: number, seed: num
   return tasks;
 }
 
-/** Runs each task's expert to success, recording every step it takes. */
+/**
+ * Runs each task's expert to success, recording every step it takes; with `variants`, each click
+ * on the target also under the goals naming its visible siblings (`GuiEnv.variants`), on the same
+ * screenshot. `parallel` pages run at a time.
+ */
 export async function collectDemos(
   browser: Browser,
   tasks: readonly Task[],
   onTask?: (done: number) => void,
+  variants = false,
+  parallel = 4,
 ): Promise<Sample[]> {
-  const samples: Sample[] = [];
-  for (const [i, task] of tasks.entries()) {
+  const one = async (task: Task): Promise<Sample[]> => {
+    const samples: Sample[] = [];
     const env = await GuiEnv.open(browser, task);
     try {
       for (let step = 0; step < 6 && !(await env.success()); step++) {
         const shot = await env.screenshot();
         const expert = await env.expert();
         samples.push({ kind: task.kind, goal: task.goal, shot, text: formatStep(expert) });
+        if (variants)
+          for (const v of await env.variants(expert))
+            samples.push({ kind: task.kind, goal: v.goal, shot, text: formatStep(v.step) });
         await env.act(expert.action);
       }
       if (!(await env.success())) throw new Error(`gui-agent: the expert did not solve '${task.goal}'`);
     } finally {
       await env.close();
     }
-    onTask?.(i + 1);
+    return samples;
+  };
+  // A few pages at a time (each its own renderer), the samples kept in the tasks' order.
+  const samples: Sample[] = [];
+  for (let start = 0; start < tasks.length; start += parallel) {
+    const chunk = await Promise.all(tasks.slice(start, start + parallel).map(one));
+    samples.push(...chunk.flat());
+    onTask?.(Math.min(start + parallel, tasks.length));
   }
   return samples;
 }

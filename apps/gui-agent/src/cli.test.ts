@@ -4,11 +4,16 @@ import { parseCli, USAGE } from './cli.js';
 describe('gui-agent command line', () => {
   it('has the defaults the README reports, and --help', () => {
     expect(parseCli([], '/tmp/out')).toMatchObject({
-      trainTasks: 50,
+      trainTasks: 100,
+      variants: true,
       steps: 800,
       evalTasks: 12,
       reflectTasks: 8,
       dpoSteps: 30,
+      dpoPairs: 'action',
+      dpoCoordinates: false,
+      sftWeight: 1,
+      kinds: ['button', 'checkbox', 'open', 'context', 'slider', 'text', 'dropdown', 'scroll', 'dialog'],
       out: '/tmp/out',
       help: false,
     });
@@ -18,5 +23,7 @@ describe('gui-agent command line', () => {
 
   it('rejects bad values', () => {
     expect(() => parseCli(['--steps', '0'], '/tmp/out')).toThrow(/steps/);
+    expect(() => parseCli(['--kinds', 'button,slidr'], '/tmp/out')).toThrow(/slidr/);
+    expect(() => parseCli(['--dpo-pairs', 'some'], '/tmp/out')).toThrow(/dpo-pairs/);
   });
 });

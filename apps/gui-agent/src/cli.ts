@@ -1,4 +1,5 @@
 import { parseCommand, usage } from '@tessera/app-kit';
+import { TASK_KINDS, type TaskKind } from './tasks.js';
 
 export const COMMAND = {
   name: 'gui-agent',
@@ -9,8 +10,14 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      default: 50,
+      default: 100,
       help: 'training layouts per task kind (expert demonstrations)',
+    },
+    demos: {
+      type: 'string',
+      choices: ['variants', 'plain'] as const,
+      default: 'variants',
+      help: "'variants': each expert click on a target is also recorded under the goals naming its visible siblings (the same screenshot, another colour word and point); 'plain': the expert's steps only",
     },
     steps: { type: 'number', integer: true, min: 1, default: 800, help: 'behaviour-cloning steps' },
     batch: { type: 'number', integer: true, min: 1, default: 16, help: 'demonstration steps per batch' },
@@ -30,15 +37,33 @@ export const COMMAND = {
       help: 'layouts per task kind the agent runs to collect its mistakes (0: no DPO round)',
     },
     'dpo-steps': { type: 'number', integer: true, min: 1, default: 30, help: 'DPO steps' },
-    'dpo-lr': { type: 'number', min: 0, default: 5e-4, help: 'DPO learning rate' },
+    'dpo-lr': { type: 'number', min: 0, default: 5e-5, help: 'DPO learning rate' },
     beta: { type: 'number', min: 0, default: 0.1, help: 'DPO β' },
+    'dpo-pairs': {
+      type: 'string',
+      choices: ['all', 'action'] as const,
+      default: 'action',
+      help: "which wrong steps make pairs: 'all', or 'action' (only those that differ from the expert's step beyond its numbers: wrong action kind, thought, text, keys or direction)",
+    },
+    'dpo-coordinates': {
+      type: 'boolean',
+      help: "score the coordinate tokens in the DPO term too (by default DPO scores the thought and action text only; the chosen steps' cross-entropy still trains the coordinates)",
+    },
     'sft-weight': {
       type: 'number',
       min: 0,
-      default: 0.2,
+      default: 1,
       help: "weight of the chosen steps' cross-entropy added to the DPO loss",
     },
+    kinds: {
+      type: 'string',
+      help: `task kinds to train and evaluate on, comma-separated (default all: ${TASK_KINDS.join(',')})`,
+    },
     seed: { type: 'number', integer: true, min: 0, default: 0, help: 'seed' },
+    'load-model': {
+      type: 'string',
+      help: 'start from these weights (a bc-model.safetensors an earlier run wrote) instead of behaviour cloning',
+    },
     out: {
       type: 'string',
       help: 'where results, the trace viewer and the demonstration cache go (default ./out)',
@@ -51,6 +76,7 @@ export const USAGE = usage(COMMAND);
 
 export interface CliOptions {
   trainTasks: number;
+  variants: boolean;
   steps: number;
   batch: number;
   lr: number;
@@ -60,6 +86,10 @@ export interface CliOptions {
   dpoLr: number;
   beta: number;
   sftWeight: number;
+  dpoPairs: 'all' | 'action';
+  dpoCoordinates: boolean;
+  loadModel: string | undefined;
+  kinds: TaskKind[];
   seed: number;
   out: string;
   quiet: boolean;
@@ -69,6 +99,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
   const o = parseCommand(COMMAND, argv);
   return {
     trainTasks: o['train-tasks'],
+    variants: o.demos === 'variants',
     steps: o.steps,
     batch: o.batch,
     lr: o.lr,
@@ -78,9 +109,23 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     dpoLr: o['dpo-lr'],
     beta: o.beta,
     sftWeight: o['sft-weight'],
+    dpoPairs: o['dpo-pairs'],
+    dpoCoordinates: o['dpo-coordinates'],
+    loadModel: o['load-model'],
+    kinds: parseKinds(o.kinds),
     seed: o.seed,
     out: o.out ?? defaultOut,
     quiet: o.quiet,
     help: o.help,
   };
+}
+
+/** `--kinds` → task kinds (all when absent); an unknown name is an error that lists the known ones. */
+function parseKinds(list: string | undefined): TaskKind[] {
+  if (list === undefined) return [...TASK_KINDS];
+  const kinds = list.split(',').map((k) => k.trim());
+  for (const k of kinds)
+    if (!(TASK_KINDS as readonly string[]).includes(k))
+      throw new Error(`gui-agent --kinds: unknown task kind '${k}' (known: ${TASK_KINDS.join(', ')})`);
+  return kinds as TaskKind[];
 }

@@ -63,6 +63,41 @@ describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('re-aims a click at each visible sibling: acting the variant marks the element of its colour', async () => {
+    const rng = new Rng(11);
+    for (const kind of ['button', 'checkbox', 'scroll'] as const) {
+      const task = makeTask(kind, rng);
+      // The scroll task's target starts out of sight: the expert scrolls it into view first.
+      const probe = await GuiEnv.open(browser, task);
+      let expert = await probe.expert();
+      while (expert.action.type === 'scroll') {
+        await probe.act(expert.action);
+        expert = await probe.expert();
+      }
+      const variants = await probe.variants(expert);
+      await probe.close();
+      // Every other button or box; of the list's six items, those in sight (three show at a time).
+      const others = (task.html.match(/data-color=/g)?.length ?? 0) - 1;
+      if (kind === 'scroll') expect(variants.length).toBeGreaterThanOrEqual(1);
+      else expect(variants.length, kind).toBe(others);
+      for (const v of variants) {
+        const color = COLORS.find((c) => new RegExp(`\\b${c}\\b`).test(v.goal));
+        expect(color, v.goal).not.toBe(task.color);
+        expect(v.step.thought).toContain(color);
+        // Replay on a fresh page (scrolled as the expert did), act the variant, read which element it marked.
+        const env = await GuiEnv.open(browser, task);
+        for (let e = await env.expert(); e.action.type === 'scroll'; e = await env.expert())
+          await env.act(e.action);
+        await env.act(v.step.action);
+        const marked = await env.page.evaluate(() =>
+          Array.from(document.querySelectorAll('[data-on="1"]'), (e) => (e as HTMLElement).dataset.color),
+        );
+        expect(marked, `${kind}: ${v.goal}`).toEqual([color]);
+        await env.close();
+      }
+    }
+  }, 60_000);
+
   it('runs click, double and right clicks, drag, type, scroll and hotkey as real input events', async () => {
     const env = await GuiEnv.open(browser, PROBE);
     const events = () =>

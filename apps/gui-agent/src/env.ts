@@ -14,6 +14,9 @@ export const SHOT = smartResize(PAGE.height, PAGE.width, {
 });
 export const GRID = coordinateMap(SHOT, PAGE);
 
+/** The grid cell at the middle of a page box. */
+const centreCell = (b: Box): Point => GRID.toGrid({ x: b.x + b.w / 2, y: b.y + b.h / 2 });
+
 /** Chromium for the environment: the binary and flags the repo's browser tests use. */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -237,9 +240,50 @@ export class GuiEnv {
     return { ...step, startBox, endBox };
   }
 
+  /**
+   * The same screen under the goals that name the target's visible siblings instead (the other
+   * buttons, boxes, files, circles, fields, menu options or list items): for each, the goal and
+   * the expert's step with that sibling's colour and point. Only for steps that click `#target`;
+   * none otherwise. One screenshot then teaches that the goal's colour word, not the layout,
+   * decides where to click.
+   */
+  async variants(step: ExpertStep): Promise<{ goal: string; step: ExpertStep }[]> {
+    const a = step.action;
+    const { kind, color, goal } = this.task;
+    if (a.type !== 'click' && a.type !== 'left_double' && a.type !== 'right_single') return [];
+    if (kind === 'dropdown' && step.thought === 'I open the menu.') return [];
+    const siblings: { color: string; box: Box }[] = await this.page.evaluate(() => {
+      const target = document.querySelector('#target');
+      if (!target?.parentElement) return [];
+      const list = target.closest('.list')?.getBoundingClientRect();
+      return Array.from(target.parentElement.querySelectorAll(':scope > [data-color]'))
+        .filter((e) => e !== target && e.className === target.className)
+        .map((e) => {
+          const r = e.getBoundingClientRect();
+          return {
+            color: (e as HTMLElement).dataset.color ?? '',
+            box: { x: r.x, y: r.y, w: r.width, h: r.height },
+          };
+        })
+        .filter(({ box }) => {
+          if (box.w <= 0 || box.h <= 0) return false;
+          const mid = box.y + box.h / 2;
+          return !list || (mid >= list.y + 4 && mid <= list.y + list.height - 4);
+        });
+    });
+    const word = new RegExp(`\\b${color}\\b`, 'g');
+    return siblings.map((s) => ({
+      goal: goal.replace(word, s.color),
+      step: {
+        thought: step.thought.replace(word, s.color),
+        action: { ...a, start: centreCell(s.box) },
+        startBox: s.box,
+      },
+    }));
+  }
+
   private async expertStep(): Promise<Step> {
     const { kind, color, word } = this.task;
-    const cell = (b: Box, fx = 0.5) => GRID.toGrid({ x: b.x + b.w * fx, y: b.y + b.h / 2 });
     const need = async (s: string) => {
       const b = await this.box(s);
       if (!b) throw new Error(`gui-agent expert (${kind}): '${s}' is not on the page`);
@@ -249,43 +293,50 @@ export class GuiEnv {
       case 'button':
         return {
           thought: `I click the ${color} button.`,
-          action: { type: 'click', start: cell(await need('#target')) },
+          action: { type: 'click', start: centreCell(await need('#target')) },
         };
       case 'checkbox':
         return {
           thought: `I check the ${color} box.`,
-          action: { type: 'click', start: cell(await need('#target')) },
+          action: { type: 'click', start: centreCell(await need('#target')) },
         };
       case 'open':
         return {
           thought: `I double click the ${color} file.`,
-          action: { type: 'left_double', start: cell(await need('#target')) },
+          action: { type: 'left_double', start: centreCell(await need('#target')) },
         };
       case 'context':
         return {
           thought: `I right click the ${color} circle.`,
-          action: { type: 'right_single', start: cell(await need('#target')) },
+          action: { type: 'right_single', start: centreCell(await need('#target')) },
         };
       case 'slider':
         return {
           thought: `I drag the handle to the ${color} mark.`,
-          action: { type: 'drag', start: cell(await need('.handle')), end: cell(await need('#mark')) },
+          action: {
+            type: 'drag',
+            start: centreCell(await need('.handle')),
+            end: centreCell(await need('#mark')),
+          },
         };
       case 'text': {
         const focused = await this.page.evaluate(() => document.activeElement?.id === 'target');
         if (!focused)
           return {
             thought: `I click the ${color} field.`,
-            action: { type: 'click', start: cell(await need('#target')) },
+            action: { type: 'click', start: centreCell(await need('#target')) },
           };
         return { thought: `I type ${word} and press enter.`, action: { type: 'type', content: `${word}\n` } };
       }
       case 'dropdown': {
         if (!(await this.box('.ddlist.open')))
-          return { thought: 'I open the menu.', action: { type: 'click', start: cell(await need('.dd')) } };
+          return {
+            thought: 'I open the menu.',
+            action: { type: 'click', start: centreCell(await need('.dd')) },
+          };
         return {
           thought: `I choose ${color}.`,
-          action: { type: 'click', start: cell(await need('#target')) },
+          action: { type: 'click', start: centreCell(await need('#target')) },
         };
       }
       case 'scroll': {
@@ -296,21 +347,21 @@ export class GuiEnv {
         if (mid < list.y + 4)
           return {
             thought: `The ${color} item is above.`,
-            action: { type: 'scroll', start: cell(list), direction: 'up' },
+            action: { type: 'scroll', start: centreCell(list), direction: 'up' },
           };
         if (mid > list.y + list.h - 4)
           return {
             thought: `The ${color} item is below.`,
-            action: { type: 'scroll', start: cell(list), direction: 'down' },
+            action: { type: 'scroll', start: centreCell(list), direction: 'down' },
           };
-        return { thought: `I click the ${color} item.`, action: { type: 'click', start: cell(item) } };
+        return { thought: `I click the ${color} item.`, action: { type: 'click', start: centreCell(item) } };
       }
       case 'dialog': {
         if (await this.box('.dialog'))
           return { thought: 'A dialog is open, I press escape.', action: { type: 'hotkey', keys: ['esc'] } };
         return {
           thought: `I click the ${color} button.`,
-          action: { type: 'click', start: cell(await need('#target')) },
+          action: { type: 'click', start: centreCell(await need('#target')) },
         };
       }
     }

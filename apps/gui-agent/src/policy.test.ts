@@ -1,7 +1,7 @@
 import { createContext, manualSeed } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import type { Screenshot } from './env.js';
-import { GuiPolicy, type PolicyConfig, promptTokens } from './policy.js';
+import { GuiPolicy, imageTensor, type PolicyConfig, promptTokens } from './policy.js';
 import { BOS, EOS, encode, PAD } from './tokenizer.js';
 import { behaviourCloning, dpoRound, makeBatch } from './train.js';
 
@@ -16,6 +16,7 @@ const TINY: PolicyConfig = {
   goalTokens: 12,
   maxResponse: 40,
   pointer: true,
+  goalFilm: true,
 };
 
 /** A 32×24 screenshot (small, for speed; the model takes any size), white with one coloured 6×3 block at (x, y). */
@@ -44,9 +45,62 @@ describe('policy batches', () => {
     ]);
     expect(b.images[0].shape).toEqual([3, 24, 32]);
   });
+
+  it('leaves the coordinate tokens out of the mask when asked (the text-only DPO term)', () => {
+    const ctx = createContext();
+    const text = "Action: click(start_box='(3,41)')";
+    const b = makeBatch(
+      [{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', text }],
+      TINY,
+      ctx,
+      false,
+      false,
+    );
+    const response = [...encode(text), EOS];
+    // Coordinate tokens are the ids of the strings '0'…'99'.
+    const numbers = new Set([encode('3')[0], encode('41')[0]]);
+    expect(numbers.size).toBe(2);
+    expect(Array.from(b.mask.dataSync())).toEqual([
+      ...new Array(13).fill(0),
+      ...response.map((id) => (numbers.has(id) ? 0 : 1)),
+    ]);
+  });
 });
 
 describe('GuiPolicy', () => {
+  it('modulates the image tokens by the goal (FiLM): token·(1 + γ) + β from the goal embeddings, by hand', () => {
+    const ctx = createContext();
+    manualSeed(4, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    policy.eval();
+    const images = [imageTensor(shot(3, 5, [0, 0, 255]), { context: ctx })];
+    const b = makeBatch(
+      [{ shot: shot(3, 5, [0, 0, 255]), goal: 'check the blue box', text: 'I' }],
+      TINY,
+      ctx,
+    );
+    const d = TINY.dim;
+    const n = 12; // a 32×24 screenshot: 4×3 merged tokens
+    const x = Array.from(policy.sequence(images, b.text).x.dataSync());
+    const plain = Array.from(policy.imageTokens(images).dataSync());
+    const emb = Array.from(policy.decoder.embed(b.text).dataSync());
+    const w = Array.from((policy.film as NonNullable<typeof policy.film>).dataSync());
+    // Mean of the 12 goal positions' embeddings, times the [d, 2d] matrix: γ then β.
+    const mean = Array.from({ length: d }, (_, j) => {
+      let sum = 0;
+      for (let t = 0; t < 12; t++) sum += emb[t * d + j];
+      return sum / 12;
+    });
+    const film = Array.from({ length: 2 * d }, (_, k) =>
+      mean.reduce((acc, m, j) => acc + m * w[j * 2 * d + k], 0),
+    );
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++)
+        expect(x[(12 + i) * d + j]).toBeCloseTo(plain[i * d + j] * (1 + film[j]) + film[d + j], 5);
+    // γ and β are not zero: the modulation does something to check.
+    expect(Math.max(...film.map(Math.abs))).toBeGreaterThan(1e-3);
+  });
+
   it('puts the goal before the image tokens: their states change with the goal, not with the response', () => {
     const ctx = createContext();
     manualSeed(2, ctx);
@@ -115,6 +169,7 @@ describe('GuiPolicy', () => {
       lr: 5e-3,
       beta: 0.5,
       sftWeight: 0,
+      coordinates: true,
       seed: 0,
       context: ctx,
       onStep: (_, __, acc) => accuracy.push(acc),

@@ -22,6 +22,13 @@ export interface PolicyConfig {
   maxResponse: number;
   /** Coordinate tokens from a `PointerHead` over the image tokens (false: from the text head alone). */
   pointer: boolean;
+  /**
+   * Whether the goal modulates the image tokens before the decoder (FiLM: each token ·(1 + γ) + β,
+   * γ and β linear in the mean of the goal's token embeddings), so that "is this the colour the
+   * goal names" is one bilinear product the pointer can read, not something the decoder's
+   * attention has to find first.
+   */
+  goalFilm: boolean;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -35,6 +42,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   goalTokens: 12,
   maxResponse: 40,
   pointer: true,
+  goalFilm: true,
 };
 
 /** The merged token grid of a 64×48 screenshot in 4×4 patches: 6 rows of 8. */
@@ -93,6 +101,8 @@ export class GuiPolicy extends Module {
    * an image token's place, which the coordinates it writes must come from.
    */
   readonly imagePositions: Tensor;
+  /** Goal-mean embedding [dim] → FiLM scale γ and shift β [2·dim] of the image tokens (`config.goalFilm`). */
+  readonly film: Tensor | undefined;
   /** Coordinate logits as a pointer over the image tokens (`config.pointer`). */
   readonly pointer: PointerHead | undefined;
 
@@ -133,6 +143,9 @@ export class GuiPolicy extends Module {
       'imagePositions',
       normal([IMAGE_GRID.rows * IMAGE_GRID.cols, config.dim], 0, 0.02, options),
     );
+    this.film = config.goalFilm
+      ? this.registerParameter('film', normal([config.dim, 2 * config.dim], 0, 0.02, options))
+      : undefined;
     this.pointer = config.pointer
       ? this.register('pointer', new PointerHead(config.dim, 2 * config.patch, options))
       : undefined;
@@ -164,7 +177,18 @@ export class GuiPolicy extends Module {
     if (s <= g)
       throw new Error(`gui-agent GuiPolicy: the text has ${s} tokens, at most goalTokens ${g} (no <bos>)`);
     const embedded = this.decoder.embed(text);
-    const { tokens, grid } = this.encodeImages(images);
+    const encoded = this.encodeImages(images);
+    const { grid } = encoded;
+    let tokens = encoded.tokens;
+    if (this.film) {
+      const d = this.config.dim;
+      const film = embedded
+        .slice(1, 0, g)
+        .mean(1)
+        .matmul(this.film)
+        .reshape([text.shape[0], 1, 2 * d]);
+      tokens = tokens.mul(film.slice(2, 0, d).add(1)).add(film.slice(2, d, 2 * d));
+    }
     return { x: concat([embedded.slice(1, 0, g), tokens, embedded.slice(1, g, s)], 1), grid };
   }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, manualSeed } from '@tessera/core';
 import { formatStep } from '@tessera/gui-agent';
+import { deserialize, serializeAsync } from '@tessera/nn';
 import { renderLineChartPng } from '@tessera/plot';
 import {
   budget,
@@ -17,7 +18,6 @@ import type { CliOptions } from './cli.js';
 import { launchBrowser } from './env.js';
 import { DEFAULT_POLICY, GuiPolicy } from './policy.js';
 import { traceViewer } from './report.js';
-import { TASK_KINDS } from './tasks.js';
 import { behaviourCloning, dpoRound, type ReflectionPair } from './train.js';
 
 type Progress = (label: string, done: number, total: number, info?: string) => void;
@@ -68,6 +68,10 @@ function summary(m: Metrics): string[] {
   ];
 }
 
+/** Whether a reflection pair's steps differ beyond their numbers (action kind, thought, text, keys or direction), not in their points only. */
+export const differsBeyondNumbers = (p: ReflectionPair): boolean =>
+  p.chosen.replace(/\d+/g, '#') !== p.rejected.replace(/\d+/g, '#');
+
 export interface RunResult {
   before: Metrics;
   after?: Metrics;
@@ -85,10 +89,18 @@ export async function run(
     const ctx = createContext();
     manualSeed(o.seed, ctx);
     // Demonstrations on training layouts.
-    const trainTasks = drawTasks(TASK_KINDS, o.trainTasks, 1000 + o.seed);
+    const trainTasks = drawTasks(o.kinds, o.trainTasks, 1000 + o.seed);
     let cpu = process.cpuUsage();
-    const demos = await loadOrCollect(join(o.out, 'demos.json'), `${o.trainTasks}/${o.seed}/v1`, () =>
-      collectDemos(browser, trainTasks, (n) => progress?.('demonstrations', n, trainTasks.length)),
+    const demos = await loadOrCollect(
+      join(o.out, 'demos.json'),
+      `${o.kinds.join(',')}/${o.trainTasks}/${o.seed}/${o.variants ? 'variants' : 'plain'}/v2`,
+      () =>
+        collectDemos(
+          browser,
+          trainTasks,
+          (n) => progress?.('demonstrations', n, trainTasks.length),
+          o.variants,
+        ),
     );
     log(
       `${demos.length} expert steps on ${trainTasks.length} training layouts (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
@@ -96,23 +108,31 @@ export async function run(
 
     // Held-out layouts: another seed, and any layout identical to a training one is dropped.
     const seen = new Set(trainTasks.map((t) => t.html));
-    const heldOut = drawTasks(TASK_KINDS, o.evalTasks, 9000 + o.seed).filter((t) => !seen.has(t.html));
-    log(`${heldOut.length} held-out layouts (${TASK_KINDS.length} kinds)`);
+    const heldOut = drawTasks(o.kinds, o.evalTasks, 9000 + o.seed).filter((t) => !seen.has(t.html));
+    log(`${heldOut.length} held-out layouts (${o.kinds.length} kinds)`);
 
     const policy = new GuiPolicy(DEFAULT_POLICY, { context: ctx });
     cpu = process.cpuUsage();
-    const bcLosses = await behaviourCloning(policy, demos, {
-      steps: o.steps,
-      batch: o.batch,
-      lr: o.lr,
-      seed: o.seed,
-      context: ctx,
-      onStep: (step, loss) => progress?.('behaviour cloning', step, o.steps, `loss ${loss.toFixed(3)}`),
-    });
+    let bcLosses: number[] = [];
+    if (o.loadModel) {
+      policy.loadStateDict(deserialize(readFileSync(o.loadModel), { context: ctx }));
+      log(`weights from ${o.loadModel} (no behaviour cloning)`);
+    } else {
+      bcLosses = await behaviourCloning(policy, demos, {
+        steps: o.steps,
+        batch: o.batch,
+        lr: o.lr,
+        seed: o.seed,
+        context: ctx,
+        onStep: (step, loss) => progress?.('behaviour cloning', step, o.steps, `loss ${loss.toFixed(3)}`),
+      });
+      writeFileSync(join(o.out, 'bc-model.safetensors'), await serializeAsync(policy.stateDict()));
+    }
     const bcCpu = cpuSeconds(cpu);
-    log(
-      `behaviour cloning: ${o.steps} steps of ${o.batch}, final loss ${bcLosses.at(-1)?.toFixed(3)} (${bcCpu.toFixed(0)} CPU s)`,
-    );
+    if (bcLosses.length > 0)
+      log(
+        `behaviour cloning: ${o.steps} steps of ${o.batch}, final loss ${bcLosses.at(-1)?.toFixed(3)} (${bcCpu.toFixed(0)} CPU s)`,
+      );
 
     cpu = process.cpuUsage();
     const evalBefore = await runEpisodes(browser, policy, ctx, heldOut, budget, 24, (n) =>
@@ -125,25 +145,32 @@ export async function run(
       join(o.out, 'trace-bc.html'),
       traceViewer('GUI agent after behaviour cloning (held-out layouts)', evalBefore),
     );
+    // A small viewer to keep with the results: the first two held-out episodes of each kind.
+    const sample = o.kinds.flatMap((k) => evalBefore.filter((e) => e.task.kind === k).slice(0, 2));
+    writeFileSync(
+      join(o.out, 'trace-sample.html'),
+      traceViewer('GUI agent after behaviour cloning: two held-out episodes per kind', sample),
+    );
 
     const result: RunResult = { before, pairs: 0 };
     let dpoLosses: number[] = [];
     let evalAfter: Episode[] | undefined;
     if (o.reflectTasks > 0) {
       // Reflection: the agent acts on fresh training layouts; each wrong step is paired with the expert's correction.
-      const reflectTasks = drawTasks(TASK_KINDS, o.reflectTasks, 5000 + o.seed);
+      const reflectTasks = drawTasks(o.kinds, o.reflectTasks, 5000 + o.seed);
       cpu = process.cpuUsage();
       const rollouts = await runEpisodes(browser, policy, ctx, reflectTasks, budget, 24, (n) =>
         progress?.('reflection rollouts', n, reflectTasks.length),
       );
-      const pairs: ReflectionPair[] = rollouts.flatMap((ep) =>
+      const wrong: ReflectionPair[] = rollouts.flatMap((ep) =>
         ep.steps
           .filter((s) => !s.correct)
           .map((s) => ({ shot: s.shot, goal: ep.task.goal, chosen: formatStep(s.expert), rejected: s.text })),
       );
+      const pairs = o.dpoPairs === 'all' ? wrong : wrong.filter(differsBeyondNumbers);
       result.pairs = pairs.length;
       log(
-        `reflection: ${pairs.length} wrong steps in ${rollouts.length} episodes (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
+        `reflection: ${wrong.length} wrong steps in ${rollouts.length} episodes, ${pairs.length} pairs (--dpo-pairs ${o.dpoPairs}) (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
       );
       if (pairs.length > 0) {
         cpu = process.cpuUsage();
@@ -153,6 +180,7 @@ export async function run(
           lr: o.dpoLr,
           beta: o.beta,
           sftWeight: o.sftWeight,
+          coordinates: o.dpoCoordinates,
           seed: o.seed,
           context: ctx,
           onStep: (step, loss, acc) =>
@@ -189,7 +217,7 @@ export async function run(
         }),
       );
     log(
-      `wrote ${join(o.out, 'results.json')}, trace-bc.html${evalAfter ? ', trace-dpo.html' : ''}, bc-loss.png`,
+      `wrote ${join(o.out, 'results.json')}, trace-bc.html, trace-sample.html${evalAfter ? ', trace-dpo.html' : ''}, bc-loss.png`,
     );
     return result;
   } finally {

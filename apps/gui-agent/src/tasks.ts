@@ -140,7 +140,7 @@ function buttonTask(rng: Rng): Task {
   const body = colors
     .map(
       (c, i) =>
-        `<div class="w btn"${i === 0 ? ' id="target"' : ''} style="${at(rects[i])};background:${CSS[c]}">${c}</div>`,
+        `<div class="w btn"${i === 0 ? ' id="target"' : ''} data-color="${c}" style="${at(rects[i])};background:${CSS[c]}">${c}</div>`,
     )
     .join('');
   return {
@@ -157,7 +157,7 @@ function checkboxTask(rng: Rng): Task {
   const body = colors
     .map(
       (c, i) =>
-        `<div class="w check"${i === 0 ? ' id="target"' : ''} style="${at(rects[i])};border-color:${CSS[c]}"></div>`,
+        `<div class="w check"${i === 0 ? ' id="target"' : ''} data-color="${c}" style="${at(rects[i])};border-color:${CSS[c]}"></div>`,
     )
     .join('');
   return {
@@ -174,7 +174,7 @@ function openTask(rng: Rng): Task {
   const body = colors
     .map(
       (c, i) =>
-        `<div class="w file"${i === 0 ? ' id="target"' : ''} style="${at(rects[i])};background:${CSS[c]}"></div>`,
+        `<div class="w file"${i === 0 ? ' id="target"' : ''} data-color="${c}" style="${at(rects[i])};background:${CSS[c]}"></div>`,
     )
     .join('');
   return {
@@ -191,7 +191,7 @@ function contextTask(rng: Rng): Task {
   const body = colors
     .map(
       (c, i) =>
-        `<div class="w tile"${i === 0 ? ' id="target"' : ''} style="${at(rects[i])};background:${CSS[c]};border-radius:12px"></div>`,
+        `<div class="w tile"${i === 0 ? ' id="target"' : ''} data-color="${c}" style="${at(rects[i])};background:${CSS[c]};border-radius:12px"></div>`,
     )
     .join('');
   return {
@@ -230,7 +230,7 @@ function textTask(rng: Rng): Task {
   const body = colors
     .map(
       (c, i) =>
-        `<input${i === 0 ? ' id="target"' : ''} style="${at(rects[i])};border-color:${CSS[c]}" autocomplete="off">`,
+        `<input${i === 0 ? ' id="target"' : ''} data-color="${c}" style="${at(rects[i])};border-color:${CSS[c]}" autocomplete="off">`,
     )
     .join('');
   return {
@@ -269,7 +269,8 @@ function scrollTask(rng: Rng): Task {
   const list: Rect = { x: 4 + rng.int(PAGE.width - 90), y: 4 + rng.int(PAGE.height - 70), w: 80, h: 64 };
   const items = colors
     .map(
-      (c, i) => `<div class="item"${i === target ? ' id="target"' : ''} style="background:${CSS[c]}"></div>`,
+      (c, i) =>
+        `<div class="item"${i === target ? ' id="target"' : ''} data-color="${c}" style="background:${CSS[c]}"></div>`,
     )
     .join('');
   return {
@@ -286,7 +287,7 @@ function dialogTask(rng: Rng): Task {
   const buttons = colors
     .map(
       (c, i) =>
-        `<div class="w btn"${i === 0 ? ' id="target"' : ''} style="${at(rects[i])};background:${CSS[c]}">${c}</div>`,
+        `<div class="w btn"${i === 0 ? ' id="target"' : ''} data-color="${c}" style="${at(rects[i])};background:${CSS[c]}">${c}</div>`,
     )
     .join('');
   const box: Rect = { x: 30 + rng.int(60), y: 30 + rng.int(50), w: 70, h: 36 };

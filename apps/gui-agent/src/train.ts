@@ -6,7 +6,7 @@ import { AdamW, CosineWithWarmup } from '@tessera/optim';
 import { causalLogProbs, dpoLoss } from '@tessera/preference';
 import type { Screenshot } from './env.js';
 import { type GuiPolicy, imageTensor, type PolicyConfig, promptTokens, responseTokens } from './policy.js';
-import { PAD, VOCAB } from './tokenizer.js';
+import { COORDINATES, FIRST_COORDINATE, PAD, VOCAB } from './tokenizer.js';
 
 /** A batch of (screenshot, goal, response) sequences: text [b, goalTokens + 1 + the longest response]. */
 export interface TextBatch {
@@ -15,15 +15,18 @@ export interface TextBatch {
   text: Tensor;
   /** [b·s] i32 next-token targets: the response tokens, −100 elsewhere. */
   targets: Tensor;
-  /** [b, s] f32: 1 at response tokens (what `causalLogProbs` scores). */
+  /** [b, s] f32: 1 at response tokens (what `causalLogProbs` scores), coordinate tokens left out unless asked for. */
   mask: Tensor;
 }
+
+const isCoordinate = (id: number) => id >= FIRST_COORDINATE && id < FIRST_COORDINATE + COORDINATES;
 
 export function makeBatch(
   rows: readonly { shot: Screenshot; goal: string; text: string }[],
   config: PolicyConfig,
   ctx: Context,
   truncate = false,
+  coordinates = true,
 ): TextBatch {
   const seqs = rows.map((r) => [
     ...promptTokens(r.goal, config),
@@ -40,7 +43,7 @@ export function makeBatch(
     for (let t = 0; t < s; t++) {
       text.push(t < ids.length ? ids[t] : PAD);
       targets.push(t + 1 >= prompt.length && t + 1 < ids.length ? ids[t + 1] : -100);
-      mask.push(t >= prompt.length && t < ids.length ? 1 : 0);
+      mask.push(t >= prompt.length && t < ids.length && (coordinates || !isCoordinate(ids[t])) ? 1 : 0);
     }
   }
   const o = { context: ctx };
@@ -111,6 +114,13 @@ export interface DpoOptions {
   beta: number;
   /** Weight of the chosen responses' cross-entropy added to the DPO loss (0: plain DPO). */
   sftWeight: number;
+  /**
+   * Whether the DPO term scores the coordinate tokens too. Without them it scores the thought and
+   * the action's text only, so it cannot push the pointer away from a rejected point (the wrong
+   * point of a wrong step is often right on another screen); the chosen steps' cross-entropy still
+   * trains the coordinates.
+   */
+  coordinates: boolean;
   seed: number;
   context: Context;
   onStep?: (step: number, loss: number, accuracy: number) => void;
@@ -144,8 +154,14 @@ export async function dpoRound(
       () =>
         tidy(
           () => [
-            responseLogProbs(policy, makeBatch(chosenRows.slice(i, i + 32), policy.config, ctx)),
-            responseLogProbs(policy, makeBatch(rejectedRows.slice(i, i + 32), policy.config, ctx, true)),
+            responseLogProbs(
+              policy,
+              makeBatch(chosenRows.slice(i, i + 32), policy.config, ctx, false, o.coordinates),
+            ),
+            responseLogProbs(
+              policy,
+              makeBatch(rejectedRows.slice(i, i + 32), policy.config, ctx, true, o.coordinates),
+            ),
           ],
           ctx,
         ),
@@ -167,12 +183,15 @@ export async function dpoRound(
         idx.map((i) => chosenRows[i]),
         policy.config,
         ctx,
+        false,
+        o.coordinates,
       );
       const rb = makeBatch(
         idx.map((i) => rejectedRows[i]),
         policy.config,
         ctx,
         true,
+        o.coordinates,
       );
       const chosenLogits = policy.forward(cb.images, cb.text);
       const policyChosen = causalLogProbs(chosenLogits, cb.text, cb.mask).sum;
