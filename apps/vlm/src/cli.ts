@@ -1,11 +1,12 @@
 import { parseCommand, usage } from '@tessera/app-kit';
+import { type Phrasing, QUESTION_TYPES, type QuestionType } from './scenes.js';
 
 export const COMMAND = {
   name: 'vlm',
   summary:
     'trains a Kimi-VL-style vision-language model (native-resolution ViT, pixel-shuffle projector, MoE decoder) on synthetic pictures and evaluates it on held-out colour–shape combinations, native vs square-resized (pnpm --filter @tessera/app-vlm start -- [options])',
   options: {
-    steps: { type: 'number', integer: true, min: 1, default: 800, help: 'training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 1000, help: 'training steps' },
     batch: {
       type: 'number',
       integer: true,
@@ -40,9 +41,33 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      max: 5,
-      default: 4,
+      max: 16,
+      default: 8,
       help: 'questions per training picture (one sequence: picture, then question–answer pairs)',
+    },
+    phrasing: {
+      type: 'string',
+      choices: ['natural', 'name-last'],
+      default: 'natural',
+      help: 'how questions are worded: \'natural\' ("what shape is the green one ?") or \'name-last\' ("what shape is the green": the answer is predicted at the word that names the object)',
+    },
+    'type-weights': {
+      type: 'string',
+      default: '2,2,0.5,2,0.5',
+      help: 'relative frequency of the question types colour,shape,count,position,aspect in training (evaluation stays uniform)',
+    },
+    'one-object-steps': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 0,
+      help: 'curriculum: the first N training steps draw one-object pictures only',
+    },
+    'token-loss': {
+      type: 'number',
+      min: 0,
+      default: 1,
+      help: "weight of the auxiliary loss that reads each image token's colour and shape with linear heads (0: none)",
     },
     'held-out': { type: 'number', integer: true, min: 1, default: 600, help: 'held-out questions' },
     'square-side': {
@@ -87,6 +112,11 @@ export interface CliOptions {
   positions: number;
   imagePositions: number;
   questions: number;
+  phrasing: Phrasing;
+  /** Relative training frequency per question type; undefined: uniform. */
+  typeWeights: Record<QuestionType, number> | undefined;
+  oneObjectSteps: number;
+  tokenLoss: number;
   heldOut: number;
   squareSide: number;
   squareModel: boolean;
@@ -110,6 +140,10 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     positions: o.positions,
     imagePositions: o['image-positions'],
     questions: o.questions,
+    phrasing: o.phrasing as Phrasing,
+    typeWeights: parseTypeWeights(o['type-weights']),
+    oneObjectSteps: o['one-object-steps'],
+    tokenLoss: o['token-loss'],
     heldOut: o['held-out'],
     squareSide: o['square-side'],
     squareModel: o['square-model'],
@@ -122,4 +156,23 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     quiet: o.quiet,
     help: o.help,
   };
+}
+
+/**
+ * `--type-weights`: five non-negative numbers, one per question type in the order of
+ * QUESTION_TYPES, not all zero; all equal means uniform (undefined).
+ */
+export function parseTypeWeights(text: string): Record<QuestionType, number> | undefined {
+  const w = text.split(',').map((x) => Number(x.trim()));
+  if (
+    w.length !== QUESTION_TYPES.length ||
+    w.some((x) => !Number.isFinite(x) || x < 0) ||
+    !w.some((x) => x > 0)
+  ) {
+    throw new Error(
+      `vlm: --type-weights needs ${QUESTION_TYPES.length} non-negative numbers, not all zero, for ${QUESTION_TYPES.join(',')}; got '${text}'`,
+    );
+  }
+  if (w.every((x) => x === w[0])) return undefined;
+  return Object.fromEntries(QUESTION_TYPES.map((t, i) => [t, w[i]])) as Record<QuestionType, number>;
 }

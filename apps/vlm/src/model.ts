@@ -1,9 +1,9 @@
 import { type Context, concat, type Tensor, tensor } from '@tessera/core';
 import { moeFeedForward } from '@tessera/moe';
-import { crossEntropy, Module, type ModuleOptions, normal } from '@tessera/nn';
+import { crossEntropy, Linear, Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
 import { mergedGrid, type PatchGrid, patchGrid, VisionTower } from '@tessera/vision';
-import { type Example, WORDS } from './scenes.js';
+import { COLOURS, cellLabels, type Example, SHAPES, WORDS } from './scenes.js';
 
 /** Special tokens first, then the task's words. */
 export const PAD = 0;
@@ -54,6 +54,17 @@ export interface VlmConfig {
    * the tokens then carry only the encoder's interpolated positions).
    */
   imagePositions: number;
+  /**
+   * Weight of an auxiliary loss on the projected image tokens (0: none): two linear heads read the
+   * colour and the shape of the object that covers most of each token's cell (or none) from the
+   * token, so that every image token learns to carry both — a dense vision objective beside the
+   * language-modelling loss, like the supervised pretraining of a vision encoder.
+   */
+  tokenLoss: number;
+  /** The decoder's rotary positions ('1d', the default, or 'none': order from the causal mask only). */
+  rotary?: '1d' | 'none';
+  /** RMSNorm on the decoder's query and key heads. */
+  qkNorm?: boolean;
 }
 
 export const DEFAULT_CONFIG: VlmConfig = {
@@ -70,7 +81,8 @@ export const DEFAULT_CONFIG: VlmConfig = {
   sharedExperts: 1,
   auxLossCoef: 0.01,
   positions: 0,
-  imagePositions: 0,
+  imagePositions: 16,
+  tokenLoss: 1,
 };
 
 /** How examples become token sequences. */
@@ -103,6 +115,9 @@ export interface Batch {
   /** Merged-grid row and column of each projected token (image after image, row-major). */
   tokenRow: number[];
   tokenCol: number[];
+  /** Per projected token: colour and shape (index + 1, 0: none) of the object covering most of its cell. */
+  tokenColour: number[];
+  tokenShape: number[];
   seq: number;
 }
 
@@ -151,8 +166,13 @@ export function makeBatch(
   let firstFeature = 0;
   const tokenRow: number[] = [];
   const tokenCol: number[] = [];
+  const tokenColour: number[] = [];
+  const tokenShape: number[] = [];
   examples.forEach((ex, example) => {
     const grid = mergedGrid(patchGrid(ex.scene.height, ex.scene.width, config.patch));
+    const labels = cellLabels(ex.scene, 2 * config.patch);
+    tokenColour.push(...labels.colour);
+    tokenShape.push(...labels.shape);
     for (let r = 0; r < grid.rows; r++) {
       for (let c = 0; c < grid.cols; c++) {
         tokenRow.push(r);
@@ -202,6 +222,8 @@ export function makeBatch(
     imageRows,
     tokenRow,
     tokenCol,
+    tokenColour,
+    tokenShape,
     seq,
   };
 }
@@ -218,6 +240,9 @@ export class VisionLanguageModel extends Module {
   /** [imagePositions, dim] row and column vectors added to the projected tokens (when configured). */
   readonly imageRow: Tensor | undefined;
   readonly imageCol: Tensor | undefined;
+  /** Auxiliary heads from a projected token to its cell's colour and shape (when `tokenLoss` > 0). */
+  readonly colourHead: Linear | undefined;
+  readonly shapeHead: Linear | undefined;
 
   constructor(
     readonly config: VlmConfig,
@@ -249,6 +274,8 @@ export class VisionLanguageModel extends Module {
           heads: config.heads,
           kvHeads: config.heads,
           maxLength: config.positions,
+          rotary: config.rotary ?? '1d',
+          qkNorm: config.qkNorm ?? false,
           feedForward: moeFeedForward({
             dim: config.dim,
             experts: config.experts,
@@ -267,11 +294,23 @@ export class VisionLanguageModel extends Module {
       n > 0 ? this.registerParameter('imageRow', normal([n, config.dim], 0, 0.1, o)) : undefined;
     this.imageCol =
       n > 0 ? this.registerParameter('imageCol', normal([n, config.dim], 0, 0.1, o)) : undefined;
+    const aux = config.tokenLoss > 0;
+    this.colourHead = aux
+      ? this.register('colourHead', new Linear(config.dim, COLOURS.length + 1, options))
+      : undefined;
+    this.shapeHead = aux
+      ? this.register('shapeHead', new Linear(config.dim, SHAPES.length + 1, options))
+      : undefined;
   }
 
   /** The decoder's input: text embeddings with each <image> placeholder replaced by its projected image token. */
   splice(batch: Batch): Tensor {
-    let { tokens: projected } = this.tower.forward(batch.images);
+    return this.spliceTokens(batch, this.tower.forward(batch.images).tokens);
+  }
+
+  /** `splice` with the tower's projected tokens [Σ merged, dim] already computed. */
+  spliceTokens(batch: Batch, tokens: Tensor): Tensor {
+    let projected = tokens;
     if (this.imageRow && this.imageCol) {
       const n = this.imageRow.shape[0];
       const most = Math.max(...batch.tokenRow, ...batch.tokenCol);
@@ -306,6 +345,21 @@ export class VisionLanguageModel extends Module {
   /** Logits [b, s, vocab]. */
   forward(batch: Batch): Tensor {
     return this.decoder.forwardEmbeddings(this.splice(batch));
+  }
+
+  /**
+   * The training loss: the text cross-entropy plus, when `tokenLoss` > 0, that weight times the
+   * mean of the auxiliary colour and shape cross-entropies over the projected image tokens.
+   */
+  trainingLoss(batch: Batch): Tensor {
+    const { tokens } = this.tower.forward(batch.images);
+    const text = this.loss(this.decoder.forwardEmbeddings(this.spliceTokens(batch, tokens)), batch);
+    if (!this.colourHead || !this.shapeHead) return text;
+    const o = { dtype: 'i32' as const, context: tokens.ctx, device: tokens.device };
+    const n = batch.tokenColour.length;
+    const colour = crossEntropy(this.colourHead.forward(tokens), tensor(batch.tokenColour, [n], o));
+    const shape = crossEntropy(this.shapeHead.forward(tokens), tensor(batch.tokenShape, [n], o));
+    return text.add(colour.add(shape).mul(this.config.tokenLoss / 2));
   }
 
   /** Mean cross-entropy over the text targets only (image tokens, row ends and padding are ignored). */

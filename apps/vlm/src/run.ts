@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { contextOn, trainingStatus } from '@tessera/app-kit';
 import { manualSeed } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
@@ -49,16 +49,19 @@ export async function run(
     layers: o.layers,
     positions: o.positions,
     imagePositions: o.imagePositions,
+    tokenLoss: o.tokenLoss,
   };
   const rng = new Rng(o.seed + 1_000_003);
-  const heldOut = Array.from({ length: o.heldOut }, () => randomExample(rng, true));
-  const seen = Array.from({ length: 300 }, () => randomExample(rng, false));
-  const unseenAttribute = Array.from({ length: 100 }, () => unseenAttributeExample(rng));
+  // The phrasing changes only the words: every phrasing is scored on the same pictures and questions.
+  const phrasing = { phrasing: o.phrasing };
+  const heldOut = Array.from({ length: o.heldOut }, () => randomExample(rng, true, phrasing));
+  const seen = Array.from({ length: 300 }, () => randomExample(rng, false, phrasing));
+  const unseenAttribute = Array.from({ length: 100 }, () => unseenAttributeExample(rng, o.phrasing));
   const square = (s: Scene) => squareResized(s, o.squareSide);
   const layout = { rowTokens: o.rowTokens, order: o.order };
   const where = { layout, device: o.device, context };
   log(
-    `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.order}, decoder positions ${config.positions}, image (row, column) vectors ${config.imagePositions}; ${o.steps} steps of ${o.batch} pictures × ${o.questions} questions`,
+    `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.order}, decoder positions ${config.positions}, image (row, column) vectors ${config.imagePositions}, image-token loss ${config.tokenLoss}; ${o.phrasing} questions; ${o.steps} steps of ${o.batch} pictures × ${o.questions} questions${o.oneObjectSteps ? `, the first ${o.oneObjectSteps} with one object` : ''}`,
   );
 
   const train = async (label: string, view?: (s: Scene) => Scene) => {
@@ -72,6 +75,9 @@ export async function run(
       layout,
       lossOn: o.lossOn,
       moreQuestions: o.questions - 1,
+      phrasing: o.phrasing,
+      typeWeights: o.typeWeights,
+      oneObjectSteps: o.oneObjectSteps,
       seed: o.seed,
       device: o.device,
       context,
@@ -148,7 +154,8 @@ export async function run(
     join(o.out, 'results.json'),
     `${JSON.stringify(
       {
-        options: o,
+        // The output folder relative to where the app ran, so the record does not name this machine's paths.
+        options: { ...o, out: relative(process.cwd(), o.out) || '.' },
         config,
         trainWallSeconds: native.wall,
         trainCpuSeconds: native.cpu,

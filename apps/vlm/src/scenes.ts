@@ -108,12 +108,12 @@ function placeBoxes(
 }
 
 /**
- * A random scene. `heldOut` false: no object is a held-out colour–shape pair; true: at least one
- * is (the first object).
+ * A random scene with one to `maxObjects` (≤ 3) objects. `heldOut` false: no object is a held-out
+ * colour–shape pair; true: at least one is (the first object).
  */
-export function randomScene(rng: Rng, heldOut: boolean): Scene {
+export function randomScene(rng: Rng, heldOut: boolean, maxObjects = 3): Scene {
   const { width, height } = pickSize(rng);
-  const boxes = placeBoxes(rng, width, height, 1 + rng.int(3));
+  const boxes = placeBoxes(rng, width, height, 1 + rng.int(maxObjects));
   const colours = rng.shuffle([...COLOURS]);
   const objects = boxes.map((b, i): SceneObject => {
     if (heldOut && i === 0) {
@@ -130,27 +130,40 @@ export function randomScene(rng: Rng, heldOut: boolean): Scene {
   return { width, height, objects, pixels: img.pixels };
 }
 
+/**
+ * How questions are worded. 'natural': "what shape is the green one ?", the answer predicted at the
+ * closing '?'. 'name-last': the question ends on the word that names the object it asks about
+ * ("what shape is the green", "is the red one left or right of the blue"), so the position that
+ * predicts the answer holds that word itself and can look its object up in the picture in one step,
+ * instead of first gathering the word and then looking. Count and aspect questions name no object
+ * and read the same in both.
+ */
+export const PHRASINGS = ['natural', 'name-last'] as const;
+export type Phrasing = (typeof PHRASINGS)[number];
+
 const centre = (o: SceneObject) => [o.x + o.size / 2, o.y + o.size / 2] as const;
 
 /**
  * Every question the scene answers unambiguously. Colour questions name a shape that occurs once;
  * position questions need the two centres at least 5 px apart along the asked axis.
  */
-export function questionsFor(scene: Scene): Question[] {
+export function questionsFor(scene: Scene, phrasing: Phrasing = 'natural'): Question[] {
   const qs: Question[] = [];
+  // 'name-last' drops what follows the last naming word ("one ?", "?").
+  const ending = (words: string[], drop: number) => (phrasing === 'natural' ? words : words.slice(0, -drop));
   const objs = scene.objects;
   for (const o of objs) {
     if (objs.filter((p) => p.shape === o.shape).length === 1) {
       qs.push({
         type: 'colour',
-        words: ['what', 'colour', 'is', 'the', o.shape, '?'],
+        words: ending(['what', 'colour', 'is', 'the', o.shape, '?'], 1),
         answer: o.colour,
         about: [o],
       });
     }
     qs.push({
       type: 'shape',
-      words: ['what', 'shape', 'is', 'the', o.colour, 'one', '?'],
+      words: ending(['what', 'shape', 'is', 'the', o.colour, 'one', '?'], 2),
       answer: o.shape,
       about: [o],
     });
@@ -169,7 +182,10 @@ export function questionsFor(scene: Scene): Question[] {
       if (Math.abs(ax - bx) >= 5) {
         qs.push({
           type: 'position',
-          words: ['is', 'the', a.colour, 'one', 'left', 'or', 'right', 'of', 'the', b.colour, 'one', '?'],
+          words: ending(
+            ['is', 'the', a.colour, 'one', 'left', 'or', 'right', 'of', 'the', b.colour, 'one', '?'],
+            2,
+          ),
           answer: ax < bx ? 'left' : 'right',
           about: [a, b],
         });
@@ -177,7 +193,10 @@ export function questionsFor(scene: Scene): Question[] {
       if (Math.abs(ay - by) >= 5) {
         qs.push({
           type: 'position',
-          words: ['is', 'the', a.colour, 'one', 'above', 'or', 'below', 'the', b.colour, 'one', '?'],
+          words: ending(
+            ['is', 'the', a.colour, 'one', 'above', 'or', 'below', 'the', b.colour, 'one', '?'],
+            2,
+          ),
           answer: ay < by ? 'above' : 'below',
           about: [a, b],
         });
@@ -209,16 +228,61 @@ function scoredOnHeldOut(q: Question, scene: Scene): boolean {
   return true;
 }
 
+/** How `randomExample` draws a picture and its questions (every field optional). */
+export interface ExampleOptions {
+  /** Further questions about the same picture (training), asked after the first in one sequence. */
+  more?: number;
+  phrasing?: Phrasing;
+  /**
+   * Relative frequency of each question type (training only; uniform when left out). With weights,
+   * the further questions are drawn by type weight too, any type, each question at most once.
+   */
+  typeWeights?: Readonly<Record<QuestionType, number>>;
+  /** At most this many objects per picture (1–3, default 3; e.g. 1 for a curriculum's first steps). */
+  maxObjects?: number;
+}
+
+/** A type drawn by `weights` among those with questions left in `pool`; undefined when the pool is empty. */
+function weightedType(
+  rng: Rng,
+  pool: readonly Question[],
+  weights: Readonly<Record<QuestionType, number>>,
+): QuestionType | undefined {
+  const w = QUESTION_TYPES.map((t) => (pool.some((q) => q.type === t) ? weights[t] : 0));
+  const total = w.reduce((a, b) => a + b, 0);
+  if (total <= 0) return undefined;
+  return QUESTION_TYPES[rng.categorical(w.map((x) => x / total))];
+}
+
 /**
  * A training or held-out example: a random scene and one of its questions, the question type
- * drawn uniformly first (so every type is equally common), then a question of that type. Training
- * examples carry up to `more` further questions of other types about the same picture.
+ * drawn first (uniformly unless `typeWeights` says otherwise), then a question of that type.
+ * Training examples carry up to `more` further questions about the same picture (of other types
+ * than the first when the types are uniform). The phrasing changes only the words: the same seed
+ * gives the same pictures, questions and answers in every phrasing.
  */
-export function randomExample(rng: Rng, heldOut: boolean, more = 0): Example {
+export function randomExample(rng: Rng, heldOut: boolean, o: ExampleOptions = {}): Example {
+  const more = o.more ?? 0;
   for (;;) {
-    const scene = randomScene(rng, heldOut);
+    const scene = randomScene(rng, heldOut, o.maxObjects ?? 3);
+    const all = questionsFor(scene, o.phrasing).filter((q) => !heldOut || scoredOnHeldOut(q, scene));
+    if (o.typeWeights) {
+      const weights = o.typeWeights;
+      const asked: Question[] = [];
+      let pool = all;
+      while (asked.length < 1 + more) {
+        const type = weightedType(rng, pool, weights);
+        if (type === undefined) break;
+        const of = pool.filter((q) => q.type === type);
+        const q = of[rng.int(of.length)];
+        asked.push(q);
+        pool = pool.filter((p) => p !== q);
+      }
+      if (asked.length === 0) continue;
+      const [question, ...others] = asked;
+      return more > 0 ? { scene, question, more: others } : { scene, question };
+    }
     const type = QUESTION_TYPES[rng.int(QUESTION_TYPES.length)];
-    const all = questionsFor(scene).filter((q) => !heldOut || scoredOnHeldOut(q, scene));
     const of = all.filter((q) => q.type === type);
     if (of.length === 0) continue;
     const question = of[rng.int(of.length)];
@@ -228,10 +292,10 @@ export function randomExample(rng: Rng, heldOut: boolean, more = 0): Example {
 }
 
 /** A held-out picture with a colour or shape question about its unseen object (a diagnostic, not scored). */
-export function unseenAttributeExample(rng: Rng): Example {
+export function unseenAttributeExample(rng: Rng, phrasing: Phrasing = 'natural'): Example {
   for (;;) {
     const scene = randomScene(rng, true);
-    const of = questionsFor(scene).filter(
+    const of = questionsFor(scene, phrasing).filter(
       (q) => (q.type === 'colour' || q.type === 'shape') && q.about[0] === scene.objects[0],
     );
     if (of.length > 0) return { scene, question: of[rng.int(of.length)] };
@@ -266,6 +330,37 @@ export const WORDS: readonly string[] = [
     ...SHAPES,
   ]),
 ];
+
+/**
+ * Per merged image token (cells of `cell`×`cell` pixels, row-major over a ⌈H/cell⌉×⌈W/cell⌉ grid),
+ * the colour and shape of the object that covers most of the cell's pixels, as indices into
+ * COLOURS and SHAPES plus one (0: no object in the cell). Read from the pixel colours (each object
+ * has its own), so it also holds for resized pictures.
+ */
+export function cellLabels(scene: Scene, cell: number): { colour: number[]; shape: number[] } {
+  const rows = Math.ceil(scene.height / cell);
+  const cols = Math.ceil(scene.width / cell);
+  const byRgb = new Map(scene.objects.map((o) => [RGB[o.colour].join(','), o]));
+  const tally = Array.from({ length: rows * cols }, () => new Map<SceneObject, number>());
+  for (let y = 0; y < scene.height; y++) {
+    for (let x = 0; x < scene.width; x++) {
+      const i = (y * scene.width + x) * 3;
+      const o = byRgb.get(`${scene.pixels[i]},${scene.pixels[i + 1]},${scene.pixels[i + 2]}`);
+      if (!o) continue;
+      const t = tally[Math.floor(y / cell) * cols + Math.floor(x / cell)];
+      t.set(o, (t.get(o) ?? 0) + 1);
+    }
+  }
+  const colour: number[] = [];
+  const shape: number[] = [];
+  for (const t of tally) {
+    let best: SceneObject | undefined;
+    for (const [o, n] of t) if (!best || n > (t.get(best) ?? 0)) best = o;
+    colour.push(best ? COLOURS.indexOf(best.colour) + 1 : 0);
+    shape.push(best ? SHAPES.indexOf(best.shape) + 1 : 0);
+  }
+  return { colour, shape };
+}
 
 /** Nearest-neighbour resize of a scene's pixels to side×side (the square-resized comparison). */
 export function squareResized(scene: Scene, side: number): Scene {

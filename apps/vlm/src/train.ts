@@ -4,7 +4,14 @@ import { Rng } from '@tessera/core/rng';
 import { moeLayers } from '@tessera/moe';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
 import { type LayoutOptions, makeBatch, VisionLanguageModel, type VlmConfig } from './model.js';
-import { type Example, QUESTION_TYPES, type QuestionType, randomExample, type Scene } from './scenes.js';
+import {
+  type Example,
+  type Phrasing,
+  QUESTION_TYPES,
+  type QuestionType,
+  randomExample,
+  type Scene,
+} from './scenes.js';
 
 export interface TrainOptions {
   steps: number;
@@ -15,6 +22,12 @@ export interface TrainOptions {
   lossOn: 'answers' | 'text';
   /** Further questions per training picture, asked after the first in the same sequence. */
   moreQuestions: number;
+  /** How the questions are worded (held-out questions must use the same). */
+  phrasing?: Phrasing;
+  /** Relative frequency of the question types in training (uniform when left out). */
+  typeWeights?: Readonly<Record<QuestionType, number>>;
+  /** A curriculum: the first this many steps draw one-object pictures only (0: none). */
+  oneObjectSteps?: number;
   seed: number;
   device: string;
   context: Context;
@@ -46,7 +59,12 @@ export async function trainModel(
   const losses: number[] = [];
   for (let step = 1; step <= o.steps; step++) {
     const examples = Array.from({ length: o.batch }, () => {
-      const ex = randomExample(rng, false, o.moreQuestions);
+      const ex = randomExample(rng, false, {
+        more: o.moreQuestions,
+        phrasing: o.phrasing,
+        typeWeights: o.typeWeights,
+        maxObjects: step <= (o.oneObjectSteps ?? 0) ? 1 : 3,
+      });
       return { ...ex, scene: view(ex.scene) };
     });
     const loss = tidy(() => {
@@ -57,8 +75,8 @@ export async function trainModel(
         { context: ctx, device: o.device },
         o.lossOn === 'answers',
       );
-      // Text cross-entropy plus every MoE layer's load-balancing loss.
-      const terms = [model.loss(model.forward(batch), batch), ...moes.flatMap((m) => m.auxLoss() ?? [])];
+      // Text cross-entropy (plus the image tokens' auxiliary loss) and every MoE layer's load-balancing loss.
+      const terms = [model.trainingLoss(batch), ...moes.flatMap((m) => m.auxLoss() ?? [])];
       const total = terms.reduce((a, b) => a.add(b));
       backward(total);
       return total;

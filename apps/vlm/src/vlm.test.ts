@@ -1,6 +1,8 @@
 import { createContext, manualSeed } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
+import { Raster } from '@tessera/plot';
 import { describe, expect, it } from 'vitest';
+import { parseCli, parseTypeWeights } from './cli.js';
 import {
   ANSWER,
   DEFAULT_CONFIG,
@@ -13,11 +15,16 @@ import {
   VOCAB,
 } from './model.js';
 import {
+  COLOURS,
+  cellLabels,
+  drawObject,
   HELD_OUT_PAIRS,
+  QUESTION_TYPES,
   questionsFor,
   randomExample,
   randomScene,
   type Scene,
+  SHAPES,
   squareResized,
 } from './scenes.js';
 
@@ -108,7 +115,7 @@ describe('the multimodal sequence', () => {
   });
 
   it("with the question first, lays out one sequence per question that reuses its picture's image tokens", () => {
-    const training = Array.from({ length: 3 }, () => randomExample(rng, false, 2));
+    const training = Array.from({ length: 3 }, () => randomExample(rng, false, { more: 2 }));
     const qf = makeBatch(training, DEFAULT_CONFIG, questionFirst, where, true);
     const ids = Array.from(qf.inputs.dataSync());
     const targets = Array.from(qf.targets.dataSync());
@@ -175,11 +182,12 @@ describe('the multimodal sequence', () => {
   });
 
   it('puts the projected image tokens at the placeholders and the word embeddings elsewhere', () => {
-    const spliced = model.splice(batch);
+    const plain = new VisionLanguageModel({ ...DEFAULT_CONFIG, imagePositions: 0 }, { context });
+    const spliced = plain.splice(batch);
     const [b, s, dim] = spliced.shape;
     const x = spliced.dataSync();
-    const projected = model.tower.forward(batch.images).tokens.dataSync();
-    const table = model.decoder.tokenEmbedding.weight.dataSync();
+    const projected = plain.tower.forward(batch.images).tokens.dataSync();
+    const table = plain.decoder.tokenEmbedding.weight.dataSync();
     const ids = batch.inputs.dataSync();
     let image = 0;
     for (let i = 0; i < b * s; i++) {
@@ -248,7 +256,7 @@ describe('the multimodal sequence', () => {
   });
 
   it('with answersOnly, keeps exactly the answers of every question as targets (LLaVA-style)', () => {
-    const training = Array.from({ length: 4 }, () => randomExample(rng, false, 3));
+    const training = Array.from({ length: 4 }, () => randomExample(rng, false, { more: 3 }));
     const only = makeBatch(training, DEFAULT_CONFIG, imageFirst, where, true);
     const targets = Array.from(only.targets.dataSync());
     training.forEach((ex, b) => {
@@ -265,5 +273,153 @@ describe('the multimodal sequence', () => {
       for (let t = 0; t < only.seq; t++) expect(targets[b * only.seq + t]).toBe(want.get(t) ?? -100);
       expect(only.answerAt[b]).toBe(b * only.seq + Math.min(...want.keys()));
     });
+  });
+});
+
+describe('question phrasing, training mix and the image-token labels', () => {
+  it("words 'name-last' questions to end on the naming word, with the same pictures, questions and answers", () => {
+    const a = new Rng(11);
+    const b = new Rng(11);
+    for (let n = 0; n < 100; n++) {
+      const natural = randomExample(a, n % 2 === 0, { more: 4 });
+      const last = randomExample(b, n % 2 === 0, { more: 4, phrasing: 'name-last' });
+      expect(Array.from(last.scene.pixels)).toEqual(Array.from(natural.scene.pixels));
+      const pairs = [natural.question, ...(natural.more ?? [])].map(
+        (q, i) => [q, i === 0 ? last.question : (last.more ?? [])[i - 1]] as const,
+      );
+      for (const [q, r] of pairs) {
+        expect([r.type, r.answer, r.about]).toEqual([q.type, q.answer, q.about]);
+        const end = r.words[r.words.length - 1];
+        if (q.type === 'colour') expect([r.words, end]).toEqual([q.words.slice(0, -1), q.about[0].shape]);
+        else if (q.type === 'shape')
+          expect([r.words, end]).toEqual([q.words.slice(0, -2), q.about[0].colour]);
+        else if (q.type === 'position')
+          expect([r.words, end]).toEqual([q.words.slice(0, -2), q.about[1].colour]);
+        else expect(r.words).toEqual(q.words);
+      }
+    }
+  });
+
+  it("lays a 'name-last' answer right after the naming word, whose position predicts it", () => {
+    const ex = randomExample(new Rng(12), false, { more: 2, phrasing: 'name-last' });
+    const batch = makeBatch(
+      [ex],
+      DEFAULT_CONFIG,
+      { rowTokens: true, order: 'image-first' },
+      { context, device: 'cpu' },
+      true,
+    );
+    const ids = Array.from(batch.inputs.dataSync());
+    const named = ex.question.words[ex.question.words.length - 1];
+    expect(ids[batch.answerAt[0]]).toBe(tokenId(named));
+    expect(Array.from(batch.targets.dataSync())[batch.answerAt[0]]).toBe(tokenId(ex.question.answer));
+  });
+
+  it('draws question types by their weights, each question at most once per picture, and one object when asked', () => {
+    const rng = new Rng(13);
+    const onlyShape = Object.fromEntries(QUESTION_TYPES.map((t) => [t, t === 'shape' ? 1 : 0])) as Record<
+      (typeof QUESTION_TYPES)[number],
+      number
+    >;
+    for (let n = 0; n < 100; n++) {
+      const ex = randomExample(rng, false, { more: 5, typeWeights: onlyShape });
+      const asked = [ex.question, ...(ex.more ?? [])];
+      // One shape question per object, never the same one twice.
+      expect(asked.length).toBe(ex.scene.objects.length);
+      expect(asked.every((q) => q.type === 'shape')).toBe(true);
+      expect(new Set(asked.map((q) => q.about[0])).size).toBe(asked.length);
+      expect(randomExample(rng, false, { maxObjects: 1 }).scene.objects.length).toBe(1);
+    }
+    // Weights 3:1 between shape and aspect: the first question's type follows them.
+    const tilted = { ...onlyShape, aspect: 1 / 3 };
+    let shape = 0;
+    for (let n = 0; n < 2000; n++)
+      if (randomExample(rng, false, { typeWeights: tilted }).question.type === 'shape') shape++;
+    expect(shape / 2000).toBeGreaterThan(0.72);
+    expect(shape / 2000).toBeLessThan(0.78);
+  });
+
+  it('parses --type-weights in the order of the question types and refuses bad lists', () => {
+    expect(parseTypeWeights('1,1,1,1,1')).toBeUndefined();
+    expect(parseTypeWeights('2,2,0.5,2,0.5')).toEqual({
+      colour: 2,
+      shape: 2,
+      count: 0.5,
+      position: 2,
+      aspect: 0.5,
+    });
+    expect(() => parseTypeWeights('1,1,1')).toThrow(/type-weights/);
+    expect(() => parseTypeWeights('0,0,0,0,0')).toThrow(/type-weights/);
+    expect(() => parseTypeWeights('1,-1,1,1,1')).toThrow(/type-weights/);
+  });
+
+  it('has the same model defaults in DEFAULT_CONFIG as on the command line', () => {
+    const cli = parseCli([], 'out');
+    expect(DEFAULT_CONFIG.imagePositions).toBe(cli.imagePositions);
+    expect(DEFAULT_CONFIG.tokenLoss).toBe(cli.tokenLoss);
+  });
+
+  it('labels each merged cell with the colour and shape of the object covering most of it', () => {
+    const rng = new Rng(14);
+    for (let n = 0; n < 30; n++) {
+      const scene = randomScene(rng, n % 2 === 0);
+      const { colour, shape } = cellLabels(scene, 8);
+      const rows = Math.ceil(scene.height / 8);
+      const cols = Math.ceil(scene.width / 8);
+      expect(colour.length).toBe(rows * cols);
+      // Reference: draw each object alone and count its pixels in every cell.
+      const counts = scene.objects.map((o) => {
+        const alone = new Raster(scene.width, scene.height, [0, 0, 0]);
+        drawObject(alone, o);
+        const c = new Array<number>(rows * cols).fill(0);
+        for (let y = 0; y < scene.height; y++)
+          for (let x = 0; x < scene.width; x++)
+            if (alone.pixels[(y * scene.width + x) * 3 + 0] + alone.pixels[(y * scene.width + x) * 3 + 1] > 0)
+              c[Math.floor(y / 8) * cols + Math.floor(x / 8)]++;
+        return c;
+      });
+      for (let k = 0; k < rows * cols; k++) {
+        const most = Math.max(...counts.map((c) => c[k]));
+        if (most === 0) {
+          expect([colour[k], shape[k]]).toEqual([0, 0]);
+          continue;
+        }
+        const winners = scene.objects.filter((_, i) => counts[i][k] === most);
+        expect(
+          winners.some(
+            (o) => colour[k] === COLOURS.indexOf(o.colour) + 1 && shape[k] === SHAPES.indexOf(o.shape) + 1,
+          ),
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('adds the weighted colour and shape cross-entropy of the image tokens to the text loss', () => {
+    manualSeed(3, context);
+    const config = { ...DEFAULT_CONFIG, tokenLoss: 0.7 };
+    const model = new VisionLanguageModel(config, { context });
+    const examples = Array.from({ length: 3 }, () => randomExample(new Rng(15), false, { more: 2 }));
+    const batch = makeBatch(
+      examples,
+      config,
+      { rowTokens: true, order: 'image-first' },
+      { context, device: 'cpu' },
+      true,
+    );
+    const text = model.loss(model.forward(batch), batch).itemSync();
+    const tokens = model.tower.forward(batch.images).tokens;
+    const meanCe = (logits: Float32Array, labels: number[], k: number) => {
+      let sum = 0;
+      labels.forEach((y, i) => {
+        const row = Array.from(logits.subarray(i * k, (i + 1) * k));
+        const max = Math.max(...row);
+        sum += max + Math.log(row.reduce((a, z) => a + Math.exp(z - max), 0)) - row[y];
+      });
+      return sum / labels.length;
+    };
+    const colour = meanCe(model.colourHead?.forward(tokens).dataSync() as Float32Array, batch.tokenColour, 5);
+    const shape = meanCe(model.shapeHead?.forward(tokens).dataSync() as Float32Array, batch.tokenShape, 4);
+    expect(batch.tokenColour.some((c) => c > 0)).toBe(true);
+    expect(model.trainingLoss(batch).itemSync()).toBeCloseTo(text + (0.7 * (colour + shape)) / 2, 4);
   });
 });
