@@ -7,9 +7,9 @@ export const COMMAND = {
   options: {
     mode: {
       type: 'string',
-      choices: ['train', 'stability'],
+      choices: ['train', 'evaluate', 'stability'],
       default: 'train',
-      help: "'train': tokenizer, classifier, decoder and evaluation; 'stability': high-learning-rate runs with and without QK-norm and z-loss",
+      help: "'train': tokenizer, classifier, decoder and evaluation; 'evaluate': the evaluation of the decoder saved in --out; 'stability': high-learning-rate runs with and without QK-norm and z-loss",
     },
     'tokenizer-steps': {
       type: 'number',
@@ -25,7 +25,7 @@ export const COMMAND = {
       default: 4,
       help: 'randomly distorted copies of the training digits added to the decoder training data',
     },
-    steps: { type: 'number', integer: true, min: 1, default: 4000, help: 'decoder training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 5000, help: 'decoder training steps' },
     batch: { type: 'number', integer: true, min: 1, default: 32, help: 'sequences per decoder step' },
     dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
     layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
@@ -48,6 +48,17 @@ export const COMMAND = {
       min: 0,
       default: 0.5,
       help: 'sampling temperature of text → image generation',
+    },
+    guidance: {
+      type: 'number',
+      default: 2,
+      help: 'classifier-free guidance scale of text → image (1: none; s: logits u + s·(c − u) against <boi> alone)',
+    },
+    'sample-seed': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      help: 'seed of text → image sampling (default --seed)',
     },
     'top-k': {
       type: 'number',
@@ -95,7 +106,7 @@ export const COMMAND = {
 export const USAGE = usage(COMMAND);
 
 export interface CliOptions {
-  mode: 'train' | 'stability';
+  mode: 'train' | 'evaluate' | 'stability';
   tokenizerSteps: number;
   augment: number;
   steps: number;
@@ -107,6 +118,8 @@ export interface CliOptions {
   imageToText: number;
   temperature: number;
   topK: number;
+  guidance: number;
+  sampleSeed: number | undefined;
   classifierEpochs: number;
   perClass: number;
   stabilitySteps: number;
@@ -132,6 +145,8 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     imageToText: o['image-to-text'],
     temperature: o.temperature,
     topK: o['top-k'],
+    guidance: o.guidance,
+    sampleSeed: o['sample-seed'],
     classifierEpochs: o['classifier-epochs'],
     perClass: o['per-class'],
     stabilitySteps: o['stability-steps'],

@@ -145,9 +145,15 @@ describe('cli', () => {
       augment: 0,
       imageToText: 0.7,
     });
+    expect(parseCli(['--mode', 'evaluate', '--guidance', '3', '--sample-seed', '4'], 'd')).toMatchObject({
+      mode: 'evaluate',
+      guidance: 3,
+      sampleSeed: 4,
+    });
+    expect(parseCli([], 'd')).toMatchObject({ guidance: 2, sampleSeed: undefined, steps: 5000 });
     expect(() => parseCli(['--image-to-text', '1.5'], 'd')).toThrow('--image-to-text');
     expect(() => parseCli(['--mode', 'fly'], 'd')).toThrow(
-      "--mode must be one of train, stability, got 'fly'",
+      "--mode must be one of train, evaluate, stability, got 'fly'",
     );
   });
 });

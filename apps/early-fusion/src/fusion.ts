@@ -4,6 +4,7 @@ import { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
 import { Decoder, type DecoderConfig, generate, zLoss } from '@tessera/transformer';
+import { guidedGenerate } from './guidance.js';
 import { caption, type FusionVocab, randomCaption, TEMPLATES } from './vocab.js';
 
 /** Token data of one split: codes (perImage per image) and labels. */
@@ -207,15 +208,17 @@ export function captionAccuracy(
 
 /**
  * Text → image: `perClass` image token grids per digit, each from a caption of that digit (the
- * templates in turn) and begin-of-image, sampled at `temperature` with `topK`. Tokens that are
- * not image codes (the model's mistakes) are counted and replaced by code 0.
+ * templates in turn) and begin-of-image, sampled at `temperature` with `topK`, with
+ * classifier-free guidance `guidance` (1: the conditional model as it is; otherwise against the
+ * unconditional prompt, begin-of-image alone, which the image → caption sequences train). Tokens
+ * that are not image codes (the model's mistakes) are counted and replaced by code 0.
  */
 export function generateImages(
   model: Decoder,
   vocab: FusionVocab,
   perImage: number,
   perClass: number,
-  o: { temperature: number; topK: number; seed: number },
+  o: { temperature: number; topK: number; guidance?: number; seed: number },
 ): { digits: number[]; codes: number[][]; invalid: number } {
   const digits: number[] = [];
   const prompts: number[][] = [];
@@ -226,12 +229,17 @@ export function generateImages(
     }
   }
   const rng = new Rng(o.seed);
-  const outputs = generate(model, prompts, {
-    maxNewTokens: perImage,
-    temperature: o.temperature,
-    topK: o.topK,
-    rng,
-  });
+  const sampling = { maxNewTokens: perImage, temperature: o.temperature, topK: o.topK, rng };
+  const guidance = o.guidance ?? 1;
+  const outputs =
+    guidance === 1
+      ? generate(model, prompts, sampling)
+      : guidedGenerate(
+          model,
+          prompts,
+          prompts.map(() => [vocab.beginImage]),
+          { ...sampling, guidance },
+        );
   let invalid = 0;
   const codes = outputs.map((tokens) =>
     tokens.map((t) => {

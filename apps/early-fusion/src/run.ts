@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RECIPES } from '@tessera/app-mnist/models';
-import { type Context, createContext, tensor, tidy } from '@tessera/core';
+import { type Context, createContext, TesseraError, tensor, tidy } from '@tessera/core';
 import type { MnistSplit } from '@tessera/data';
 import { loadMnist } from '@tessera/data/node';
 import { loadFile, saveFile } from '@tessera/nn/node';
-import type { DecoderConfig } from '@tessera/transformer';
+import { Decoder, type DecoderConfig } from '@tessera/transformer';
 import { VQVAE, type VQVAEConfig } from '@tessera/vision';
 import { classify, mnistClassifier } from './classifier.js';
 import type { CliOptions } from './cli.js';
@@ -98,6 +98,78 @@ function decoderConfig(
   };
 }
 
+/** A decoder saved by a train run (`--mode evaluate`). */
+async function loadDecoder(
+  path: string,
+  config: DecoderConfig,
+  context: Context,
+): Promise<{ model: Decoder; records: StepRecord[] }> {
+  const model = new Decoder(config, { context });
+  model.loadStateDict(await loadFile(path, { context }));
+  model.eval();
+  return { model, records: [] };
+}
+
+/**
+ * Tokenizes the training digits and their distorted copies (writing `tokens.json`, which the
+ * stability mode reuses), trains the decoder on them and saves it.
+ */
+async function trainDecoder(
+  o: CliOptions,
+  vocab: FusionVocab,
+  config: DecoderConfig,
+  train: MnistSplit,
+  testCodes: ReturnType<typeof tokenize>,
+  vq: VQVAE,
+  stages: Stage[],
+  files: string[],
+  context: Context,
+  progress?: OnProgress,
+): Promise<{ model: Decoder; records: StepRecord[] }> {
+  const [trainCodes, augmented] = await timed(
+    stages,
+    'tokenize training',
+    () =>
+      [
+        tokenize(vq, train, context),
+        tokenizeAugmented(vq, train, { copies: o.augment, range: AUGMENT, seed: o.seed, context }),
+      ] as const,
+  );
+  const tokensPath = join(o.out, 'tokens.json');
+  writeFileSync(
+    tokensPath,
+    JSON.stringify({ train: Array.from(trainCodes.codes), test: Array.from(testCodes.codes) }),
+  );
+  files.push(tokensPath);
+  // The decoder trains on the digits and their distorted copies.
+  const withAugmented: CodedSplit = {
+    codes: concat(trainCodes.codes, augmented.codes),
+    perImage: trainCodes.perImage,
+    labels: concat(train.labels.dataSync() as Int32Array, augmented.labels),
+  };
+  const fusion = await timed(stages, 'decoder', () =>
+    trainFusion(vocab, withAugmented, {
+      config,
+      steps: o.steps,
+      batchSize: o.batch,
+      lr: o.lr,
+      zLoss: 1e-4,
+      captionWeight: o.captionWeight,
+      imageToTextFraction: o.imageToText,
+      schedule: 'cosine',
+      seed: o.seed,
+      context,
+      onProgress:
+        progress &&
+        ((s, t, r) => progress('decoder', s, t, `loss ${r.loss.toFixed(3)} log Z ${r.meanLogZ.toFixed(2)}`)),
+    }),
+  );
+  const decoderPath = join(o.out, 'decoder.safetensors');
+  await saveFile(decoderPath, fusion.model.stateDict());
+  files.push(decoderPath);
+  return fusion;
+}
+
 export interface TrainSummary {
   tokenizer: { testMse: number; testPerplexity: number; codesUsed: number; codebookSize: number };
   classifierTestAccuracy: number | undefined;
@@ -106,13 +178,18 @@ export interface TrainSummary {
   generatedAccuracy: number;
   generatedPerClass: number[];
   invalidImageTokens: number;
-  finalLoss: number;
+  /** Mean training NLL of the last 20 decoder steps (undefined in evaluate mode). */
+  finalLoss: number | undefined;
+  guidance: number;
   stages: Stage[];
   loadAverage: number[];
   files: string[];
 }
 
-/** Train mode: tokenizer, classifier, decoder, evaluation, pictures. */
+/**
+ * Train mode: tokenizer, classifier, decoder, evaluation, pictures. Evaluate mode: the same
+ * evaluation of the decoder saved in `out` (other sampling options, no training).
+ */
 export async function runTrain(
   o: CliOptions,
   log: (line: string) => void,
@@ -122,25 +199,19 @@ export async function runTrain(
   mkdirSync(o.out, { recursive: true });
   const stages: Stage[] = [];
   const { train, test } = await loadMnist({ context });
+  const evaluateOnly = o.mode === 'evaluate';
+  const decoderPath = join(o.out, 'decoder.safetensors');
+  if (evaluateOnly && !existsSync(decoderPath)) {
+    throw new TesseraError(
+      'early-fusion',
+      `--mode evaluate needs a trained decoder at ${decoderPath}; run --mode train with this --out first`,
+    );
+  }
   const vq = await timed(stages, 'tokenizer', () => tokenizer(o, context, train, log, progress));
-  const [trainCodes, testCodes, augmented] = await timed(
-    stages,
-    'tokenize',
-    () =>
-      [
-        tokenize(vq, train, context),
-        tokenize(vq, test, context),
-        tokenizeAugmented(vq, train, { copies: o.augment, range: AUGMENT, seed: o.seed, context }),
-      ] as const,
-  );
+  const testCodes = await timed(stages, 'tokenize', () => tokenize(vq, test, context));
   log(
     `tokenizer: test reconstruction MSE ${testCodes.mse.toFixed(4)} per pixel, codebook perplexity ${testCodes.perplexity.toFixed(1)} ` +
       `(${testCodes.used}/${TOKENIZER.codebookSize} codes used), ${testCodes.perImage} tokens per image`,
-  );
-  const tokensPath = join(o.out, 'tokens.json');
-  writeFileSync(
-    tokensPath,
-    JSON.stringify({ train: Array.from(trainCodes.codes), test: Array.from(testCodes.codes) }),
   );
   const classifier = await timed(stages, 'classifier', () =>
     mnistClassifier(join(o.out, 'mnist-cnn.safetensors'), {
@@ -163,33 +234,12 @@ export async function runTrain(
     perImage: testCodes.perImage,
     labels: split.labels.dataSync() as Int32Array,
   });
-  // The decoder trains on the digits and their distorted copies.
-  const withAugmented: CodedSplit = {
-    codes: concat(trainCodes.codes, augmented.codes),
-    perImage: testCodes.perImage,
-    labels: concat(train.labels.dataSync() as Int32Array, augmented.labels),
-  };
-  const fusion = await timed(stages, 'decoder', () =>
-    trainFusion(vocab, withAugmented, {
-      config: decoderConfig(o, vocab, { qkNorm: true, post: true }),
-      steps: o.steps,
-      batchSize: o.batch,
-      lr: o.lr,
-      zLoss: 1e-4,
-      captionWeight: o.captionWeight,
-      imageToTextFraction: o.imageToText,
-      schedule: 'cosine',
-      seed: o.seed,
-      context,
-      onProgress:
-        progress &&
-        ((s, t, r) => progress('decoder', s, t, `loss ${r.loss.toFixed(3)} log Z ${r.meanLogZ.toFixed(2)}`)),
-    }),
-  );
-  const files = [tokensPath];
-  const decoderPath = join(o.out, 'decoder.safetensors');
-  await saveFile(decoderPath, fusion.model.stateDict());
-  files.push(decoderPath);
+  const config = decoderConfig(o, vocab, { qkNorm: true, post: true });
+  const files: string[] = [];
+  const fusion = evaluateOnly
+    ? await loadDecoder(decoderPath, config, context)
+    : await trainDecoder(o, vocab, config, train, testCodes, vq, stages, files, context, progress);
+  if (evaluateOnly) log(`decoder: loaded ${decoderPath}`);
   const heldOut = coded(test, testCodes.codes);
   const limited =
     o.limit === undefined
@@ -207,7 +257,8 @@ export async function runTrain(
     generateImages(fusion.model, vocab, testCodes.perImage, o.perClass, {
       temperature: o.temperature,
       topK: o.topK,
-      seed: o.seed,
+      guidance: o.guidance,
+      seed: o.sampleSeed ?? o.seed,
     }),
   );
   const [h, w] = [7, 7];
@@ -246,7 +297,10 @@ export async function runTrain(
     generatedPerClass: perClass,
     invalidImageTokens: generated.invalid,
     finalLoss:
-      fusion.records.slice(-20).reduce((a, r) => a + r.loss, 0) / Math.min(20, fusion.records.length),
+      fusion.records.length === 0
+        ? undefined
+        : fusion.records.slice(-20).reduce((a, r) => a + r.loss, 0) / Math.min(20, fusion.records.length),
+    guidance: o.guidance,
     stages,
     loadAverage: loadavg(),
     files,
