@@ -48,7 +48,7 @@ export const COMMAND = {
     phrasing: {
       type: 'string',
       choices: ['natural', 'name-last'],
-      default: 'natural',
+      default: 'name-last',
       help: 'how questions are worded: \'natural\' ("what shape is the green one ?") or \'name-last\' ("what shape is the green": the answer is predicted at the word that names the object)',
     },
     'type-weights': {
