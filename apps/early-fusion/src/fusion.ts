@@ -4,7 +4,6 @@ import { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
 import { Decoder, type DecoderConfig, generate, zLoss } from '@tessera/transformer';
-import { guidedGenerate } from './guidance.js';
 import { caption, type FusionVocab, randomCaption, TEMPLATES } from './vocab.js';
 
 /** Token data of one split: codes (perImage per image) and labels. */
@@ -230,16 +229,9 @@ export function generateImages(
   }
   const rng = new Rng(o.seed);
   const sampling = { maxNewTokens: perImage, temperature: o.temperature, topK: o.topK, rng };
-  const guidance = o.guidance ?? 1;
-  const outputs =
-    guidance === 1
-      ? generate(model, prompts, sampling)
-      : guidedGenerate(
-          model,
-          prompts,
-          prompts.map(() => [vocab.beginImage]),
-          { ...sampling, guidance },
-        );
+  const scale = o.guidance ?? 1;
+  const guidance = scale === 1 ? undefined : { unconditional: prompts.map(() => [vocab.beginImage]), scale };
+  const outputs = generate(model, prompts, { ...sampling, guidance });
   let invalid = 0;
   const codes = outputs.map((tokens) =>
     tokens.map((t) => {

@@ -25,6 +25,23 @@ export interface GenerateOptions extends SampleOptions {
   rng?: Rng;
   /** A row that generates this token stops (the token is kept); generation ends when every row has. */
   stopToken?: number;
+  /** Classifier-free guidance: sample each prompt's tokens from guided logits (see `Guidance`). */
+  guidance?: Guidance;
+}
+
+/**
+ * Classifier-free guidance (Ho & Salimans 2022; Chameleon's image generation): prompt i runs beside
+ * `unconditional[i]` as two rows of the same batch, and each step samples from
+ * l_u + scale·(l_c − l_u) (0: the unconditional model, 1: the conditional one); the drawn token
+ * continues both rows.
+ */
+export interface Guidance {
+  /** One unconditional prompt per prompt. */
+  unconditional: readonly (readonly number[])[];
+  /** The guidance scale s. */
+  scale: number;
+  /** Sees each step's guided logits, one row per prompt (for tests and diagnostics). */
+  onLogits?: (step: number, rows: Float64Array[]) => void;
 }
 
 /**
@@ -87,18 +104,29 @@ function* decode(
   if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 0)) {
     throw new TesseraError('generate', `maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
   }
+  const guidance = options.guidance;
+  if (guidance && guidance.unconditional.length !== prompts.length) {
+    throw new TesseraError(
+      'generate',
+      `${prompts.length} prompts but ${guidance.unconditional.length} unconditional prompts; give one per prompt`,
+    );
+  }
+  if (guidance && !Number.isFinite(guidance.scale)) {
+    throw new TesseraError('generate', `guidance must be a finite number, got ${guidance.scale}`);
+  }
   const vocab = model.config.vocab;
-  prompts.forEach((p, i) => {
-    if (p.length === 0)
-      throw new TesseraError('generate', `prompt ${i} is empty; every prompt needs a token`);
+  const rows = guidance ? [...prompts, ...guidance.unconditional] : prompts;
+  rows.forEach((p, r) => {
+    const i = r < prompts.length ? `prompt ${r}` : `unconditional prompt ${r - prompts.length}`;
+    if (p.length === 0) throw new TesseraError('generate', `${i} is empty; every prompt needs a token`);
     const bad = p.find((t) => !(Number.isInteger(t) && t >= 0 && t < vocab));
     if (bad !== undefined)
-      throw new TesseraError('generate', `prompt ${i} has token ${bad} outside the vocabulary [0, ${vocab})`);
+      throw new TesseraError('generate', `${i} has token ${bad} outside the vocabulary [0, ${vocab})`);
   });
-  const b = prompts.length;
+  const b = rows.length;
   const out = prompts.map(() => [] as number[]);
   if (b === 0 || maxNewTokens === 0) return out;
-  const width = Math.max(...prompts.map((p) => p.length));
+  const width = Math.max(...rows.map((p) => p.length));
   const maxLength = model.config.maxLength;
   if (maxLength && width + maxNewTokens - 1 > maxLength) {
     throw new TesseraError(
@@ -107,14 +135,14 @@ function* decode(
     );
   }
   const rng = options.rng ?? new Rng(options.seed ?? 0);
-  const pad = prompts.map((p) => width - p.length);
+  const pad = rows.map((p) => width - p.length);
   const padded = pad.some((n) => n > 0);
   const ctx = model.tokenEmbedding.weight.ctx;
   const device = model.tokenEmbedding.weight.device;
   const cache = new KVCache(model.config.layers);
   const done = prompts.map(() => false);
   try {
-    let input: number[] = prompts.flatMap((p, i) => [...new Array<number>(pad[i]).fill(0), ...p]);
+    let input: number[] = rows.flatMap((p, i) => [...new Array<number>(pad[i]).fill(0), ...p]);
     let s = width;
     for (let step = 0; step < maxNewTokens; step++) {
       const start = cache.length;
@@ -153,13 +181,23 @@ function* decode(
       } finally {
         logits.dispose();
       }
-      input = out.map((seq, i) => {
+      const row = (i: number) => values.subarray(i * vocab, (i + 1) * vocab);
+      const n = out.length;
+      const guided = guidance
+        ? out.map((_, i) => {
+            const c = row(i);
+            return row(n + i).map((u, k) => u + guidance.scale * (c[k] - u));
+          })
+        : undefined;
+      if (guided) guidance?.onLogits?.(step, guided);
+      const next = out.map((seq, i) => {
         if (done[i]) return 0;
-        const token = sampleToken(values.subarray(i * vocab, (i + 1) * vocab), options, rng);
+        const token = sampleToken(guided ? guided[i] : row(i), options, rng);
         seq.push(token);
         if (token === stopToken) done[i] = true;
         return token;
       });
+      input = guidance ? [...next, ...next] : next;
       s = 1;
       if (done.every(Boolean)) break;
     }

@@ -4,6 +4,7 @@ export { Decoder, DecoderBlock, type DecoderCall, type DecoderConfig, type FeedF
 export {
   allowedTokens,
   type GenerateOptions,
+  type Guidance,
   generate,
   generateAsync,
   type SampleOptions,

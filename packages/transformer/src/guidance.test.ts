@@ -1,8 +1,8 @@
 import { createContext, manualSeed, tensor, tidy } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
-import { Decoder, generate } from '@tessera/transformer';
 import { describe, expect, it } from 'vitest';
-import { guidedGenerate } from './guidance.js';
+import { Decoder } from './decoder.js';
+import { generate } from './generate.js';
 
 const context = createContext();
 manualSeed(11, context);
@@ -39,12 +39,11 @@ describe('classifier-free guidance', () => {
   for (const scale of [0, 1, 2.5]) {
     it(`samples from u + ${scale}·(c − u), u and c from separate forward passes`, () => {
       const seen: Float64Array[][] = [];
-      const out = guidedGenerate(model, prompts, unconditional, {
+      const out = generate(model, prompts, {
         maxNewTokens: 5,
-        guidance: scale,
+        guidance: { unconditional, scale, onLogits: (_, rows) => seen.push(rows) },
         temperature: 0,
         rng: new Rng(0),
-        onLogits: (_, rows) => seen.push(rows),
       });
       expect(seen.length).toBe(5);
       prompts.forEach((p, i) => {
@@ -64,20 +63,27 @@ describe('classifier-free guidance', () => {
 
   it('at scale 1 draws the same tokens as plain sampling with the same generator', () => {
     const options = { maxNewTokens: 6, temperature: 0.9, topK: 6 };
-    const guided = guidedGenerate(model, prompts, unconditional, {
+    const guided = generate(model, prompts, {
       ...options,
-      guidance: 1,
+      guidance: { unconditional, scale: 1 },
       rng: new Rng(5),
     });
     expect(guided).toEqual(generate(model, prompts, { ...options, rng: new Rng(5) }));
   });
 
   it('rejects a missing unconditional prompt, a bad scale and out-of-vocabulary tokens', () => {
-    const o = { maxNewTokens: 2, guidance: 2, rng: new Rng(0) };
-    expect(() => guidedGenerate(model, prompts, [[9]], o)).toThrow('3 prompts but 1 unconditional prompts');
-    expect(() => guidedGenerate(model, [[1]], [[9]], { ...o, guidance: Number.NaN })).toThrow(
+    const o = (unconditional: number[][], scale = 2) => ({
+      maxNewTokens: 2,
+      guidance: { unconditional, scale },
+      rng: new Rng(0),
+    });
+    expect(() => generate(model, prompts, o([[9]]))).toThrow('3 prompts but 1 unconditional prompts');
+    expect(() => generate(model, [[1]], o([[9]], Number.NaN))).toThrow(
       'guidance must be a finite number, got NaN',
     );
-    expect(() => guidedGenerate(model, [[1, 12]], [[9]], o)).toThrow('token 12 outside [0, 12)');
+    expect(() => generate(model, [[1, 12]], o([[9]]))).toThrow('token 12 outside the vocabulary [0, 12)');
+    expect(() => generate(model, [[1]], o([[12]]))).toThrow(
+      'unconditional prompt 0 has token 12 outside the vocabulary [0, 12)',
+    );
   });
 });
