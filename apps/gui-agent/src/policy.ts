@@ -192,21 +192,9 @@ export class GuiPolicy extends Module {
     return { x: concat([embedded.slice(1, 0, g), tokens, embedded.slice(1, g, s)], 1), grid };
   }
 
-  /** The decoder's final (normed) states [b, s, dim] of input embeddings x [b, s, dim], continuing `cache` when given. */
-  private states(x: Tensor, cache?: KVCache): Tensor {
-    let h = x;
-    this.decoder.blocks.forEach((block, layer) => {
-      h = block.forward(h, { cache, layer });
-    });
-    return this.decoder.norm.forward(h);
-  }
-
   /** Vocabulary logits of text states [b, s, dim], the coordinate tokens' from the pointer over `image` states when there is one. */
   private logits(text: Tensor, image: Tensor, grid: TokenGrid): Tensor {
-    const head = this.decoder.head;
-    const logits = head
-      ? head.forward(text)
-      : text.matmul(this.decoder.tokenEmbedding.weight.transpose(0, 1));
+    const logits = this.decoder.logits(text);
     return this.pointer ? this.pointer.forward(logits, text, image, grid) : logits;
   }
 
@@ -217,7 +205,7 @@ export class GuiPolicy extends Module {
   forward(images: readonly Tensor[], text: Tensor): Tensor {
     const g = this.config.goalTokens;
     const { x, grid } = this.sequence(images, text);
-    const h = this.states(x);
+    const h = this.decoder.hiddenStates(x);
     const n = grid.rows * grid.cols;
     const textStates = concat([h.slice(1, 0, g), h.slice(1, g + n, h.shape[1])], 1);
     return this.logits(textStates, h.slice(1, g, g + n), grid);
@@ -227,7 +215,7 @@ export class GuiPolicy extends Module {
   imageStates(images: readonly Tensor[], text: Tensor): Tensor {
     const { x, grid } = this.sequence(images, text);
     const g = this.config.goalTokens;
-    return this.states(x).slice(1, g, g + grid.rows * grid.cols);
+    return this.decoder.hiddenStates(x).slice(1, g, g + grid.rows * grid.cols);
   }
 
   /**
@@ -253,7 +241,7 @@ export class GuiPolicy extends Module {
             const text = tensor(prompt, [b, this.config.goalTokens + 1], { dtype: 'i32', context: ctx });
             const { x, grid: g } = this.sequence(images, text);
             grid = g;
-            const h = this.states(x, cache);
+            const h = this.decoder.hiddenStates(x, { cache });
             const s = h.shape[1];
             const gt = this.config.goalTokens;
             const image = h.slice(1, gt, gt + g.rows * g.cols);
@@ -280,7 +268,7 @@ export class GuiPolicy extends Module {
           () =>
             tidy(() => {
               const t = tensor(next, [b, 1], { dtype: 'i32', context: ctx });
-              const h = this.states(this.decoder.embed(t, { cache }), cache);
+              const h = this.decoder.hiddenStates(this.decoder.embed(t, { cache }), { cache });
               return this.logits(h, image, grid).reshape([b, -1]).argmax(-1);
             }, ctx),
           ctx,

@@ -21,7 +21,7 @@ const steps: number = a.steps ?? 150;
 const phrasing: Phrasing = a.phrasing ?? 'natural';
 const types: QuestionType[] = a.types ?? [...QUESTION_TYPES];
 const w = Object.fromEntries(QUESTION_TYPES.map((t) => [t, a.weights?.[t] ?? (types.includes(t) ? 1 : 0)]));
-const config = { ...DEFAULT_CONFIG, imagePositions: 16, ...(a.config ?? {}) };
+const config = { ...DEFAULT_CONFIG, ...(a.config ?? {}) };
 const context = createContext();
 manualSeed(0, context);
 const cpu0 = process.cpuUsage();
@@ -43,10 +43,7 @@ const { model, losses } = await trainModel(config, {
   device: 'cpu',
   context,
   onStep: (s, l) => {
-    if (s % 25 === 0)
-      console.log(
-        `step ${s} loss ${l.toFixed(3)} cpu ${((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e6).toFixed(0)}`,
-      );
+    if (s % 25 === 0) console.log(`step ${s} loss ${l.toFixed(3)} cpu ${cpuSeconds().toFixed(0)}`);
   },
 });
 const cpu = cpuSeconds();

@@ -241,6 +241,14 @@ export class Decoder extends Module {
    * features spliced in). Learned positions are not added here: `embed` adds them.
    */
   forwardEmbeddings(x: Tensor, call: DecoderCall = {}): Tensor {
+    return this.logits(this.hiddenStates(x, call));
+  }
+
+  /**
+   * The final normed states [b, s, dim] of input embeddings x [b, s, dim]: what `forwardEmbeddings`
+   * turns into logits, for heads of a model's own (e.g. a pointer over some of the positions).
+   */
+  hiddenStates(x: Tensor, call: DecoderCall = {}): Tensor {
     if (x.rank !== 3 || x.shape[2] !== this.config.dim) {
       throw new TesseraError(
         'Decoder.forwardEmbeddings',
@@ -265,7 +273,11 @@ export class Decoder extends Module {
       const run = (x: Tensor) => block.forward(x, { ...attentionCall, layer });
       h = recompute ? checkpoint(run, h) : run(h);
     });
-    h = this.norm.forward(h);
+    return this.norm.forward(h);
+  }
+
+  /** Vocabulary logits [..., vocab] of final states [..., dim]: the output head, or the tied embedding. */
+  logits(h: Tensor): Tensor {
     return this.head ? this.head.forward(h) : h.matmul(this.tokenEmbedding.weight.transpose(0, 1));
   }
 }
