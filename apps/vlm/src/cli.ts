@@ -37,6 +37,17 @@ export const COMMAND = {
       default: 16,
       help: 'learned (row, column) vectors added to the image tokens in the decoder, for merged grids up to N×N (0: none)',
     },
+    'no-image-coords': {
+      type: 'boolean',
+      help: 'leave out the ordered (x, y) signal of the image tokens (their centred column and row through a learned linear map)',
+    },
+    grounding: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 2,
+      help: 'grounding questions per training picture ("where across is the red" → x2; a training signal, never scored; 0: none)',
+    },
     questions: {
       type: 'number',
       integer: true,
@@ -111,6 +122,8 @@ export interface CliOptions {
   layers: number;
   positions: number;
   imagePositions: number;
+  imageCoords: boolean;
+  grounding: number;
   questions: number;
   phrasing: Phrasing;
   /** Relative training frequency per question type; undefined: uniform. */
@@ -139,6 +152,8 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     layers: o.layers,
     positions: o.positions,
     imagePositions: o['image-positions'],
+    imageCoords: !o['no-image-coords'],
+    grounding: o.grounding,
     questions: o.questions,
     phrasing: o.phrasing as Phrasing,
     typeWeights: parseTypeWeights(o['type-weights']),

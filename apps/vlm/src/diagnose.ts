@@ -8,7 +8,8 @@
  *     nice -n 5 npx tsx --conditions=@tessera/source src/diagnose.ts
  *
  * Fields: steps (150), batch (24), lr (3e-3), more (3 further questions per picture), phrasing,
- * types, weights (per type, overriding types), oneObjectSteps, config (VlmConfig fields), eval (200).
+ * types, weights (per type, overriding types), oneObjectSteps, grounding (grounding questions per
+ * picture, 0), seed (0), config (VlmConfig fields, e.g. imageCoords), eval (200).
  */
 import { createContext, manualSeed } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
@@ -23,7 +24,7 @@ const types: QuestionType[] = a.types ?? [...QUESTION_TYPES];
 const w = Object.fromEntries(QUESTION_TYPES.map((t) => [t, a.weights?.[t] ?? (types.includes(t) ? 1 : 0)]));
 const config = { ...DEFAULT_CONFIG, ...(a.config ?? {}) };
 const context = createContext();
-manualSeed(0, context);
+manualSeed(a.seed ?? 0, context);
 const cpu0 = process.cpuUsage();
 const cpuSeconds = () => {
   const u = process.cpuUsage(cpu0);
@@ -39,7 +40,8 @@ const { model, losses } = await trainModel(config, {
   phrasing,
   typeWeights: w as Record<QuestionType, number>,
   oneObjectSteps: a.oneObjectSteps ?? 0,
-  seed: 0,
+  grounding: a.grounding ?? 0,
+  seed: a.seed ?? 0,
   device: 'cpu',
   context,
   onStep: (s, l) => {
@@ -52,7 +54,7 @@ const pick = (held: boolean, n: number) => {
   const out = [];
   while (out.length < n) {
     const ex = randomExample(rng, held, { phrasing });
-    if (types.includes(ex.question.type)) out.push(ex);
+    if ((types as string[]).includes(ex.question.type)) out.push(ex);
   }
   return out;
 };

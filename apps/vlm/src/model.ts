@@ -55,6 +55,13 @@ export interface VlmConfig {
    */
   imagePositions: number;
   /**
+   * An ordered (x, y) signal added to the projected image tokens in the decoder: each token's
+   * merged-grid column and row, as (index − 2.5) / 2.5 (−1 … 1 across the 6 cells of a 48-px
+   * side), mapped to the width by a learned linear map, so that "left of" and "above" are linear in the tokens a question word
+   * gathers (the learned row and column vectors carry no order until they learn one).
+   */
+  imageCoords?: boolean;
+  /**
    * Weight of an auxiliary loss on the projected image tokens (0: none): two linear heads read the
    * colour and the shape of the object that covers most of each token's cell (or none) from the
    * token, so that every image token learns to carry both — a dense vision objective beside the
@@ -82,6 +89,7 @@ export const DEFAULT_CONFIG: VlmConfig = {
   auxLossCoef: 0.01,
   positions: 0,
   imagePositions: 16,
+  imageCoords: true,
   tokenLoss: 1,
 };
 
@@ -240,6 +248,8 @@ export class VisionLanguageModel extends Module {
   /** [imagePositions, dim] row and column vectors added to the projected tokens (when configured). */
   readonly imageRow: Tensor | undefined;
   readonly imageCol: Tensor | undefined;
+  /** Linear(2, dim) from a token's centred (column, row) to the width (when `imageCoords`). */
+  readonly imageCoords: Linear | undefined;
   /** Auxiliary heads from a projected token to its cell's colour and shape (when `tokenLoss` > 0). */
   readonly colourHead: Linear | undefined;
   readonly shapeHead: Linear | undefined;
@@ -294,6 +304,9 @@ export class VisionLanguageModel extends Module {
       n > 0 ? this.registerParameter('imageRow', normal([n, config.dim], 0, 0.1, o)) : undefined;
     this.imageCol =
       n > 0 ? this.registerParameter('imageCol', normal([n, config.dim], 0, 0.1, o)) : undefined;
+    this.imageCoords = config.imageCoords
+      ? this.register('imageCoords', new Linear(2, config.dim, { ...options, bias: false }))
+      : undefined;
     const aux = config.tokenLoss > 0;
     this.colourHead = aux
       ? this.register('colourHead', new Linear(config.dim, COLOURS.length + 1, options))
@@ -323,6 +336,11 @@ export class VisionLanguageModel extends Module {
       const rows = this.imageRow.indexSelect(0, tensor(batch.tokenRow, [batch.tokenRow.length], where));
       const cols = this.imageCol.indexSelect(0, tensor(batch.tokenCol, [batch.tokenCol.length], where));
       projected = projected.add(rows).add(cols);
+    }
+    if (this.imageCoords) {
+      const xy = batch.tokenCol.flatMap((c, i) => [(c - 2.5) / 2.5, (batch.tokenRow[i] - 2.5) / 2.5]);
+      const at = { dtype: projected.dtype, context: projected.ctx, device: projected.device };
+      projected = projected.add(this.imageCoords.forward(tensor(xy, [batch.tokenCol.length, 2], at)));
     }
     const text = this.decoder.embed(batch.inputs);
     const [b, s, dim] = text.shape;

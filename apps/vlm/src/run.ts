@@ -49,6 +49,7 @@ export async function run(
     layers: o.layers,
     positions: o.positions,
     imagePositions: o.imagePositions,
+    imageCoords: o.imageCoords,
     tokenLoss: o.tokenLoss,
   };
   const rng = new Rng(o.seed + 1_000_003);
@@ -61,7 +62,7 @@ export async function run(
   const layout = { rowTokens: o.rowTokens, order: o.order };
   const where = { layout, device: o.device, context };
   log(
-    `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.order}, decoder positions ${config.positions}, image (row, column) vectors ${config.imagePositions}, image-token loss ${config.tokenLoss}; ${o.phrasing} questions; ${o.steps} steps of ${o.batch} pictures × ${o.questions} questions${o.oneObjectSteps ? `, the first ${o.oneObjectSteps} with one object` : ''}`,
+    `model: ViT ${config.vitLayers}×${config.vitDim} (patch ${config.patch}), pixel-shuffle projector → decoder ${config.layers}×${config.dim} with ${config.experts} experts top-${config.topK} + ${config.sharedExperts} shared; ${o.order}, decoder positions ${config.positions}, image (row, column) vectors ${config.imagePositions}, image (x, y) signal ${config.imageCoords ? 'on' : 'off'}, image-token loss ${config.tokenLoss}; ${o.phrasing} questions; ${o.steps} steps of ${o.batch} pictures × ${o.questions} questions + ${o.grounding} grounding${o.oneObjectSteps ? `, the first ${o.oneObjectSteps} with one object` : ''}`,
   );
 
   const train = async (label: string, view?: (s: Scene) => Scene) => {
@@ -78,6 +79,7 @@ export async function run(
       phrasing: o.phrasing,
       typeWeights: o.typeWeights,
       oneObjectSteps: o.oneObjectSteps,
+      grounding: o.grounding,
       seed: o.seed,
       device: o.device,
       context,

@@ -13,6 +13,18 @@ export type Colour = (typeof COLOURS)[number];
 export type ShapeKind = (typeof SHAPES)[number];
 export const QUESTION_TYPES = ['colour', 'shape', 'count', 'position', 'aspect'] as const;
 export type QuestionType = (typeof QUESTION_TYPES)[number];
+/**
+ * Grounding questions ("where across is the red" → x2) are a training signal only: never drawn by
+ * type, never scored (see `groundingQuestions`).
+ */
+export type AskedType = QuestionType | 'where';
+/** Side of the cells that grounding answers count in (one merged image token at patch 4). */
+export const GROUNDING_CELL = 8;
+/** Grounding answers: the column (x0…x5) and row (y0…y5) of an object's centre cell. */
+export const CELL_WORDS = {
+  x: Array.from({ length: 6 }, (_, i) => `x${i}`),
+  y: Array.from({ length: 6 }, (_, i) => `y${i}`),
+} as const;
 
 const RGB: Record<Colour, Rgb> = {
   red: [220, 40, 40],
@@ -50,7 +62,7 @@ export interface Scene {
 }
 
 export interface Question {
-  type: QuestionType;
+  type: AskedType;
   words: string[];
   answer: string;
   /** The objects the question names (colour and shape: one; position: two; count and aspect: none). */
@@ -242,6 +254,41 @@ export interface ExampleOptions {
   maxObjects?: number;
 }
 
+/**
+ * For each object, where its centre is, in cells of `GROUNDING_CELL` pixels of the picture as
+ * shown (`shown`, e.g. square-resized; the scene itself by default): "where across is the red" → x2
+ * and "where down is the red" → y1 (with 'natural' phrasing, "… red one ?"). A training signal in
+ * the role of the grounding data in Kimi-VL's pretraining mix: it teaches a colour word to fetch
+ * its object's place, which position questions then compare. Never scored.
+ */
+export function groundingQuestions(
+  scene: Scene,
+  phrasing: Phrasing = 'natural',
+  shown: { width: number; height: number } = scene,
+): Question[] {
+  const tail = phrasing === 'natural' ? ['one', '?'] : [];
+  const cell = (v: number, from: number, to: number) =>
+    Math.min(CELL_WORDS.x.length - 1, Math.floor((v * to) / from / GROUNDING_CELL));
+  return scene.objects.flatMap((o) => {
+    const [cx, cy] = centre(o);
+    const about = [o];
+    return [
+      {
+        type: 'where' as const,
+        words: ['where', 'across', 'is', 'the', o.colour, ...tail],
+        answer: CELL_WORDS.x[cell(cx, scene.width, shown.width)],
+        about,
+      },
+      {
+        type: 'where' as const,
+        words: ['where', 'down', 'is', 'the', o.colour, ...tail],
+        answer: CELL_WORDS.y[cell(cy, scene.height, shown.height)],
+        about,
+      },
+    ];
+  });
+}
+
 /** A type drawn by `weights` among those with questions left in `pool`; undefined when the pool is empty. */
 function weightedType(
   rng: Rng,
@@ -328,6 +375,11 @@ export const WORDS: readonly string[] = [
     'three',
     ...COLOURS,
     ...SHAPES,
+    'where',
+    'across',
+    'down',
+    ...CELL_WORDS.x,
+    ...CELL_WORDS.y,
   ]),
 ];
 

@@ -6,6 +6,7 @@ import { AdamW, CosineWithWarmup } from '@tessera/optim';
 import { type LayoutOptions, makeBatch, VisionLanguageModel, type VlmConfig } from './model.js';
 import {
   type Example,
+  groundingQuestions,
   type Phrasing,
   QUESTION_TYPES,
   type QuestionType,
@@ -28,6 +29,8 @@ export interface TrainOptions {
   typeWeights?: Readonly<Record<QuestionType, number>>;
   /** A curriculum: the first this many steps draw one-object pictures only (0: none). */
   oneObjectSteps?: number;
+  /** Also ask up to this many grounding questions per training picture (`groundingQuestions`; 0: none). */
+  grounding?: number;
   seed: number;
   device: string;
   context: Context;
@@ -65,7 +68,7 @@ export async function trainModel(
         typeWeights: o.typeWeights,
         maxObjects: step <= (o.oneObjectSteps ?? 0) ? 1 : 3,
       });
-      return { ...ex, scene: view(ex.scene) };
+      return withGrounding(ex, view(ex.scene), o.grounding ?? 0, rng, o.phrasing);
     });
     const loss = tidy(() => {
       const batch = makeBatch(
@@ -90,6 +93,18 @@ export async function trainModel(
     o.onStep?.(step, value);
   }
   return { model, losses };
+}
+
+/**
+ * A training example shown as `shown` (the scene itself or, e.g., its square-resized view), with up
+ * to `n` of its grounding questions (drawn at random, answered in `shown`'s cells) shuffled in among
+ * its questions.
+ */
+export function withGrounding(ex: Example, shown: Scene, n: number, rng: Rng, phrasing?: Phrasing): Example {
+  if (n === 0) return { ...ex, scene: shown };
+  const grounding = rng.shuffle(groundingQuestions(ex.scene, phrasing, shown)).slice(0, n);
+  const [question, ...more] = rng.shuffle([ex.question, ...(ex.more ?? []), ...grounding]);
+  return { scene: shown, question, more };
 }
 
 export interface Evaluation {
@@ -144,8 +159,11 @@ export async function evaluate(
   const correct = Object.fromEntries(QUESTION_TYPES.map((t) => [t, 0])) as Record<QuestionType, number>;
   const counts = Object.fromEntries(QUESTION_TYPES.map((t) => [t, 0])) as Record<QuestionType, number>;
   examples.forEach((ex, i) => {
-    counts[ex.question.type]++;
-    if (predictions[i] === ex.question.answer) correct[ex.question.type]++;
+    const type = ex.question.type;
+    if (type === 'where')
+      throw new Error('vlm: grounding questions are a training signal and are not scored');
+    counts[type]++;
+    if (predictions[i] === ex.question.answer) correct[type]++;
   });
   const accuracy = Object.fromEntries(
     QUESTION_TYPES.map((t) => [t, counts[t] ? correct[t] / counts[t] : 0]),

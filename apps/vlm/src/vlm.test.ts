@@ -18,6 +18,7 @@ import {
   COLOURS,
   cellLabels,
   drawObject,
+  groundingQuestions,
   HELD_OUT_PAIRS,
   QUESTION_TYPES,
   questionsFor,
@@ -27,6 +28,7 @@ import {
   SHAPES,
   squareResized,
 } from './scenes.js';
+import { withGrounding } from './train.js';
 
 const context = createContext();
 
@@ -182,7 +184,10 @@ describe('the multimodal sequence', () => {
   });
 
   it('puts the projected image tokens at the placeholders and the word embeddings elsewhere', () => {
-    const plain = new VisionLanguageModel({ ...DEFAULT_CONFIG, imagePositions: 0 }, { context });
+    const plain = new VisionLanguageModel(
+      { ...DEFAULT_CONFIG, imagePositions: 0, imageCoords: false },
+      { context },
+    );
     const spliced = plain.splice(batch);
     const [b, s, dim] = spliced.shape;
     const x = spliced.dataSync();
@@ -201,7 +206,7 @@ describe('the multimodal sequence', () => {
   });
 
   it('adds the learned row and column vectors of its merged-grid cell to each image token', () => {
-    const config = { ...DEFAULT_CONFIG, imagePositions: 8 };
+    const config = { ...DEFAULT_CONFIG, imagePositions: 8, imageCoords: false };
     const withCells = new VisionLanguageModel(config, { context });
     const qf = makeBatch(examples, config, questionFirst, where);
     const spliced = withCells.splice(qf).dataSync();
@@ -227,6 +232,33 @@ describe('the multimodal sequence', () => {
     const tooBig = { ...config, imagePositions: 2 };
     const small = new VisionLanguageModel(tooBig, { context });
     expect(() => small.splice(makeBatch(examples, tooBig, questionFirst, where))).toThrow(/imagePositions/);
+  });
+
+  it('adds W·(x, y) to each image token, x and y its centred merged-grid column and row', () => {
+    const config = { ...DEFAULT_CONFIG, imagePositions: 0, imageCoords: true };
+    const withXY = new VisionLanguageModel(config, { context });
+    const qf = makeBatch(examples, config, questionFirst, where);
+    const spliced = withXY.splice(qf).dataSync();
+    const projected = withXY.tower.forward(qf.images).tokens.dataSync();
+    // Linear(2, dim) without bias: weight [dim, 2].
+    const w = withXY.imageCoords?.weight.dataSync() ?? new Float32Array();
+    expect(w.length).toBe(2 * config.dim);
+    const dim = config.dim;
+    let token = 0;
+    examples.forEach((ex, b) => {
+      const { rows, cols } = gridOf(ex);
+      const first = qf.imageRows.filter((r) => Math.floor(r / qf.seq) === b);
+      first.forEach((at, j) => {
+        // A 48-px side has 6 merged cells: x and y run from −1 to 1 over them.
+        const x = ((j % cols) - 2.5) / 2.5;
+        const y = (Math.floor(j / cols) - 2.5) / 2.5;
+        for (let d = 0; d < dim; d++) {
+          const want = projected[(token + j) * dim + d] + w[2 * d] * x + w[2 * d + 1] * y;
+          expect(spliced[at * dim + d]).toBeCloseTo(want, 5);
+        }
+      });
+      token += rows * cols;
+    });
   });
 
   it('computes the loss on text targets only (mean cross-entropy over question and answer words)', () => {
@@ -339,6 +371,79 @@ describe('question phrasing, training mix and the image-token labels', () => {
     expect(shape / 2000).toBeLessThan(0.78);
   });
 
+  it('answers grounding questions with the cell that holds the centre of the painted object, as shown', () => {
+    // The centre of an object's painted pixels (boxes are ≥ 2 px apart, so the non-black pixels
+    // near an object's box are its own), found in the picture as shown.
+    const paintedCentre = (shown: Scene, x0: number, x1: number, y0: number, y1: number) => {
+      let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+      for (let y = Math.max(0, Math.floor(y0)); y < Math.min(shown.height, Math.ceil(y1)); y++) {
+        for (let x = Math.max(0, Math.floor(x0)); x < Math.min(shown.width, Math.ceil(x1)); x++) {
+          const i = (y * shown.width + x) * 3;
+          if (shown.pixels[i] + shown.pixels[i + 1] + shown.pixels[i + 2] === 0) continue;
+          [minX, maxX, minY, maxY] = [
+            Math.min(minX, x),
+            Math.max(maxX, x),
+            Math.min(minY, y),
+            Math.max(maxY, y),
+          ];
+        }
+      }
+      return [(minX + maxX + 1) / 2, (minY + maxY + 1) / 2];
+    };
+    const rng = new Rng(21);
+    let checked = 0;
+    for (let n = 0; n < 40; n++) {
+      const scene = randomScene(rng, false);
+      for (const shown of [scene, squareResized(scene, 32)]) {
+        const [sx, sy] = [shown.width / scene.width, shown.height / scene.height];
+        const qs = groundingQuestions(scene, 'name-last', shown);
+        expect(qs.length).toBe(2 * scene.objects.length);
+        scene.objects.forEach((o, k) => {
+          const [across, down] = [qs[2 * k], qs[2 * k + 1]];
+          expect(across.words).toEqual(['where', 'across', 'is', 'the', o.colour]);
+          expect(down.words).toEqual(['where', 'down', 'is', 'the', o.colour]);
+          const [cx, cy] = paintedCentre(
+            shown,
+            o.x * sx - 1,
+            (o.x + o.size) * sx + 1,
+            o.y * sy - 1,
+            (o.y + o.size) * sy + 1,
+          );
+          // The answered 8-px cell holds the painted centre, to the pixel (rasterizing and
+          // nearest-neighbour resizing move edges by up to one pixel).
+          const col = Number(across.answer.slice(1));
+          const row = Number(down.answer.slice(1));
+          expect([across.answer[0], down.answer[0]]).toEqual(['x', 'y']);
+          expect(cx).toBeGreaterThanOrEqual(8 * col - 1);
+          expect(cx).toBeLessThanOrEqual(8 * col + 9);
+          expect(cy).toBeGreaterThanOrEqual(8 * row - 1);
+          expect(cy).toBeLessThanOrEqual(8 * row + 9);
+          checked++;
+        });
+      }
+      expect(groundingQuestions(scene, 'natural')[0].words.slice(-2)).toEqual(['one', '?']);
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('shuffles up to n grounding questions in among the questions of a training example', () => {
+    const rng = new Rng(22);
+    for (let n = 0; n < 20; n++) {
+      const ex = randomExample(rng, false, { more: 3, phrasing: 'name-last' });
+      const asked = [ex.question, ...(ex.more ?? [])];
+      const plain = withGrounding(ex, ex.scene, 0, rng, 'name-last');
+      expect([plain.question, ...(plain.more ?? [])]).toEqual(asked);
+      const g = withGrounding(ex, ex.scene, 2, rng, 'name-last');
+      const all = [g.question, ...(g.more ?? [])];
+      const extra = all.filter((q) => !asked.includes(q));
+      expect(asked.every((q) => all.includes(q))).toBe(true);
+      expect(extra.length).toBe(Math.min(2, 2 * ex.scene.objects.length));
+      expect(extra.every((q) => q.type === 'where')).toBe(true);
+      const every = groundingQuestions(ex.scene, 'name-last');
+      for (const q of extra) expect(every).toContainEqual(q);
+    }
+  });
+
   it('parses --type-weights in the order of the question types and refuses bad lists', () => {
     expect(parseTypeWeights('1,1,1,1,1')).toBeUndefined();
     expect(parseTypeWeights('2,2,0.5,2,0.5')).toEqual({
@@ -357,6 +462,7 @@ describe('question phrasing, training mix and the image-token labels', () => {
     const cli = parseCli([], 'out');
     expect(DEFAULT_CONFIG.imagePositions).toBe(cli.imagePositions);
     expect(DEFAULT_CONFIG.tokenLoss).toBe(cli.tokenLoss);
+    expect(DEFAULT_CONFIG.imageCoords).toBe(cli.imageCoords);
   });
 
   it('labels each merged cell with the colour and shape of the object covering most of it', () => {
