@@ -60,7 +60,8 @@ fn nan_f32() -> f32 { return bitcast<f32>(NAN_BITS); }`,
   if (a == 0.0) { return select(0.0, inf_f32(), b < 0.0); }
   let m = pow(abs(a), b);
   if (a > 0.0) { return m; }
-  if (floor(b) != b) { return nan_f32(); }
+  // A negative base to a non-integer power is NaN, except −∞, which gives m (+∞ or +0) as in IEEE 754.
+  if (floor(b) != b) { return select(nan_f32(), m, a == -inf_f32()); }
   let odd = abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
   return select(m, -m, odd);
 }`,

@@ -5,7 +5,7 @@ import { emitExp4 } from '../../wasm/exp.js';
  * f32 elementwise kernels. Every op here is one IEEE f32 operation per element, so the SIMD
  * results are bit-identical to the TypeScript kernels (which compute in f64 and round once:
  * for + − × ÷ √ that double rounding is exact). min/max propagate NaN and order −0 < +0 in
- * both, like Math.min/Math.max. The exceptions are sigmoid and silu, built on emitExp4's
+ * both, like Math.min/Math.max. The exceptions are exp, sigmoid and silu, built on emitExp4's
  * polynomial exponential (about 1 ulp), so within a few ulp of the TypeScript kernels.
  */
 export const BINARY_SIMD: Record<string, [SimdOp, PlainOp]> = {
@@ -38,6 +38,25 @@ function sigmoid4(f: F): void {
   f.get(SCRATCH).f32x4(0).simd('f32x4.ge').simd('v128.bitselect');
 }
 
+/**
+ * e^x of the vector on the stack, leaving x in SCRATCH, over f32's whole range: emitExp4 clamps
+ * its argument at 88 (2^k must stay a normal number), so above 80 this computes e^(x − 8) — the
+ * subtraction is exact in f32 there — times e^8 (two more roundings), whose f32 product overflows
+ * to +∞ where Math.exp rounded to f32 does (from 88.7228394). Below −87 the result is 0 (f32
+ * subnormals, under 1.2e-38, are flushed).
+ */
+function exp4(f: F): void {
+  f.set(SCRATCH);
+  const big = () => f.get(SCRATCH).f32x4(80).simd('f32x4.gt');
+  f.get(SCRATCH);
+  big();
+  f.f32x4(8).simd('v128.and').simd('f32x4.sub').set(EXP_X);
+  emitExp4(f, EXP_X, EXP_K, EXP_Y);
+  f.get(EXP_Y).f32x4(Math.exp(8)).f32x4(1);
+  big();
+  f.simd('v128.bitselect').simd('f32x4.mul');
+}
+
 /** A scalar op from a vector one: splat, apply, take lane 0. */
 function lane0(vec: (f: F) => void): (f: F) => void {
   return (f) => {
@@ -54,6 +73,7 @@ const silu4 = (f: F) => {
 
 /** Unary ops as code applied to a value on the stack (vector, scalar). */
 export const UNARY_SIMD: Record<string, [(f: F) => void, (f: F) => void]> = {
+  exp: [exp4, lane0(exp4)],
   sigmoid: [sigmoid4, lane0(sigmoid4)],
   silu: [silu4, lane0(silu4)],
   neg: [(f) => f.simd('f32x4.neg'), (f) => f.op('f32.neg')],

@@ -8,6 +8,7 @@ import {
   add,
   div,
   eq,
+  exp,
   ge,
   gt,
   le,
@@ -131,13 +132,17 @@ describe('WebAssembly SIMD kernels', () => {
       });
     }
   }
-  // sigmoid and silu use the polynomial exponential: a few ulp from the TypeScript kernels
-  // (Math.exp), exact at ±∞, NaN kept, tiny and huge arguments included.
-  const expBased = { sigmoid, silu };
+  // exp, sigmoid and silu use the polynomial exponential: a few ulp from the TypeScript kernels
+  // (Math.exp), exact at ±∞, NaN kept, tiny and huge arguments included; for exp also both sides
+  // of its f32 overflow (88.7228317 is the largest f32 whose e^x is a finite f32), the range above
+  // 80 that is computed as e^(x − 8)·e^8, and results below f32's normal range (flushed to 0,
+  // within the 1e-35 absolute slack).
+  const expBased = { exp, sigmoid, silu };
   for (const [name, fn] of Object.entries(expBased)) {
     it(`${name} [1003] is within 4e-7 (relative) of the TypeScript kernel`, () => {
-      const xs = values(1003, 5, true).map((x, i) => (i % 10 === 3 ? x * 40 : x));
+      const xs = values(1003, 5, true).map((x, i) => (i % 10 === 3 ? x * 40 : i % 10 === 7 ? 80 + x * 3 : x));
       xs.splice(0, 4, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-30, -200);
+      xs.splice(4, 6, 88.72283172607422, 88.72283935546875, 88.5, 80.000001, -87.5, -95);
       const got = fn(tensor(xs, [1003], { context: simd })).dataSync();
       const want = fn(tensor(xs, [1003], { context: ts })).dataSync();
       for (let i = 0; i < xs.length; i++) {

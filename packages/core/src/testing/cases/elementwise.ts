@@ -226,6 +226,30 @@ const mixedCases: OpCase[] = [
     ref: ([a]) => mapRef(a, (x) => 3 * x),
   },
   {
+    op: 'pow',
+    name: 'tensor to the scalar powers 2, 3 and 2.5 over rows of length 1, with ±0, ±∞ and NaN',
+    inputs: [
+      {
+        shape: [2, 5, 1],
+        values: [
+          -2.5,
+          0,
+          3,
+          -0.1,
+          7,
+          -0,
+          Number.POSITIVE_INFINITY,
+          Number.NEGATIVE_INFINITY,
+          Number.NaN,
+          1.7,
+        ],
+      },
+    ],
+    dtypes: FLOATS,
+    run: ([a]) => [ops.pow(a, 2), ops.pow(a, 3), ops.pow(a, 2.5)],
+    ref: ([a]) => [mapRef(a, (x) => x ** 2), mapRef(a, (x) => x ** 3), mapRef(a, (x) => x ** 2.5)],
+  },
+  {
     op: 'sub',
     name: 'scalar − tensor',
     inputs: [{ shape: [3, 3] }],

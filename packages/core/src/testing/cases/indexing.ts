@@ -179,7 +179,37 @@ const cases: OpCase[] = [
     run: ([x, i, e]) => [ix.indexSelect(x, -1, i), ix.indexSelect(x, 1, e)],
     ref: ([x, i, e]) => [refIndexSelect(x, 2, i), refIndexSelect(x, 1, e)],
   },
+  {
+    op: 'indexSelect',
+    name: 'whole rows of an offset rank-3 input with a strided index (block copies)',
+    inputs: [
+      { shape: [5, 2, 3], layout: 'offset' },
+      { shape: [4], dtype: 'i32', values: [4, 0, 4, 2], layout: 'strided' },
+    ],
+    dtypes: ALL,
+    run: ([x, i]) => ix.indexSelect(x, 0, i),
+    ref: ([x, i]) => refIndexSelect(x, 0, i),
+  },
   // ---- scatterAdd ----
+  {
+    op: 'scatterAdd',
+    name: 'one index per row broadcast along it, as an embedding gradient (whole-row adds)',
+    inputs: [
+      { shape: [3, 4], layout: 'offset' },
+      { shape: [5], dtype: 'i32', values: [2, 0, 2, 2, 1] },
+      { shape: [5, 4], layout: 'offset' },
+    ],
+    dtypes: NUMERIC,
+    run: ([x, i, s]) => ix.scatterAdd(x, 0, i.reshape([5, 1]).expand(5, 4), s),
+    ref: ([x, i, s]) =>
+      refScatterAdd(
+        x,
+        0,
+        { shape: [5, 4], data: Float64Array.from({ length: 20 }, (_, k) => i.data[k >> 2]) },
+        s,
+      ),
+    tol: 1e-5,
+  },
   {
     op: 'scatterAdd',
     name: 'repeated indices accumulate along axis 0',
