@@ -50,11 +50,23 @@ export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
     );
   }
   const [cos, sin] = tables(x, positions, options.base ?? 10000);
+  return x.mul(cos).add(x.matmul(rotateHalf(x)).mul(sin));
+}
+
+/**
+ * The [d, d] signed permutation R with x·R = rotateHalf(x) = [−x_{d/2…d−1}, x_{0…d/2−1}]. One small
+ * product (and one in the backward pass) in place of two strided slices, a negation and a concat
+ * (and their slice-scatters backward); exact, since each output is one input times ±1.
+ */
+function rotateHalf(x: Tensor): Tensor {
+  const d = x.shape[x.rank - 1];
   const half = d / 2;
-  const x1 = x.slice(-1, 0, half);
-  const x2 = x.slice(-1, half, d);
-  const rotated = concat([x2.neg(), x1], -1);
-  return x.mul(cos).add(rotated.mul(sin));
+  const r = new Float32Array(d * d);
+  for (let t = 0; t < half; t++) {
+    r[(t + half) * d + t] = -1;
+    r[t * d + t + half] = 1;
+  }
+  return tensor(r, [d, d], { dtype: x.dtype, context: x.ctx, device: x.device });
 }
 
 /** (row, column) of one token, for 2-D rotary embeddings. */

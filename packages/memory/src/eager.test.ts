@@ -97,10 +97,10 @@ describe('decoderActivations', () => {
   it('counts one block by hand', () => {
     const r = decoderActivations(config, { seq: 8, batch: 4 });
     // Per token, h = 32, q = 32, k = 16, f = 64, 4 heads, 2 kv heads: norms 2·99, projections and
-    // attention output 3q + 2k + h = 160, QK-norm 3·32 + 12 + 3·16 + 6 = 162, rotary 4.5·48 = 216,
-    // SwiGLU 256, down projection and residual sums 96: 1,088 floats, plus 4 heads' f32 log-sum-exp;
-    // per layer two cosine and two sine tables of [8, 8].
-    expect(r.perLayer).toBe(32 * (1088 * 4 + 16) + 4 * 64 * 4);
+    // attention output 3q + 2k + h = 160, QK-norm 3·32 + 12 + 3·16 + 6 = 162, rotary 4·48 = 192,
+    // SwiGLU 256, down projection and residual sums 96: 1,064 floats, plus 4 heads' f32 log-sum-exp;
+    // per layer two cosine and two sine tables of [8, 8] and two [8, 8] rotate-half permutations.
+    expect(r.perLayer).toBe(32 * (1064 * 4 + 16) + 6 * 64 * 4);
     expect(r.backward).toBe(32 * (2 * 32 + 7 * 64) * 4);
   });
 

@@ -223,8 +223,9 @@ export interface DecoderActivations extends EagerActivations {
  * - the projections to queries, keys and values (q + 2k), the attention output and the copy
  *   that merges its heads (2q), the output projection (h);
  * - QK-norm: an RMS norm per head (3q + 3a + 3k + 3g);
- * - rotary: the negated half, the rotated copy, two products and their sum (4.5q + 4.5k), and
- *   per layer a cosine and a sine table of [seq, headDim] for the queries and again for the keys;
+ * - rotary: the rotated copy (one product with a [headDim, headDim] signed permutation), two
+ *   products and their sum (4q + 4k), and per layer a cosine and a sine table of [seq, headDim]
+ *   and the permutation, for the queries and again for the keys;
  * - flash attention's log-sum-exp (a, always f32);
  * - SwiGLU: gate, SiLU, up and their product (4f), GELU: the hidden and its activation (2f);
  *   the down projection and two residual sums (3h).
@@ -253,11 +254,11 @@ export function decoderActivations(
   const k = g * headDim;
   const norm = 3 * h + 3;
   const qkNorm = config.qkNorm ? 3 * q + 3 * a + 3 * k + 3 * g : 0;
-  const rotary = (options.rotary ?? true) ? 4.5 * q + 4.5 * k : 0;
+  const rotary = (options.rotary ?? true) ? 4 * q + 4 * k : 0;
   const ffn = (config.ffnKind ?? 'swiglu') === 'swiglu' ? 4 * f : 2 * f;
   const tokens = s * b;
   const perToken = 2 * norm + 3 * q + 2 * k + h + qkNorm + rotary + ffn + 3 * h;
-  const tables = (options.rotary ?? true) ? 4 * s * headDim * e : 0;
+  const tables = (options.rotary ?? true) ? (4 * s * headDim + 2 * headDim * headDim) * e : 0;
   const perLayer = tokens * (perToken * e + 4 * a) + tables;
   // Token vectors; learned positions add their ids (i32), their vectors and the sum.
   const positions = options.learnedPositions ? s * 4 + s * h * e + tokens * h * e : 0;
