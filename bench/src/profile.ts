@@ -1,10 +1,11 @@
 /**
  * Where a small training step's time goes on the CPU backend: one tiny-gpt step (the demo's
  * default model: dim 48, 2 layers, 4 heads / 2 kv heads, batch 64 of 8 tokens, AdamW) and one
- * MLP 784-256-10 Adam step (mlp.ts's). A CpuBackend subclass times every kernel call by op name;
+ * MLP 784-256-10 Adam step (mlp.ts's), and one early-fusion-sized decoder step (apps/early-fusion's
+ * model and loss on random tokens). A CpuBackend subclass times every kernel call by op name;
  * the rest of the step is JS overhead (autograd, dispatch, views, the optimizer's bookkeeping).
  * It also counts allocations and the thread pool's jobs. `-- --threads 1` (default: every
- * core), `-- --steps N` timed steps after a warm-up, `-- --only tiny-gpt|mlp`, `-- --shapes` to
+ * core), `-- --steps N` timed steps after a warm-up, `-- --only tiny-gpt|mlp|fusion`, `-- --shapes` to
  * split each op's row by its inputs' shapes (`~` marks a strided view), `-- --cpu` to time by the
  * process's CPU time instead of the wall clock (on a loaded machine; 1 thread: the main thread's,
  * less the garbage collector's threads).
@@ -25,7 +26,7 @@ import {
 import { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { Adam, AdamW } from '@tessera/optim';
-import { Decoder } from '@tessera/transformer';
+import { Decoder, zLoss } from '@tessera/transformer';
 import { mlpStep } from './mlp.js';
 import { fmt, randomData, table } from './timing.js';
 
@@ -100,6 +101,49 @@ function tinyGpt(ctx: Context): Workload {
         const y = tensor(targets, [batch * len], { dtype: 'i32', context: ctx });
         const logits = model.forward(x).reshape([batch * len, vocab]);
         const loss = crossEntropy(logits, y, { ignoreIndex: -100 });
+        backward(loss);
+        loss.itemSync();
+      }, ctx);
+      opt.step();
+      opt.zeroGrad();
+    },
+    dispose: () => {
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** An early-fusion-sized decoder step (apps/early-fusion's: QK-norm, norms after each sublayer, weighted loss, z-loss). */
+function fusion(ctx: Context): Workload {
+  const [batch, len, vocab] = [32, 55, 84];
+  manualSeed(1, ctx);
+  const model = new Decoder(
+    { vocab, dim: 64, layers: 2, heads: 4, kvHeads: 4, qkNorm: true, normPlacement: 'post' },
+    { context: ctx },
+  );
+  const params = model.parameters();
+  const opt = new AdamW(
+    [
+      { params: params.filter((p) => p.rank > 1) },
+      { params: params.filter((p) => p.rank <= 1), weightDecay: 0 },
+    ],
+    { lr: 1e-3, weightDecay: 0.01 },
+  );
+  const rng = new Rng(2);
+  const inputs = Array.from({ length: batch * len }, () => rng.int(vocab));
+  const targets = Array.from({ length: batch * len }, (_, i) => (i % len > 52 ? -100 : rng.int(vocab)));
+  const weights = targets.map((t) => (t < 0 ? 0 : 1));
+  return {
+    name: 'early-fusion decoder (dim 64, 2 layers, QK-norm, post-norm, batch 32 × 55 tokens, AdamW, z-loss)',
+    step: () => {
+      tidy(() => {
+        const x = tensor(inputs, [batch, len], { dtype: 'i32', context: ctx });
+        const y = tensor(targets, [batch * len], { dtype: 'i32', context: ctx });
+        const w = tensor(weights, [batch * len], { context: ctx });
+        const logits = model.forward(x).reshape([batch * len, vocab]);
+        const perToken = crossEntropy(logits, y, { ignoreIndex: -100, reduction: 'none' });
+        const loss = perToken.mul(w).sum().div(w.sum()).add(zLoss(logits, 1e-4));
         backward(loss);
         loss.itemSync();
       }, ctx);
@@ -205,3 +249,4 @@ console.log(
 );
 if (only === undefined || only === 'tiny-gpt') profile(tinyGpt, threads, steps);
 if (only === undefined || only === 'mlp') profile(mlp, threads, steps);
+if (only === undefined || only === 'fusion') profile(fusion, threads, steps);
