@@ -82,27 +82,35 @@ interface Workload {
   dispose: () => void;
 }
 
-function tinyGpt(ctx: Context): Workload {
-  const [batch, len, vocab] = [64, 8, 12];
+/**
+ * One training step of a `Decoder` on fixed random tokens: `ignored(i)` marks the positions whose
+ * target is −100; `loss(logits, targets)` gives the scalar to differentiate.
+ */
+function decoderWorkload(
+  ctx: Context,
+  name: string,
+  shape: { batch: number; len: number; vocab: number },
+  makeModel: () => Decoder,
+  makeOptimizer: (model: Decoder) => AdamW,
+  ignored: (position: number) => boolean,
+  loss: (logits: Tensor, targets: Tensor) => Tensor,
+): Workload {
+  const { batch, len, vocab } = shape;
   manualSeed(1, ctx);
-  const model = new Decoder(
-    { vocab, dim: 48, layers: 2, heads: 4, kvHeads: 2, qkNorm: true, maxLength: len + 1 },
-    { context: ctx },
-  );
-  const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01, betas: [0.9, 0.98] });
+  const model = makeModel();
+  const opt = makeOptimizer(model);
   const rng = new Rng(2);
   const inputs = Array.from({ length: batch * len }, () => rng.int(vocab));
-  const targets = Array.from({ length: batch * len }, (_, i) => (i % len < 5 ? -100 : rng.int(vocab)));
+  const targets = Array.from({ length: batch * len }, (_, i) => (ignored(i % len) ? -100 : rng.int(vocab)));
   return {
-    name: 'tiny-gpt (dim 48, 2 layers, batch 64 × 8 tokens, AdamW)',
+    name,
     step: () => {
       tidy(() => {
         const x = tensor(inputs, [batch, len], { dtype: 'i32', context: ctx });
         const y = tensor(targets, [batch * len], { dtype: 'i32', context: ctx });
-        const logits = model.forward(x).reshape([batch * len, vocab]);
-        const loss = crossEntropy(logits, y, { ignoreIndex: -100 });
-        backward(loss);
-        loss.itemSync();
+        const l = loss(model.forward(x).reshape([batch * len, vocab]), y);
+        backward(l);
+        l.itemSync();
       }, ctx);
       opt.step();
       opt.zeroGrad();
@@ -114,47 +122,61 @@ function tinyGpt(ctx: Context): Workload {
   };
 }
 
+function tinyGpt(ctx: Context): Workload {
+  const shape = { batch: 64, len: 8, vocab: 12 };
+  return decoderWorkload(
+    ctx,
+    'tiny-gpt (dim 48, 2 layers, batch 64 × 8 tokens, AdamW)',
+    shape,
+    () =>
+      new Decoder(
+        {
+          vocab: shape.vocab,
+          dim: 48,
+          layers: 2,
+          heads: 4,
+          kvHeads: 2,
+          qkNorm: true,
+          maxLength: shape.len + 1,
+        },
+        { context: ctx },
+      ),
+    (model) => new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01, betas: [0.9, 0.98] }),
+    (t) => t < 5,
+    (logits, y) => crossEntropy(logits, y, { ignoreIndex: -100 }),
+  );
+}
+
 /** An early-fusion-sized decoder step (apps/early-fusion's: QK-norm, norms after each sublayer, weighted loss, z-loss). */
 function fusion(ctx: Context): Workload {
-  const [batch, len, vocab] = [32, 55, 84];
-  manualSeed(1, ctx);
-  const model = new Decoder(
-    { vocab, dim: 64, layers: 2, heads: 4, kvHeads: 4, qkNorm: true, normPlacement: 'post' },
-    { context: ctx },
-  );
-  const params = model.parameters();
-  const opt = new AdamW(
-    [
-      { params: params.filter((p) => p.rank > 1) },
-      { params: params.filter((p) => p.rank <= 1), weightDecay: 0 },
-    ],
-    { lr: 1e-3, weightDecay: 0.01 },
-  );
-  const rng = new Rng(2);
-  const inputs = Array.from({ length: batch * len }, () => rng.int(vocab));
-  const targets = Array.from({ length: batch * len }, (_, i) => (i % len > 52 ? -100 : rng.int(vocab)));
-  const weights = targets.map((t) => (t < 0 ? 0 : 1));
-  return {
-    name: 'early-fusion decoder (dim 64, 2 layers, QK-norm, post-norm, batch 32 × 55 tokens, AdamW, z-loss)',
-    step: () => {
-      tidy(() => {
-        const x = tensor(inputs, [batch, len], { dtype: 'i32', context: ctx });
-        const y = tensor(targets, [batch * len], { dtype: 'i32', context: ctx });
-        const w = tensor(weights, [batch * len], { context: ctx });
-        const logits = model.forward(x).reshape([batch * len, vocab]);
-        const perToken = crossEntropy(logits, y, { ignoreIndex: -100, reduction: 'none' });
-        const loss = perToken.mul(w).sum().div(w.sum()).add(zLoss(logits, 1e-4));
-        backward(loss);
-        loss.itemSync();
-      }, ctx);
-      opt.step();
-      opt.zeroGrad();
+  const shape = { batch: 32, len: 55, vocab: 84 };
+  return decoderWorkload(
+    ctx,
+    'early-fusion decoder (dim 64, 2 layers, QK-norm, post-norm, batch 32 × 55 tokens, AdamW, z-loss)',
+    shape,
+    () =>
+      new Decoder(
+        { vocab: shape.vocab, dim: 64, layers: 2, heads: 4, kvHeads: 4, qkNorm: true, normPlacement: 'post' },
+        { context: ctx },
+      ),
+    (model) => {
+      const params = model.parameters();
+      return new AdamW(
+        [
+          { params: params.filter((p) => p.rank > 1) },
+          { params: params.filter((p) => p.rank <= 1), weightDecay: 0 },
+        ],
+        { lr: 1e-3, weightDecay: 0.01 },
+      );
     },
-    dispose: () => {
-      opt.dispose();
-      model.dispose();
+    (t) => t > 52,
+    (logits, y) => {
+      // Caption-weighted as in the app: weight 1 on every target here, 0 on the ignored ones.
+      const w = y.ne(-100).cast('f32');
+      const perToken = crossEntropy(logits, y, { ignoreIndex: -100, reduction: 'none' });
+      return perToken.mul(w).sum().div(w.sum()).add(zLoss(logits, 1e-4));
     },
-  };
+  );
 }
 
 function mlp(ctx: Context): Workload {
