@@ -50,7 +50,7 @@ export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
     );
   }
   const [cos, sin] = tables(x, positions, options.base ?? 10000);
-  return x.mul(cos).add(x.matmul(rotateHalf(x)).mul(sin));
+  return x.mul(cos).add(x.matmul(rotateHalfMatrix(x)).mul(sin));
 }
 
 /**
@@ -58,7 +58,7 @@ export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
  * product (and one in the backward pass) in place of two strided slices, a negation and a concat
  * (and their slice-scatters backward); exact, since each output is one input times ±1.
  */
-function rotateHalf(x: Tensor): Tensor {
+function rotateHalfMatrix(x: Tensor): Tensor {
   const d = x.shape[x.rank - 1];
   const half = d / 2;
   const r = new Float32Array(d * d);

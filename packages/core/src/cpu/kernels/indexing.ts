@@ -73,7 +73,6 @@ const scatterAddKernel: CpuKernel<AxisAttrs> = ([x, index, src], [out], { axis }
   const os = strides.map((s, k) => (k === axis ? 0 : s));
   // Adding bools is a logical or.
   const asBool = out.dtype === 'bool';
-  const [m, row] = [index.shape[0], index.shape[1]];
   if (
     !asBool &&
     axis === 0 &&
@@ -82,6 +81,7 @@ const scatterAddKernel: CpuKernel<AxisAttrs> = ([x, index, src], [out], { axis }
     isDense(src, index.shape)
   ) {
     // One index per row, broadcast along it (an embedding's gradient): add whole rows.
+    const [m, row] = index.shape;
     for (let i = 0; i < m; i++) {
       const to = idx[index.offset + i * index.strides[0]] * step;
       for (let j = 0, v = src.offset + i * row; j < row; j++, v++) dst[to + j] += vals[v];
