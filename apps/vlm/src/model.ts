@@ -3,7 +3,7 @@ import { moeFeedForward } from '@tessera/moe';
 import { crossEntropy, Linear, Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
 import { mergedGrid, type PatchGrid, patchGrid, VisionTower } from '@tessera/vision';
-import { COLOURS, cellLabels, type Example, SHAPES, WORDS } from './scenes.js';
+import { COLOURS, cellLabels, type Example, MAX_CELLS, SHAPES, WORDS } from './scenes.js';
 
 /** Special tokens first, then the task's words. */
 export const PAD = 0;
@@ -56,9 +56,10 @@ export interface VlmConfig {
   imagePositions: number;
   /**
    * An ordered (x, y) signal added to the projected image tokens in the decoder: each token's
-   * merged-grid column and row, as (index − 2.5) / 2.5 (−1 … 1 across the 6 cells of a 48-px
-   * side), mapped to the width by a learned linear map, so that "left of" and "above" are linear in the tokens a question word
-   * gathers (the learned row and column vectors carry no order until they learn one).
+   * merged-grid column and row, centred and scaled to −1 … 1 across the MAX_CELLS cells of a 48-px
+   * side, mapped to the width by a learned linear map, so that "left of" and "above" are linear in
+   * the tokens a question word gathers (the learned row and column vectors carry no order until
+   * they learn one).
    */
   imageCoords?: boolean;
   /**
@@ -338,7 +339,8 @@ export class VisionLanguageModel extends Module {
       projected = projected.add(rows).add(cols);
     }
     if (this.imageCoords) {
-      const xy = batch.tokenCol.flatMap((c, i) => [(c - 2.5) / 2.5, (batch.tokenRow[i] - 2.5) / 2.5]);
+      const mid = (MAX_CELLS - 1) / 2;
+      const xy = batch.tokenCol.flatMap((c, i) => [(c - mid) / mid, (batch.tokenRow[i] - mid) / mid]);
       const at = { dtype: projected.dtype, context: projected.ctx, device: projected.device };
       projected = projected.add(this.imageCoords.forward(tensor(xy, [batch.tokenCol.length, 2], at)));
     }

@@ -20,10 +20,12 @@ export type QuestionType = (typeof QUESTION_TYPES)[number];
 export type AskedType = QuestionType | 'where';
 /** Side of the cells that grounding answers count in (one merged image token at patch 4). */
 export const GROUNDING_CELL = 8;
+/** Cells of `GROUNDING_CELL` pixels along the longest picture side (48 px). */
+export const MAX_CELLS = 6;
 /** Grounding answers: the column (x0…x5) and row (y0…y5) of an object's centre cell. */
 export const CELL_WORDS = {
-  x: Array.from({ length: 6 }, (_, i) => `x${i}`),
-  y: Array.from({ length: 6 }, (_, i) => `y${i}`),
+  x: Array.from({ length: MAX_CELLS }, (_, i) => `x${i}`),
+  y: Array.from({ length: MAX_CELLS }, (_, i) => `y${i}`),
 } as const;
 
 const RGB: Record<Colour, Rgb> = {
@@ -268,7 +270,7 @@ export function groundingQuestions(
 ): Question[] {
   const tail = phrasing === 'natural' ? ['one', '?'] : [];
   const cell = (v: number, from: number, to: number) =>
-    Math.min(CELL_WORDS.x.length - 1, Math.floor((v * to) / from / GROUNDING_CELL));
+    Math.min(MAX_CELLS - 1, Math.floor((v * to) / from / GROUNDING_CELL));
   return scene.objects.flatMap((o) => {
     const [cx, cy] = centre(o);
     const about = [o];

@@ -205,30 +205,44 @@ describe('the multimodal sequence', () => {
     expect(image).toBe(batch.imageSlots.length);
   });
 
-  it('adds the learned row and column vectors of its merged-grid cell to each image token', () => {
-    const config = { ...DEFAULT_CONFIG, imagePositions: 8, imageCoords: false };
-    const withCells = new VisionLanguageModel(config, { context });
-    const qf = makeBatch(examples, config, questionFirst, where);
-    const spliced = withCells.splice(qf).dataSync();
-    const projected = withCells.tower.forward(qf.images).tokens.dataSync();
-    const rowTable = withCells.imageRow?.dataSync() ?? new Float32Array();
-    const colTable = withCells.imageCol?.dataSync() ?? new Float32Array();
-    const dim = config.dim;
+  /**
+   * Checks, for every image token of each example's first question-first sequence (row-major), that
+   * the decoder input there is the projected token plus `added(r, c, d)` in each dimension d.
+   */
+  function expectImageTokens(
+    model: VisionLanguageModel,
+    qf: ReturnType<typeof makeBatch>,
+    added: (r: number, c: number, d: number) => number,
+  ) {
+    const spliced = model.splice(qf).dataSync();
+    const projected = model.tower.forward(qf.images).tokens.dataSync();
+    const dim = model.config.dim;
     let token = 0;
     examples.forEach((ex, b) => {
       const { rows, cols } = gridOf(ex);
-      // Example b's first sequence (one question each): its image tokens, row-major.
       const first = qf.imageRows.filter((r) => Math.floor(r / qf.seq) === b);
       expect(first.length).toBe(rows * cols);
       first.forEach((at, j) => {
         const [r, c] = [Math.floor(j / cols), j % cols];
         for (let d = 0; d < dim; d++) {
-          const want = projected[(token + j) * dim + d] + rowTable[r * dim + d] + colTable[c * dim + d];
-          expect(spliced[at * dim + d]).toBeCloseTo(want, 5);
+          expect(spliced[at * dim + d]).toBeCloseTo(projected[(token + j) * dim + d] + added(r, c, d), 5);
         }
       });
       token += rows * cols;
     });
+  }
+
+  it('adds the learned row and column vectors of its merged-grid cell to each image token', () => {
+    const config = { ...DEFAULT_CONFIG, imagePositions: 8, imageCoords: false };
+    const withCells = new VisionLanguageModel(config, { context });
+    const rowTable = withCells.imageRow?.dataSync() ?? new Float32Array();
+    const colTable = withCells.imageCol?.dataSync() ?? new Float32Array();
+    const dim = config.dim;
+    expectImageTokens(
+      withCells,
+      makeBatch(examples, config, questionFirst, where),
+      (r, c, d) => rowTable[r * dim + d] + colTable[c * dim + d],
+    );
     const tooBig = { ...config, imagePositions: 2 };
     const small = new VisionLanguageModel(tooBig, { context });
     expect(() => small.splice(makeBatch(examples, tooBig, questionFirst, where))).toThrow(/imagePositions/);
@@ -237,28 +251,15 @@ describe('the multimodal sequence', () => {
   it('adds W·(x, y) to each image token, x and y its centred merged-grid column and row', () => {
     const config = { ...DEFAULT_CONFIG, imagePositions: 0, imageCoords: true };
     const withXY = new VisionLanguageModel(config, { context });
-    const qf = makeBatch(examples, config, questionFirst, where);
-    const spliced = withXY.splice(qf).dataSync();
-    const projected = withXY.tower.forward(qf.images).tokens.dataSync();
     // Linear(2, dim) without bias: weight [dim, 2].
     const w = withXY.imageCoords?.weight.dataSync() ?? new Float32Array();
     expect(w.length).toBe(2 * config.dim);
-    const dim = config.dim;
-    let token = 0;
-    examples.forEach((ex, b) => {
-      const { rows, cols } = gridOf(ex);
-      const first = qf.imageRows.filter((r) => Math.floor(r / qf.seq) === b);
-      first.forEach((at, j) => {
-        // A 48-px side has 6 merged cells: x and y run from −1 to 1 over them.
-        const x = ((j % cols) - 2.5) / 2.5;
-        const y = (Math.floor(j / cols) - 2.5) / 2.5;
-        for (let d = 0; d < dim; d++) {
-          const want = projected[(token + j) * dim + d] + w[2 * d] * x + w[2 * d + 1] * y;
-          expect(spliced[at * dim + d]).toBeCloseTo(want, 5);
-        }
-      });
-      token += rows * cols;
-    });
+    // A 48-px side has 6 merged cells: x and y run from −1 to 1 over them.
+    expectImageTokens(
+      withXY,
+      makeBatch(examples, config, questionFirst, where),
+      (r, c, d) => w[2 * d] * ((c - 2.5) / 2.5) + w[2 * d + 1] * ((r - 2.5) / 2.5),
+    );
   });
 
   it('computes the loss on text targets only (mean cross-entropy over question and answer words)', () => {
