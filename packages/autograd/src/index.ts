@@ -9,7 +9,7 @@ export {
 export { checkpoint } from './checkpoint.js';
 export { type CustomOpDef, defineCustomOp, registerGradient } from './custom-op.js';
 export { grad, valueAndGrad } from './functional.js';
-export { detach, noGrad, requiresGrad, zeroGrad } from './grad-mode.js';
+export { detach, isGradEnabled, noGrad, requiresGrad, zeroGrad } from './grad-mode.js';
 export { autogradEngine, enableAutograd } from './gradient-engine.js';
 export { autogradMiddleware } from './middleware.js';
 export { type GradArgs, type GradRule, rule } from './rule.js';

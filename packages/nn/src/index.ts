@@ -14,6 +14,7 @@ export { dropout } from './functional/dropout.js';
 export { type KlDivOptions, klDiv } from './functional/kl-div.js';
 export { linear } from './functional/linear.js';
 export { mseLoss } from './functional/mse-loss.js';
+export { NORM_OPS, type NormAttrs, type NormKind } from './functional/norm-op.js';
 export { layerNorm, rmsNorm } from './functional/normalization.js';
 export type { Reduction } from './functional/reduction.js';
 export { zLoss } from './functional/z-loss.js';

@@ -1,4 +1,5 @@
 import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
+import { fusedNorm, type NormKind } from './norm-op.js';
 
 function lastAxes(op: string, x: Tensor, normalizedShape: readonly number[]): number[] {
   const k = normalizedShape.length;
@@ -30,6 +31,28 @@ function checkAffine(
 }
 
 /**
+ * The fused op's form of a norm over the trailing `k` axes, or undefined where it does not apply:
+ * f32 or f64 inputs of one dtype, no empty axis, β only together with γ. Other cases (half
+ * dtypes, mixed dtypes) keep the core-op form, whose promotion and errors they rely on.
+ */
+function fused(
+  kind: NormKind,
+  x: Tensor,
+  k: number,
+  weight: Tensor | undefined,
+  bias: Tensor | undefined,
+  eps: number,
+): Tensor | undefined {
+  const fits = (t: Tensor | undefined) => t === undefined || (t.dtype === x.dtype && t.device === x.device);
+  const n = x.shape.slice(x.rank - k).reduce((a, d) => a * d, 1);
+  if (!(x.dtype === 'f32' || x.dtype === 'f64') || !fits(weight) || !fits(bias)) return undefined;
+  if (n === 0 || x.size === 0 || (bias !== undefined && weight === undefined)) return undefined;
+  const flat = (t: Tensor | undefined) => t?.contiguous().reshape([n]);
+  const y = fusedNorm(kind, x.contiguous().reshape([x.size / n, n]), flat(weight), flat(bias), eps);
+  return y.reshape(x.shape);
+}
+
+/**
  * Layer normalization (Ba et al.): y = (x − E[x]) / √(Var[x] + ε) · γ + β over the trailing
  * `normalizedShape` axes, with the biased (population) variance.
  */
@@ -43,6 +66,8 @@ export function layerNorm(
   const axes = lastAxes('layerNorm', x, normalizedShape);
   checkAffine('layerNorm', 'weight', weight, normalizedShape);
   checkAffine('layerNorm', 'bias', bias, normalizedShape);
+  const fast = fused('layer', x, axes.length, weight, bias, eps);
+  if (fast !== undefined) return fast;
   const centered = x.sub(x.mean(axes, true));
   let y = centered.mul(centered.square().mean(axes, true).add(eps).rsqrt());
   if (weight !== undefined) y = y.mul(weight);
@@ -54,6 +79,8 @@ export function layerNorm(
 export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, eps = 1e-6): Tensor {
   const axes = lastAxes('rmsNorm', x, normalizedShape);
   checkAffine('rmsNorm', 'weight', weight, normalizedShape);
+  const fast = fused('rms', x, axes.length, weight, undefined, eps);
+  if (fast !== undefined) return fast;
   const y = x.mul(x.square().mean(axes, true).add(eps).rsqrt());
   return weight === undefined ? y : y.mul(weight);
 }
