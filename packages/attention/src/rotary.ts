@@ -1,4 +1,4 @@
-import { concat, fmtShape, type Tensor, TesseraError, tensor } from '@tessera/core';
+import { fmtShape, type Tensor, TesseraError, tensor } from '@tessera/core';
 
 export interface RotaryOptions {
   /** Position of each token along the seq axis (default offset, offset + 1, …). */
@@ -10,24 +10,39 @@ export interface RotaryOptions {
 }
 
 /**
- * cos and sin tables [s, d] for rotary embeddings: pair t (t < d/2) turns by position·θ^(−2t/d),
- * laid out as two halves (rotate-half convention) so that x·cos + rotateHalf(x)·sin rotates
- * each pair (x_t, x_{t+d/2}).
+ * x·cos + (x·R)·sin for x [..., s, d] split along d into `blocks.length` equal blocks of width w,
+ * block b rotated by the positions `blocks[b]`: pair t (t < w/2) of a block turns by
+ * position·θ^(−2t/w), laid out as the block's two halves (rotate-half convention). R is the
+ * block-diagonal [d, d] signed permutation with x·R = each block's rotateHalf, [−x_hi, x_lo]: one
+ * small product (and one in the backward pass) in place of strided slices, a negation and a
+ * concat per block (and their slice-scatters backward); exact, since each output of x·R is one
+ * input times ±1.
  */
-function tables(x: Tensor, positions: readonly number[], base: number): [Tensor, Tensor] {
+function rotate(x: Tensor, blocks: readonly (readonly number[])[], base: number): Tensor {
   const d = x.shape[x.rank - 1];
-  const half = d / 2;
-  const cos = new Float64Array(positions.length * d);
-  const sin = new Float64Array(positions.length * d);
-  positions.forEach((p, i) => {
+  const s = x.shape[x.rank - 2];
+  const w = d / blocks.length;
+  const half = w / 2;
+  const cos = new Float64Array(s * d);
+  const sin = new Float64Array(s * d);
+  const r = new Float32Array(d * d);
+  blocks.forEach((positions, b) => {
+    const o = b * w;
+    positions.forEach((p, i) => {
+      for (let t = 0; t < half; t++) {
+        const angle = p * base ** ((-2 * t) / w);
+        cos[i * d + o + t] = cos[i * d + o + t + half] = Math.cos(angle);
+        sin[i * d + o + t] = sin[i * d + o + t + half] = Math.sin(angle);
+      }
+    });
     for (let t = 0; t < half; t++) {
-      const angle = p * base ** ((-2 * t) / d);
-      cos[i * d + t] = cos[i * d + t + half] = Math.cos(angle);
-      sin[i * d + t] = sin[i * d + t + half] = Math.sin(angle);
+      r[(o + t + half) * d + o + t] = -1;
+      r[(o + t) * d + o + t + half] = 1;
     }
   });
-  const o = { dtype: x.dtype, context: x.ctx, device: x.device };
-  return [tensor(cos, [positions.length, d], o), tensor(sin, [positions.length, d], o)];
+  const opts = { dtype: x.dtype, context: x.ctx, device: x.device };
+  const [c, sn, rot] = [tensor(cos, [s, d], opts), tensor(sin, [s, d], opts), tensor(r, [d, d], opts)];
+  return x.mul(c).add(x.matmul(rot).mul(sn));
 }
 
 /**
@@ -49,24 +64,7 @@ export function applyRotary(x: Tensor, options: RotaryOptions = {}): Tensor {
       `${positions.length} positions for x ${fmtShape(x.shape)} (seq ${s})`,
     );
   }
-  const [cos, sin] = tables(x, positions, options.base ?? 10000);
-  return x.mul(cos).add(x.matmul(rotateHalfMatrix(x)).mul(sin));
-}
-
-/**
- * The [d, d] signed permutation R with x·R = rotateHalf(x) = [−x_{d/2…d−1}, x_{0…d/2−1}]. One small
- * product (and one in the backward pass) in place of two strided slices, a negation and a concat
- * (and their slice-scatters backward); exact, since each output is one input times ±1.
- */
-function rotateHalfMatrix(x: Tensor): Tensor {
-  const d = x.shape[x.rank - 1];
-  const half = d / 2;
-  const r = new Float32Array(d * d);
-  for (let t = 0; t < half; t++) {
-    r[(t + half) * d + t] = -1;
-    r[t * d + t + half] = 1;
-  }
-  return tensor(r, [d, d], { dtype: x.dtype, context: x.ctx, device: x.device });
+  return rotate(x, [positions], options.base ?? 10000);
 }
 
 /** (row, column) of one token, for 2-D rotary embeddings. */
@@ -115,12 +113,5 @@ export function applyRotary2d(x: Tensor, options: Rotary2dOptions): Tensor {
     rowPos = Array.from({ length: s }, (_, n) => Math.floor(n / cols));
     colPos = Array.from({ length: s }, (_, n) => n % cols);
   }
-  const base = options.base;
-  return concat(
-    [
-      applyRotary(x.slice(-1, 0, d / 2), { positions: rowPos, base }),
-      applyRotary(x.slice(-1, d / 2, d), { positions: colPos, base }),
-    ],
-    -1,
-  );
+  return rotate(x, [rowPos, colPos], options.base ?? 10000);
 }
