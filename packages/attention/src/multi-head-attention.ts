@@ -129,14 +129,15 @@ export class MultiHeadAttention extends Module {
     }
     const [b, s] = x.shape;
     // [b, s, n·hd] → [b, n, s, hd]: a view, which the flash kernel reads through its strides.
-    const split = (t: Tensor, n: number) => t.reshape([b, s, n, this.headDim]).permute([0, 2, 1, 3]);
-    let q = split(this.wq.forward(x), this.heads);
-    let k = split(this.wk.forward(x), this.kvHeads);
+    // QK-norm (over head dim) runs before the permute, on the contiguous [b, s, n, hd] rows, so the
+    // fused norm needs no copy of a strided view.
+    const split = (t: Tensor, n: number, norm?: RMSNorm) => {
+      const heads = t.reshape([b, s, n, this.headDim]);
+      return (norm ? norm.forward(heads) : heads).permute([0, 2, 1, 3]);
+    };
+    let q = split(this.wq.forward(x), this.heads, this.qNorm);
+    let k = split(this.wk.forward(x), this.kvHeads, this.kNorm);
     let v = split(this.wv.forward(x), this.kvHeads);
-    if (this.qNorm && this.kNorm) {
-      q = this.qNorm.forward(q);
-      k = this.kNorm.forward(k);
-    }
     const layer = call.layer ?? 0;
     const offset = call.cache ? call.cache.lengthOf(layer) : 0;
     if (this.rotaryBase !== undefined) {

@@ -96,11 +96,11 @@ describe('decoderActivations', () => {
 
   it('counts one block by hand', () => {
     const r = decoderActivations(config, { seq: 8, batch: 4 });
-    // Per token, h = 32, q = 32, k = 16, f = 64, 4 heads, 2 kv heads: norms 2·99, projections and
-    // attention output 3q + 2k + h = 160, QK-norm 3·32 + 12 + 3·16 + 6 = 162, rotary 4·48 = 192,
-    // SwiGLU 256, down projection and residual sums 96: 1,064 floats, plus 4 heads' f32 log-sum-exp;
+    // Per token, h = 32, q = 32, k = 16, f = 64, 4 heads, 2 kv heads: norms 2·33, projections and
+    // attention output 3q + 2k + h = 160, QK-norm 32 + 4 + 16 + 2 = 54, rotary 4·48 = 192,
+    // SwiGLU 256, down projection and residual sums 96: 824 floats, plus 4 heads' f32 log-sum-exp;
     // per layer two cosine and two sine tables of [8, 8] and two [8, 8] rotate-half permutations.
-    expect(r.perLayer).toBe(32 * (1064 * 4 + 16) + 6 * 64 * 4);
+    expect(r.perLayer).toBe(32 * (824 * 4 + 16) + 6 * 64 * 4);
     expect(r.backward).toBe(32 * (2 * 32 + 7 * 64) * 4);
   });
 
@@ -114,7 +114,17 @@ describe('decoderActivations', () => {
       { ...config, layers: 3 },
       { seq: 8, batch: 4, learnedPositions: true },
     ).total;
-    expect(Math.abs(predicted - three) / three).toBeLessThan(0.05);
+    // The measurement subtracts every parameter's gradient, but at the peak (the bottom block's
+    // SwiGLU backward) those of the embeddings, of the bottom block's attention side (its norm,
+    // projections and QK-norm gains), of its feed-forward norm and of its gate projection (w1,
+    // which waits for SiLU's rule) are not made yet: add them back.
+    const notYet = /^(embed|positions|block0\.(attn|attnNorm|ffnNorm|ffn\.w1)\.)/;
+    const names = new Decoder(
+      { vocab: 16, dim: 32, layers: 3, heads: 4, kvHeads: 2, ffnHidden: 64, qkNorm: true, maxLength: 8 },
+      { context: createContext() },
+    ).namedParameters();
+    const pending = [...names].reduce((n, [name, p]) => n + (notYet.test(name) ? 4 * p.size : 0), 0);
+    expect(Math.abs(predicted - (three + pending)) / three).toBeLessThan(0.05);
   });
 
   it('rejects configs it does not count', () => {

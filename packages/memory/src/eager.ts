@@ -219,10 +219,11 @@ export interface DecoderActivations extends EagerActivations {
  * norms, flash attention, a dense feed-forward, no dropout), counted from the ops it runs per
  * token, in elements (h hidden, f feed-forward width, q = heads·headDim and k = kvHeads·headDim
  * the query and key widths, a heads, g kv heads):
- * - each RMS norm: x², its mean, + ε, rsqrt, the product and the gain (3h + 3);
+ * - each RMS norm: `@tessera/nn`'s fused op, its output and the per-row 1/σ it keeps for the
+ *   backward (h + 1);
  * - the projections to queries, keys and values (q + 2k), the attention output and the copy
  *   that merges its heads (2q), the output projection (h);
- * - QK-norm: an RMS norm per head (3q + 3a + 3k + 3g);
+ * - QK-norm: an RMS norm per head, on the heads before they are permuted (q + a + k + g);
  * - rotary: the rotated copy (one product with a [headDim, headDim] signed permutation), two
  *   products and their sum (4q + 4k), and per layer a cosine and a sine table of [seq, headDim]
  *   and the permutation, for the queries and again for the keys;
@@ -252,8 +253,8 @@ export function decoderActivations(
   const e = options.bytes ?? 4;
   const q = a * headDim;
   const k = g * headDim;
-  const norm = 3 * h + 3;
-  const qkNorm = config.qkNorm ? 3 * q + 3 * a + 3 * k + 3 * g : 0;
+  const norm = h + 1;
+  const qkNorm = config.qkNorm ? q + a + k + g : 0;
   const rotary = (options.rotary ?? true) ? 4 * q + 4 * k : 0;
   const ffn = (config.ffnKind ?? 'swiglu') === 'swiglu' ? 4 * f : 2 * f;
   const tokens = s * b;
