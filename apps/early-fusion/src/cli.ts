@@ -25,10 +25,10 @@ export const COMMAND = {
       default: 4,
       help: 'randomly distorted copies of the training digits added to the decoder training data',
     },
-    steps: { type: 'number', integer: true, min: 1, default: 5000, help: 'decoder training steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 3200, help: 'decoder training steps' },
     batch: { type: 'number', integer: true, min: 1, default: 32, help: 'sequences per decoder step' },
     dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
-    layers: { type: 'number', integer: true, min: 1, default: 2, help: 'decoder blocks' },
+    layers: { type: 'number', integer: true, min: 1, default: 4, help: 'decoder blocks' },
     lr: { type: 'number', min: 0, default: 6e-3, help: 'decoder peak learning rate' },
     'caption-weight': {
       type: 'number',
@@ -40,7 +40,7 @@ export const COMMAND = {
       type: 'number',
       min: 0,
       max: 1,
-      default: 0.6,
+      default: 0.7,
       help: 'fraction of image → caption sequences in a decoder batch (the rest caption → image)',
     },
     temperature: {

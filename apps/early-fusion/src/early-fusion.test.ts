@@ -141,16 +141,22 @@ describe('cli', () => {
       topK: 5,
       captionWeight: 8,
     });
-    expect(parseCli(['--augment', '0', '--image-to-text', '0.7'], 'd')).toMatchObject({
+    expect(parseCli(['--augment', '0', '--image-to-text', '0.5'], 'd')).toMatchObject({
       augment: 0,
-      imageToText: 0.7,
+      imageToText: 0.5,
     });
     expect(parseCli(['--mode', 'evaluate', '--guidance', '3', '--sample-seed', '4'], 'd')).toMatchObject({
       mode: 'evaluate',
       guidance: 3,
       sampleSeed: 4,
     });
-    expect(parseCli([], 'd')).toMatchObject({ guidance: 2, sampleSeed: undefined, steps: 5000 });
+    expect(parseCli([], 'd')).toMatchObject({
+      guidance: 2,
+      sampleSeed: undefined,
+      steps: 3200,
+      layers: 4,
+      imageToText: 0.7,
+    });
     expect(() => parseCli(['--image-to-text', '1.5'], 'd')).toThrow('--image-to-text');
     expect(() => parseCli(['--mode', 'fly'], 'd')).toThrow(
       "--mode must be one of train, evaluate, stability, got 'fly'",
