@@ -114,11 +114,43 @@ function backwardKernel(ins: CpuInput[], outs: CpuOutput[], attrs: NormBackwardA
   if (needs[2]) outs[2].data.set(sb);
 }
 
-/** Per-row statistics in core ops: μ (layer) and r, as [rows, 1]. */
-function statsOf(kind: NormKind, x: Tensor, eps: number): { mean?: Tensor; rstd: Tensor } {
-  if (kind === 'rms') return { rstd: x.square().mean(-1, true).add(eps).rsqrt() };
-  const mean = x.mean(-1, true);
-  return { mean, rstd: x.sub(mean).square().mean(-1, true).add(eps).rsqrt() };
+/** The statistics over `axes` in core ops (kept dims): μ (layer only), x − μ (x for RMS) and r. */
+function statsOf(
+  kind: NormKind,
+  x: Tensor,
+  axes: readonly number[],
+  eps: number,
+): { mean?: Tensor; centered: Tensor; rstd: Tensor } {
+  const mean = kind === 'layer' ? x.mean([...axes], true) : undefined;
+  const centered = mean === undefined ? x : x.sub(mean);
+  return {
+    mean,
+    centered,
+    rstd: centered
+      .square()
+      .mean([...axes], true)
+      .add(eps)
+      .rsqrt(),
+  };
+}
+
+/**
+ * A norm over `axes` in core ops: the op's decomposition, and the form `layerNorm` and `rmsNorm`
+ * keep where the fused op does not apply (half or mixed dtypes, whose promotion it relies on).
+ */
+export function normInCoreOps(
+  kind: NormKind,
+  x: Tensor,
+  axes: readonly number[],
+  eps: number,
+  weight?: Tensor,
+  bias?: Tensor,
+): { y: Tensor; mean?: Tensor; rstd: Tensor } {
+  const { mean, centered, rstd } = statsOf(kind, x, axes, eps);
+  let y = centered.mul(rstd);
+  if (weight !== undefined) y = y.mul(weight);
+  if (bias !== undefined) y = y.add(bias);
+  return { y, mean, rstd };
 }
 
 /** The backward in core ops (the decomposition, and the form a createGraph backward records). */
@@ -153,15 +185,15 @@ function makeBackward(kind: NormKind): OpDef<NormBackwardAttrs> {
       const vec = { shape: [n], dtype: x.dtype };
       return [{ shape: [...x.shape], dtype: x.dtype }, ...(weight ? [vec, vec] : [])];
     },
-    decompose: (ins, { weight, needs }) => {
+    // Every output the op declares: dx, and dγ, dβ with γ (the rule drops those it did not want).
+    decompose: (ins, { weight }) => {
       const [x] = ins;
       let k = 1;
       const w = weight ? ins[k++] : undefined;
       const mean = kind === 'layer' ? ins[k++] : undefined;
       const rstd = ins[k++];
-      const out = backwardInCoreOps(kind, x, w, mean, rstd, ins[k], [true, needs[1], needs[2]]);
-      const zero = () => x.sum(0).mul(0);
-      return [out[0] as Tensor, ...(weight ? [out[1] ?? zero(), out[2] ?? zero()] : [])];
+      const out = backwardInCoreOps(kind, x, w, mean, rstd, ins[k], [true, weight, weight]);
+      return out.filter((t): t is Tensor => t !== undefined);
     },
     kernels: { cpu: backwardKernel },
   });
@@ -182,10 +214,14 @@ function makeForward(
       return [{ shape: [...x.shape], dtype: x.dtype }, ...Array.from({ length: statsCount }, () => stat)];
     },
     decompose: ([x, w, b], { eps, weight, bias }) => {
-      const { mean, rstd } = statsOf(kind, x, eps);
-      let y = (mean === undefined ? x : x.sub(mean)).mul(rstd);
-      if (weight) y = y.mul(w);
-      if (bias) y = y.add(b);
+      const { y, mean, rstd } = normInCoreOps(
+        kind,
+        x,
+        [-1],
+        eps,
+        weight ? w : undefined,
+        bias ? b : undefined,
+      );
       const [rows] = x.shape;
       return [y, ...(mean === undefined ? [] : [mean.reshape([rows])]), rstd.reshape([rows])];
     },
@@ -205,7 +241,7 @@ function makeForward(
         if (isGradEnabled(x.ctx)) {
           // Recorded for a second derivative: the statistics are recomputed in core ops, because
           // this op's rule passes no gradient back through its μ and r outputs.
-          const s = statsOf(kind, x, attrs.eps);
+          const s = statsOf(kind, x, [-1], attrs.eps);
           return backwardInCoreOps(kind, x, weight, s.mean, s.rstd, g, want);
         }
         const ins = [x, ...(weight ? [weight] : []), ...(mean ? [mean] : []), rstd, g.contiguous()];

@@ -1,5 +1,5 @@
 import { fmtShape, type Tensor, TesseraError } from '@tessera/core';
-import { fusedNorm, type NormKind } from './norm-op.js';
+import { fusedNorm, type NormKind, normInCoreOps } from './norm-op.js';
 
 function lastAxes(op: string, x: Tensor, normalizedShape: readonly number[]): number[] {
   const k = normalizedShape.length;
@@ -32,7 +32,7 @@ function checkAffine(
 
 /**
  * The fused op's form of a norm over the trailing `k` axes, or undefined where it does not apply:
- * f32 or f64 inputs of one dtype, no empty axis, β only together with γ. Other cases (half
+ * f32 or f64 inputs of one dtype, not empty, β only together with γ. Other cases (half
  * dtypes, mixed dtypes) keep the core-op form, whose promotion and errors they rely on.
  */
 function fused(
@@ -46,7 +46,7 @@ function fused(
   const fits = (t: Tensor | undefined) => t === undefined || (t.dtype === x.dtype && t.device === x.device);
   const n = x.shape.slice(x.rank - k).reduce((a, d) => a * d, 1);
   if (!(x.dtype === 'f32' || x.dtype === 'f64') || !fits(weight) || !fits(bias)) return undefined;
-  if (n === 0 || x.size === 0 || (bias !== undefined && weight === undefined)) return undefined;
+  if (x.size === 0 || (bias !== undefined && weight === undefined)) return undefined;
   const flat = (t: Tensor | undefined) => t?.contiguous().reshape([n]);
   const y = fusedNorm(kind, x.contiguous().reshape([x.size / n, n]), flat(weight), flat(bias), eps);
   return y.reshape(x.shape);
@@ -66,21 +66,14 @@ export function layerNorm(
   const axes = lastAxes('layerNorm', x, normalizedShape);
   checkAffine('layerNorm', 'weight', weight, normalizedShape);
   checkAffine('layerNorm', 'bias', bias, normalizedShape);
-  const fast = fused('layer', x, axes.length, weight, bias, eps);
-  if (fast !== undefined) return fast;
-  const centered = x.sub(x.mean(axes, true));
-  let y = centered.mul(centered.square().mean(axes, true).add(eps).rsqrt());
-  if (weight !== undefined) y = y.mul(weight);
-  if (bias !== undefined) y = y.add(bias);
-  return y;
+  return (
+    fused('layer', x, axes.length, weight, bias, eps) ?? normInCoreOps('layer', x, axes, eps, weight, bias).y
+  );
 }
 
 /** RMSNorm (Zhang & Sennrich): y = x / √(mean(x²) + ε) · γ over the trailing axes. */
 export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, eps = 1e-6): Tensor {
   const axes = lastAxes('rmsNorm', x, normalizedShape);
   checkAffine('rmsNorm', 'weight', weight, normalizedShape);
-  const fast = fused('rms', x, axes.length, weight, undefined, eps);
-  if (fast !== undefined) return fast;
-  const y = x.mul(x.square().mean(axes, true).add(eps).rsqrt());
-  return weight === undefined ? y : y.mul(weight);
+  return fused('rms', x, axes.length, weight, undefined, eps) ?? normInCoreOps('rms', x, axes, eps, weight).y;
 }
