@@ -15,7 +15,7 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      default: 300,
+      default: 600,
       help: 'VQ-VAE training steps (batch 64)',
     },
     augment: {
@@ -30,6 +30,10 @@ export const COMMAND = {
     dim: { type: 'number', integer: true, min: 8, default: 64, help: 'decoder width' },
     layers: { type: 'number', integer: true, min: 1, default: 4, help: 'decoder blocks' },
     lr: { type: 'number', min: 0, default: 6e-3, help: 'decoder peak learning rate' },
+    'image-positions': {
+      type: 'boolean',
+      help: 'learned position embeddings that give an image token the same id (its place in the image block) in both directions, on top of rotary positions',
+    },
     'caption-weight': {
       type: 'number',
       min: 0,
@@ -115,6 +119,7 @@ export interface CliOptions {
   layers: number;
   lr: number;
   captionWeight: number;
+  imagePositions: boolean;
   imageToText: number;
   temperature: number;
   topK: number;
@@ -142,6 +147,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     layers: o.layers,
     lr: o.lr,
     captionWeight: o['caption-weight'],
+    imagePositions: o['image-positions'],
     imageToText: o['image-to-text'],
     temperature: o.temperature,
     topK: o['top-k'],

@@ -3,7 +3,7 @@ import { Rng } from '@tessera/core/rng';
 import { VQVAE } from '@tessera/vision';
 import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
-import { batchOf, imageToText, textToImage } from './fusion.js';
+import { batchOf, imageBlockPositions, imageToText, textToImage } from './fusion.js';
 import { tokenize, tokenizeAugmented } from './tokenizer.js';
 import { caption, DIGIT_WORDS, FusionVocab, TEMPLATES } from './vocab.js';
 
@@ -11,6 +11,21 @@ const context = createContext();
 
 describe('one vocabulary for caption words and image codes', () => {
   const vocab = new FusionVocab(64);
+
+  it('image-block positions give a code the same id in both directions', () => {
+    // A 2×2 grid: the block [BOI, c, c, c, c, EOI] takes ids 0–5, text 6 onwards.
+    const positionOf = imageBlockPositions(vocab, 4);
+    const ids = (row: number[]) => row.map((_, i) => positionOf(row, i));
+    const words = ['a', 'handwritten', 'seven'];
+    const codes = [1, 2, 3, 4];
+    // caption → image: 3 words (6, 7, 8), then the block.
+    expect(ids(textToImage(vocab, words, codes))).toEqual([6, 7, 8, 0, 1, 2, 3, 4, 5]);
+    // image → caption: the block, then the words and end-of-text (6 … 9).
+    expect(ids(imageToText(vocab, codes, words))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // A prefix gives the same ids as the whole row (what generation sees step by step).
+    const row = textToImage(vocab, words, codes);
+    expect(ids(row.slice(0, 5))).toEqual([6, 7, 8, 0, 1]);
+  });
 
   it('lays out words, end-of-text, begin/end-of-image, then the codes at an offset', () => {
     // 7 filler words + 10 digit words, then 3 specials: codes start at 20 and end at 83.
@@ -156,7 +171,10 @@ describe('cli', () => {
       steps: 3200,
       layers: 4,
       imageToText: 0.7,
+      tokenizerSteps: 600,
+      imagePositions: false,
     });
+    expect(parseCli(['--image-positions'], 'd').imagePositions).toBe(true);
     expect(() => parseCli(['--image-to-text', '1.5'], 'd')).toThrow('--image-to-text');
     expect(() => parseCli(['--mode', 'fly'], 'd')).toThrow(
       "--mode must be one of train, evaluate, stability, got 'fly'",

@@ -15,6 +15,34 @@ export interface CodedSplit {
 
 const IGNORE = -100;
 
+/** Maps a row's token index to its learned-position id (`Decoder` with `maxLength`). */
+export type PositionOf = (row: readonly number[], index: number) => number;
+
+/**
+ * Learned positions that name an image token's grid cell in either direction: the tokens of an
+ * image block [BOI, codes…, EOI] take ids 0 … perImage + 1 from its start, wherever the block
+ * sits, and text tokens take perImage + 2 onwards, counting only the text. Both caption → image
+ * and image → caption sequences then give code k the same id, where sequence indices would shift it
+ * by the caption's length. `maxLength` must exceed perImage + 1 + the longest text.
+ */
+export function imageBlockPositions(vocab: FusionVocab, perImage: number): PositionOf {
+  const block = perImage + 2;
+  return (row, index) => {
+    let text = 0;
+    let inBlock = -1;
+    for (let i = 0; i <= index; i++) {
+      if (inBlock < 0 && row[i] === vocab.beginImage) inBlock = 0;
+      else if (inBlock >= 0 && inBlock < block - 1) inBlock++;
+      else {
+        inBlock = -1;
+        if (i < index) text++;
+      }
+      if (i === index) return inBlock >= 0 ? inBlock : block + text;
+    }
+    return block + text;
+  };
+}
+
 /** caption → image: [caption…, BOI, codes…, EOI]. */
 export function textToImage(
   vocab: FusionVocab,
@@ -47,7 +75,8 @@ export function batchOf(
   context: Context,
   captionWeight = 1,
   imageToTextFraction = 0.5,
-): { inputs: Tensor; targets: Tensor; weights: Tensor } {
+  positionOf?: PositionOf,
+): { inputs: Tensor; targets: Tensor; weights: Tensor; positionIds?: Tensor } {
   const n = split.labels.length;
   const rows = Array.from({ length: size }, () => {
     const i = rng.int(n);
@@ -61,18 +90,22 @@ export function batchOf(
   const inputs: number[] = [];
   const targets: number[] = [];
   const weights: number[] = [];
+  const positions: number[] = [];
   for (const r of rows) {
     const captionFrom = r[0] === vocab.beginImage ? r.indexOf(vocab.endImage) + 1 : r.length;
+    const row = Array.from({ length }, (_, t) => (t < r.length - 1 ? r[t] : vocab.endOfText));
     for (let t = 0; t < length; t++) {
-      inputs.push(t < r.length - 1 ? r[t] : vocab.endOfText);
+      inputs.push(row[t]);
       targets.push(t + 1 < r.length ? r[t + 1] : IGNORE);
       weights.push(t + 1 >= r.length ? 0 : t + 1 >= captionFrom ? captionWeight : 1);
+      if (positionOf) positions.push(positionOf(row, t));
     }
   }
   return {
     inputs: tensor(inputs, [size, length], { dtype: 'i32', context }),
     targets: tensor(targets, [size * length], { dtype: 'i32', context }),
     weights: tensor(weights, [size * length], { context }),
+    positionIds: positionOf ? tensor(positions, [size, length], { dtype: 'i32', context }) : undefined,
   };
 }
 
@@ -101,6 +134,8 @@ export interface FusionTrainOptions {
   warmup?: number;
   seed: number;
   context: Context;
+  /** Learned-position ids of the tokens (a decoder with `maxLength`), e.g. `imageBlockPositions`. */
+  positionOf?: PositionOf;
   /** Record the largest attention logit every step (costs one extra q·kᵀ per layer). */
   recordAttention?: boolean;
   onProgress?: (step: number, total: number, record: StepRecord) => void;
@@ -135,7 +170,7 @@ export function trainFusion(
   const start = performance.now();
   for (let step = 1; step <= o.steps; step++) {
     const record = tidy(() => {
-      const { inputs, targets, weights } = batchOf(
+      const { inputs, targets, weights, positionIds } = batchOf(
         vocab,
         train,
         o.batchSize,
@@ -143,6 +178,7 @@ export function trainFusion(
         context,
         o.captionWeight,
         o.imageToTextFraction,
+        o.positionOf,
       );
       let maxAttentionLogit = Number.NaN;
       const observe = o.recordAttention
@@ -153,7 +189,7 @@ export function trainFusion(
             maxAttentionLogit = Number.isNaN(maxAttentionLogit) ? m : Math.max(maxAttentionLogit, m);
           }
         : undefined;
-      const logits = model.forward(inputs, { observe }).reshape([-1, vocab.size]);
+      const logits = model.forward(inputs, { observe, positionIds }).reshape([-1, vocab.size]);
       const perToken = crossEntropy(logits, targets, { ignoreIndex: IGNORE, reduction: 'none' });
       // The reported loss is the plain mean next-token NLL; the trained one weighs the captions.
       const ce = perToken.sum().div(weights.gt(0).cast('f32').sum());
@@ -183,6 +219,7 @@ export function captionAccuracy(
   vocab: FusionVocab,
   split: CodedSplit,
   batch = 250,
+  positionOf?: PositionOf,
 ): { accuracy: number; examples: { label: number; caption: string }[] } {
   const n = split.labels.length;
   let right = 0;
@@ -192,7 +229,11 @@ export function captionAccuracy(
       vocab.encodeImage(split.codes.subarray((from + j) * split.perImage, (from + j + 1) * split.perImage)),
     );
     const longest = Math.max(...TEMPLATES.map((t) => t.length)) + 1;
-    const outputs = generate(model, prompts, { maxNewTokens: longest, stopToken: vocab.endOfText });
+    const outputs = generate(model, prompts, {
+      maxNewTokens: longest,
+      stopToken: vocab.endOfText,
+      positionOf,
+    });
     outputs.forEach((tokens, j) => {
       const label = split.labels[from + j];
       const words = tokens
@@ -217,7 +258,7 @@ export function generateImages(
   vocab: FusionVocab,
   perImage: number,
   perClass: number,
-  o: { temperature: number; topK: number; guidance?: number; seed: number },
+  o: { temperature: number; topK: number; guidance?: number; seed: number; positionOf?: PositionOf },
 ): { digits: number[]; codes: number[][]; invalid: number } {
   const digits: number[] = [];
   const prompts: number[][] = [];
@@ -228,7 +269,13 @@ export function generateImages(
     }
   }
   const rng = new Rng(o.seed);
-  const sampling = { maxNewTokens: perImage, temperature: o.temperature, topK: o.topK, rng };
+  const sampling = {
+    maxNewTokens: perImage,
+    temperature: o.temperature,
+    topK: o.topK,
+    rng,
+    positionOf: o.positionOf,
+  };
   const scale = o.guidance ?? 1;
   const guidance = scale === 1 ? undefined : { unconditional: prompts.map(() => [vocab.beginImage]), scale };
   const outputs = generate(model, prompts, { ...sampling, guidance });

@@ -10,10 +10,18 @@ import { Decoder, type DecoderConfig } from '@tessera/transformer';
 import { VQVAE, type VQVAEConfig } from '@tessera/vision';
 import { classify, mnistClassifier } from './classifier.js';
 import type { CliOptions } from './cli.js';
-import { type CodedSplit, captionAccuracy, generateImages, type StepRecord, trainFusion } from './fusion.js';
+import {
+  type CodedSplit,
+  captionAccuracy,
+  generateImages,
+  imageBlockPositions,
+  type PositionOf,
+  type StepRecord,
+  trainFusion,
+} from './fusion.js';
 import { renderGenerations, renderStability, type StabilityRun } from './report.js';
 import { tokenize, tokenizeAugmented, trainTokenizer } from './tokenizer.js';
-import { FusionVocab } from './vocab.js';
+import { FusionVocab, TEMPLATES } from './vocab.js';
 
 /** Reports progress: which stage, steps done and in all, and a short status. */
 export type OnProgress = (stage: string, step: number, total: number, status: string) => void;
@@ -82,6 +90,9 @@ async function tokenizer(
   return r.model;
 }
 
+/** Tokens per image of the tokenizer's 7×7 grid. */
+const PER_IMAGE = 49;
+
 function decoderConfig(
   o: CliOptions,
   vocab: FusionVocab,
@@ -95,8 +106,14 @@ function decoderConfig(
     kvHeads: 4,
     qkNorm: chameleon.qkNorm,
     normPlacement: chameleon.post ? 'post' : 'pre',
+    // The image block's ids, then the longest caption with its end-of-text and one padding slot.
+    maxLength: o.imagePositions ? PER_IMAGE + 2 + Math.max(...TEMPLATES.map((t) => t.length)) + 2 : undefined,
   };
 }
+
+/** The learned-position ids of `--image-positions` (undefined without it). */
+const positionsFor = (o: CliOptions, vocab: FusionVocab): PositionOf | undefined =>
+  o.imagePositions ? imageBlockPositions(vocab, PER_IMAGE) : undefined;
 
 /** A decoder saved by a train run (`--mode evaluate`). */
 async function loadDecoder(
@@ -131,7 +148,7 @@ async function trainDecoder(
     'tokenize training',
     () =>
       [
-        tokenize(vq, train, context),
+        tokenize(vq, train, context, { reconstruction: false }),
         tokenizeAugmented(vq, train, { copies: o.augment, range: AUGMENT, seed: o.seed, context }),
       ] as const,
   );
@@ -156,6 +173,7 @@ async function trainDecoder(
       zLoss: 1e-4,
       captionWeight: o.captionWeight,
       imageToTextFraction: o.imageToText,
+      positionOf: positionsFor(o, vocab),
       schedule: 'cosine',
       seed: o.seed,
       context,
@@ -249,7 +267,9 @@ export async function runTrain(
           labels: Array.from(heldOut.labels).slice(0, o.limit),
           codes: heldOut.codes.subarray(0, o.limit * heldOut.perImage),
         };
-  const captions = await timed(stages, 'caption eval', () => captionAccuracy(fusion.model, vocab, limited));
+  const captions = await timed(stages, 'caption eval', () =>
+    captionAccuracy(fusion.model, vocab, limited, 250, positionsFor(o, vocab)),
+  );
   log(
     `image → text: caption accuracy ${(100 * captions.accuracy).toFixed(2)}% on ${limited.labels.length} held-out digits`,
   );
@@ -258,6 +278,7 @@ export async function runTrain(
       temperature: o.temperature,
       topK: o.topK,
       guidance: o.guidance,
+      positionOf: positionsFor(o, vocab),
       seed: o.sampleSeed ?? o.seed,
     }),
   );
@@ -339,10 +360,12 @@ export async function runStability(
     codes = Int32Array.from(JSON.parse(readFileSync(tokensPath, 'utf8')).train as number[]);
     log(`stability: tokens from ${tokensPath}`);
   } else {
-    codes = tokenize(await tokenizer(o, context, train, log, progress), train, context).codes;
+    codes = tokenize(await tokenizer(o, context, train, log, progress), train, context, {
+      reconstruction: false,
+    }).codes;
   }
   const vocab = new FusionVocab(TOKENIZER.codebookSize ?? 64);
-  const split: CodedSplit = { codes, perImage: 49, labels: train.labels.dataSync() as Int32Array };
+  const split: CodedSplit = { codes, perImage: PER_IMAGE, labels: train.labels.dataSync() as Int32Array };
   const runs: StabilityRun[] = [];
   for (const r of STABILITY_RUNS) {
     const { records } = trainFusion(vocab, split, {
@@ -351,6 +374,7 @@ export async function runStability(
       batchSize: o.batch,
       lr: o.stabilityLr,
       zLoss: r.zLoss,
+      positionOf: positionsFor(o, vocab),
       schedule: 'constant',
       seed: o.seed,
       context,

@@ -84,8 +84,17 @@ export interface TokenizedSplit {
   used: number;
 }
 
-/** Token grids of a whole split, its reconstruction error and codebook usage, in batches. */
-export function tokenize(model: VQVAE, split: MnistSplit, context: Context, batch = 500): TokenizedSplit {
+/**
+ * Token grids of a whole split, its reconstruction error and codebook usage, in batches.
+ * `reconstruction: false` skips decoding the grids back to pixels (most of the work), leaving
+ * `mse` NaN.
+ */
+export function tokenize(
+  model: VQVAE,
+  split: MnistSplit,
+  context: Context,
+  { batch = 500, reconstruction = true }: { batch?: number; reconstruction?: boolean } = {},
+): TokenizedSplit {
   const n = split.labels.shape[0];
   const chunks: Int32Array[] = [];
   let squared = 0;
@@ -97,7 +106,7 @@ export function tokenize(model: VQVAE, split: MnistSplit, context: Context, batc
       const tokens = model.encode(images);
       perImage = tokens.shape[1] * tokens.shape[2];
       chunks.push(Int32Array.from(tokens.dataSync() as Int32Array));
-      squared += model.decode(tokens).sub(images).square().sum().itemSync();
+      if (reconstruction) squared += model.decode(tokens).sub(images).square().sum().itemSync();
     }, context);
   }
   const codes = new Int32Array(n * perImage);
@@ -114,7 +123,7 @@ export function tokenize(model: VQVAE, split: MnistSplit, context: Context, batc
   return {
     codes,
     perImage,
-    mse: squared / (n * c * hh * ww),
+    mse: reconstruction ? squared / (n * c * hh * ww) : Number.NaN,
     perplexity: Math.exp(entropy),
     used: counts.filter((x) => x > 0).length,
   };
@@ -137,7 +146,7 @@ export function tokenizeAugmented(
   let perImage = 0;
   for (let k = 0; k < o.copies; k++) {
     const images = randomAffine(split.images, o.range, o.seed, k);
-    const t = tokenize(model, { images, labels: split.labels }, o.context);
+    const t = tokenize(model, { images, labels: split.labels }, o.context, { reconstruction: false });
     images.dispose();
     grids.push(t.codes);
     perImage = t.perImage;

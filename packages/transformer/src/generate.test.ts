@@ -20,13 +20,29 @@ function model(seed: number, overrides: Partial<DecoderConfig> = {}) {
   return { context, model: new Decoder({ ...config, ...overrides }, { context }) };
 }
 
-/** Greedy continuation by recomputing the whole sequence every step (no cache, no batching). */
-function greedyByRecomputation(m: Decoder, prompt: number[], steps: number): number[] {
+/**
+ * Greedy continuation by recomputing the whole sequence every step (no cache, no batching), with
+ * learned-position ids from `positionOf` when given.
+ */
+function greedyByRecomputation(
+  m: Decoder,
+  prompt: number[],
+  steps: number,
+  positionOf?: (row: readonly number[], index: number) => number,
+): number[] {
   const ctx = m.tokenEmbedding.weight.ctx;
   const seq = [...prompt];
   for (let i = 0; i < steps; i++) {
     const last = tidy(() => {
-      const logits = m.forward(tensor(seq, [1, seq.length], { dtype: 'i32', context: ctx }));
+      const o = { dtype: 'i32', context: ctx } as const;
+      const positionIds = positionOf
+        ? tensor(
+            seq.map((_, j) => positionOf(seq, j)),
+            [1, seq.length],
+            o,
+          )
+        : undefined;
+      const logits = m.forward(tensor(seq, [1, seq.length], o), { positionIds });
       return Array.from(
         logits
           .slice(1, seq.length - 1, seq.length)
@@ -59,6 +75,24 @@ describe('generate', () => {
       expect(new Set(batched.flat()).size).toBeGreaterThan(2);
     });
   }
+
+  it('positionOf gives each token its learned-position id, as a full forward with those ids does', () => {
+    // Ids restart after every token 0 (as an image block restarts them), so they differ from the index.
+    const positionOf = (row: readonly number[], index: number) =>
+      index === 0 ? 0 : index - (row.lastIndexOf(0, index - 1) + 1);
+    const { context, model: m } = model(11);
+    const restartPrompts = [[3, 0, 5, 6], [7, 8, 9, 1, 2, 0, 4], [0]];
+    const before = memory(context).tensors;
+    const batched = generate(m, restartPrompts, { maxNewTokens: 6, positionOf });
+    expect(memory(context).tensors).toBe(before);
+    expect(batched).toEqual(restartPrompts.map((p) => greedyByRecomputation(m, p, 6, positionOf)));
+    // The ids matter: the default ids (the index) continue the prompts otherwise.
+    expect(generate(m, restartPrompts, { maxNewTokens: 6 })).not.toEqual(batched);
+    // Ids are checked against maxLength where they are used.
+    expect(() => generate(m, [[1]], { maxNewTokens: 2, positionOf: () => 24 })).toThrow(
+      'generate: positionOf gave 24 for token 0 of row 0; learned positions are 0 … 23 (maxLength 24)',
+    );
+  });
 
   it('generateAsync gives the tokens of generate; a stop token ends its row', async () => {
     const { model: m } = model(8);

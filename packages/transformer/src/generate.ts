@@ -27,6 +27,13 @@ export interface GenerateOptions extends SampleOptions {
   stopToken?: number;
   /** Classifier-free guidance: sample each prompt's tokens from guided logits (see `Guidance`). */
   guidance?: Guidance;
+  /**
+   * The learned-position id of the token at `index` of a row (the row's prompt followed by what it
+   * has generated so far, `row[index]` being that token), for a decoder with `maxLength` trained
+   * on ids other than the token's index, e.g. ids that restart inside an image block. Default:
+   * the index. Ignored by a decoder without learned positions.
+   */
+  positionOf?: (row: readonly number[], index: number) => number;
 }
 
 /**
@@ -128,7 +135,9 @@ function* decode(
   if (b === 0 || maxNewTokens === 0) return out;
   const width = Math.max(...rows.map((p) => p.length));
   const maxLength = model.config.maxLength;
-  if (maxLength && width + maxNewTokens - 1 > maxLength) {
+  const positionOf = model.positionEmbedding ? options.positionOf : undefined;
+  // With positionOf, ids need not grow with the index: idOf checks each one against maxLength.
+  if (maxLength && !positionOf && width + maxNewTokens - 1 > maxLength) {
     throw new TesseraError(
       'generate',
       `a prompt of ${width} tokens plus ${maxNewTokens} new ones needs ${width + maxNewTokens - 1} learned positions; the decoder has maxLength ${maxLength}`,
@@ -141,6 +150,19 @@ function* decode(
   const device = model.tokenEmbedding.weight.device;
   const cache = new KVCache(model.config.layers);
   const done = prompts.map(() => false);
+  // Each row's tokens so far (prompt, then what it generated), for positionOf.
+  const seqs = positionOf ? rows.map((p) => [...p]) : [];
+  const idOf = (r: number, index: number): number => {
+    if (!positionOf) return index;
+    const id = positionOf(seqs[r], index);
+    if (!(Number.isInteger(id) && id >= 0 && id < (maxLength ?? 0))) {
+      throw new TesseraError(
+        'generate',
+        `positionOf gave ${id} for token ${index} of row ${r}; learned positions are 0 … ${(maxLength ?? 0) - 1} (maxLength ${maxLength})`,
+      );
+    }
+    return id;
+  };
   try {
     let input: number[] = rows.flatMap((p, i) => [...new Array<number>(pad[i]).fill(0), ...p]);
     let s = width;
@@ -152,6 +174,17 @@ function* decode(
             const o = { context: ctx, device };
             const tokens = tensor(input, [b, s], { ...o, dtype: 'i32' });
             const total = start + s;
+            // Learned positions count from each row's first real token (padding takes id 0).
+            const positionIds =
+              model.positionEmbedding && (padded || positionOf)
+                ? tensor(
+                    pad.flatMap((n, r) =>
+                      Array.from({ length: s }, (_, i) => (start + i < n ? 0 : idOf(r, start + i - n))),
+                    ),
+                    [b, s],
+                    { ...o, dtype: 'i32' },
+                  )
+                : undefined;
             const call = padded
               ? {
                   cache,
@@ -161,15 +194,9 @@ function* decode(
                     [b, 1, 1, total],
                     { ...o, dtype: 'bool' },
                   ),
-                  positionIds: model.positionEmbedding
-                    ? tensor(
-                        pad.flatMap((n) => Array.from({ length: s }, (_, i) => Math.max(0, start + i - n))),
-                        [b, s],
-                        { ...o, dtype: 'i32' },
-                      )
-                    : undefined,
+                  positionIds,
                 }
-              : { cache };
+              : { cache, positionIds };
             const all = model.forward(tokens, call);
             return all.slice(1, s - 1, s).contiguous();
           }, ctx),
@@ -198,6 +225,7 @@ function* decode(
         return token;
       });
       input = guidance ? [...next, ...next] : next;
+      for (const [r, seq] of seqs.entries()) seq.push(input[r]);
       s = 1;
       if (done.every(Boolean)) break;
     }
