@@ -3,7 +3,7 @@ import { type Context, manualSeed, type Tensor, tensor, tidy } from '@tessera/co
 import { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
-import { Decoder, type DecoderConfig, generate, zLoss } from '@tessera/transformer';
+import { Decoder, type DecoderConfig, type GenerateOptions, generate, zLoss } from '@tessera/transformer';
 import { caption, type FusionVocab, randomCaption, TEMPLATES } from './vocab.js';
 
 /** Token data of one split: codes (perImage per image) and labels. */
@@ -15,8 +15,8 @@ export interface CodedSplit {
 
 const IGNORE = -100;
 
-/** Maps a row's token index to its learned-position id (`Decoder` with `maxLength`). */
-export type PositionOf = (row: readonly number[], index: number) => number;
+/** Maps a row's token index to its learned-position id: `generate`'s `positionOf`. */
+export type PositionOf = NonNullable<GenerateOptions['positionOf']>;
 
 /**
  * Learned positions that name an image token's grid cell in either direction: the tokens of an
@@ -28,18 +28,18 @@ export type PositionOf = (row: readonly number[], index: number) => number;
 export function imageBlockPositions(vocab: FusionVocab, perImage: number): PositionOf {
   const block = perImage + 2;
   return (row, index) => {
+    // Walk the row a block or a word at a time until `index` falls in one.
     let text = 0;
-    let inBlock = -1;
-    for (let i = 0; i <= index; i++) {
-      if (inBlock < 0 && row[i] === vocab.beginImage) inBlock = 0;
-      else if (inBlock >= 0 && inBlock < block - 1) inBlock++;
-      else {
-        inBlock = -1;
-        if (i < index) text++;
+    let i = 0;
+    while (row[i] === vocab.beginImage ? index >= i + block : i < index) {
+      if (row[i] === vocab.beginImage) {
+        i += block;
+      } else {
+        i++;
+        text++;
       }
-      if (i === index) return inBlock >= 0 ? inBlock : block + text;
     }
-    return block + text;
+    return row[i] === vocab.beginImage ? index - i : block + text;
   };
 }
 
@@ -218,8 +218,7 @@ export function captionAccuracy(
   model: Decoder,
   vocab: FusionVocab,
   split: CodedSplit,
-  batch = 250,
-  positionOf?: PositionOf,
+  { batch = 250, positionOf }: { batch?: number; positionOf?: PositionOf } = {},
 ): { accuracy: number; examples: { label: number; caption: string }[] } {
   const n = split.labels.length;
   let right = 0;

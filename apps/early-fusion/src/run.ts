@@ -258,6 +258,7 @@ export async function runTrain(
     ? await loadDecoder(decoderPath, config, context)
     : await trainDecoder(o, vocab, config, train, testCodes, vq, stages, files, context, progress);
   if (evaluateOnly) log(`decoder: loaded ${decoderPath}`);
+  const positionOf = positionsFor(o, vocab);
   const heldOut = coded(test, testCodes.codes);
   const limited =
     o.limit === undefined
@@ -268,7 +269,7 @@ export async function runTrain(
           codes: heldOut.codes.subarray(0, o.limit * heldOut.perImage),
         };
   const captions = await timed(stages, 'caption eval', () =>
-    captionAccuracy(fusion.model, vocab, limited, 250, positionsFor(o, vocab)),
+    captionAccuracy(fusion.model, vocab, limited, { positionOf }),
   );
   log(
     `image → text: caption accuracy ${(100 * captions.accuracy).toFixed(2)}% on ${limited.labels.length} held-out digits`,
@@ -278,7 +279,7 @@ export async function runTrain(
       temperature: o.temperature,
       topK: o.topK,
       guidance: o.guidance,
-      positionOf: positionsFor(o, vocab),
+      positionOf,
       seed: o.sampleSeed ?? o.seed,
     }),
   );

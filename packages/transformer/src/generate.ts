@@ -152,13 +152,14 @@ function* decode(
   const done = prompts.map(() => false);
   // Each row's tokens so far (prompt, then what it generated), for positionOf.
   const seqs = positionOf ? rows.map((p) => [...p]) : [];
+  const limit = model.positionEmbedding?.numEmbeddings ?? 0;
   const idOf = (r: number, index: number): number => {
     if (!positionOf) return index;
     const id = positionOf(seqs[r], index);
-    if (!(Number.isInteger(id) && id >= 0 && id < (maxLength ?? 0))) {
+    if (!(Number.isInteger(id) && id >= 0 && id < limit)) {
       throw new TesseraError(
         'generate',
-        `positionOf gave ${id} for token ${index} of row ${r}; learned positions are 0 … ${(maxLength ?? 0) - 1} (maxLength ${maxLength})`,
+        `positionOf gave ${id} for token ${index} of row ${r}; learned positions are 0 … ${limit - 1} (maxLength ${limit})`,
       );
     }
     return id;
