@@ -32,7 +32,8 @@ export function erfc(x: number): number {
 }
 
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
+  // ±0 (and NaN) map to themselves: erf is odd, so erf(−0) = −0.
+  if (x === 0 || Number.isNaN(x)) return x;
   if (Math.abs(x) < 2.5) return erfSeries(x);
   return x > 0 ? 1 - erfcContinuedFraction(x) : erfcContinuedFraction(-x) - 1;
 }

@@ -57,6 +57,7 @@ const SIMD = {
   'i32x4.add': 0xae,
   'v128.and': 0x4e,
   'v128.andnot': 0x4f,
+  'v128.or': 0x50,
   'v128.bitselect': 0x52,
   'f32x4.abs': 0xe0,
   'f32x4.neg': 0xe1,

@@ -6,7 +6,9 @@ import { emitExp4 } from '../../wasm/exp.js';
  * results are bit-identical to the TypeScript kernels (which compute in f64 and round once:
  * for + − × ÷ √ that double rounding is exact). min/max propagate NaN and order −0 < +0 in
  * both, like Math.min/Math.max. The exceptions are exp, sigmoid and silu, built on emitExp4's
- * polynomial exponential (about 1 ulp), so within a few ulp of the TypeScript kernels.
+ * polynomial exponential (about 1 ulp), so within a few ulp of the TypeScript kernels, and the
+ * exact gelu and erf, built on a rational erfc (about 1e-7 relative, 1e-6 where erfc's exponent
+ * −z² is large) where the TypeScript kernels sum f64 series.
  */
 export const BINARY_SIMD: Record<string, [SimdOp, PlainOp]> = {
   add: ['f32x4.add', 'f32.add'],
@@ -21,10 +23,69 @@ export const BINARY_SIMD: Record<string, [SimdOp, PlainOp]> = {
 const SCRATCH = 5;
 const SCRATCH_F = 6;
 
-/** Three more v128 locals (after SCRATCH_F) for the exponential's registers. */
+/** Three more v128 locals (after SCRATCH_F) for the exponential's registers, and one for erfc's t. */
 const EXP_X = 7;
 const EXP_K = 8;
 const EXP_Y = 9;
+const ERFC_T = 10;
+
+/**
+ * erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2), P of degree 9: the Chebyshev fit of Numerical
+ * Recipes' erfcc (Press et al., §6.2), fractional error below 1.2e-7 for every z ≥ 0. Ascending
+ * coefficients of P.
+ */
+const ERFC_P = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
+  -0.82215223, 0.17087277,
+];
+
+/** erfc(z) of the vector z ≥ 0 on the stack (NaN kept; +∞ gives 0), using EXP_X, EXP_K, EXP_Y and ERFC_T. */
+function erfcNonNegative4(f: F): void {
+  f.set(EXP_X);
+  f.f32x4(1).get(EXP_X).f32x4(0.5).simd('f32x4.mul').f32x4(1).simd('f32x4.add').simd('f32x4.div').set(ERFC_T);
+  f.f32x4(ERFC_P[9]).set(EXP_Y);
+  for (let i = 8; i >= 1; i--)
+    f.get(EXP_Y).get(ERFC_T).simd('f32x4.mul').f32x4(ERFC_P[i]).simd('f32x4.add').set(EXP_Y);
+  f.get(EXP_Y).get(ERFC_T).simd('f32x4.mul').f32x4(ERFC_P[0]).simd('f32x4.add');
+  f.get(EXP_X).get(EXP_X).simd('f32x4.mul').simd('f32x4.sub').set(EXP_X);
+  emitExp4(f, EXP_X, EXP_K, EXP_Y);
+  f.get(EXP_Y).get(ERFC_T).simd('f32x4.mul');
+}
+
+/** GELU x·Φ(x) of the vector on the stack, Φ(x) = erfc(|x|/√2)/2 below 0 and 1 − erfc(|x|/√2)/2 above, leaving x in SCRATCH. */
+function gelu4(f: F): void {
+  f.tee(SCRATCH).simd('f32x4.abs').f32x4(Math.SQRT1_2).simd('f32x4.mul');
+  erfcNonNegative4(f);
+  f.f32x4(0.5).simd('f32x4.mul').set(EXP_K);
+  f.get(EXP_K).f32x4(1).get(EXP_K).simd('f32x4.sub');
+  f.get(SCRATCH).f32x4(0).simd('f32x4.lt').simd('v128.bitselect');
+  f.get(SCRATCH).simd('f32x4.mul');
+}
+
+/** erf(x)·√π/2 = x − x³/3 + x⁵/10 − … : the Maclaurin coefficients 1/(n!(2n+1))·(−1)ⁿ, n = 0…6 (below 5e-10 relative past them for |x| < 1/2). */
+const ERF_SERIES = [1, -1 / 3, 1 / 10, -1 / 42, 1 / 216, -1 / 1320, 1 / 9360].map(
+  (c) => (2 / Math.sqrt(Math.PI)) * c,
+);
+
+/** erf of the vector on the stack: its series for |x| < 1/2, sign(x)·(1 − erfc(|x|)) above; x left in SCRATCH. */
+function erf4(f: F): void {
+  f.tee(SCRATCH).simd('f32x4.abs');
+  erfcNonNegative4(f);
+  // 1 − erfc(|x|) ≥ 0 with x's sign bit
+  f.set(EXP_K).f32x4(1).get(EXP_K).simd('f32x4.sub');
+  f.get(SCRATCH)
+    .i32x4(0x80000000 | 0)
+    .simd('v128.and')
+    .simd('v128.or')
+    .set(ERFC_T);
+  f.get(SCRATCH).get(SCRATCH).simd('f32x4.mul').set(EXP_X);
+  f.f32x4(ERF_SERIES[6]).set(EXP_K);
+  for (let i = 5; i >= 0; i--)
+    f.get(EXP_K).get(EXP_X).simd('f32x4.mul').f32x4(ERF_SERIES[i]).simd('f32x4.add').set(EXP_K);
+  f.get(EXP_K).get(SCRATCH).simd('f32x4.mul');
+  f.get(ERFC_T);
+  f.get(SCRATCH).simd('f32x4.abs').f32x4(0.5).simd('f32x4.lt').simd('v128.bitselect');
+}
 
 /**
  * σ(x) of the vector on the stack, leaving x in SCRATCH: with e = exp(−|x|) (emitExp4, which
@@ -76,6 +137,8 @@ export const UNARY_SIMD: Record<string, [(f: F) => void, (f: F) => void]> = {
   exp: [exp4, lane0(exp4)],
   sigmoid: [sigmoid4, lane0(sigmoid4)],
   silu: [silu4, lane0(silu4)],
+  gelu: [gelu4, lane0(gelu4)],
+  erf: [erf4, lane0(erf4)],
   neg: [(f) => f.simd('f32x4.neg'), (f) => f.op('f32.neg')],
   abs: [(f) => f.simd('f32x4.abs'), (f) => f.op('f32.abs')],
   sqrt: [(f) => f.simd('f32x4.sqrt'), (f) => f.op('f32.sqrt')],
@@ -230,7 +293,7 @@ export function unaryKernel(name: string): FunctionBuilder {
   const [a, out, n, chunk, t] = [0, 1, 2, 3, 4];
   f.local('v128'); // SCRATCH
   f.local('f32'); // SCRATCH_F
-  for (let v = EXP_X; v <= EXP_Y; v++) f.local('v128');
+  for (let v = EXP_X; v <= ERFC_T; v++) f.local('v128');
   const start = f.local('i32');
   const end = f.local('i32');
   const pa = f.local('i32');

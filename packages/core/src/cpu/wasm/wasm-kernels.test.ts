@@ -8,8 +8,10 @@ import {
   add,
   div,
   eq,
+  erf,
   exp,
   ge,
+  gelu,
   gt,
   le,
   lt,
@@ -151,6 +153,28 @@ describe('WebAssembly SIMD kernels', () => {
       }
     });
   }
+  // The exact gelu and erf use a rational erfc (Numerical Recipes' erfcc, 1.2e-7) under the
+  // polynomial exponential, in f32: within the conformance suite's f32 tolerance (1e-5 relative)
+  // of the TypeScript kernels' f64 series, the tails included (gelu at −13 is about −1e-38, where
+  // the rounding of −x²/2 in f32 costs a few 1e-6), exact at ±∞ and ±0, NaN kept.
+  const erfBased = { gelu, erf };
+  for (const [name, fn] of Object.entries(erfBased)) {
+    it(`${name} [2003] is within 1e-5 (relative) of the TypeScript kernel`, () => {
+      const xs = values(2003, 6, true).map((x, i) => (i % 10 === 3 ? x * 4.3 : i % 10 === 7 ? x / 1000 : x));
+      xs.splice(0, 8, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-30, -13, 0.4999, 0.5);
+      const got = fn(tensor(xs, [2003], { context: simd })).dataSync();
+      const want = fn(tensor(xs, [2003], { context: ts })).dataSync();
+      for (let i = 0; i < xs.length; i++) {
+        if (!Number.isFinite(want[i]) || want[i] === 0) expect(got[i]).toBe(want[i]);
+        else expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5 * Math.abs(want[i]) + 1e-37);
+      }
+    });
+  }
+  it('the tanh gelu keeps the TypeScript kernel (bit-identical)', () => {
+    const got = gelu(make(simd, [1001], 3, true), { approximate: 'tanh' }).dataSync();
+    const want = gelu(make(ts, [1001], 3, true), { approximate: 'tanh' }).dataSync();
+    expect(firstDifference(got, want)).toBe(-1);
+  });
   it('a strided unary input falls back and still matches', () => {
     const got = relu(make(simd, [40, 50], 4).transpose(0, 1)).dataSync();
     const want = relu(make(ts, [40, 50], 4).transpose(0, 1)).dataSync();
