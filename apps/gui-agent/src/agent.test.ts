@@ -49,6 +49,7 @@ describe('metrics', () => {
   const shot: Screenshot = { width: 64, height: 48, rgb: new Uint8Array(64 * 48 * 3) };
   const step = (action: TraceStep['action'], expert: ExpertStep): TraceStep => ({
     shot,
+    previous: 'none',
     text: '',
     action,
     expert,

@@ -3,17 +3,17 @@ import { Rng } from '@tessera/core/rng';
 import { type Action, formatStep, parseStep } from '@tessera/gui-agent';
 import type { Browser } from 'playwright-core';
 import { type Box, type ExpertStep, GRID, GuiEnv, type Screenshot } from './env.js';
-import type { Observation } from './policy.js';
+import type { Observation, PreviousAction } from './policy.js';
 import { makeTask, SINGLE_STEP_KINDS, type Task, type TaskKind } from './tasks.js';
 import { decode } from './tokenizer.js';
 
-/** One demonstration step: what the agent saw and the expert's answer. */
-export interface Sample {
+/** One demonstration step: what the agent saw (and did last) and the expert's answer. */
+export interface Sample extends Observation {
   kind: TaskKind;
-  goal: string;
-  shot: Screenshot;
   /** The expert's `Thought: … Action: …`. */
   text: string;
+  /** The page box the expert's click-like action aims at (for offline grounding checks). */
+  box?: Box;
 }
 
 /** `perKind` task layouts of every kind drawn from `seed` (kinds interleaved, so any prefix mixes them). */
@@ -40,14 +40,31 @@ export async function collectDemos(
     const samples: Sample[] = [];
     const env = await GuiEnv.open(browser, task);
     try {
+      let previous: PreviousAction = 'none';
       for (let step = 0; step < 6 && !(await env.success()); step++) {
         const shot = await env.screenshot();
         const expert = await env.expert();
-        samples.push({ kind: task.kind, goal: task.goal, shot, text: formatStep(expert) });
+        const { kind } = task;
+        samples.push({
+          kind,
+          goal: task.goal,
+          previous,
+          shot,
+          text: formatStep(expert),
+          box: expert.startBox,
+        });
         if (variants)
           for (const v of await env.variants(expert))
-            samples.push({ kind: task.kind, goal: v.goal, shot, text: formatStep(v.step) });
+            samples.push({
+              kind,
+              goal: v.goal,
+              previous,
+              shot,
+              text: formatStep(v.step),
+              box: v.step.startBox,
+            });
         await env.act(expert.action);
+        previous = expert.action.type;
       }
       if (!(await env.success())) throw new Error(`gui-agent: the expert did not solve '${task.goal}'`);
     } finally {
@@ -87,6 +104,8 @@ export function sameAction(predicted: Action | null, expert: ExpertStep): boolea
 /** One step of an evaluated episode, for the metrics and the trace viewer. */
 export interface TraceStep {
   shot: Screenshot;
+  /** The kind of the agent's previous action in this episode, as its prompt gave it. */
+  previous: PreviousAction;
   /** The model's raw text. */
   text: string;
   /** Its parsed action, or null when the text does not parse. */
@@ -128,8 +147,9 @@ export async function runEpisodes(
         if (active.length === 0) break;
         const shots: Screenshot[] = [];
         for (const i of active) shots.push(await envs[i].screenshot());
+        const previous = (i: number): PreviousAction => eps[i].steps.at(-1)?.action?.type ?? 'none';
         const responses = await policy.respond(
-          active.map((i, j) => ({ shot: shots[j], goal: chunk[i].goal })),
+          active.map((i, j) => ({ shot: shots[j], goal: chunk[i].goal, previous: previous(i) })),
           ctx,
         );
         for (const [j, i] of active.entries()) {
@@ -142,7 +162,14 @@ export async function runEpisodes(
           } catch {
             action = null;
           }
-          eps[i].steps.push({ shot: shots[j], text, action, expert, correct: sameAction(action, expert) });
+          eps[i].steps.push({
+            shot: shots[j],
+            previous: previous(i),
+            text,
+            action,
+            expert,
+            correct: sameAction(action, expert),
+          });
           if (action) await env.act(action);
           eps[i].success = await env.success();
         }

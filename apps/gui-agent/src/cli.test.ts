@@ -4,15 +4,18 @@ import { parseCli, USAGE } from './cli.js';
 describe('gui-agent command line', () => {
   it('has the defaults the README reports, and --help', () => {
     expect(parseCli([], '/tmp/out')).toMatchObject({
-      trainTasks: 100,
+      trainTasks: 200,
       variants: true,
-      steps: 800,
-      evalTasks: 12,
-      reflectTasks: 8,
+      steps: 1200,
+      perception: 1,
+      evalTasks: 20,
+      reflectTasks: 20,
       dpoSteps: 30,
       dpoPairs: 'action',
+      dpoLoss: 'sigmoid',
       dpoCoordinates: false,
       sftWeight: 1,
+      dpoReplay: 16,
       kinds: ['button', 'checkbox', 'open', 'context', 'slider', 'text', 'dropdown', 'scroll', 'dialog'],
       out: '/tmp/out',
       help: false,

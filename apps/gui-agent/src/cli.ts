@@ -10,7 +10,7 @@ export const COMMAND = {
       type: 'number',
       integer: true,
       min: 1,
-      default: 100,
+      default: 200,
       help: 'training layouts per task kind (expert demonstrations)',
     },
     demos: {
@@ -19,26 +19,38 @@ export const COMMAND = {
       default: 'variants',
       help: "'variants': each expert click on a target is also recorded under the goals naming its visible siblings (the same screenshot, another colour word and point); 'plain': the expert's steps only",
     },
-    steps: { type: 'number', integer: true, min: 1, default: 800, help: 'behaviour-cloning steps' },
+    steps: { type: 'number', integer: true, min: 1, default: 1200, help: 'behaviour-cloning steps' },
     batch: { type: 'number', integer: true, min: 1, default: 16, help: 'demonstration steps per batch' },
     lr: { type: 'number', min: 0, default: 3e-3, help: 'peak learning rate (AdamW, warmup then cosine)' },
+    perception: {
+      type: 'number',
+      min: 0,
+      default: 1,
+      help: "weight of behaviour cloning's perception loss: each image token predicts its square's colour mix, read off the screenshot (0: none)",
+    },
     'eval-tasks': {
       type: 'number',
       integer: true,
       min: 1,
-      default: 12,
+      default: 20,
       help: 'held-out layouts per task kind',
     },
     'reflect-tasks': {
       type: 'number',
       integer: true,
       min: 0,
-      default: 8,
+      default: 20,
       help: 'layouts per task kind the agent runs to collect its mistakes (0: no DPO round)',
     },
     'dpo-steps': { type: 'number', integer: true, min: 1, default: 30, help: 'DPO steps' },
     'dpo-lr': { type: 'number', min: 0, default: 5e-5, help: 'DPO learning rate' },
     beta: { type: 'number', min: 0, default: 0.1, help: 'DPO β' },
+    'dpo-loss': {
+      type: 'string',
+      choices: ['sigmoid', 'ipo', 'hinge', 'robust'] as const,
+      default: 'sigmoid',
+      help: "the preference loss of the round (@tessera/preference's dpoLoss): 'sigmoid' (DPO), 'ipo' (squared distance of the per-token log-ratio margin from 1/(2β)), 'hinge', 'robust'",
+    },
     'dpo-pairs': {
       type: 'string',
       choices: ['all', 'action'] as const,
@@ -49,11 +61,18 @@ export const COMMAND = {
       type: 'boolean',
       help: "score the coordinate tokens in the DPO term too (by default DPO scores the thought and action text only; the chosen steps' cross-entropy still trains the coordinates)",
     },
+    'dpo-replay': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 16,
+      help: 'demonstration steps per DPO step replayed in the cross-entropy term beside the chosen steps (0: the chosen steps only)',
+    },
     'sft-weight': {
       type: 'number',
       min: 0,
       default: 1,
-      help: "weight of the chosen steps' cross-entropy added to the DPO loss",
+      help: 'weight of the cross-entropy (chosen steps and replayed demonstrations) added to the DPO loss',
     },
     kinds: {
       type: 'string',
@@ -80,12 +99,15 @@ export interface CliOptions {
   steps: number;
   batch: number;
   lr: number;
+  perception: number;
   evalTasks: number;
   reflectTasks: number;
   dpoSteps: number;
   dpoLr: number;
   beta: number;
+  dpoLoss: 'sigmoid' | 'ipo' | 'hinge' | 'robust';
   sftWeight: number;
+  dpoReplay: number;
   dpoPairs: 'all' | 'action';
   dpoCoordinates: boolean;
   loadModel: string | undefined;
@@ -103,12 +125,15 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     steps: o.steps,
     batch: o.batch,
     lr: o.lr,
+    perception: o.perception,
     evalTasks: o['eval-tasks'],
     reflectTasks: o['reflect-tasks'],
     dpoSteps: o['dpo-steps'],
     dpoLr: o['dpo-lr'],
     beta: o.beta,
+    dpoLoss: o['dpo-loss'],
     sftWeight: o['sft-weight'],
+    dpoReplay: o['dpo-replay'],
     dpoPairs: o['dpo-pairs'],
     dpoCoordinates: o['dpo-coordinates'],
     loadModel: o['load-model'],

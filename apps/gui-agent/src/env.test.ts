@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { Rng } from '@tessera/core/rng';
-import { formatStep } from '@tessera/gui-agent';
+import { formatStep, parseStep } from '@tessera/gui-agent';
 import { chromiumPath } from '@tessera/webgpu/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawTasks, metrics, type Responder, runEpisodes } from './agent.js';
-import { GRID, GuiEnv, launchBrowser, SHOT } from './env.js';
-import { COLORS, CSS, makeTask, PAGE, TASK_KINDS, type Task } from './tasks.js';
+import { collectDemos, drawTasks, metrics, type Responder, runEpisodes } from './agent.js';
+import { GRID, GuiEnv, launchBrowser, SHOT, TYPED_VARIANTS } from './env.js';
+import { COLORS, CSS, makeTask, PAGE, TASK_KINDS, type Task, WORDS } from './tasks.js';
 import { encode } from './tokenizer.js';
 
 /**
@@ -63,6 +63,18 @@ describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
     }
   }, 60_000);
 
+  it("records demonstrations with the expert's previous action kind and the box each click aims at", async () => {
+    const tasks = [...drawTasks(['text'], 1, 3), ...drawTasks(['dialog'], 1, 3)];
+    const samples = await collectDemos(browser, tasks);
+    expect(samples.map((s) => [s.kind, s.previous, parseStep(s.text).action.type])).toEqual([
+      ['text', 'none', 'click'],
+      ['text', 'click', 'type'],
+      ['dialog', 'none', 'hotkey'],
+      ['dialog', 'hotkey', 'click'],
+    ]);
+    expect(samples.map((s) => s.box !== undefined)).toEqual([true, false, false, true]);
+  }, 60_000);
+
   it('re-aims a click at each visible sibling: acting the variant marks the element of its colour', async () => {
     const rng = new Rng(11);
     for (const kind of ['button', 'checkbox', 'scroll'] as const) {
@@ -95,6 +107,31 @@ describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
         expect(marked, `${kind}: ${v.goal}`).toEqual([color]);
         await env.close();
       }
+    }
+  }, 60_000);
+
+  it("re-words a typing step: each variant types its goal's word into the focused field and submits it", async () => {
+    const task = makeTask('text', new Rng(12));
+    const word = task.word ?? '';
+    const probe = await GuiEnv.open(browser, task);
+    await probe.act((await probe.expert()).action); // the click that focuses the field
+    const expert = await probe.expert();
+    expect(expert.action).toEqual({ type: 'type', content: `${word}\n` });
+    const variants = await probe.variants(expert);
+    await probe.close();
+    // The next TYPED_VARIANTS words after the task's own, cyclically.
+    const at = WORDS.indexOf(word as (typeof WORDS)[number]);
+    const words = Array.from({ length: TYPED_VARIANTS }, (_, i) => WORDS[(at + 1 + i) % WORDS.length]);
+    expect(variants.map((v) => v.goal)).toEqual(words.map((w) => task.goal.replace(word, w)));
+    for (const [i, v] of variants.entries()) {
+      expect(v.step.thought).toBe(expert.thought.replace(word, words[i]));
+      const env = await GuiEnv.open(browser, task);
+      await env.act((await env.expert()).action);
+      await env.act(v.step.action);
+      expect(
+        await env.page.evaluate(() => (document.querySelector('#target') as HTMLElement).dataset.sent),
+      ).toBe(words[i]);
+      await env.close();
     }
   }, 60_000);
 
@@ -194,6 +231,8 @@ describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
     // miss the (hotkey) expert step and the episode spends both steps unsolved.
     expect(episodes[3].success).toBe(false);
     expect(episodes[3].steps.map((s) => s.expert.action.type)).toEqual(['hotkey', 'hotkey']);
+    // Each prompt carries the kind of the agent's own previous action: none first, then its click.
+    expect(episodes[3].steps.map((s) => s.previous)).toEqual(['none', 'click']);
     const m = metrics(episodes);
     expect(m.grounding).toBe(1);
     expect(m.singleStepSuccess).toBe(1);

@@ -1,7 +1,7 @@
 import { type Action, coordinateMap, type Point, type Step, smartResize } from '@tessera/gui-agent';
 import { chromiumPath } from '@tessera/webgpu/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { PAGE, type Task } from './tasks.js';
+import { PAGE, type Task, WORDS } from './tasks.js';
 
 /**
  * The screenshot the model sees: the 192×144 page through `smartResize` with factor 8 and at most
@@ -13,6 +13,9 @@ export const SHOT = smartResize(PAGE.height, PAGE.width, {
   maxPixels: 64 * 48,
 });
 export const GRID = coordinateMap(SHOT, PAGE);
+
+/** How many other words a text task's typing step is also recorded under (`GuiEnv.variants`). */
+export const TYPED_VARIANTS = 3;
 
 /** The grid cell at the middle of a page box. */
 const centreCell = (b: Box): Point => GRID.toGrid({ x: b.x + b.w / 2, y: b.y + b.h / 2 });
@@ -243,13 +246,26 @@ export class GuiEnv {
   /**
    * The same screen under the goals that name the target's visible siblings instead (the other
    * buttons, boxes, files, circles, fields, menu options or list items): for each, the goal and
-   * the expert's step with that sibling's colour and point. Only for steps that click `#target`;
-   * none otherwise. One screenshot then teaches that the goal's colour word, not the layout,
-   * decides where to click.
+   * the expert's step with that sibling's colour and point. For a text task's typing step, the
+   * same focused field under goals naming `TYPED_VARIANTS` other words. None for other steps. One
+   * screenshot then teaches that the goal's colour word, not the layout, decides where to click,
+   * and that the goal's word decides what to type.
    */
   async variants(step: ExpertStep): Promise<{ goal: string; step: ExpertStep }[]> {
     const a = step.action;
-    const { kind, color, goal } = this.task;
+    const { kind, color, goal, word: typed } = this.task;
+    if (a.type === 'type' && typed !== undefined) {
+      // The focused field under goals that name the next TYPED_VARIANTS words instead: the typed
+      // text must come from the goal, not from the screen.
+      const at = WORDS.indexOf(typed as (typeof WORDS)[number]);
+      const same = new RegExp(`\\b${typed}\\b`, 'g');
+      return Array.from({ length: TYPED_VARIANTS }, (_, i) => WORDS[(at + 1 + i) % WORDS.length]).map(
+        (w) => ({
+          goal: goal.replace(same, w),
+          step: { thought: step.thought.replace(same, w), action: { type: 'type', content: `${w}\n` } },
+        }),
+      );
+    }
     if (a.type !== 'click' && a.type !== 'left_double' && a.type !== 'right_single') return [];
     if (kind === 'dropdown' && step.thought === 'I open the menu.') return [];
     const siblings: { color: string; box: Box }[] = await this.page.evaluate(() => {

@@ -1,9 +1,10 @@
 import { createContext, manualSeed } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import type { Screenshot } from './env.js';
-import { GuiPolicy, imageTensor, type PolicyConfig, promptTokens } from './policy.js';
+import { COLOUR_CLASSES, colourTargets } from './perception.js';
+import { GuiPolicy, imageTensor, type Observation, type PolicyConfig, promptTokens } from './policy.js';
 import { BOS, EOS, encode, PAD } from './tokenizer.js';
-import { behaviourCloning, dpoRound, makeBatch } from './train.js';
+import { behaviourCloning, dpoRound, makeBatch, perceptionLoss } from './train.js';
 
 const TINY: PolicyConfig = {
   patch: 4,
@@ -17,6 +18,7 @@ const TINY: PolicyConfig = {
   maxResponse: 40,
   pointer: true,
   goalFilm: true,
+  perception: true,
 };
 
 /** A 32×24 screenshot (small, for speed; the model takes any size), white with one coloured 6×3 block at (x, y). */
@@ -30,17 +32,25 @@ describe('policy batches', () => {
   it('left-pads the goal, scores only the response and its end token', () => {
     const ctx = createContext();
     const text = "Thought: I click.\nAction: click(start_box='(3,4)')";
-    const b = makeBatch([{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', text }], TINY, ctx);
+    const b = makeBatch(
+      [{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', previous: 'none', text }],
+      TINY,
+      ctx,
+    );
     const goal = encode('click the red button');
     const response = [...encode(text), EOS];
-    const prompt = [...new Array(12 - goal.length).fill(PAD), ...goal, BOS];
-    expect(promptTokens('click the red button', TINY)).toEqual(prompt);
+    const none = encode('none');
+    expect(none).toHaveLength(1);
+    const prompt = [...new Array(12 - goal.length).fill(PAD), ...goal, none[0], BOS];
+    expect(promptTokens('click the red button', 'none', TINY)).toEqual(prompt);
+    // The previous action's kind is the one token before <bos>.
+    expect(promptTokens('click the red button', 'left_double', TINY).at(-2)).toBe(encode('left_double')[0]);
     expect(Array.from(b.text.dataSync())).toEqual([...prompt, ...response]);
     // Position t predicts token t + 1: the targets are the response (from the <bos> position on).
     const targets = Array.from(b.targets.dataSync());
-    expect(targets).toEqual([...new Array(12).fill(-100), ...response, -100]);
+    expect(targets).toEqual([...new Array(13).fill(-100), ...response, -100]);
     expect(Array.from(b.mask.dataSync())).toEqual([
-      ...new Array(13).fill(0),
+      ...new Array(14).fill(0),
       ...new Array(response.length).fill(1),
     ]);
     expect(b.images[0].shape).toEqual([3, 24, 32]);
@@ -50,7 +60,7 @@ describe('policy batches', () => {
     const ctx = createContext();
     const text = "Action: click(start_box='(3,41)')";
     const b = makeBatch(
-      [{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', text }],
+      [{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', previous: 'none', text }],
       TINY,
       ctx,
       false,
@@ -61,7 +71,7 @@ describe('policy batches', () => {
     const numbers = new Set([encode('3')[0], encode('41')[0]]);
     expect(numbers.size).toBe(2);
     expect(Array.from(b.mask.dataSync())).toEqual([
-      ...new Array(13).fill(0),
+      ...new Array(14).fill(0),
       ...response.map((id) => (numbers.has(id) ? 0 : 1)),
     ]);
   });
@@ -75,7 +85,7 @@ describe('GuiPolicy', () => {
     policy.eval();
     const images = [imageTensor(shot(3, 5, [0, 0, 255]), { context: ctx })];
     const b = makeBatch(
-      [{ shot: shot(3, 5, [0, 0, 255]), goal: 'check the blue box', text: 'I' }],
+      [{ shot: shot(3, 5, [0, 0, 255]), goal: 'check the blue box', previous: 'none', text: 'I' }],
       TINY,
       ctx,
     );
@@ -108,7 +118,7 @@ describe('GuiPolicy', () => {
     policy.eval();
     const image = shot(4, 6, [255, 0, 0]);
     const states = (goal: string, response: string) => {
-      const b = makeBatch([{ shot: image, goal, text: response }], TINY, ctx);
+      const b = makeBatch([{ shot: image, goal, previous: 'none', text: response }], TINY, ctx);
       return Array.from(policy.imageStates(b.images, b.text).dataSync() as Float32Array);
     };
     const base = states('click the red button', 'Thought: I click.');
@@ -121,6 +131,39 @@ describe('GuiPolicy', () => {
     expect(change(base, otherResponse)).toBe(0);
   });
 
+  it("scores the image tokens' colour logits against the screenshot's colour mix: −mean Σ q log softmax, by hand", () => {
+    const ctx = createContext();
+    manualSeed(3, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    const rows = [
+      { shot: shot(3, 5, [224, 32, 32]), goal: 'click the red button', previous: 'none' as const },
+      { shot: shot(20, 13, [32, 80, 224]), goal: 'click the blue button', previous: 'none' as const },
+    ];
+    const b = makeBatch(
+      rows.map((r) => ({ ...r, text: 'I' })),
+      TINY,
+      ctx,
+    );
+    const colours = policy.forwardWithColours(b.images, b.text).colours;
+    if (!colours) throw new Error('no colour head');
+    const n = 12; // 4×3 tokens of a 32×24 screenshot
+    expect(colours.shape).toEqual([2, n, COLOUR_CLASSES]);
+    const z = Array.from(colours.dataSync());
+    let want = 0;
+    rows.forEach((r, i) => {
+      const q = colourTargets(r.shot, 8);
+      for (let t = 0; t < n; t++) {
+        const row = z.slice((i * n + t) * COLOUR_CLASSES, (i * n + t + 1) * COLOUR_CLASSES);
+        const lse = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
+        for (let k = 0; k < COLOUR_CLASSES; k++) want -= q[t * COLOUR_CLASSES + k] * (row[k] - lse);
+      }
+    });
+    want /= 2 * n;
+    expect(perceptionLoss(colours, rows, policy).dataSync()[0]).toBeCloseTo(want, 5);
+    // The red block's cell has red in its targets: the loss reads the picture.
+    expect(colourTargets(rows[0].shot, 8)[0]).toBeGreaterThan(0);
+  });
+
   it('learns to answer two screenshots with their own steps (behaviour cloning, then greedy generation)', async () => {
     const ctx = createContext();
     manualSeed(0, ctx);
@@ -129,11 +172,13 @@ describe('GuiPolicy', () => {
       {
         shot: shot(2, 3, [255, 0, 0]),
         goal: 'click the red button',
+        previous: 'none' as const,
         text: "Thought: I click the red button.\nAction: click(start_box='(5,4)')",
       },
       {
         shot: shot(20, 15, [0, 0, 255]),
         goal: 'click the blue button',
+        previous: 'none' as const,
         text: "Thought: I click the blue button.\nAction: click(start_box='(23,16)')",
       },
     ];
@@ -150,6 +195,58 @@ describe('GuiPolicy', () => {
     expect(out.map((ids) => ids.slice(0, -1))).toEqual(rows.map((r) => encode(r.text)));
   }, 60_000);
 
+  it("adds the chosen steps' and the replayed demonstrations' cross-entropy to the DPO loss, by hand", async () => {
+    const ctx = createContext();
+    manualSeed(5, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    const pair = {
+      shot: shot(2, 3, [255, 0, 0]),
+      goal: 'click the red button',
+      previous: 'none' as const,
+      chosen: "Action: click(start_box='(5,4)')",
+      rejected: "Action: click(start_box='(23,16)')",
+    };
+    const demo = {
+      shot: shot(20, 15, [0, 0, 255]),
+      goal: 'click the blue button',
+      previous: 'click' as const,
+      text: "Thought: I click the blue button.\nAction: click(start_box='(23,16)')",
+    };
+    // Mean −log p of the response tokens, from the logits by a plain log-softmax.
+    const crossEntropyByHand = (row: Observation & { text: string }) => {
+      policy.eval();
+      const b = makeBatch([row], TINY, ctx);
+      const logits = Array.from(policy.forward(b.images, b.text).dataSync());
+      const targets = Array.from(b.targets.dataSync());
+      const v = logits.length / targets.length;
+      let sum = 0;
+      let n = 0;
+      targets.forEach((t, i) => {
+        if (t < 0) return;
+        const z = logits.slice(i * v, (i + 1) * v);
+        const m = Math.max(...z);
+        sum += m + Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0)) - z[t];
+        n++;
+      });
+      return sum / n;
+    };
+    const want =
+      Math.LN2 + 0.5 * (crossEntropyByHand({ ...pair, text: pair.chosen }) + crossEntropyByHand(demo));
+    const losses = await dpoRound(policy, [pair], {
+      steps: 1,
+      batch: 1,
+      lr: 0,
+      beta: 0.1,
+      sftWeight: 0.5,
+      coordinates: true,
+      replay: [demo],
+      replayBatch: 2,
+      seed: 0,
+      context: ctx,
+    });
+    expect(losses[0]).toBeCloseTo(want, 4);
+  }, 60_000);
+
   it('the DPO round raises the chosen step over the rejected one', async () => {
     const ctx = createContext();
     manualSeed(1, ctx);
@@ -158,6 +255,7 @@ describe('GuiPolicy', () => {
       {
         shot: shot(2, 3, [255, 0, 0]),
         goal: 'click the red button',
+        previous: 'none' as const,
         chosen: "Action: click(start_box='(5,4)')",
         rejected: "Action: click(start_box='(23,16)')",
       },
@@ -178,5 +276,20 @@ describe('GuiPolicy', () => {
     expect(losses[0]).toBeCloseTo(Math.LN2, 4);
     expect(losses.at(-1)).toBeLessThan(0.2);
     expect(accuracy.at(-1)).toBe(1);
+    // IPO from the same start: the margin 0 is 1/(2β) = 1 short of its target, (0 − 1)² = 1.
+    const fresh = new GuiPolicy(TINY, { context: ctx });
+    const ipo = await dpoRound(fresh, pairs, {
+      steps: 15,
+      batch: 1,
+      lr: 5e-3,
+      beta: 0.5,
+      loss: 'ipo',
+      sftWeight: 0,
+      coordinates: true,
+      seed: 0,
+      context: ctx,
+    });
+    expect(ipo[0]).toBeCloseTo(1, 4);
+    expect(ipo.at(-1)).toBeLessThan(0.5);
   }, 60_000);
 });

@@ -1,10 +1,12 @@
 import { KVCache } from '@tessera/attention';
 import { noGrad } from '@tessera/autograd';
 import { type Context, concat, type Tensor, tensor, tidy } from '@tessera/core';
-import { Module, type ModuleOptions, normal } from '@tessera/nn';
+import type { Action } from '@tessera/gui-agent';
+import { Linear, Module, type ModuleOptions, normal } from '@tessera/nn';
 import { Decoder } from '@tessera/transformer';
 import { interpolatePositions, mergedGrid, VisionTower } from '@tessera/vision';
 import type { Screenshot } from './env.js';
+import { COLOUR_CLASSES } from './perception.js';
 import { PointerHead, type TokenGrid } from './pointer.js';
 import { BOS, EOS, encode, PAD, VOCAB } from './tokenizer.js';
 
@@ -29,6 +31,11 @@ export interface PolicyConfig {
    * attention has to find first.
    */
   goalFilm: boolean;
+  /**
+   * Whether the projected image tokens also predict their colour mix (`colourTargets`), the
+   * perception head behaviour cloning trains beside the actions (`BcOptions.perception`).
+   */
+  perception: boolean;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -43,25 +50,41 @@ export const DEFAULT_POLICY: PolicyConfig = {
   maxResponse: 40,
   pointer: true,
   goalFilm: true,
+  perception: true,
 };
 
 /** The merged token grid of a 64×48 screenshot in 4×4 patches: 6 rows of 8. */
 const IMAGE_GRID = { rows: 6, cols: 8 };
 
-/** One model input: what the agent sees (the screenshot and the goal). */
+/** The previous step's action kind (an action type), or `'none'` at an episode's first step. */
+export type PreviousAction = Action['type'] | 'none';
+
+/**
+ * One model input: what the agent sees (the screenshot and the goal) and the kind of action it
+ * took last — the one line of history it keeps (UI-TARS keeps its earlier steps): on this page's
+ * screens "the field is focused" or "the dialog is gone" differ by a pale fill or an absence, and
+ * the last action says which step comes next.
+ */
 export interface Observation {
   shot: Screenshot;
   goal: string;
+  previous: PreviousAction;
 }
 
-/** Goal token ids, left-padded with <pad> to `goalTokens`, then <bos>. */
-export function promptTokens(goal: string, config: PolicyConfig): number[] {
+/** Prompt tokens before the response: the padded goal, the previous action's kind, and <bos>. */
+export const promptLength = (config: PolicyConfig): number => config.goalTokens + 2;
+
+/** Goal token ids, left-padded with <pad> to `goalTokens`, then the previous action's kind (one token), then <bos>. */
+export function promptTokens(goal: string, previous: PreviousAction, config: PolicyConfig): number[] {
   const ids = encode(goal);
   if (ids.length > config.goalTokens)
     throw new Error(
       `gui-agent: the goal '${goal}' has ${ids.length} tokens, above goalTokens ${config.goalTokens}`,
     );
-  return [...new Array<number>(config.goalTokens - ids.length).fill(PAD), ...ids, BOS];
+  const last = encode(previous);
+  if (last.length !== 1)
+    throw new Error(`gui-agent: the previous action '${previous}' is not one token of the vocabulary`);
+  return [...new Array<number>(config.goalTokens - ids.length).fill(PAD), ...ids, last[0], BOS];
 }
 
 /**
@@ -105,6 +128,8 @@ export class GuiPolicy extends Module {
   readonly film: Tensor | undefined;
   /** Coordinate logits as a pointer over the image tokens (`config.pointer`). */
   readonly pointer: PointerHead | undefined;
+  /** Projected image token → logits of its colour mix over the task colours and none (`config.perception`). */
+  readonly colourHead: Linear | undefined;
 
   constructor(
     readonly config: PolicyConfig,
@@ -149,6 +174,9 @@ export class GuiPolicy extends Module {
     this.pointer = config.pointer
       ? this.register('pointer', new PointerHead(config.dim, 2 * config.patch, options))
       : undefined;
+    this.colourHead = config.perception
+      ? this.register('colourHead', new Linear(config.dim, COLOUR_CLASSES, options))
+      : undefined;
   }
 
   /** Projected image tokens [b, n, dim] of b same-sized screenshots, and their grid. */
@@ -166,16 +194,18 @@ export class GuiPolicy extends Module {
   }
 
   /**
-   * The decoder's input [b, goalTokens + n + rest, dim] for text [b, s] (i32) = [goal, <bos>,
-   * response…]: the goal's embeddings, then the n image tokens, then the rest of the text. The goal
+   * The decoder's input [b, goalTokens + n + rest, dim] for text [b, s] (i32) = [goal, previous
+   * action, <bos>, response…]: the goal's embeddings, then the n image tokens, then the rest of the text. The goal
    * comes first so that, under the causal mask, every image token attends to it and can mark itself
    * as what the goal names; the response then only has to find the marked tokens and read their place.
    */
-  sequence(images: readonly Tensor[], text: Tensor): { x: Tensor; grid: TokenGrid } {
+  sequence(images: readonly Tensor[], text: Tensor): { x: Tensor; grid: TokenGrid; projected: Tensor } {
     const g = this.config.goalTokens;
     const s = text.shape[1];
-    if (s <= g)
-      throw new Error(`gui-agent GuiPolicy: the text has ${s} tokens, at most goalTokens ${g} (no <bos>)`);
+    if (s < promptLength(this.config))
+      throw new Error(
+        `gui-agent GuiPolicy: the text has ${s} tokens, fewer than the prompt's ${promptLength(this.config)} (goal, previous action, <bos>)`,
+      );
     const embedded = this.decoder.embed(text);
     const encoded = this.encodeImages(images);
     const { grid } = encoded;
@@ -189,7 +219,11 @@ export class GuiPolicy extends Module {
         .reshape([text.shape[0], 1, 2 * d]);
       tokens = tokens.mul(film.slice(2, 0, d).add(1)).add(film.slice(2, d, 2 * d));
     }
-    return { x: concat([embedded.slice(1, 0, g), tokens, embedded.slice(1, g, s)], 1), grid };
+    return {
+      x: concat([embedded.slice(1, 0, g), tokens, embedded.slice(1, g, s)], 1),
+      grid,
+      projected: encoded.tokens,
+    };
   }
 
   /** Vocabulary logits of text states [b, s, dim], the coordinate tokens' from the pointer over `image` states when there is one. */
@@ -203,12 +237,21 @@ export class GuiPolicy extends Module {
    * predicts text token t + 1 (the image positions have no logits of their own).
    */
   forward(images: readonly Tensor[], text: Tensor): Tensor {
+    return this.forwardWithColours(images, text).logits;
+  }
+
+  /**
+   * `forward`'s logits and, with `config.perception`, the image tokens' colour-mix logits [b, n,
+   * COLOUR_CLASSES] from the same pass (what behaviour cloning's perception loss reads).
+   */
+  forwardWithColours(images: readonly Tensor[], text: Tensor): { logits: Tensor; colours?: Tensor } {
     const g = this.config.goalTokens;
-    const { x, grid } = this.sequence(images, text);
+    const { x, grid, projected } = this.sequence(images, text);
     const h = this.decoder.hiddenStates(x);
     const n = grid.rows * grid.cols;
     const textStates = concat([h.slice(1, 0, g), h.slice(1, g + n, h.shape[1])], 1);
-    return this.logits(textStates, h.slice(1, g, g + n), grid);
+    const logits = this.logits(textStates, h.slice(1, g, g + n), grid);
+    return { logits, colours: this.colourHead?.forward(projected) };
   }
 
   /** The decoder's states [b, n, dim] at the image positions for text [b, s] (the goal first): what a test reads to see whom image tokens attend to. */
@@ -237,8 +280,8 @@ export class GuiPolicy extends Module {
         () =>
           tidy(() => {
             const images = observations.map((o) => imageTensor(o.shot, { context: ctx }));
-            const prompt = observations.flatMap((o) => promptTokens(o.goal, this.config));
-            const text = tensor(prompt, [b, this.config.goalTokens + 1], { dtype: 'i32', context: ctx });
+            const prompt = observations.flatMap((o) => promptTokens(o.goal, o.previous, this.config));
+            const text = tensor(prompt, [b, promptLength(this.config)], { dtype: 'i32', context: ctx });
             const { x, grid: g } = this.sequence(images, text);
             grid = g;
             const h = this.decoder.hiddenStates(x, { cache });

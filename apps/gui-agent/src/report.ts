@@ -22,7 +22,7 @@ const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').re
 /**
  * The trace viewer: every episode's goal and outcome, and per step the screenshot the agent saw
  * (4× enlarged) with its predicted point (red dot; drag end: red ring) and the box the expert aimed
- * at (green outline), its thought and action, the expert's action, and whether the step was right.
+ * at (green outline), the previous action's kind its prompt gave, its thought and action, the expert's action, and whether the step was right.
  */
 export function traceViewer(title: string, episodes: readonly Episode[]): string {
   const k = SCALE * (GRID.grid.width / GRID.page.width); // page px → viewer px
@@ -45,7 +45,7 @@ export function traceViewer(title: string, episodes: readonly Episode[]): string
       }
       const expertText = s.expert.thought ? `Thought: ${s.expert.thought}` : '';
       return `<div class="step ${s.correct ? 'ok' : 'bad'}"><div class="shot"><img alt="the screenshot the agent saw" src="${pngUrl(s.shot)}">${marks.join('')}</div>
-<pre>${esc(s.text)}</pre><pre class="expert">expert: ${esc(expertText)}\n${esc(JSON.stringify(s.expert.action))}</pre></div>`;
+<pre class="expert">previous: ${esc(s.previous)}</pre><pre>${esc(s.text)}</pre><pre class="expert">expert: ${esc(expertText)}\n${esc(JSON.stringify(s.expert.action))}</pre></div>`;
     });
     return `<section><h3>${ep.success ? '✓' : '✗'} ${esc(ep.task.kind)}: ${esc(ep.task.goal)}</h3><div class="steps">${steps.join('')}</div></section>`;
   });

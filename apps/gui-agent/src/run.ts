@@ -93,7 +93,7 @@ export async function run(
     let cpu = process.cpuUsage();
     const demos = await loadOrCollect(
       join(o.out, 'demos.json'),
-      `${o.kinds.join(',')}/${o.trainTasks}/${o.seed}/${o.variants ? 'variants' : 'plain'}/v2`,
+      `${o.kinds.join(',')}/${o.trainTasks}/${o.seed}/${o.variants ? 'variants' : 'plain'}/v5`,
       () =>
         collectDemos(
           browser,
@@ -122,6 +122,7 @@ export async function run(
         steps: o.steps,
         batch: o.batch,
         lr: o.lr,
+        perception: o.perception,
         seed: o.seed,
         context: ctx,
         onStep: (step, loss) => progress?.('behaviour cloning', step, o.steps, `loss ${loss.toFixed(3)}`),
@@ -165,7 +166,13 @@ export async function run(
       const wrong: ReflectionPair[] = rollouts.flatMap((ep) =>
         ep.steps
           .filter((s) => !s.correct)
-          .map((s) => ({ shot: s.shot, goal: ep.task.goal, chosen: formatStep(s.expert), rejected: s.text })),
+          .map((s) => ({
+            shot: s.shot,
+            goal: ep.task.goal,
+            previous: s.previous,
+            chosen: formatStep(s.expert),
+            rejected: s.text,
+          })),
       );
       const pairs = o.dpoPairs === 'all' ? wrong : wrong.filter(differsBeyondNumbers);
       result.pairs = pairs.length;
@@ -179,8 +186,11 @@ export async function run(
           batch: o.batch,
           lr: o.dpoLr,
           beta: o.beta,
+          loss: o.dpoLoss,
           sftWeight: o.sftWeight,
           coordinates: o.dpoCoordinates,
+          replay: demos,
+          replayBatch: o.dpoReplay,
           seed: o.seed,
           context: ctx,
           onStep: (step, loss, acc) =>

@@ -92,7 +92,7 @@ html,body{margin:0;width:${PAGE.width}px;height:${PAGE.height}px;overflow:hidden
 .track{background:#999}
 .handle{background:#222;border-radius:2px}
 input{position:absolute;box-sizing:border-box;border:3px solid;padding:0 2px;font:9px sans-serif;background:#fff;outline:none}
-input:focus{background:#ffffd0}
+input:focus{background:#ffffd0;box-shadow:0 0 0 3px #222}
 input[data-sent]{background:#d0ffd0}
 .dd{background:#666;color:#fff;line-height:16px;text-align:center}
 .ddlist{display:none;background:#fff;border:1px solid #333}

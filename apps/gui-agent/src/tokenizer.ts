@@ -13,7 +13,7 @@ export const COORDINATES = 100;
 const LEXICON = [
   ...COLORS,
   ...WORDS,
-  ...'Thought Action click the button check box open file right circle drag slider to mark type in field choose menu item list close dialog and I double handle press enter The is below above A escape esc start_box end_box key content direction left_double right_single hotkey scroll down up wait finished call_user ctrl shift alt n'.split(
+  ...'Thought Action click the button check box open file right circle drag slider to mark type in field choose menu item list close dialog and I double handle press enter The is below above A escape esc start_box end_box key content direction left_double right_single hotkey scroll down up wait finished call_user ctrl shift alt none n'.split(
     ' ',
   ),
 ];

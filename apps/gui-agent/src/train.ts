@@ -3,15 +3,23 @@ import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { crossEntropy } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
-import { causalLogProbs, dpoLoss } from '@tessera/preference';
-import type { Screenshot } from './env.js';
-import { type GuiPolicy, imageTensor, type PolicyConfig, promptTokens, responseTokens } from './policy.js';
+import { causalLogProbs, type DpoLossType, dpoLoss } from '@tessera/preference';
+import { colourTargets } from './perception.js';
+import {
+  type GuiPolicy,
+  imageTensor,
+  type Observation,
+  type PolicyConfig,
+  promptLength,
+  promptTokens,
+  responseTokens,
+} from './policy.js';
 import { COORDINATES, FIRST_COORDINATE, PAD, VOCAB } from './tokenizer.js';
 
-/** A batch of (screenshot, goal, response) sequences: text [b, goalTokens + 1 + the longest response]. */
+/** A batch of (screenshot, goal, previous action, response) sequences: text [b, promptLength + the longest response]. */
 export interface TextBatch {
   images: Tensor[];
-  /** [b, s] i32: the left-padded goal, <bos>, the response and <eos>, right-padded. */
+  /** [b, s] i32: the left-padded goal, the previous action's kind, <bos>, the response and <eos>, right-padded. */
   text: Tensor;
   /** [b·s] i32 next-token targets: the response tokens, −100 elsewhere. */
   targets: Tensor;
@@ -22,28 +30,27 @@ export interface TextBatch {
 const isCoordinate = (id: number) => id >= FIRST_COORDINATE && id < FIRST_COORDINATE + COORDINATES;
 
 export function makeBatch(
-  rows: readonly { shot: Screenshot; goal: string; text: string }[],
+  rows: readonly (Observation & { text: string })[],
   config: PolicyConfig,
   ctx: Context,
   truncate = false,
   coordinates = true,
 ): TextBatch {
   const seqs = rows.map((r) => [
-    ...promptTokens(r.goal, config),
+    ...promptTokens(r.goal, r.previous, config),
     ...responseTokens(r.text, config, truncate),
   ]);
   // Padded to the longest row of this batch.
   const s = Math.max(...seqs.map((q) => q.length));
-  const promptLength = config.goalTokens + 1;
+  const prompt = promptLength(config);
   const text: number[] = [];
   const targets: number[] = [];
   const mask: number[] = [];
   for (const ids of seqs) {
-    const prompt = { length: promptLength };
     for (let t = 0; t < s; t++) {
       text.push(t < ids.length ? ids[t] : PAD);
-      targets.push(t + 1 >= prompt.length && t + 1 < ids.length ? ids[t + 1] : -100);
-      mask.push(t >= prompt.length && t < ids.length && (coordinates || !isCoordinate(ids[t])) ? 1 : 0);
+      targets.push(t + 1 >= prompt && t + 1 < ids.length ? ids[t + 1] : -100);
+      mask.push(t >= prompt && t < ids.length && (coordinates || !isCoordinate(ids[t])) ? 1 : 0);
     }
   }
   const o = { context: ctx };
@@ -57,6 +64,12 @@ export function makeBatch(
 
 export interface BcOptions {
   steps: number;
+  /**
+   * Weight of the perception loss (the image tokens' colour mix, `colourTargets`, as a soft-target
+   * cross-entropy averaged over tokens) added to the response tokens' cross-entropy; 0 or a policy
+   * without `config.perception`: none.
+   */
+  perception?: number;
   batch: number;
   lr: number;
   seed: number;
@@ -67,7 +80,7 @@ export interface BcOptions {
 /** Behaviour cloning: AdamW (warmup, cosine to a tenth) on the response tokens' cross-entropy over random demo batches. */
 export async function behaviourCloning(
   policy: GuiPolicy,
-  samples: readonly { shot: Screenshot; goal: string; text: string }[],
+  samples: readonly (Observation & { text: string })[],
   o: BcOptions,
 ): Promise<number[]> {
   const ctx = o.context;
@@ -83,9 +96,10 @@ export async function behaviourCloning(
     const rows = Array.from({ length: o.batch }, () => samples[rng.int(samples.length)]);
     const loss = tidy(() => {
       const b = makeBatch(rows, policy.config, ctx);
-      const logits = policy.forward(b.images, b.text);
+      const { logits, colours } = policy.forwardWithColours(b.images, b.text);
       const l = crossEntropy(logits.reshape([-1, VOCAB.length]), b.targets);
-      backward(l);
+      const weight = o.perception ?? 0;
+      backward(colours && weight > 0 ? l.add(perceptionLoss(colours, rows, policy).mul(weight)) : l);
       return l;
     }, ctx);
     opt.step();
@@ -99,10 +113,28 @@ export async function behaviourCloning(
   return losses;
 }
 
+/** Soft-target cross-entropy of the image tokens' colour logits [b, n, classes] against each screenshot's `colourTargets`, averaged over the tokens. */
+export function perceptionLoss(colours: Tensor, rows: readonly Observation[], policy: GuiPolicy): Tensor {
+  const [b, n, k] = colours.shape;
+  const cell = 2 * policy.config.patch;
+  const targets = new Float32Array(b * n * k);
+  rows.forEach((r, i) => {
+    const t = colourTargets(r.shot, cell);
+    if (t.length !== n * k)
+      throw new Error(
+        `gui-agent perceptionLoss: ${t.length / k} colour cells for a ${r.shot.width}×${r.shot.height} screenshot, ${n} image tokens`,
+      );
+    targets.set(t, i * n * k);
+  });
+  const q = tensor(targets, [b, n, k], { context: colours.ctx });
+  return q
+    .mul(colours.logSoftmax(-1))
+    .sum()
+    .mul(-1 / (b * n));
+}
+
 /** The agent's wrong response at a state and the expert's corrected one (UI-TARS's reflection pairs). */
-export interface ReflectionPair {
-  shot: Screenshot;
-  goal: string;
+export interface ReflectionPair extends Observation {
   chosen: string;
   rejected: string;
 }
@@ -112,6 +144,8 @@ export interface DpoOptions {
   batch: number;
   lr: number;
   beta: number;
+  /** The preference loss (`dpoLoss`'s type): 'sigmoid' (DPO) by default, 'ipo' normalizes by the scored tokens. */
+  loss?: DpoLossType;
   /** Weight of the chosen responses' cross-entropy added to the DPO loss (0: plain DPO). */
   sftWeight: number;
   /**
@@ -121,21 +155,28 @@ export interface DpoOptions {
    * trains the coordinates.
    */
   coordinates: boolean;
+  /**
+   * Demonstrations replayed in the cross-entropy term, `replayBatch` rows per step beside the
+   * chosen steps (weighted by `sftWeight` too): the pairs name the decisions to change, the replay
+   * keeps every other decision where behaviour cloning left it.
+   */
+  replay?: readonly (Observation & { text: string })[];
+  replayBatch?: number;
   seed: number;
   context: Context;
   onStep?: (step: number, loss: number, accuracy: number) => void;
 }
 
-/** Summed response log-probabilities [b] of each row's response under `policy`. */
-function responseLogProbs(policy: GuiPolicy, b: TextBatch): Tensor {
-  return causalLogProbs(policy.forward(b.images, b.text), b.text, b.mask).sum;
+/** Summed response log-probabilities [b] of each row's response under `policy`, and the scored tokens' count [b]. */
+function responseLogProbs(policy: GuiPolicy, b: TextBatch): { sum: Tensor; count: Tensor } {
+  return causalLogProbs(policy.forward(b.images, b.text), b.text, b.mask);
 }
 
 /**
- * The reflection round: DPO (`dpoLoss` from @tessera/preference, sigmoid loss) on (chosen =
+ * The reflection round: DPO (`dpoLoss` from @tessera/preference, sigmoid loss or `o.loss`) on (chosen =
  * expert's corrected step, rejected = agent's wrong step) pairs, against the policy as it was
  * before the round (its log-probabilities computed once), optionally plus the chosen responses'
- * cross-entropy. Returns the per-step losses.
+ * cross-entropy and that of replayed demonstrations. Returns the per-step losses.
  */
 export async function dpoRound(
   policy: GuiPolicy,
@@ -143,8 +184,8 @@ export async function dpoRound(
   o: DpoOptions,
 ): Promise<number[]> {
   const ctx = o.context;
-  const chosenRows = pairs.map((p) => ({ shot: p.shot, goal: p.goal, text: p.chosen }));
-  const rejectedRows = pairs.map((p) => ({ shot: p.shot, goal: p.goal, text: p.rejected }));
+  const chosenRows = pairs.map((p) => ({ ...p, text: p.chosen }));
+  const rejectedRows = pairs.map((p) => ({ ...p, text: p.rejected }));
   // Reference log-probabilities, once, in eval mode.
   policy.eval();
   const refChosen: number[] = [];
@@ -157,11 +198,11 @@ export async function dpoRound(
             responseLogProbs(
               policy,
               makeBatch(chosenRows.slice(i, i + 32), policy.config, ctx, false, o.coordinates),
-            ),
+            ).sum,
             responseLogProbs(
               policy,
               makeBatch(rejectedRows.slice(i, i + 32), policy.config, ctx, true, o.coordinates),
-            ),
+            ).sum,
           ],
           ctx,
         ),
@@ -178,6 +219,11 @@ export async function dpoRound(
   const losses: number[] = [];
   for (let step = 1; step <= o.steps; step++) {
     const idx = Array.from({ length: Math.min(o.batch, pairs.length) }, () => rng.int(pairs.length));
+    const replay = o.replay ?? [];
+    const replayRows =
+      replay.length > 0
+        ? Array.from({ length: o.replayBatch ?? 0 }, () => replay[rng.int(replay.length)])
+        : [];
     const [loss, acc] = tidy(() => {
       const cb = makeBatch(
         idx.map((i) => chosenRows[i]),
@@ -194,8 +240,8 @@ export async function dpoRound(
         o.coordinates,
       );
       const chosenLogits = policy.forward(cb.images, cb.text);
-      const policyChosen = causalLogProbs(chosenLogits, cb.text, cb.mask).sum;
-      const policyRejected = responseLogProbs(policy, rb);
+      const chosen = causalLogProbs(chosenLogits, cb.text, cb.mask);
+      const rejected = responseLogProbs(policy, rb);
       const ref = (xs: number[]) =>
         tensor(
           idx.map((i) => xs[i]),
@@ -204,18 +250,26 @@ export async function dpoRound(
         );
       const d = dpoLoss(
         {
-          policyChosen,
-          policyRejected,
+          policyChosen: chosen.sum,
+          policyRejected: rejected.sum,
           referenceChosen: ref(refChosen),
           referenceRejected: ref(refRejected),
+          chosenLength: chosen.count,
+          rejectedLength: rejected.count,
         },
-        { type: 'sigmoid', beta: o.beta },
+        { type: o.loss ?? 'sigmoid', beta: o.beta },
       );
       let total = d.loss;
-      if (o.sftWeight > 0)
+      if (o.sftWeight > 0) {
         total = total.add(
           crossEntropy(chosenLogits.reshape([-1, VOCAB.length]), cb.targets).mul(o.sftWeight),
         );
+        if (replayRows.length > 0) {
+          const b = makeBatch(replayRows, policy.config, ctx);
+          const logits = policy.forward(b.images, b.text);
+          total = total.add(crossEntropy(logits.reshape([-1, VOCAB.length]), b.targets).mul(o.sftWeight));
+        }
+      }
       backward(total);
       return [total, d.chosenRewards.gt(d.rejectedRewards).cast('f32').mean()];
     }, ctx);
