@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { COLOUR_CLASSES, colourTargets, hsv, pixelColour } from './perception.js';
+import { COLOUR_CLASSES, colourTargets, hexRgb, hsv, pixelColour } from './perception.js';
 import { COLORS, CSS } from './tasks.js';
 
-const rgbOf = (hex: string): [number, number, number] => [
-  Number.parseInt(hex.slice(1, 3), 16),
-  Number.parseInt(hex.slice(3, 5), 16),
-  Number.parseInt(hex.slice(5, 7), 16),
-];
 const NONE = COLORS.length;
 
 describe('perception targets', () => {
@@ -21,7 +16,7 @@ describe('perception targets', () => {
 
   it('names each task colour, its blends with the white page and the dark overlay, and nothing grey', () => {
     COLORS.forEach((c, i) => {
-      const [r, g, b] = rgbOf(CSS[c]);
+      const [r, g, b] = hexRgb(CSS[c]);
       expect(pixelColour(r, g, b)).toBe(i);
       // two thirds colour, one third white: a border the 3×3 average smeared
       const mix = (x: number) => Math.round((2 * x + 255) / 3);
@@ -38,7 +33,7 @@ describe('perception targets', () => {
   it('gives each cell the fraction of its pixels of each colour, then of none', () => {
     // 16×8 white, two 8×8 cells: the left one's top half red, the right one's first column blue.
     const rgb = new Uint8Array(16 * 8 * 3).fill(255);
-    const paint = (x: number, y: number, hex: string) => rgb.set(rgbOf(hex), (y * 16 + x) * 3);
+    const paint = (x: number, y: number, hex: string) => rgb.set(hexRgb(hex), (y * 16 + x) * 3);
     for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) paint(x, y, CSS.red);
     for (let y = 0; y < 8; y++) paint(8, y, CSS.blue);
     const t = colourTargets({ width: 16, height: 8, rgb }, 8);

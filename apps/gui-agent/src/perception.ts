@@ -32,7 +32,8 @@ export function hsv(r: number, g: number, b: number): { h: number; s: number; v:
   return { h, s: max === 0 ? 0 : c / max, v: max / 255 };
 }
 
-const hexRgb = (hex: string): [number, number, number] => [
+/** The RGB bytes of a `#rrggbb` colour. */
+export const hexRgb = (hex: string): [number, number, number] => [
   Number.parseInt(hex.slice(1, 3), 16),
   Number.parseInt(hex.slice(3, 5), 16),
   Number.parseInt(hex.slice(5, 7), 16),
