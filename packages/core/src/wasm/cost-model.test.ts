@@ -17,11 +17,14 @@ describe.runIf(canSpawnWorkers() && canBlock())('thread split cost model', () =>
       expect(rt.split('bin_add', 1000, 500)).toBe(true);
       expect(rt.split('bin_add', 1000, 5000)).toBe(false);
       expect(rt.handoff()).toBeUndefined();
-      // One run on this thread alone over 2^20 elements measures bin_add's rate.
+      // Runs on this thread alone over 2^20 elements measure bin_add's rate: not the first,
+      // which compiles the function, but the second.
       const n = 1 << 20;
       const base = rt.reserve(3 * n * 4);
       const [a, b, out] = [base, base + n * 4, base + 2 * n * 4];
       rt.f32().fill(1.5, a / 4, a / 4 + 2 * n);
+      rt.run('bin_add', [a, b, out, n, 0, MODE.dense, n], 1, false, undefined, n);
+      expect(rt.split('bin_add', 1e9, 1e12)).toBe(false); // still the prior
       rt.run('bin_add', [a, b, out, n, 0, MODE.dense, n], 1, false, undefined, n);
       expect(rt.f32()[out / 4 + n - 1]).toBe(3);
       // Now the prior no longer matters: a billion elements split, one element does not.
@@ -31,6 +34,21 @@ describe.runIf(canSpawnWorkers() && canBlock())('thread split cost model', () =>
       const h = rt.handoff()!;
       expect(h).toBeGreaterThan(0);
       expect(h).toBeLessThan(1000);
+    } finally {
+      rt.dispose();
+    }
+  });
+
+  it('runs one in 32 of the jobs it would split alone, so that a kernel keeps being timed', () => {
+    const rt = WasmModule.create(2, coreKernelFunctions)!;
+    try {
+      const n = 1 << 18;
+      const base = rt.reserve(3 * n * 4);
+      const args = [base, base + n * 4, base + 2 * n * 4, n, 0, MODE.dense, n];
+      for (let r = 0; r < 2; r++) rt.run('bin_add', args, 1, false, undefined, n);
+      const answers = Array.from({ length: 64 }, () => rt.split('bin_add', 1e9, 1e12));
+      // Every answer is "split" but the 32nd and the 64th (a billion elements pay for any hand-off).
+      expect(answers.map((x, i) => (x ? -1 : i + 1)).filter((i) => i > 0)).toEqual([32, 64]);
     } finally {
       rt.dispose();
     }

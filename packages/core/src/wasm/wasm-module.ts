@@ -22,6 +22,9 @@ export interface JobStats {
   /** Wall-clock ms spent in pooled jobs (hand-off, compute and the wait for the slowest thread). */
   pooledMs: number;
 }
+/** One in this many jobs that the cost model would split runs on the calling thread alone (WasmModule.split). */
+const EXPLORE = 32;
+
 /** 2 GiB: byte offsets stay below 2³¹, so they pass through i32 arguments unchanged. */
 const MAX_PAGES = 32768;
 
@@ -91,6 +94,10 @@ export class WasmModule {
 
   /** Fastest measured ms per unit of work of each kernel on the calling thread alone. */
   private readonly msPerUnit = new Map<string, number>();
+  /** Runs alone so far of each kernel with a measure of work (the first is not timed: it compiles). */
+  private readonly aloneRuns = new Map<string, number>();
+  /** Jobs of each kernel the cost model chose to split (see EXPLORE). */
+  private readonly splitCounts = new Map<string, number>();
   /** ThreadPool.roundTrip, measured on the first question that needs it. */
   private handoffMs: number | undefined;
   /** The last ThreadPool.roundTrip, and the jobs declined since that it would have split. */
@@ -103,8 +110,10 @@ export class WasmModule {
    * time alone, I = work · (its fastest measured ms per unit on this thread; see run), against
    * the pool's measured hand-off h (ThreadPool.roundTrip). With P threads taking tasks as they
    * come, a split job takes about (I + (P − 1)·h) / P, less than I exactly when I > h; it splits
-   * when I > 2h, a margin for the slower of the threads. Until the kernel has run alone once,
-   * `work ≥ prior` decides (a threshold from an earlier measurement).
+   * when I > 2h, a margin for the slower of the threads. Until the kernel has run alone twice
+   * (its first run is not timed: it compiles), `work ≥ prior` decides (a threshold from an
+   * earlier measurement). One in EXPLORE of the jobs it would split runs alone instead, to keep
+   * the rate current.
    */
   split(kernel: string, work: number, prior: number): boolean {
     if (!this.pool || this.disposed || this.threads < 2) return false;
@@ -120,7 +129,15 @@ export class WasmModule {
       }
     }
     const inline = rate * work;
-    if (inline > 2 * this.handoffMs) return true;
+    if (inline > 2 * this.handoffMs) {
+      // Every EXPLORE-th job the model would split runs alone instead, so that the kernel's
+      // rate keeps being measured: a rate from a slow early run overstates I, which drives h to
+      // 0 in observeSplit, and with h at 0 every job splits, however small, leaving no run alone
+      // to correct the rate.
+      const n = (this.splitCounts.get(kernel) ?? 0) + 1;
+      this.splitCounts.set(kernel, n);
+      return n % EXPLORE !== 0;
+    }
     // Declined only because split jobs were seen slow (observeSplit): after 64 of those, probe
     // again, so that a busy spell of the other core does not keep this module on one thread.
     if (inline > 2 * this.probedMs && ++this.declined >= 64) {
@@ -230,10 +247,14 @@ export class WasmModule {
     const t0 = work > 0 ? performance.now() : 0;
     for (let t = 0; t < tasks; t++) f(...args, t);
     if (work > 0) {
-      // Runs under 20 µs are mostly call overhead and the clock's resolution: not a rate.
+      // Runs under 20 µs are mostly call overhead and the clock's resolution: not a rate; nor is
+      // a kernel's first run, which includes compiling it (V8 compiles wasm functions lazily).
       const ms = performance.now() - t0;
+      const runs = (this.aloneRuns.get(kernel) ?? 0) + 1;
+      this.aloneRuns.set(kernel, runs);
       const best = this.msPerUnit.get(kernel);
-      if (ms >= 0.02 && (best === undefined || ms / work < best)) this.msPerUnit.set(kernel, ms / work);
+      if (runs > 1 && ms >= 0.02 && (best === undefined || ms / work < best))
+        this.msPerUnit.set(kernel, ms / work);
     }
   }
 
