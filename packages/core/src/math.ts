@@ -1,4 +1,7 @@
-/** Scalar special functions shared by kernels and references. */
+/**
+ * Scalar special functions in f64, shared by kernels, references and other packages
+ * (`@tessera/core/math`): JavaScript's Math has no erf.
+ */
 
 /** erf by its Maclaurin series, accurate to ~1e-15 absolute for |x| < 2.5. */
 function erfSeries(x: number): number {
@@ -31,6 +34,7 @@ export function erfc(x: number): number {
   return erfcContinuedFraction(x);
 }
 
+/** The error function with full f64 accuracy (erf(−0) = −0, NaN stays NaN). */
 export function erf(x: number): number {
   // ±0 (and NaN) map to themselves: erf is odd, so erf(−0) = −0.
   if (x === 0 || Number.isNaN(x)) return x;

@@ -1,4 +1,5 @@
 import { type Context, fmtShape, rand, randn, type Tensor, TesseraError, tensor, tidy } from '@tessera/core';
+import { erf } from '@tessera/core/math';
 
 /** Options shared by the initializers: where the new tensor lives. */
 export interface InitOptions {
@@ -112,29 +113,6 @@ export function truncatedNormal(
 /** Φ, the standard normal CDF. */
 function phi(x: number): number {
   return 0.5 * (1 + erf(x / Math.SQRT2));
-}
-
-/** erf in f64: its Maclaurin series near 0, the continued fraction of erfc in the tails. */
-function erf(x: number): number {
-  // Series for small |x|, continued fraction complement otherwise: both converge fast in f64.
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    // erf(x) = 2/√π Σ (−1)ⁿ x^(2n+1) / (n! (2n+1))
-    let term = ax;
-    let sum = ax;
-    for (let n = 1; n < 60; n++) {
-      term *= (-ax * ax) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  // erfc(x) = e^(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))) (Lentz-free backward evaluation)
-  let f = ax;
-  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return Math.sign(x) * (1 - erfc);
 }
 
 /** erf⁻¹ by Newton's method on erf(x) = y from Giles' single-precision starting point. */
