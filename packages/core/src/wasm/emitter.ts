@@ -45,6 +45,11 @@ const SIMD = {
   'f64x2.extract_lane': 0x21,
   'f32x4.floor': 0x68,
   'i8x16.splat': 0x0f,
+  'i8x16.ne': 0x24,
+  'i16x8.extend_low_i8x16_s': 0x87,
+  'i16x8.extend_high_i8x16_s': 0x88,
+  'i32x4.extend_low_i16x8_s': 0xa7,
+  'i32x4.extend_high_i16x8_s': 0xa8,
   'f32x4.eq': 0x41,
   'f32x4.ne': 0x42,
   'f32x4.lt': 0x43,
@@ -228,6 +233,12 @@ export class FunctionBuilder {
     }
     this.code.push(SCALAR_LOAD[type]);
     return this.mem(type === 'f64' ? 3 : 2, offset);
+  }
+
+  /** i32.load8_u: one byte, zero-extended. */
+  load8u(offset = 0): this {
+    this.code.push(0x2d);
+    return this.mem(0, offset);
   }
 
   /** i32.store8: the low byte of an i32. */

@@ -12,7 +12,7 @@ import {
 import { contiguousStrides, isContiguous, numel } from '../../shape.js';
 import { forEachRow, isDense, stridesFor } from '../strided.js';
 import type { CpuInput, CpuKernel, CpuKernelEnv, CpuOutput, NumArray } from '../types.js';
-import { binaryWasm, compareWasm, unaryWasm } from '../wasm/elementwise.js';
+import { binaryWasm, compareWasm, unaryWasm, whereWasm } from '../wasm/elementwise.js';
 import { BINARY_SIMD, COMPARE_SIMD, MODE, UNARY_SIMD } from '../wasm/elementwise-kernel.js';
 
 /** Below this many elements the TypeScript loop beats copying into wasm memory and back. */
@@ -273,7 +273,7 @@ function whereFlatF32(
   }
 }
 
-const whereKernel: CpuKernel = ([c, a, b], [out]) => {
+const whereKernel: CpuKernel = ([c, a, b], [out], _attrs, env) => {
   const cd = c.data;
   const x = a.data;
   const y = b.data;
@@ -292,6 +292,21 @@ const whereKernel: CpuKernel = ([c, a, b], [out]) => {
       y instanceof Float32Array &&
       dst instanceof Float32Array
     ) {
+      // A dense mask runs as SIMD bit selects (16 lanes a step); a one-element mask, or a small op, here.
+      const rt = sc === 1 && dst.length >= WASM_MIN ? env.wasmModule() : undefined;
+      const n = dst.length;
+      if (
+        rt &&
+        whereWasm(
+          rt,
+          cd,
+          c.offset,
+          { data: x, offset: a.offset, count: sa === 1 ? n : 1 },
+          { data: y, offset: b.offset, count: sb === 1 ? n : 1 },
+          dst,
+        )
+      )
+        return;
       whereFlatF32(cd, x, y, dst, offsets, [sc, sa, sb]);
     } else {
       whereFlat(cd, x, y, dst, offsets, [sc, sa, sb]);

@@ -395,3 +395,78 @@ export function compareKernel(name: string): FunctionBuilder {
   }
   return f;
 }
+
+/** Operand layouts of `where_f32`: bit 0 set when x is one element, bit 1 when y is. */
+export const WHERE_MODE = { dense: 0, xScalar: 1, yScalar: 2, bothScalar: 3 } as const;
+
+/**
+ * `where_f32(c, x, y, out, n, mode, chunk, t)`: out[i] = c[i] ≠ 0 ? x′ : y′ for i in task t's chunk
+ * (a multiple of 16), c dense bool bytes, x and y dense or one element (WHERE_MODE). Sixteen lanes
+ * per step: the bytes compared with 0 and sign-extended to four 32-bit masks, each selecting bits
+ * with v128.bitselect, so the chosen value's bits are copied exactly (NaN payloads, −0).
+ */
+export function whereKernel(): FunctionBuilder {
+  const f = new FunctionBuilder('where_f32', Array<'i32'>(8).fill('i32'));
+  const [c, x, y, out, n, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const start = f.local('i32');
+  const end = f.local('i32');
+  const pc = f.local('i32');
+  const px = f.local('i32');
+  const py = f.local('i32');
+  const po = f.local('i32');
+  const len = f.local('i32');
+  const sx = f.local('v128');
+  const sy = f.local('v128');
+  const m8 = f.local('v128');
+  const m16 = f.local('v128');
+  f.get(t).get(chunk).op('i32.mul').set(start);
+  f.get(start).get(chunk).op('i32.add').set(end);
+  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
+  f.get(end).get(start).op('i32.sub').set(len);
+  f.get(c).get(start).op('i32.add').set(pc);
+  f.get(out).get(start).i32(2).op('i32.shl').op('i32.add').set(po);
+  for (const m of [WHERE_MODE.dense, WHERE_MODE.xScalar, WHERE_MODE.yScalar, WHERE_MODE.bothScalar]) {
+    const xs = (m & 1) !== 0;
+    const ys = (m & 2) !== 0;
+    f.get(mode).i32(m).op('i32.eq').if();
+    if (xs) f.get(x).set(px).get(px).splatLoad().set(sx);
+    else f.get(x).get(start).i32(2).op('i32.shl').op('i32.add').set(px);
+    if (ys) f.get(y).set(py).get(py).splatLoad().set(sy);
+    else f.get(y).get(start).i32(2).op('i32.shl').op('i32.add').set(py);
+    const quad = (q: number, widen: 'i32x4.extend_low_i16x8_s' | 'i32x4.extend_high_i16x8_s') => {
+      f.get(po);
+      if (xs) f.get(sx);
+      else f.get(px).load('v128', q * 16);
+      if (ys) f.get(sy);
+      else f.get(py).load('v128', q * 16);
+      f.get(m16)
+        .simd(widen)
+        .simd('v128.bitselect')
+        .store('v128', q * 16);
+    };
+    f.block().loop();
+    f.get(len).i32(16).op('i32.lt_u').brIf(1);
+    f.get(pc).load('v128').i32(0).simd('i8x16.splat').simd('i8x16.ne').set(m8);
+    f.get(m8).simd('i16x8.extend_low_i8x16_s').set(m16);
+    quad(0, 'i32x4.extend_low_i16x8_s');
+    quad(1, 'i32x4.extend_high_i16x8_s');
+    f.get(m8).simd('i16x8.extend_high_i8x16_s').set(m16);
+    quad(2, 'i32x4.extend_low_i16x8_s');
+    quad(3, 'i32x4.extend_high_i16x8_s');
+    f.inc(pc, 16).inc(po, 64);
+    if (!xs) f.inc(px, 64);
+    if (!ys) f.inc(py, 64);
+    f.get(len).i32(16).op('i32.sub').set(len).br(0);
+    f.end().end();
+    f.block().loop();
+    f.get(len).op('i32.eqz').brIf(1);
+    f.get(po).get(px).load('f32').get(py).load('f32').get(pc).load8u().op('select').store('f32');
+    f.inc(pc, 1).inc(po, 4);
+    if (!xs) f.inc(px, 4);
+    if (!ys) f.inc(py, 4);
+    f.get(len).i32(1).op('i32.sub').set(len).br(0);
+    f.end().end();
+    f.op('return').end();
+  }
+  return f;
+}

@@ -92,3 +92,34 @@ export function compareWasm(
   out.set(new Uint8Array(rt.memory.buffer, po, n));
   return true;
 }
+
+/**
+ * out[i] = c[i] ≠ 0 ? x′ : y′ over n elements with where_f32: c dense bool bytes from `cOffset`,
+ * x and y dense or one element (their `count`); false when the scratch does not fit.
+ */
+export function whereWasm(
+  rt: WasmModule,
+  c: Uint8Array,
+  cOffset: number,
+  x: EwOperand,
+  y: EwOperand,
+  out: Float32Array,
+): boolean {
+  const n = out.length;
+  const al = (v: number) => Math.ceil(v / 16) * 16;
+  const base = rt.reserve((al(x.count) + al(y.count) + n + al(n / 4)) * 4);
+  if (base < 0) return false;
+  const px = base / 4;
+  const py = px + al(x.count);
+  const po = py + al(y.count);
+  const pc = (po + n) * 4;
+  const f32 = rt.f32();
+  f32.set(x.data.subarray(x.offset, x.offset + x.count), px);
+  f32.set(y.data.subarray(y.offset, y.offset + y.count), py);
+  new Uint8Array(rt.memory.buffer, pc, n).set(c.subarray(cOffset, cOffset + n));
+  const mode = (x.count === 1 && n > 1 ? 1 : 0) | (y.count === 1 && n > 1 ? 2 : 0);
+  const t = tasks(rt, 'where_f32', n);
+  rt.run('where_f32', [pc, px * 4, py * 4, po * 4, n, mode, t.chunk], t.count, t.parallel, undefined, n);
+  out.set(rt.f32().subarray(po, po + n));
+  return true;
+}

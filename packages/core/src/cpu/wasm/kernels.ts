@@ -7,6 +7,7 @@ import {
   compareKernel,
   UNARY_SIMD,
   unaryKernel,
+  whereKernel,
 } from './elementwise-kernel.js';
 import { sgemmFunctions } from './sgemm.js';
 import { softmaxRowsFunction } from './softmax.js';
@@ -18,6 +19,7 @@ export function coreKernelFunctions(features: WasmFeatures = BASELINE_FEATURES):
     ...Object.keys(BINARY_SIMD).map(binaryKernel),
     ...Object.keys(UNARY_SIMD).map(unaryKernel),
     ...Object.keys(COMPARE_SIMD).map(compareKernel),
+    whereKernel(),
     softmaxRowsFunction(),
   ];
 }

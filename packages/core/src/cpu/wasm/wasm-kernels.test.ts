@@ -26,6 +26,7 @@ import {
   sqrt,
   square,
   sub,
+  where,
 } from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
 import { Rng } from '../../rng.js';
@@ -303,5 +304,53 @@ describe('WebAssembly SIMD kernels', () => {
     const before = Array.from(matmul(x, y).dataSync());
     (ctx.backend('cpu') as CpuBackend).dispose();
     expect(Array.from(matmul(x, y).dataSync())).toEqual(before);
+  });
+});
+
+describe('where on WebAssembly SIMD', () => {
+  it('selects the chosen bits exactly for dense and one-element operands, every tail length', () => {
+    const rt = (simd.backend('cpu') as CpuBackend).wasm();
+    expect(rt?.has('where_f32')).toBe(true);
+    const rng = new Rng(21);
+    for (const n of [256, 257, 271, 1000, 4099]) {
+      // x carries NaNs with payloads and −0; y is dense or one element (a ReLU gradient's 0).
+      const cv = Array.from({ length: n }, () => (rng.uniform(0, 1) < 0.5 ? 1 : 0));
+      const xb = new Uint32Array(n).map((_, i) =>
+        i % 13 === 3 ? 0x7fc01234 + i : i % 17 === 4 ? 0x80000000 : 0,
+      );
+      const xv = new Float32Array(xb.buffer).map((v, i) => (xb[i] === 0 ? rng.uniform(-2, 2) : v));
+      const yv = new Float32Array(n).map(() => rng.uniform(-2, 2));
+      for (const [ys, yShape] of [
+        [yv, [n]],
+        [new Float32Array([-0]), []],
+      ] as const) {
+        const c = tensor(cv, [n], { dtype: 'bool', context: simd });
+        const x = tensor(xv, [n], { context: simd });
+        const y = tensor(Array.from(ys), [...yShape], { context: simd });
+        const got = new Uint32Array(new Float32Array(where(c, x, y).dataSync()).buffer);
+        const want = new Uint32Array(
+          Float32Array.from({ length: n }, (_, i) => (cv[i] ? xv[i] : ys[ys.length === 1 ? 0 : i])).buffer,
+        );
+        expect(firstDifference(got, want)).toBe(-1);
+        // x one element too: the mask picks between two constants.
+        const both = where(c, tensor([7.5], [], { context: simd }), y).dataSync();
+        expect(
+          firstDifference(
+            both,
+            cv.map((k, i) => (k ? 7.5 : ys[ys.length === 1 ? 0 : i])),
+          ),
+        ).toBe(-1);
+      }
+    }
+  });
+
+  it('reads views at an offset and matches the TypeScript kernel under ReLU’s gradient', () => {
+    const run = (ctx: Context) => {
+      const x = tensor(values(3 * 700, 22), [3, 700], { context: ctx });
+      const g = tensor(values(3 * 700, 23), [3, 700], { context: ctx });
+      // Row 1 of each: offset views (700 elements from 700).
+      return where(gt(x.slice(0, 1, 2), 0), g.slice(0, 1, 2), 0).dataSync();
+    };
+    expect(firstDifference(run(simd), run(ts))).toBe(-1);
   });
 });
