@@ -418,14 +418,47 @@ export function emitModule(
 }
 
 /**
- * The compiled module, or undefined where this runtime has no WebAssembly or rejects the bytes
- * (as one without SIMD does).
+ * Whether this engine validates a module of SIMD code over a memory like the kernels' (shared
+ * where `shared`: WebAssembly threads): what every kernel module needs besides valid code.
  */
-export function compileModule(bytes: ModuleBytes): WebAssembly.Module | undefined {
-  if (typeof WebAssembly !== 'object') return undefined;
+function simdEngine(shared: boolean): boolean {
+  const f = new FunctionBuilder('probe', [], []);
+  f.f32x4(1).f32x4(2).simd('f32x4.add').op('drop');
   try {
-    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
+    return WebAssembly.validate(emitModule([f], { initial: 1, maximum: 1, shared }));
   } catch {
-    return undefined;
+    return false;
   }
+}
+
+/**
+ * The compiled module, or undefined where this runtime has no WebAssembly or lacks what the
+ * module needs (SIMD; threads when `options.shared`): callers fall back to their TypeScript
+ * kernels. A module that an engine with those features still rejects is invalid code — an emitter
+ * bug that a fallback would hide as a slowdown — and throws with the engine's CompileError message
+ * (which names the function by index, and by name from `options.names`). Relaxed SIMD is not probed here: generate its
+ * instructions only where `relaxedSimdSupported()` says the engine has them.
+ */
+export function compileModule(
+  bytes: ModuleBytes,
+  options: { shared?: boolean; names?: readonly string[] } = {},
+): WebAssembly.Module | undefined {
+  if (typeof WebAssembly !== 'object') return undefined;
+  if (WebAssembly.validate(bytes)) return new WebAssembly.Module(bytes);
+  if (!simdEngine(options.shared ?? false)) return undefined;
+  try {
+    new WebAssembly.Module(bytes);
+  } catch (e) {
+    // Engines name functions by index; `names` (the FunctionBuilders' names in order) adds ours.
+    const message = (e as Error).message.replace(/function #(\d+)/, (m, i: string) =>
+      options.names?.[Number(i)] === undefined ? m : `${m} (${options.names[Number(i)]})`,
+    );
+    throw new InvalidWasmModuleError(`WebAssembly kernel module is invalid: ${message}`);
+  }
+  throw new InvalidWasmModuleError('WebAssembly kernel module is invalid (WebAssembly.validate rejects it)');
+}
+
+/** A kernel module that an engine with SIMD rejects: a bug in its functions, not a missing feature. */
+export class InvalidWasmModuleError extends Error {
+  override readonly name = 'InvalidWasmModuleError';
 }

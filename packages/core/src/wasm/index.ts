@@ -16,6 +16,7 @@ export {
   compileModule,
   emitModule,
   FunctionBuilder,
+  InvalidWasmModuleError,
   type PlainOp,
   type SimdOp,
   type ValType,

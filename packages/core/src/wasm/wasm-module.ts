@@ -1,4 +1,4 @@
-import { compileModule, emitModule, FunctionBuilder } from './emitter.js';
+import { compileModule, emitModule, FunctionBuilder, InvalidWasmModuleError } from './emitter.js';
 import { BASELINE_FEATURES, relaxedSimdSupported, type WasmFeatures } from './features.js';
 import { HEADER_BYTES } from './job-header.js';
 import { canBlock, canSpawnWorkers, ThreadPool } from './thread-pool.js';
@@ -77,7 +77,7 @@ export class WasmModule {
     try {
       const fns = [...functions(features), noopFunction()];
       const bytes = emitModule(fns, { initial: 1, maximum: MAX_PAGES, shared: parallel });
-      const module = compileModule(bytes);
+      const module = compileModule(bytes, { shared: parallel, names: fns.map((f) => f.name) });
       if (!module) return undefined;
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: parallel });
       return new WasmModule(
@@ -87,7 +87,9 @@ export class WasmModule {
         parallel ? threads : 1,
         features,
       );
-    } catch {
+    } catch (e) {
+      // Invalid code is a bug to report; anything else (a memory the engine will not reserve) falls back.
+      if (e instanceof InvalidWasmModuleError) throw e;
       return undefined;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileModule, emitModule, FunctionBuilder } from './index.js';
+import { compileModule, emitModule, FunctionBuilder, InvalidWasmModuleError, WasmModule } from './index.js';
 
 describe('@tessera/core/wasm', () => {
   it('emits typed if, signed loops, i32x4 lanes and a memory without maximum', () => {
@@ -43,6 +43,26 @@ describe('@tessera/core/wasm', () => {
 
   it('rejects a shared memory without maximum and bytes that do not validate', () => {
     expect(() => emitModule([], { initial: 1, shared: true })).toThrow(/maximum/);
-    expect(compileModule(new Uint8Array([0, 1, 2]))).toBeUndefined();
+    // Bytes that are no module at all: an error, not a silent fallback (see compileModule below).
+    expect(() => compileModule(new Uint8Array([0, 1, 2]))).toThrow(InvalidWasmModuleError);
+  });
+});
+
+describe('compileModule', () => {
+  it('throws on invalid code where the engine has SIMD, naming the function, instead of falling back', () => {
+    // f32x4.add with one operand on the stack: invalid on every engine.
+    const bad = new FunctionBuilder('half_add', [], []);
+    bad.f32x4(1).simd('f32x4.add').op('drop');
+    const bytes = emitModule([bad], { initial: 1 });
+    expect(() => compileModule(bytes)).toThrow(InvalidWasmModuleError);
+    expect(() => compileModule(bytes, { names: ['half_add'] })).toThrow(
+      /WebAssembly kernel module is invalid: .*function #0 \(half_add\) failed: not enough arguments/,
+    );
+    // The same through WasmModule.create (core's way to build kernel modules), on one thread and two.
+    for (const threads of [1, 2])
+      expect(() => WasmModule.create(threads, () => [bad])).toThrow(/#0 \(half_add\)/);
+    const good = new FunctionBuilder('add', [], []);
+    good.f32x4(1).f32x4(2).simd('f32x4.add').op('drop');
+    expect(compileModule(emitModule([good], { initial: 1 }))).toBeInstanceOf(WebAssembly.Module);
   });
 });
