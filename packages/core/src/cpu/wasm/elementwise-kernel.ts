@@ -188,6 +188,20 @@ function segment(
 }
 
 /**
+ * Emits task t's element range [t·chunk, min(n, (t + 1)·chunk)) of an elementwise kernel (params
+ * t, chunk, n): sets the local `len` to its length; returns new locals holding its start and end.
+ */
+function taskRange(f: F, t: number, chunk: number, n: number, len: number): { start: number; end: number } {
+  const start = f.local('i32');
+  const end = f.local('i32');
+  f.get(t).get(chunk).op('i32.mul').set(start);
+  f.get(start).get(chunk).op('i32.add').set(end);
+  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
+  f.get(end).get(start).op('i32.sub').set(len);
+  return { start, end };
+}
+
+/**
  * `bin_<op>(a, b, out, n, inner, mode, chunk, t)`: task t computes out[i] = a[·] op b[·] for
  * i in [t·chunk, min(n, (t + 1)·chunk)), with a and b read per MODE: dense (index i), scalar
  * (index 0) or a row of `inner` elements repeated along the output (index i mod inner).
@@ -196,8 +210,6 @@ export function binaryKernel(name: string): FunctionBuilder {
   const op = BINARY_SIMD[name];
   const f = new FunctionBuilder(`bin_${name}`, Array<'i32'>(8).fill('i32'));
   const [a, b, out, n, inner, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const start = f.local('i32');
-  const end = f.local('i32');
   const r = {
     pa: f.local('i32'),
     pb: f.local('i32'),
@@ -209,10 +221,7 @@ export function binaryKernel(name: string): FunctionBuilder {
   const j = f.local('i32');
   const i = f.local('i32');
   const cap = f.local('i32');
-  f.get(t).get(chunk).op('i32.mul').set(start);
-  f.get(start).get(chunk).op('i32.add').set(end);
-  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
-  f.get(end).get(start).op('i32.sub').set(r.len);
+  const { start, end } = taskRange(f, t, chunk, n, r.len);
   f.get(out).get(start).i32(2).op('i32.shl').op('i32.add').set(r.po);
   const at = (base: number, idx: number) => f.get(base).get(idx).i32(2).op('i32.shl').op('i32.add');
   const simple: [number, boolean, boolean][] = [
@@ -294,15 +303,10 @@ export function unaryKernel(name: string): FunctionBuilder {
   f.local('v128'); // SCRATCH
   f.local('f32'); // SCRATCH_F
   for (let v = EXP_X; v <= ERFC_T; v++) f.local('v128');
-  const start = f.local('i32');
-  const end = f.local('i32');
   const pa = f.local('i32');
   const po = f.local('i32');
   const len = f.local('i32');
-  f.get(t).get(chunk).op('i32.mul').set(start);
-  f.get(start).get(chunk).op('i32.add').set(end);
-  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
-  f.get(end).get(start).op('i32.sub').set(len);
+  const { start } = taskRange(f, t, chunk, n, len);
   f.get(a).get(start).i32(2).op('i32.shl').op('i32.add').set(pa);
   f.get(out).get(start).i32(2).op('i32.shl').op('i32.add').set(po);
   f.block().loop();
@@ -339,8 +343,6 @@ export function compareKernel(name: string): FunctionBuilder {
   const [vop, sop] = COMPARE_SIMD[name];
   const f = new FunctionBuilder(`cmp_${name}`, Array<'i32'>(7).fill('i32'));
   const [a, b, out, n, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6];
-  const start = f.local('i32');
-  const end = f.local('i32');
   const pa = f.local('i32');
   const pb = f.local('i32');
   const po = f.local('i32');
@@ -348,10 +350,7 @@ export function compareKernel(name: string): FunctionBuilder {
   const sa = f.local('v128');
   const sb = f.local('v128');
   const ones = f.local('v128');
-  f.get(t).get(chunk).op('i32.mul').set(start);
-  f.get(start).get(chunk).op('i32.add').set(end);
-  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
-  f.get(end).get(start).op('i32.sub').set(len);
+  const { start } = taskRange(f, t, chunk, n, len);
   f.get(out).get(start).op('i32.add').set(po);
   f.i32(1).simd('i8x16.splat').set(ones);
   for (const [m, as, bs] of [
@@ -408,8 +407,6 @@ export const WHERE_MODE = { dense: 0, xScalar: 1, yScalar: 2, bothScalar: 3 } as
 export function whereKernel(): FunctionBuilder {
   const f = new FunctionBuilder('where_f32', Array<'i32'>(8).fill('i32'));
   const [c, x, y, out, n, mode, chunk, t] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const start = f.local('i32');
-  const end = f.local('i32');
   const pc = f.local('i32');
   const px = f.local('i32');
   const py = f.local('i32');
@@ -419,10 +416,7 @@ export function whereKernel(): FunctionBuilder {
   const sy = f.local('v128');
   const m8 = f.local('v128');
   const m16 = f.local('v128');
-  f.get(t).get(chunk).op('i32.mul').set(start);
-  f.get(start).get(chunk).op('i32.add').set(end);
-  f.get(end).get(n).get(end).get(n).op('i32.lt_u').op('select').set(end);
-  f.get(end).get(start).op('i32.sub').set(len);
+  const { start } = taskRange(f, t, chunk, n, len);
   f.get(c).get(start).op('i32.add').set(pc);
   f.get(out).get(start).i32(2).op('i32.shl').op('i32.add').set(po);
   for (const m of [WHERE_MODE.dense, WHERE_MODE.xScalar, WHERE_MODE.yScalar, WHERE_MODE.bothScalar]) {
