@@ -57,8 +57,14 @@ export interface ClampAttrs {
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
+/**
+ * ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), computed as x·σ(2u) (1 + tanh u = 2σ(2u)): the
+ * tanh form cancels in the negative tail, where tanh u is −1 to within f64's spacing (at x = −7 it
+ * is 0.7 % off, at −9 it gives −0 for −1.3e-28); the σ form keeps full precision there. WGSL uses
+ * the same form in f32.
+ */
 function geluTanh(x: number): number {
-  return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+  return x / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
 /** Thrown by integer pow with a negative exponent; the op layer turns it into pow's error. */
@@ -109,7 +115,7 @@ export const UNARY = {
     js: (x, a) => (a.approximate === 'tanh' ? geluTanh(x) : 0.5 * x * erfc(-x / Math.SQRT2)),
     wgsl: (a) =>
       a.approximate === 'tanh'
-        ? '0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))'
+        ? 'x * sigmoid_f32(1.5957691216057308 * (x + 0.044715 * x * x * x))'
         : '0.5 * x * (1.0 + erf_f32(x * 0.7071067811865476))',
   }),
   silu: unary({ name: 'silu', domain: 'float', js: (x) => x * sigmoid(x), wgsl: () => 'x * sigmoid_f32(x)' }),

@@ -145,9 +145,9 @@ function unarySimd(env: CpuKernelEnv, name: string, x: CpuInput, out: CpuOutput)
 function unaryKernel<A>(e: UnaryEntry<A>): CpuKernel<A> {
   const i32 = e.i32;
   return ([x], [out], attrs, env) => {
-    // The SIMD gelu is the exact (erf) one; the tanh approximation stays in TypeScript.
-    const exact = e.name !== 'gelu' || (attrs as { approximate?: string }).approximate === 'none';
-    if (exact && unarySimd(env, e.name, x, out)) return;
+    // gelu's tanh approximation is a kernel of its own.
+    const tanhGelu = e.name === 'gelu' && (attrs as { approximate?: string }).approximate === 'tanh';
+    if (unarySimd(env, tanhGelu ? 'gelu_tanh' : e.name, x, out)) return;
     const f = out.dtype === 'i32' && i32 ? (v: number) => i32(v) : e.js;
     const src = x.data;
     const dst = out.data;

@@ -132,12 +132,28 @@ const silu4 = (f: F) => {
   f.get(SCRATCH).simd('f32x4.mul');
 };
 
+/**
+ * gelu's tanh approximation of the vector on the stack as x·σ(2u), u = √(2/π)(x + 0.044715x³)
+ * (the form elementwise-table.ts's kernel computes in f64), x kept in ERFC_T.
+ */
+const geluTanh4 = (f: F) => {
+  f.tee(ERFC_T).get(ERFC_T).simd('f32x4.mul').get(ERFC_T).simd('f32x4.mul').f32x4(0.044715).simd('f32x4.mul');
+  f.get(ERFC_T)
+    .simd('f32x4.add')
+    .f32x4(2 * Math.sqrt(2 / Math.PI))
+    .simd('f32x4.mul');
+  sigmoid4(f);
+  f.get(ERFC_T).simd('f32x4.mul');
+};
+
 /** Unary ops as code applied to a value on the stack (vector, scalar). */
 export const UNARY_SIMD: Record<string, [(f: F) => void, (f: F) => void]> = {
   exp: [exp4, lane0(exp4)],
   sigmoid: [sigmoid4, lane0(sigmoid4)],
   silu: [silu4, lane0(silu4)],
   gelu: [gelu4, lane0(gelu4)],
+  /** gelu with `approximate: 'tanh'` (the CPU kernel picks it by the attribute). */
+  gelu_tanh: [geluTanh4, lane0(geluTanh4)],
   erf: [erf4, lane0(erf4)],
   neg: [(f) => f.simd('f32x4.neg'), (f) => f.op('f32.neg')],
   abs: [(f) => f.simd('f32x4.abs'), (f) => f.op('f32.abs')],
