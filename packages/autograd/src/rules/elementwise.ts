@@ -21,7 +21,6 @@ import {
   square,
   sub,
   type Tensor,
-  tanh,
   where,
   zeros,
 } from '@tessera/core';
@@ -77,14 +76,16 @@ export const ELEMENTWISE_RULES: CoreOpTable<GradRule> = {
   sigmoid: rule({ saves: { outputs: [0] }, vjp: ({ g, y }) => [mul(g, mul(y[0], sub(1, y[0])))] }),
   // d relu x = [x > 0] dx
   relu: rule({ saves: { inputs: [0] }, vjp: ({ g, x }) => [where(gt(x[0], 0), g, 0)] }),
-  // exact: d xΦ(x) = Φ(x) + xφ(x);  tanh: ½(1 + t) + ½x(1 − t²)·c(1 + 3·0.044715x²)
+  // exact: d xΦ(x) = Φ(x) + xφ(x);  tanh, as the forward x·σ(2u) with u = c(x + 0.044715x³):
+  // σ(2u) + x·σ(2u)(1 − σ(2u))·2c(1 + 3·0.044715x²) — the same as ½(1 + tanh u) + ½x(1 − tanh²u)·u′,
+  // without 1 + tanh u's cancellation where x is negative.
   gelu: rule<{ approximate: 'none' | 'tanh' }>({
     saves: { inputs: [0] },
     vjp: ({ g, x: [x], attrs }) => {
       if (attrs.approximate === 'tanh') {
-        const t = tanh(mul(add(x, mul(pow(x, 3), 0.044715)), SQRT_2_OVER_PI));
-        const du = mul(add(mul(square(x), 3 * 0.044715), 1), SQRT_2_OVER_PI);
-        const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, square(t))), du));
+        const s = sigmoid(mul(add(x, mul(pow(x, 3), 0.044715)), 2 * SQRT_2_OVER_PI));
+        const du2 = mul(add(mul(square(x), 3 * 0.044715), 1), 2 * SQRT_2_OVER_PI);
+        const d = add(s, mul(mul(mul(x, s), sub(1, s)), du2));
         return [mul(g, d)];
       }
       const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
