@@ -4,9 +4,9 @@ import {
   cos,
   div,
   eq,
-  erf,
   exp,
   ge,
+  gelu,
   gt,
   le,
   log,
@@ -88,7 +88,9 @@ export const ELEMENTWISE_RULES: CoreOpTable<GradRule> = {
         const d = add(s, mul(mul(mul(x, s), sub(1, s)), du2));
         return [mul(g, d)];
       }
-      const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+      // Φ(x) = gelu(x)/x: the forward's erfc form keeps Φ's relative precision for negative x,
+      // where ½(1 + erf(x/√2)) cancels (in f64 it is 0 below x ≈ −8.3; Φ(0) = ½ is set apart).
+      const cdf = where(eq(x, 0), 0.5, div(gelu(x), x));
       const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
       return [mul(g, add(cdf, mul(x, pdf)))];
     },
