@@ -9,7 +9,7 @@
 import { cpus, loadavg } from 'node:os';
 import { type CpuBackend, createContext, erf, type Tensor, tensor } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
-import { type Contender, fmt, initTfjs, table, timeInterleaved } from './timing.js';
+import { type Contender, fmt, initTfjs, table, timeInterleaved, useTfBackend } from './timing.js';
 
 const N = 1 << 20;
 
@@ -45,13 +45,11 @@ for (const op of ops) {
     { name: 'simd', run: () => op.run(inputs.simd).dispose() },
     { name: 'scalar', run: () => op.run(inputs.scalar).dispose() },
   ];
-  for (const backend of op.tf ? ['cpu', 'wasm'] : []) {
+  for (const backend of op.tf ? (['cpu', 'wasm'] as const) : []) {
     const f = op.tf as NonNullable<typeof op.tf>;
     contenders.push({
       name: `tfjs ${backend}`,
-      prepare: async () => {
-        await tf.setBackend(backend);
-      },
+      prepare: () => useTfBackend(backend),
       run: () => {
         const y = f(tfInput);
         y.dataSync();

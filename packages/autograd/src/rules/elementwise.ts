@@ -6,7 +6,6 @@ import {
   eq,
   exp,
   ge,
-  gelu,
   gt,
   le,
   log,
@@ -80,17 +79,17 @@ export const ELEMENTWISE_RULES: CoreOpTable<GradRule> = {
   // σ(2u) + x·σ(2u)(1 − σ(2u))·2c(1 + 3·0.044715x²) — the same as ½(1 + tanh u) + ½x(1 − tanh²u)·u′,
   // without 1 + tanh u's cancellation where x is negative.
   gelu: rule<{ approximate: 'none' | 'tanh' }>({
-    saves: { inputs: [0] },
-    vjp: ({ g, x: [x], attrs }) => {
+    saves: { inputs: [0], outputs: [0] },
+    vjp: ({ g, x: [x], y: [y], attrs }) => {
       if (attrs.approximate === 'tanh') {
         const s = sigmoid(mul(add(x, mul(pow(x, 3), 0.044715)), 2 * SQRT_2_OVER_PI));
         const du2 = mul(add(mul(square(x), 3 * 0.044715), 1), 2 * SQRT_2_OVER_PI);
         const d = add(s, mul(mul(mul(x, s), sub(1, s)), du2));
         return [mul(g, d)];
       }
-      // Φ(x) = gelu(x)/x: the forward's erfc form keeps Φ's relative precision for negative x,
-      // where ½(1 + erf(x/√2)) cancels (in f64 it is 0 below x ≈ −8.3; Φ(0) = ½ is set apart).
-      const cdf = where(eq(x, 0), 0.5, div(gelu(x), x));
+      // Φ(x) = y/x, the forward's output: its erfc form keeps Φ's relative precision for negative
+      // x, where ½(1 + erf(x/√2)) cancels (in f64 it is 0 below x ≈ −8.3; Φ(0) = ½ is set apart).
+      const cdf = where(eq(x, 0), 0.5, div(y, x));
       const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
       return [mul(g, add(cdf, mul(x, pdf)))];
     },

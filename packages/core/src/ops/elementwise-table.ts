@@ -64,7 +64,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * the same form in f32.
  */
 function geluTanh(x: number): number {
-  return x / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+  return x * sigmoid(2 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
 }
 
 /** Thrown by integer pow with a negative exponent; the op layer turns it into pow's error. */

@@ -436,26 +436,25 @@ function simdEngine(shared: boolean): boolean {
  * module needs (SIMD; threads when `options.shared`): callers fall back to their TypeScript
  * kernels. A module that an engine with those features still rejects is invalid code — an emitter
  * bug that a fallback would hide as a slowdown — and throws with the engine's CompileError message
- * (which names the function by index, and by name from `options.names`). Relaxed SIMD is not probed here: generate its
- * instructions only where `relaxedSimdSupported()` says the engine has them.
+ * (which names the function by index, and by name from `options.names`). Relaxed SIMD is not
+ * probed here: generate its instructions only where `relaxedSimdSupported()` says the engine has
+ * them.
  */
 export function compileModule(
   bytes: ModuleBytes,
   options: { shared?: boolean; names?: readonly string[] } = {},
 ): WebAssembly.Module | undefined {
   if (typeof WebAssembly !== 'object') return undefined;
-  if (WebAssembly.validate(bytes)) return new WebAssembly.Module(bytes);
-  if (!simdEngine(options.shared ?? false)) return undefined;
   try {
-    new WebAssembly.Module(bytes);
+    return new WebAssembly.Module(bytes);
   } catch (e) {
+    if (!simdEngine(options.shared ?? false)) return undefined;
     // Engines name functions by index; `names` (the FunctionBuilders' names in order) adds ours.
     const message = (e as Error).message.replace(/function #(\d+)/, (m, i: string) =>
       options.names?.[Number(i)] === undefined ? m : `${m} (${options.names[Number(i)]})`,
     );
     throw new InvalidWasmModuleError(`WebAssembly kernel module is invalid: ${message}`);
   }
-  throw new InvalidWasmModuleError('WebAssembly kernel module is invalid (WebAssembly.validate rejects it)');
 }
 
 /** A kernel module that an engine with SIMD rejects: a bug in its functions, not a missing feature. */

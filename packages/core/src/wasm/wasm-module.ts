@@ -96,8 +96,8 @@ export class WasmModule {
 
   /** Fastest measured ms per unit of work of each kernel on the calling thread alone. */
   private readonly msPerUnit = new Map<string, number>();
-  /** Runs alone so far of each kernel with a measure of work (the first is not timed: it compiles). */
-  private readonly aloneRuns = new Map<string, number>();
+  /** Kernels that have run alone with a measure of work (their first such run is not timed: it compiles). */
+  private readonly ranAlone = new Set<string>();
   /** Jobs of each kernel the cost model chose to split (see EXPLORE). */
   private readonly splitCounts = new Map<string, number>();
   /** ThreadPool.roundTrip, measured on the first question that needs it. */
@@ -252,11 +252,9 @@ export class WasmModule {
       // Runs under 20 µs are mostly call overhead and the clock's resolution: not a rate; nor is
       // a kernel's first run, which includes compiling it (V8 compiles wasm functions lazily).
       const ms = performance.now() - t0;
-      const runs = (this.aloneRuns.get(kernel) ?? 0) + 1;
-      this.aloneRuns.set(kernel, runs);
       const best = this.msPerUnit.get(kernel);
-      if (runs > 1 && ms >= 0.02 && (best === undefined || ms / work < best))
-        this.msPerUnit.set(kernel, ms / work);
+      if (!this.ranAlone.has(kernel)) this.ranAlone.add(kernel);
+      else if (ms >= 0.02 && (best === undefined || ms / work < best)) this.msPerUnit.set(kernel, ms / work);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { WasmModule } from '../../wasm/wasm-module.js';
+import { WHERE_MODE } from './elementwise-kernel.js';
 
 /** An f32 operand of an elementwise kernel: `count` elements from `offset` (1: a scalar, inner: a row). */
 export interface EwOperand {
@@ -12,6 +13,9 @@ export interface EwOperand {
  * least this many elements split across threads.
  */
 const PARALLEL_ELEMS = 1 << 18;
+
+/** Scratch regions start on 16-element (64-byte) boundaries: `x` elements rounded up to one. */
+const al = (x: number) => Math.ceil(x / 16) * 16;
 
 function tasks(
   rt: WasmModule,
@@ -37,7 +41,6 @@ export function binaryWasm(
   out: Float32Array,
 ): boolean {
   const n = out.length;
-  const al = (x: number) => Math.ceil(x / 16) * 16;
   const base = rt.reserve((al(a.count) + al(b.count) + n) * 4);
   if (base < 0) return false;
   const w = base / 4;
@@ -56,7 +59,6 @@ export function binaryWasm(
 /** out[i] = op(a[i]) over a dense operand with un_<op>; false when the scratch does not fit. */
 export function unaryWasm(rt: WasmModule, op: string, a: EwOperand, out: Float32Array): boolean {
   const n = out.length;
-  const al = (x: number) => Math.ceil(x / 16) * 16;
   const base = rt.reserve((al(n) + n) * 4);
   if (base < 0) return false;
   const pa = base / 4;
@@ -78,7 +80,6 @@ export function compareWasm(
   out: Uint8Array,
 ): boolean {
   const n = out.length;
-  const al = (x: number) => Math.ceil(x / 16) * 16;
   const base = rt.reserve((al(a.count) + al(b.count) + al(n / 4)) * 4);
   if (base < 0) return false;
   const pa = base / 4;
@@ -106,7 +107,6 @@ export function whereWasm(
   out: Float32Array,
 ): boolean {
   const n = out.length;
-  const al = (v: number) => Math.ceil(v / 16) * 16;
   const base = rt.reserve((al(x.count) + al(y.count) + n + al(n / 4)) * 4);
   if (base < 0) return false;
   const px = base / 4;
@@ -117,7 +117,7 @@ export function whereWasm(
   f32.set(x.data.subarray(x.offset, x.offset + x.count), px);
   f32.set(y.data.subarray(y.offset, y.offset + y.count), py);
   new Uint8Array(rt.memory.buffer, pc, n).set(c.subarray(cOffset, cOffset + n));
-  const mode = (x.count === 1 && n > 1 ? 1 : 0) | (y.count === 1 && n > 1 ? 2 : 0);
+  const mode = (x.count === 1 ? WHERE_MODE.xScalar : 0) | (y.count === 1 ? WHERE_MODE.yScalar : 0);
   const t = tasks(rt, 'where_f32', n);
   rt.run('where_f32', [pc, px * 4, py * 4, po * 4, n, mode, t.chunk], t.count, t.parallel, undefined, n);
   out.set(rt.f32().subarray(po, po + n));
