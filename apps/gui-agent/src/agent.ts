@@ -1,6 +1,7 @@
 import type { Context } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { type Action, formatStep, parseStep } from '@tessera/gui-agent';
+import type { SampleOptions } from '@tessera/transformer';
 import type { Browser } from 'playwright-core';
 import { type Box, type ExpertStep, GRID, GuiEnv, type Screenshot } from './env.js';
 import type { Observation, PreviousAction } from './policy.js';
@@ -185,7 +186,12 @@ export async function runEpisodes(
 
 /** What runs an episode: anything that answers observations with response tokens (a `GuiPolicy`, or a scripted baseline). */
 export interface Responder {
-  respond(observations: readonly Observation[], ctx: Context): Promise<number[][]>;
+  /** Greedy responses, or drawn ones when `sampling` has a temperature above 0. */
+  respond(
+    observations: readonly Observation[],
+    ctx: Context,
+    sampling?: SampleOptions & { rng: Rng },
+  ): Promise<number[][]>;
 }
 
 export interface Metrics {

@@ -10,10 +10,13 @@ describe('gui-agent command line', () => {
       perception: 1,
       evalTasks: 20,
       reflectTasks: 20,
+      reflectSamples: 0,
+      reflectTemperature: 1,
       dpoSteps: 30,
       dpoPairs: 'action',
       dpoLoss: 'sigmoid',
       dpoCoordinates: false,
+      dpoTokens: 'all',
       sftWeight: 1,
       dpoReplay: 16,
       kinds: ['button', 'checkbox', 'open', 'context', 'slider', 'text', 'dropdown', 'scroll', 'dialog'],
@@ -28,5 +31,6 @@ describe('gui-agent command line', () => {
     expect(() => parseCli(['--steps', '0'], '/tmp/out')).toThrow(/steps/);
     expect(() => parseCli(['--kinds', 'button,slidr'], '/tmp/out')).toThrow(/slidr/);
     expect(() => parseCli(['--dpo-pairs', 'some'], '/tmp/out')).toThrow(/dpo-pairs/);
+    expect(() => parseCli(['--dpo-tokens', 'last'], '/tmp/out')).toThrow(/dpo-tokens/);
   });
 });

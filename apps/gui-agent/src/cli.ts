@@ -42,6 +42,19 @@ export const COMMAND = {
       default: 20,
       help: 'layouts per task kind the agent runs to collect its mistakes (0: no DPO round)',
     },
+    'reflect-samples': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 0,
+      help: 'responses drawn at each state the reflection rollouts visit, beside the greedy one the agent acted on; each distinct wrong one makes a pair too (0: the greedy mistakes only)',
+    },
+    'reflect-temperature': {
+      type: 'number',
+      min: 0,
+      default: 1,
+      help: 'temperature of those drawn responses',
+    },
     'dpo-steps': { type: 'number', integer: true, min: 1, default: 30, help: 'DPO steps' },
     'dpo-lr': { type: 'number', min: 0, default: 5e-5, help: 'DPO learning rate' },
     beta: { type: 'number', min: 0, default: 0.1, help: 'DPO β' },
@@ -60,6 +73,12 @@ export const COMMAND = {
     'dpo-coordinates': {
       type: 'boolean',
       help: "score the coordinate tokens in the DPO term too (by default DPO scores the thought and action text only; the chosen steps' cross-entropy still trains the coordinates)",
+    },
+    'dpo-tokens': {
+      type: 'string',
+      choices: ['all', 'first-difference'] as const,
+      default: 'all',
+      help: "which response tokens the DPO term scores: 'all' (less the coordinates without --dpo-coordinates), or 'first-difference': only the first token where the wrong step departs from the corrected one, in both",
     },
     'dpo-replay': {
       type: 'number',
@@ -102,6 +121,8 @@ export interface CliOptions {
   perception: number;
   evalTasks: number;
   reflectTasks: number;
+  reflectSamples: number;
+  reflectTemperature: number;
   dpoSteps: number;
   dpoLr: number;
   beta: number;
@@ -110,6 +131,7 @@ export interface CliOptions {
   dpoReplay: number;
   dpoPairs: 'all' | 'action';
   dpoCoordinates: boolean;
+  dpoTokens: 'all' | 'first-difference';
   loadModel: string | undefined;
   kinds: TaskKind[];
   seed: number;
@@ -128,6 +150,8 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     perception: o.perception,
     evalTasks: o['eval-tasks'],
     reflectTasks: o['reflect-tasks'],
+    reflectSamples: o['reflect-samples'],
+    reflectTemperature: o['reflect-temperature'],
     dpoSteps: o['dpo-steps'],
     dpoLr: o['dpo-lr'],
     beta: o.beta,
@@ -136,6 +160,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     dpoReplay: o['dpo-replay'],
     dpoPairs: o['dpo-pairs'],
     dpoCoordinates: o['dpo-coordinates'],
+    dpoTokens: o['dpo-tokens'],
     loadModel: o['load-model'],
     kinds: parseKinds(o.kinds),
     seed: o.seed,

@@ -1,4 +1,5 @@
 import { createContext, manualSeed } from '@tessera/core';
+import { Rng } from '@tessera/core/rng';
 import { describe, expect, it } from 'vitest';
 import type { Screenshot } from './env.js';
 import { COLOUR_CLASSES, colourTargets } from './perception.js';
@@ -193,6 +194,12 @@ describe('GuiPolicy', () => {
     const out = await policy.respond(rows, ctx);
     expect(out.map((ids) => ids.at(-1))).toEqual([EOS, EOS]);
     expect(out.map((ids) => ids.slice(0, -1))).toEqual(rows.map((r) => encode(r.text)));
+    // Drawn responses: near temperature 0 the draw is the greedy token; the same seed draws the same.
+    expect(await policy.respond(rows, ctx, { temperature: 1e-4, rng: new Rng(3) })).toEqual(out);
+    const hot = () => policy.respond(rows, ctx, { temperature: 3, rng: new Rng(7) });
+    const [a, b] = [await hot(), await hot()];
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(out);
   }, 60_000);
 
   it("adds the chosen steps' and the replayed demonstrations' cross-entropy to the DPO loss, by hand", async () => {

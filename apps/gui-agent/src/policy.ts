@@ -1,9 +1,10 @@
 import { KVCache } from '@tessera/attention';
 import { noGrad } from '@tessera/autograd';
 import { type Context, concat, type Tensor, tensor, tidy } from '@tessera/core';
+import type { Rng } from '@tessera/core/rng';
 import type { Action } from '@tessera/gui-agent';
 import { Linear, Module, type ModuleOptions, normal } from '@tessera/nn';
-import { Decoder } from '@tessera/transformer';
+import { Decoder, type SampleOptions, sampleToken } from '@tessera/transformer';
 import { interpolatePositions, mergedGrid, VisionTower } from '@tessera/vision';
 import type { Screenshot } from './env.js';
 import { COLOUR_CLASSES } from './perception.js';
@@ -262,10 +263,16 @@ export class GuiPolicy extends Module {
   }
 
   /**
-   * Greedy responses for a batch of observations with the KV cache: the image and prompt run once,
-   * then one token per step until every row has written <eos> or `maxResponse` tokens.
+   * Responses for a batch of observations with the KV cache: the image and prompt run once, then
+   * one token per step until every row has written <eos> or `maxResponse` tokens. Greedy unless
+   * `sampling` gives a temperature above 0 (then each token is drawn by `sampleToken` from
+   * `sampling.rng`, with its top-k and top-p).
    */
-  async respond(observations: readonly Observation[], ctx: Context): Promise<number[][]> {
+  async respond(
+    observations: readonly Observation[],
+    ctx: Context,
+    sampling?: SampleOptions & { rng: Rng },
+  ): Promise<number[][]> {
     const b = observations.length;
     const out: number[][] = observations.map(() => []);
     if (b === 0) return out;
@@ -275,6 +282,17 @@ export class GuiPolicy extends Module {
     this.eval();
     let grid: TokenGrid = { rows: 0, cols: 0, cell: 0 };
     let imageStates: Tensor | undefined;
+    // Greedy picks the ids on the backend; sampling reads each row's logits [b, vocab] back and draws.
+    const sample = sampling !== undefined && (sampling.temperature ?? 0) > 0;
+    const pick = (logits: Tensor): Tensor => (sample ? logits : logits.argmax(-1));
+    const chosen = async (t: Tensor): Promise<number[]> => {
+      const data = await t.data();
+      if (!sample) return Array.from(data, Number);
+      const v = t.shape[1];
+      return Array.from({ length: b }, (_, i) =>
+        sampleToken(data.subarray(i * v, (i + 1) * v), sampling, sampling.rng),
+      );
+    };
     try {
       const [first, image] = noGrad(
         () =>
@@ -288,17 +306,14 @@ export class GuiPolicy extends Module {
             const s = h.shape[1];
             const gt = this.config.goalTokens;
             const image = h.slice(1, gt, gt + g.rows * g.cols);
-            const ids = this.logits(h.slice(1, s - 1, s), image, g)
-              .argmax(-1)
-              .reshape([b]);
-            return [ids, image];
+            return [pick(this.logits(h.slice(1, s - 1, s), image, g).reshape([b, -1])), image];
           }, ctx),
         ctx,
       );
       imageStates = image;
       let last: Tensor = first;
       for (let step = 0; step < this.config.maxResponse; step++) {
-        const ids = Array.from(await last.data(), Number);
+        const ids = await chosen(last);
         last.dispose();
         ids.forEach((id, i) => {
           if (done[i]) return;
@@ -312,7 +327,7 @@ export class GuiPolicy extends Module {
             tidy(() => {
               const t = tensor(next, [b, 1], { dtype: 'i32', context: ctx });
               const h = this.decoder.hiddenStates(this.decoder.embed(t, { cache }), { cache });
-              return this.logits(h, image, grid).reshape([b, -1]).argmax(-1);
+              return pick(this.logits(h, image, grid).reshape([b, -1]));
             }, ctx),
           ctx,
         );

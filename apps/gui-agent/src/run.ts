@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, manualSeed } from '@tessera/core';
-import { formatStep } from '@tessera/gui-agent';
+import { Rng } from '@tessera/core/rng';
 import { deserialize, serializeAsync } from '@tessera/nn';
 import { renderLineChartPng } from '@tessera/plot';
 import {
@@ -17,6 +17,7 @@ import {
 import type { CliOptions } from './cli.js';
 import { launchBrowser } from './env.js';
 import { DEFAULT_POLICY, GuiPolicy } from './policy.js';
+import { reflectionPairs } from './reflect.js';
 import { traceViewer } from './report.js';
 import { behaviourCloning, dpoRound, type ReflectionPair } from './train.js';
 
@@ -163,21 +164,17 @@ export async function run(
       const rollouts = await runEpisodes(browser, policy, ctx, reflectTasks, budget, 24, (n) =>
         progress?.('reflection rollouts', n, reflectTasks.length),
       );
-      const wrong: ReflectionPair[] = rollouts.flatMap((ep) =>
-        ep.steps
-          .filter((s) => !s.correct)
-          .map((s) => ({
-            shot: s.shot,
-            goal: ep.task.goal,
-            previous: s.previous,
-            chosen: formatStep(s.expert),
-            rejected: s.text,
-          })),
-      );
+      const wrong = await reflectionPairs(policy, rollouts, {
+        samples: o.reflectSamples,
+        temperature: o.reflectTemperature,
+        rng: new Rng(6000 + o.seed),
+        context: ctx,
+      });
       const pairs = o.dpoPairs === 'all' ? wrong : wrong.filter(differsBeyondNumbers);
       result.pairs = pairs.length;
+      const mistakes = rollouts.flatMap((e) => e.steps).filter((s) => !s.correct).length;
       log(
-        `reflection: ${wrong.length} wrong steps in ${rollouts.length} episodes, ${pairs.length} pairs (--dpo-pairs ${o.dpoPairs}) (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
+        `reflection: ${mistakes} wrong steps in ${rollouts.length} episodes, ${wrong.length} wrong responses with ${o.reflectSamples} draws per state, ${pairs.length} pairs (--dpo-pairs ${o.dpoPairs}) (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
       );
       if (pairs.length > 0) {
         cpu = process.cpuUsage();
@@ -189,6 +186,7 @@ export async function run(
           loss: o.dpoLoss,
           sftWeight: o.sftWeight,
           coordinates: o.dpoCoordinates,
+          tokens: o.dpoTokens,
           replay: demos,
           replayBatch: o.dpoReplay,
           seed: o.seed,

@@ -23,7 +23,10 @@ export interface TextBatch {
   text: Tensor;
   /** [b·s] i32 next-token targets: the response tokens, −100 elsewhere. */
   targets: Tensor;
-  /** [b, s] f32: 1 at response tokens (what `causalLogProbs` scores), coordinate tokens left out unless asked for. */
+  /**
+   * [b, s] f32: 1 at response tokens (what `causalLogProbs` scores), coordinate tokens left out
+   * unless asked for; with `only`, at that one response token of each row.
+   */
   mask: Tensor;
 }
 
@@ -35,6 +38,7 @@ export function makeBatch(
   ctx: Context,
   truncate = false,
   coordinates = true,
+  only?: readonly number[],
 ): TextBatch {
   const seqs = rows.map((r) => [
     ...promptTokens(r.goal, r.previous, config),
@@ -46,13 +50,18 @@ export function makeBatch(
   const text: number[] = [];
   const targets: number[] = [];
   const mask: number[] = [];
-  for (const ids of seqs) {
+  seqs.forEach((ids, row) => {
     for (let t = 0; t < s; t++) {
       text.push(t < ids.length ? ids[t] : PAD);
       targets.push(t + 1 >= prompt && t + 1 < ids.length ? ids[t + 1] : -100);
-      mask.push(t >= prompt && t < ids.length && (coordinates || !isCoordinate(ids[t])) ? 1 : 0);
+      const scored =
+        t >= prompt &&
+        t < ids.length &&
+        (coordinates || !isCoordinate(ids[t])) &&
+        (only === undefined || t - prompt === only[row]);
+      mask.push(scored ? 1 : 0);
     }
-  }
+  });
   const o = { context: ctx };
   return {
     images: rows.map((r) => imageTensor(r.shot, o)),
@@ -133,6 +142,19 @@ export function perceptionLoss(colours: Tensor, rows: readonly Observation[], po
     .mul(-1 / (b * n));
 }
 
+/**
+ * Index among the response tokens of the first token where `rejected` departs from `chosen`
+ * (−1 if they are the same): the agent's decision that was wrong. The shared tokens before it
+ * have the same log-probability under both and cancel in a DPO margin; the tokens after it follow
+ * a prefix the chosen step never has, so they are not themselves mistakes.
+ */
+export function firstDifference(chosen: string, rejected: string, config: PolicyConfig): number {
+  const c = responseTokens(chosen, config);
+  const r = responseTokens(rejected, config, true);
+  for (let i = 0; i < Math.min(c.length, r.length); i++) if (c[i] !== r[i]) return i;
+  return c.length === r.length ? -1 : Math.min(c.length, r.length);
+}
+
 /** The agent's wrong response at a state and the expert's corrected one (UI-TARS's reflection pairs). */
 export interface ReflectionPair extends Observation {
   chosen: string;
@@ -155,6 +177,14 @@ export interface DpoOptions {
    * trains the coordinates.
    */
   coordinates: boolean;
+  /**
+   * Which tokens the DPO term scores: 'all' the response's (less the coordinates unless
+   * `coordinates`), or 'first-difference' only the first token where the rejected step departs
+   * from the chosen one (`firstDifference`), in both: the margin is then the two decisions'
+   * log-probabilities at the same prefix, and the rejected step's continuation, which reads fine
+   * after its own wrong start, is not pushed down.
+   */
+  tokens?: 'all' | 'first-difference';
   /**
    * Demonstrations replayed in the cross-entropy term, `replayBatch` rows per step beside the
    * chosen steps (weighted by `sftWeight` too): the pairs name the decisions to change, the replay
@@ -186,6 +216,12 @@ export async function dpoRound(
   const ctx = o.context;
   const chosenRows = pairs.map((p) => ({ ...p, text: p.chosen }));
   const rejectedRows = pairs.map((p) => ({ ...p, text: p.rejected }));
+  const first =
+    o.tokens === 'first-difference'
+      ? pairs.map((p) => firstDifference(p.chosen, p.rejected, policy.config))
+      : undefined;
+  const pick = (xs: readonly number[] | undefined, idx: readonly number[]) => xs && idx.map((i) => xs[i]);
+  const all = pairs.map((_, i) => i);
   // Reference log-probabilities, once, in eval mode.
   policy.eval();
   const refChosen: number[] = [];
@@ -197,11 +233,25 @@ export async function dpoRound(
           () => [
             responseLogProbs(
               policy,
-              makeBatch(chosenRows.slice(i, i + 32), policy.config, ctx, false, o.coordinates),
+              makeBatch(
+                chosenRows.slice(i, i + 32),
+                policy.config,
+                ctx,
+                false,
+                o.coordinates,
+                pick(first, all.slice(i, i + 32)),
+              ),
             ).sum,
             responseLogProbs(
               policy,
-              makeBatch(rejectedRows.slice(i, i + 32), policy.config, ctx, true, o.coordinates),
+              makeBatch(
+                rejectedRows.slice(i, i + 32),
+                policy.config,
+                ctx,
+                true,
+                o.coordinates,
+                pick(first, all.slice(i, i + 32)),
+              ),
             ).sum,
           ],
           ctx,
@@ -231,6 +281,7 @@ export async function dpoRound(
         ctx,
         false,
         o.coordinates,
+        pick(first, idx),
       );
       const rb = makeBatch(
         idx.map((i) => rejectedRows[i]),
@@ -238,6 +289,7 @@ export async function dpoRound(
         ctx,
         true,
         o.coordinates,
+        pick(first, idx),
       );
       const chosenLogits = policy.forward(cb.images, cb.text);
       const chosen = causalLogProbs(chosenLogits, cb.text, cb.mask);
