@@ -298,5 +298,20 @@ describe('GuiPolicy', () => {
     });
     expect(ipo[0]).toBeCloseTo(1, 4);
     expect(ipo.at(-1)).toBeLessThan(0.5);
+    // Scoring only the first differing token (the x coordinate, 5 against 23): an empty mask would
+    // leave the margin at 0 and the loss at ln 2.
+    const decision = await dpoRound(new GuiPolicy(TINY, { context: ctx }), pairs, {
+      steps: 15,
+      batch: 1,
+      lr: 5e-3,
+      beta: 0.5,
+      sftWeight: 0,
+      coordinates: true,
+      tokens: 'first-difference',
+      seed: 0,
+      context: ctx,
+    });
+    expect(decision[0]).toBeCloseTo(Math.LN2, 4);
+    expect(decision.at(-1)).toBeLessThan(0.2);
   }, 60_000);
 });

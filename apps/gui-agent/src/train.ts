@@ -220,7 +220,16 @@ export async function dpoRound(
     o.tokens === 'first-difference'
       ? pairs.map((p) => firstDifference(p.chosen, p.rejected, policy.config))
       : undefined;
-  const pick = (xs: readonly number[] | undefined, idx: readonly number[]) => xs && idx.map((i) => xs[i]);
+  // The chosen (or, truncated, the rejected) responses of the pairs `idx`, masked as `o` asks.
+  const batchOf = (idx: readonly number[], side: 'chosen' | 'rejected') =>
+    makeBatch(
+      idx.map((i) => (side === 'chosen' ? chosenRows : rejectedRows)[i]),
+      policy.config,
+      ctx,
+      side === 'rejected',
+      o.coordinates,
+      first && idx.map((i) => first[i]),
+    );
   const all = pairs.map((_, i) => i);
   // Reference log-probabilities, once, in eval mode.
   policy.eval();
@@ -231,28 +240,8 @@ export async function dpoRound(
       () =>
         tidy(
           () => [
-            responseLogProbs(
-              policy,
-              makeBatch(
-                chosenRows.slice(i, i + 32),
-                policy.config,
-                ctx,
-                false,
-                o.coordinates,
-                pick(first, all.slice(i, i + 32)),
-              ),
-            ).sum,
-            responseLogProbs(
-              policy,
-              makeBatch(
-                rejectedRows.slice(i, i + 32),
-                policy.config,
-                ctx,
-                true,
-                o.coordinates,
-                pick(first, all.slice(i, i + 32)),
-              ),
-            ).sum,
+            responseLogProbs(policy, batchOf(all.slice(i, i + 32), 'chosen')).sum,
+            responseLogProbs(policy, batchOf(all.slice(i, i + 32), 'rejected')).sum,
           ],
           ctx,
         ),
@@ -275,22 +264,8 @@ export async function dpoRound(
         ? Array.from({ length: o.replayBatch ?? 0 }, () => replay[rng.int(replay.length)])
         : [];
     const [loss, acc] = tidy(() => {
-      const cb = makeBatch(
-        idx.map((i) => chosenRows[i]),
-        policy.config,
-        ctx,
-        false,
-        o.coordinates,
-        pick(first, idx),
-      );
-      const rb = makeBatch(
-        idx.map((i) => rejectedRows[i]),
-        policy.config,
-        ctx,
-        true,
-        o.coordinates,
-        pick(first, idx),
-      );
+      const cb = batchOf(idx, 'chosen');
+      const rb = batchOf(idx, 'rejected');
       const chosenLogits = policy.forward(cb.images, cb.text);
       const chosen = causalLogProbs(chosenLogits, cb.text, cb.mask);
       const rejected = responseLogProbs(policy, rb);
