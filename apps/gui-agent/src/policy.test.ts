@@ -268,7 +268,7 @@ describe('GuiPolicy', () => {
       },
     ];
     const accuracy: number[] = [];
-    const losses = await dpoRound(policy, pairs, {
+    const round = {
       steps: 15,
       batch: 1,
       lr: 5e-3,
@@ -277,39 +277,22 @@ describe('GuiPolicy', () => {
       coordinates: true,
       seed: 0,
       context: ctx,
-      onStep: (_, __, acc) => accuracy.push(acc),
-    });
+    };
+    const losses = await dpoRound(policy, pairs, { ...round, onStep: (_, __, acc) => accuracy.push(acc) });
     // The first step sees the policy equal to its reference: −log σ(0) = ln 2.
     expect(losses[0]).toBeCloseTo(Math.LN2, 4);
     expect(losses.at(-1)).toBeLessThan(0.2);
     expect(accuracy.at(-1)).toBe(1);
     // IPO from the same start: the margin 0 is 1/(2β) = 1 short of its target, (0 − 1)² = 1.
     const fresh = new GuiPolicy(TINY, { context: ctx });
-    const ipo = await dpoRound(fresh, pairs, {
-      steps: 15,
-      batch: 1,
-      lr: 5e-3,
-      beta: 0.5,
-      loss: 'ipo',
-      sftWeight: 0,
-      coordinates: true,
-      seed: 0,
-      context: ctx,
-    });
+    const ipo = await dpoRound(fresh, pairs, { ...round, loss: 'ipo' });
     expect(ipo[0]).toBeCloseTo(1, 4);
     expect(ipo.at(-1)).toBeLessThan(0.5);
     // Scoring only the first differing token (the x coordinate, 5 against 23): an empty mask would
     // leave the margin at 0 and the loss at ln 2.
     const decision = await dpoRound(new GuiPolicy(TINY, { context: ctx }), pairs, {
-      steps: 15,
-      batch: 1,
-      lr: 5e-3,
-      beta: 0.5,
-      sftWeight: 0,
-      coordinates: true,
+      ...round,
       tokens: 'first-difference',
-      seed: 0,
-      context: ctx,
     });
     expect(decision[0]).toBeCloseTo(Math.LN2, 4);
     expect(decision.at(-1)).toBeLessThan(0.2);
