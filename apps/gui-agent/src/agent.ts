@@ -83,8 +83,20 @@ export async function collectDemos(
   return samples;
 }
 
+/** Whether v lies in [lo, lo + size]: one axis of a box. */
+export const within = (v: number, lo: number, size: number): boolean => v >= lo && v <= lo + size;
+
 const inside = (p: { x: number; y: number }, b: Box | undefined) =>
-  b !== undefined && p.x >= b.x && p.x <= b.x + b.w && p.y >= b.y && p.y <= b.y + b.h;
+  b !== undefined && within(p.x, b.x, b.w) && within(p.y, b.y, b.h);
+
+/** The action of a model's `Thought: … Action: …` text, or null when it does not parse. */
+export function parseAction(text: string): Action | null {
+  try {
+    return parseStep(text).action;
+  } catch {
+    return null;
+  }
+}
 
 const KEY_ALIASES: Record<string, string> = { escape: 'esc', control: 'ctrl', return: 'enter' };
 const sameKeys = (a: string[], b: string[]) =>
@@ -157,12 +169,7 @@ export async function runEpisodes(
           const env = envs[i];
           const expert = await env.expert();
           const text = decode(responses[j]);
-          let action: Action | null = null;
-          try {
-            action = parseStep(text).action;
-          } catch {
-            action = null;
-          }
+          const action = parseAction(text);
           eps[i].steps.push({
             shot: shots[j],
             previous: previous(i),

@@ -64,8 +64,7 @@ describe('policy batches', () => {
       [{ shot: shot(0, 0, [255, 0, 0]), goal: 'click the red button', previous: 'none', text }],
       TINY,
       ctx,
-      false,
-      false,
+      { coordinates: false },
     );
     const response = [...encode(text), EOS];
     // Coordinate tokens are the ids of the strings '0'…'99'.

@@ -285,7 +285,7 @@ export class GuiPolicy extends Module {
     // Greedy picks the ids on the backend; sampling reads each row's logits [b, vocab] back and draws.
     const sample = sampling !== undefined && (sampling.temperature ?? 0) > 0;
     const pick = (logits: Tensor): Tensor => (sample ? logits : logits.argmax(-1));
-    const chosen = async (t: Tensor): Promise<number[]> => {
+    const readIds = async (t: Tensor): Promise<number[]> => {
       const data = await t.data();
       if (!sample) return Array.from(data, Number);
       const v = t.shape[1];
@@ -313,7 +313,7 @@ export class GuiPolicy extends Module {
       imageStates = image;
       let last: Tensor = first;
       for (let step = 0; step < this.config.maxResponse; step++) {
-        const ids = await chosen(last);
+        const ids = await readIds(last);
         last.dispose();
         ids.forEach((id, i) => {
           if (done[i]) return;

@@ -80,7 +80,7 @@ describe('firstDifference', () => {
       previous: 'click' as const,
       text: 'Action: wait()',
     };
-    const b = makeBatch([row, row], DEFAULT_POLICY, ctx, false, true, [2, -1]);
+    const b = makeBatch([row, row], DEFAULT_POLICY, ctx, { only: [2, -1] });
     const prompt = DEFAULT_POLICY.goalTokens + 2;
     const mask = Array.from(b.mask.dataSync());
     const s = mask.length / 2;
@@ -150,18 +150,22 @@ describe('reflectionPairs', () => {
       steps: [step, step, { ...step, previous: 'wait' }],
       success: false,
     };
+    const drawnAt: string[] = [];
     const responder: Responder = {
-      respond: () => {
-        throw new Error('not called');
+      respond: async (obs: readonly Observation[]) => {
+        drawnAt.push(...obs.map((o) => o.previous));
+        return obs.map(() => say(wait));
       },
     };
     const pairs = await reflectionPairs(responder, [episode], {
-      samples: 0,
+      samples: 1,
       temperature: 1,
       rng: new Rng(0),
       context: createContext(),
     });
-    // The third step differs in its previous action: a state of its own.
+    // The third step differs in its previous action: a state of its own. Each state is drawn once,
+    // and the draw repeats the greedy mistake there.
+    expect(drawnAt).toEqual(['click', 'wait']);
     expect(pairs.map((p) => p.previous)).toEqual(['click', 'wait']);
   });
 

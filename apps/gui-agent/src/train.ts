@@ -32,13 +32,20 @@ export interface TextBatch {
 
 const isCoordinate = (id: number) => id >= FIRST_COORDINATE && id < FIRST_COORDINATE + COORDINATES;
 
+export interface BatchOptions {
+  /** Cut too long responses (the agent's own runaway outputs) instead of throwing. */
+  truncate?: boolean;
+  /** Whether the mask covers coordinate tokens (default true). */
+  coordinates?: boolean;
+  /** Per row, the one response-token index the mask covers (−1: none). */
+  only?: readonly number[];
+}
+
 export function makeBatch(
   rows: readonly (Observation & { text: string })[],
   config: PolicyConfig,
   ctx: Context,
-  truncate = false,
-  coordinates = true,
-  only?: readonly number[],
+  { truncate = false, coordinates = true, only }: BatchOptions = {},
 ): TextBatch {
   const seqs = rows.map((r) => [
     ...promptTokens(r.goal, r.previous, config),
@@ -226,9 +233,7 @@ export async function dpoRound(
       idx.map((i) => (side === 'chosen' ? chosenRows : rejectedRows)[i]),
       policy.config,
       ctx,
-      side === 'rejected',
-      o.coordinates,
-      first && idx.map((i) => first[i]),
+      { truncate: side === 'rejected', coordinates: o.coordinates, only: first && idx.map((i) => first[i]) },
     );
   const all = pairs.map((_, i) => i);
   // Reference log-probabilities, once, in eval mode.
