@@ -221,8 +221,6 @@ export async function dpoRound(
   o: DpoOptions,
 ): Promise<number[]> {
   const ctx = o.context;
-  const chosenRows = pairs.map((p) => ({ ...p, text: p.chosen }));
-  const rejectedRows = pairs.map((p) => ({ ...p, text: p.rejected }));
   const first =
     o.tokens === 'first-difference'
       ? pairs.map((p) => firstDifference(p.chosen, p.rejected, policy.config))
@@ -230,7 +228,7 @@ export async function dpoRound(
   // The chosen (or, truncated, the rejected) responses of the pairs `idx`, masked as `o` asks.
   const batchOf = (idx: readonly number[], side: 'chosen' | 'rejected') =>
     makeBatch(
-      idx.map((i) => (side === 'chosen' ? chosenRows : rejectedRows)[i]),
+      idx.map((i) => ({ ...pairs[i], text: pairs[i][side] })),
       policy.config,
       ctx,
       { truncate: side === 'rejected', coordinates: o.coordinates, only: first && idx.map((i) => first[i]) },
