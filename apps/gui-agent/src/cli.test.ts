@@ -24,6 +24,7 @@ describe('gui-agent command line', () => {
       help: false,
     });
     expect(parseCli(['--help'], '/tmp/out').help).toBe(true);
+    expect(parseCli(['--dpo-pairs', 'points'], '/tmp/out').dpoPairs).toBe('points');
     expect(USAGE).toContain('--reflect-tasks');
   });
 

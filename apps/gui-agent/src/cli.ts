@@ -66,9 +66,9 @@ export const COMMAND = {
     },
     'dpo-pairs': {
       type: 'string',
-      choices: ['all', 'action'] as const,
+      choices: ['all', 'action', 'points'] as const,
       default: 'action',
-      help: "which wrong steps make pairs: 'all', or 'action' (only those that differ from the expert's step beyond its numbers: wrong action kind, thought, text, keys or direction)",
+      help: "which wrong steps make pairs: 'all'; 'action' (only those that differ from the expert's step beyond its numbers: wrong action kind, thought, text, keys or direction); 'points' (only those that differ in their numbers alone: the right action at the wrong place, grounding errors)",
     },
     'dpo-coordinates': {
       type: 'boolean',
@@ -129,7 +129,7 @@ export interface CliOptions {
   dpoLoss: 'sigmoid' | 'ipo' | 'hinge' | 'robust';
   sftWeight: number;
   dpoReplay: number;
-  dpoPairs: 'all' | 'action';
+  dpoPairs: 'all' | 'action' | 'points';
   dpoCoordinates: boolean;
   dpoTokens: 'all' | 'first-difference';
   loadModel: string | undefined;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Episode, Responder } from './agent.js';
 import type { ExpertStep, Screenshot } from './env.js';
 import { DEFAULT_POLICY, type Observation } from './policy.js';
-import { correctedStep, reflectionPairs } from './reflect.js';
+import { correctedStep, reflectionPairs, selectPairs } from './reflect.js';
 import { encode } from './tokenizer.js';
 import { firstDifference, makeBatch } from './train.js';
 
@@ -180,5 +180,29 @@ describe('reflectionPairs', () => {
     await expect(reflectionPairs(responder, [], { ...o, samples: 2 })).rejects.toThrow(
       /temperature must be above 0/,
     );
+  });
+});
+
+describe('selectPairs', () => {
+  const shot: Screenshot = { width: 1, height: 1, rgb: new Uint8Array(3) };
+  const pair = (chosen: string, rejected: string) => ({
+    shot,
+    goal: 'choose green in the menu',
+    previous: 'click' as const,
+    chosen,
+    rejected,
+  });
+  const click = (x: number, y: number) => `Thought: I choose green.\nAction: click(start_box='(${x},${y})')`;
+  // One option too high (numbers only), one that types where it should click (a decision), one
+  // whose point differs in the number of digits (still numbers only).
+  const pairs = [
+    pair(click(44, 29), click(44, 25)),
+    pair(click(44, 29), "Thought: I type cat and press enter.\nAction: type(content='cat\\n')"),
+    pair(click(44, 29), click(4, 9)),
+  ];
+  it("keeps 'action' pairs that differ beyond their numbers and 'points' pairs that differ in them alone", () => {
+    expect(selectPairs(pairs, 'action')).toEqual([pairs[1]]);
+    expect(selectPairs(pairs, 'points')).toEqual([pairs[0], pairs[2]]);
+    expect(selectPairs(pairs, 'all')).toEqual(pairs);
   });
 });

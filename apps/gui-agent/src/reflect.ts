@@ -98,3 +98,20 @@ export async function reflectionPairs(
   }
   return [...pairs.values()];
 }
+
+/** Whether a reflection pair's steps differ beyond their numbers (action kind, thought, text, keys or direction), not in their points only. */
+export const differsBeyondNumbers = (p: ReflectionPair): boolean =>
+  p.chosen.replace(/\d+/g, '#') !== p.rejected.replace(/\d+/g, '#');
+
+/**
+ * The pairs a round trains on (`--dpo-pairs`): 'all'; 'action', those whose steps differ beyond
+ * their numbers (a wrong decision); 'points', those that differ in their numbers alone (the right
+ * step at the wrong place: grounding errors).
+ */
+export function selectPairs(
+  pairs: readonly ReflectionPair[],
+  which: 'all' | 'action' | 'points',
+): ReflectionPair[] {
+  if (which === 'all') return [...pairs];
+  return pairs.filter((p) => differsBeyondNumbers(p) === (which === 'action'));
+}

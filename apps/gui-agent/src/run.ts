@@ -17,9 +17,9 @@ import {
 import type { CliOptions } from './cli.js';
 import { launchBrowser } from './env.js';
 import { DEFAULT_POLICY, GuiPolicy } from './policy.js';
-import { reflectionPairs } from './reflect.js';
+import { reflectionPairs, selectPairs } from './reflect.js';
 import { traceViewer } from './report.js';
-import { behaviourCloning, dpoRound, type ReflectionPair } from './train.js';
+import { behaviourCloning, dpoRound } from './train.js';
 
 type Progress = (label: string, done: number, total: number, info?: string) => void;
 
@@ -68,10 +68,6 @@ function summary(m: Metrics): string[] {
       .join(', ')}`,
   ];
 }
-
-/** Whether a reflection pair's steps differ beyond their numbers (action kind, thought, text, keys or direction), not in their points only. */
-export const differsBeyondNumbers = (p: ReflectionPair): boolean =>
-  p.chosen.replace(/\d+/g, '#') !== p.rejected.replace(/\d+/g, '#');
 
 export interface RunResult {
   before: Metrics;
@@ -170,7 +166,7 @@ export async function run(
         rng: new Rng(6000 + o.seed),
         context: ctx,
       });
-      const pairs = o.dpoPairs === 'all' ? wrong : wrong.filter(differsBeyondNumbers);
+      const pairs = selectPairs(wrong, o.dpoPairs);
       result.pairs = pairs.length;
       const mistakes = rollouts.flatMap((e) => e.steps).filter((s) => !s.correct).length;
       log(
