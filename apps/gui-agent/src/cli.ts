@@ -1,4 +1,5 @@
 import { parseCommand, usage } from '@tessera/app-kit';
+import type { PairSelection } from './reflect.js';
 import { TASK_KINDS, type TaskKind } from './tasks.js';
 
 export const COMMAND = {
@@ -129,7 +130,7 @@ export interface CliOptions {
   dpoLoss: 'sigmoid' | 'ipo' | 'hinge' | 'robust';
   sftWeight: number;
   dpoReplay: number;
-  dpoPairs: 'all' | 'action' | 'points';
+  dpoPairs: PairSelection;
   dpoCoordinates: boolean;
   dpoTokens: 'all' | 'first-difference';
   loadModel: string | undefined;

@@ -100,18 +100,18 @@ export async function reflectionPairs(
 }
 
 /** Whether a reflection pair's steps differ beyond their numbers (action kind, thought, text, keys or direction), not in their points only. */
-export const differsBeyondNumbers = (p: ReflectionPair): boolean =>
+const differsBeyondNumbers = (p: ReflectionPair): boolean =>
   p.chosen.replace(/\d+/g, '#') !== p.rejected.replace(/\d+/g, '#');
+
+/** Which reflection pairs a round trains on (`selectPairs`). */
+export type PairSelection = 'all' | 'action' | 'points';
 
 /**
  * The pairs a round trains on (`--dpo-pairs`): 'all'; 'action', those whose steps differ beyond
  * their numbers (a wrong decision); 'points', those that differ in their numbers alone (the right
  * step at the wrong place: grounding errors).
  */
-export function selectPairs(
-  pairs: readonly ReflectionPair[],
-  which: 'all' | 'action' | 'points',
-): ReflectionPair[] {
+export function selectPairs(pairs: readonly ReflectionPair[], which: PairSelection): ReflectionPair[] {
   if (which === 'all') return [...pairs];
   return pairs.filter((p) => differsBeyondNumbers(p) === (which === 'action'));
 }
