@@ -5,7 +5,7 @@ import type { Screenshot } from './env.js';
 import { COLOUR_CLASSES, colourTargets } from './perception.js';
 import { GuiPolicy, imageTensor, type Observation, type PolicyConfig, promptTokens } from './policy.js';
 import { BOS, EOS, encode, PAD } from './tokenizer.js';
-import { behaviourCloning, dpoRound, makeBatch, perceptionLoss } from './train.js';
+import { behaviourCloning, dpoRound, makeBatch, perceptionLoss, preferredShare } from './train.js';
 
 const TINY: PolicyConfig = {
   patch: 4,
@@ -295,5 +295,60 @@ describe('GuiPolicy', () => {
     });
     expect(decision[0]).toBeCloseTo(Math.LN2, 4);
     expect(decision.at(-1)).toBeLessThan(0.2);
+  }, 60_000);
+
+  it('counts the pairs whose chosen step the policy finds likelier, against summed log-softmaxes by hand', async () => {
+    const ctx = createContext();
+    manualSeed(7, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    // Summed log p of the response tokens, from the logits by a plain log-softmax.
+    const logProbByHand = (row: Observation & { text: string }) => {
+      policy.eval();
+      const b = makeBatch([row], TINY, ctx);
+      const logits = Array.from(policy.forward(b.images, b.text).dataSync());
+      const targets = Array.from(b.targets.dataSync());
+      const v = logits.length / targets.length;
+      let sum = 0;
+      targets.forEach((t, i) => {
+        if (t < 0) return;
+        const z = logits.slice(i * v, (i + 1) * v);
+        const m = Math.max(...z);
+        sum += z[t] - m - Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
+      });
+      return sum;
+    };
+    const points = [
+      [5, 4, 23, 16],
+      [9, 2, 4, 20],
+      [30, 1, 11, 11],
+      [17, 17, 2, 7],
+      [0, 23, 28, 3],
+    ];
+    const pairs = points.map(([a, b, c, d], i) => ({
+      shot: shot(2 + 4 * i, 3 + 3 * i, [255, 0, 0]),
+      goal: 'click the red button',
+      previous: 'none' as const,
+      chosen: `Action: click(start_box='(${a},${b})')`,
+      rejected: `Action: click(start_box='(${c},${d})')`,
+    }));
+    const want =
+      pairs.filter((p) => logProbByHand({ ...p, text: p.chosen }) > logProbByHand({ ...p, text: p.rejected }))
+        .length / pairs.length;
+    expect(await preferredShare(policy, pairs, ctx, 2)).toBeCloseTo(want, 10);
+    // A tie is not a preference, and no pairs have no share.
+    expect(await preferredShare(policy, [{ ...pairs[0], rejected: pairs[0].chosen }], ctx)).toBe(0);
+    expect(await preferredShare(policy, [], ctx)).toBeNaN();
+    // After a DPO round on them, the policy prefers every chosen step.
+    await dpoRound(policy, pairs, {
+      steps: 40,
+      batch: 5,
+      lr: 5e-3,
+      beta: 0.5,
+      sftWeight: 0,
+      coordinates: true,
+      seed: 0,
+      context: ctx,
+    });
+    expect(await preferredShare(policy, pairs, ctx)).toBe(1);
   }, 60_000);
 });

@@ -19,7 +19,7 @@ import { launchBrowser } from './env.js';
 import { DEFAULT_POLICY, GuiPolicy } from './policy.js';
 import { reflectionPairs, selectPairs } from './reflect.js';
 import { traceViewer } from './report.js';
-import { behaviourCloning, dpoRound } from './train.js';
+import { behaviourCloning, dpoRound, preferredShare } from './train.js';
 
 type Progress = (label: string, done: number, total: number, info?: string) => void;
 
@@ -69,10 +69,19 @@ function summary(m: Metrics): string[] {
   ];
 }
 
+/** How much the policy prefers the corrections (`preferredShare`) before and after the round. */
+export interface Transfer {
+  pairs: number;
+  before: number;
+  after: number;
+}
+
 export interface RunResult {
   before: Metrics;
   after?: Metrics;
   pairs: number;
+  /** On the round's own pairs, and on the pairs of the held-out evaluation's mistakes (never trained on). */
+  preference?: { round: Transfer; heldOut: Transfer };
 }
 
 export async function run(
@@ -173,6 +182,19 @@ export async function run(
         `reflection: ${mistakes} wrong steps in ${rollouts.length} episodes, ${wrong.length} wrong responses with ${o.reflectSamples} draws per state, ${pairs.length} pairs (--dpo-pairs ${o.dpoPairs}) (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
       );
       if (pairs.length > 0) {
+        // The held-out evaluation's own mistakes, paired the same way: not trained on, they say
+        // whether what the round learns carries over to mistakes it has not seen.
+        const heldOutPairs = selectPairs(
+          await reflectionPairs(policy, evalBefore, {
+            samples: 0,
+            temperature: 1,
+            rng: new Rng(0),
+            context: ctx,
+          }),
+          o.dpoPairs,
+        );
+        const roundBefore = await preferredShare(policy, pairs, ctx);
+        const heldOutBefore = await preferredShare(policy, heldOutPairs, ctx);
         cpu = process.cpuUsage();
         dpoLosses = await dpoRound(policy, pairs, {
           steps: o.dpoSteps,
@@ -192,6 +214,22 @@ export async function run(
         });
         log(
           `DPO: ${o.dpoSteps} steps, loss ${dpoLosses[0].toFixed(3)} → ${dpoLosses.at(-1)?.toFixed(3)} (${cpuSeconds(cpu).toFixed(0)} CPU s)`,
+        );
+        result.preference = {
+          round: {
+            pairs: pairs.length,
+            before: roundBefore,
+            after: await preferredShare(policy, pairs, ctx),
+          },
+          heldOut: {
+            pairs: heldOutPairs.length,
+            before: heldOutBefore,
+            after: await preferredShare(policy, heldOutPairs, ctx),
+          },
+        };
+        const { round, heldOut: h } = result.preference;
+        log(
+          `the policy prefers the correction on ${pct(round.before)} → ${pct(round.after)} of the round's ${round.pairs} pairs and on ${pct(h.before)} → ${pct(h.after)} of the ${h.pairs} pairs of the held-out mistakes (not trained on)`,
         );
         cpu = process.cpuUsage();
         evalAfter = await runEpisodes(browser, policy, ctx, heldOut, budget, 24, (n) =>

@@ -314,3 +314,49 @@ export async function dpoRound(
   }
   return losses;
 }
+
+/**
+ * The share of `pairs` whose chosen response the policy gives the higher log-probability (whole
+ * responses, coordinates included; a tie counts as not preferred). Measured on a round's own pairs
+ * it says how much of them the round learned; on pairs it never trained on (the held-out
+ * evaluation's mistakes) it says whether what it learned carries over to mistakes it has not seen.
+ */
+export async function preferredShare(
+  policy: GuiPolicy,
+  pairs: readonly ReflectionPair[],
+  ctx: Context,
+  batch = 32,
+): Promise<number> {
+  if (pairs.length === 0) return Number.NaN;
+  const wasTraining = policy.training;
+  policy.eval();
+  let preferred = 0;
+  for (let i = 0; i < pairs.length; i += batch) {
+    const chunk = pairs.slice(i, i + batch);
+    const [c, r] = noGrad(
+      () =>
+        tidy(() => {
+          const side = (s: 'chosen' | 'rejected') =>
+            responseLogProbs(
+              policy,
+              makeBatch(
+                chunk.map((p) => ({ ...p, text: p[s] })),
+                policy.config,
+                ctx,
+                { truncate: s === 'rejected' },
+              ),
+            ).sum;
+          return [side('chosen'), side('rejected')];
+        }, ctx),
+      ctx,
+    );
+    const [cs, rs] = [await c.data(), await r.data()];
+    c.dispose();
+    r.dispose();
+    cs.forEach((v, j) => {
+      if (v > rs[j]) preferred++;
+    });
+  }
+  if (wasTraining) policy.train();
+  return preferred / pairs.length;
+}
