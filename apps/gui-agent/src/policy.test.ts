@@ -1,4 +1,4 @@
-import { createContext, manualSeed } from '@tessera/core';
+import { type Context, createContext, manualSeed } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { describe, expect, it } from 'vitest';
 import type { Screenshot } from './env.js';
@@ -27,6 +27,29 @@ function shot(x: number, y: number, rgb: [number, number, number]): Screenshot {
   const px = new Uint8Array(32 * 24 * 3).fill(255);
   for (let j = y; j < y + 3; j++) for (let i = x; i < x + 6; i++) px.set(rgb, (j * 32 + i) * 3);
   return { width: 32, height: 24, rgb: px };
+}
+
+/** Summed log p of a row's response tokens under `policy` (eval mode) and their count, from the logits by a plain log-softmax. */
+function responseLogProbByHand(
+  policy: GuiPolicy,
+  row: Observation & { text: string },
+  ctx: Context,
+): { sum: number; n: number } {
+  policy.eval();
+  const b = makeBatch([row], TINY, ctx);
+  const logits = Array.from(policy.forward(b.images, b.text).dataSync());
+  const targets = Array.from(b.targets.dataSync());
+  const v = logits.length / targets.length;
+  let sum = 0;
+  let n = 0;
+  targets.forEach((t, i) => {
+    if (t < 0) return;
+    const z = logits.slice(i * v, (i + 1) * v);
+    const m = Math.max(...z);
+    sum += z[t] - m - Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
+    n++;
+  });
+  return { sum, n };
 }
 
 describe('policy batches', () => {
@@ -218,23 +241,10 @@ describe('GuiPolicy', () => {
       previous: 'click' as const,
       text: "Thought: I click the blue button.\nAction: click(start_box='(23,16)')",
     };
-    // Mean −log p of the response tokens, from the logits by a plain log-softmax.
+    // Mean −log p of the response tokens.
     const crossEntropyByHand = (row: Observation & { text: string }) => {
-      policy.eval();
-      const b = makeBatch([row], TINY, ctx);
-      const logits = Array.from(policy.forward(b.images, b.text).dataSync());
-      const targets = Array.from(b.targets.dataSync());
-      const v = logits.length / targets.length;
-      let sum = 0;
-      let n = 0;
-      targets.forEach((t, i) => {
-        if (t < 0) return;
-        const z = logits.slice(i * v, (i + 1) * v);
-        const m = Math.max(...z);
-        sum += m + Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0)) - z[t];
-        n++;
-      });
-      return sum / n;
+      const { sum, n } = responseLogProbByHand(policy, row, ctx);
+      return -sum / n;
     };
     const want =
       Math.LN2 + 0.5 * (crossEntropyByHand({ ...pair, text: pair.chosen }) + crossEntropyByHand(demo));
@@ -301,22 +311,8 @@ describe('GuiPolicy', () => {
     const ctx = createContext();
     manualSeed(7, ctx);
     const policy = new GuiPolicy(TINY, { context: ctx });
-    // Summed log p of the response tokens, from the logits by a plain log-softmax.
-    const logProbByHand = (row: Observation & { text: string }) => {
-      policy.eval();
-      const b = makeBatch([row], TINY, ctx);
-      const logits = Array.from(policy.forward(b.images, b.text).dataSync());
-      const targets = Array.from(b.targets.dataSync());
-      const v = logits.length / targets.length;
-      let sum = 0;
-      targets.forEach((t, i) => {
-        if (t < 0) return;
-        const z = logits.slice(i * v, (i + 1) * v);
-        const m = Math.max(...z);
-        sum += z[t] - m - Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
-      });
-      return sum;
-    };
+    const logProbByHand = (row: Observation & { text: string }) =>
+      responseLogProbByHand(policy, row, ctx).sum;
     const points = [
       [5, 4, 23, 16],
       [9, 2, 4, 20],
