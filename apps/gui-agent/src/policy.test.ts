@@ -52,6 +52,16 @@ function responseLogProbByHand(
   return { sum, n };
 }
 
+/** A plain DPO round's options, fast enough to learn a few pairs of the tiny policy. */
+const sharpRound = (ctx: Context) => ({
+  lr: 5e-3,
+  beta: 0.5,
+  sftWeight: 0,
+  coordinates: true,
+  seed: 0,
+  context: ctx,
+});
+
 describe('policy batches', () => {
   it('left-pads the goal, scores only the response and its end token', () => {
     const ctx = createContext();
@@ -277,16 +287,7 @@ describe('GuiPolicy', () => {
       },
     ];
     const accuracy: number[] = [];
-    const round = {
-      steps: 15,
-      batch: 1,
-      lr: 5e-3,
-      beta: 0.5,
-      sftWeight: 0,
-      coordinates: true,
-      seed: 0,
-      context: ctx,
-    };
+    const round = { ...sharpRound(ctx), steps: 15, batch: 1 };
     const losses = await dpoRound(policy, pairs, { ...round, onStep: (_, __, acc) => accuracy.push(acc) });
     // The first step sees the policy equal to its reference: −log σ(0) = ln 2.
     expect(losses[0]).toBeCloseTo(Math.LN2, 4);
@@ -335,16 +336,7 @@ describe('GuiPolicy', () => {
     expect(await preferredShare(policy, [{ ...pairs[0], rejected: pairs[0].chosen }], ctx)).toBe(0);
     expect(await preferredShare(policy, [], ctx)).toBeNaN();
     // After a DPO round on them, the policy prefers every chosen step.
-    await dpoRound(policy, pairs, {
-      steps: 40,
-      batch: 5,
-      lr: 5e-3,
-      beta: 0.5,
-      sftWeight: 0,
-      coordinates: true,
-      seed: 0,
-      context: ctx,
-    });
+    await dpoRound(policy, pairs, { ...sharpRound(ctx), steps: 40, batch: 5 });
     expect(await preferredShare(policy, pairs, ctx)).toBe(1);
   }, 60_000);
 });
