@@ -209,6 +209,62 @@ function responseLogProbs(policy: GuiPolicy, b: TextBatch): { sum: Tensor; count
   return causalLogProbs(policy.forward(b.images, b.text), b.text, b.mask);
 }
 
+type Side = 'chosen' | 'rejected';
+
+/** One side of the pairs `idx` as a batch; the rejected responses (the agent's own, possibly runaway) are truncated. */
+function sideBatch(
+  pairs: readonly ReflectionPair[],
+  idx: readonly number[],
+  side: Side,
+  config: PolicyConfig,
+  ctx: Context,
+  options: Omit<BatchOptions, 'truncate'> = {},
+): TextBatch {
+  return makeBatch(
+    idx.map((i) => ({ ...pairs[i], text: pairs[i][side] })),
+    config,
+    ctx,
+    { ...options, truncate: side === 'rejected' },
+  );
+}
+
+/**
+ * Summed response log-probabilities of both sides of `count` pairs under `policy` in eval mode,
+ * without gradients, `batch` pairs per pass; `batchOf` builds one side's batch for some pairs'
+ * indices. The policy's training mode is restored.
+ */
+async function pairLogProbs(
+  policy: GuiPolicy,
+  count: number,
+  batchOf: (idx: readonly number[], side: Side) => TextBatch,
+  ctx: Context,
+  batch = 32,
+): Promise<Record<Side, number[]>> {
+  const wasTraining = policy.training;
+  policy.eval();
+  const out: Record<Side, number[]> = { chosen: [], rejected: [] };
+  for (let i = 0; i < count; i += batch) {
+    const idx = Array.from({ length: Math.min(batch, count - i) }, (_, j) => i + j);
+    const [c, r] = noGrad(
+      () =>
+        tidy(
+          () => [
+            responseLogProbs(policy, batchOf(idx, 'chosen')).sum,
+            responseLogProbs(policy, batchOf(idx, 'rejected')).sum,
+          ],
+          ctx,
+        ),
+      ctx,
+    );
+    out.chosen.push(...(await c.data()));
+    out.rejected.push(...(await r.data()));
+    c.dispose();
+    r.dispose();
+  }
+  if (wasTraining) policy.train();
+  return out;
+}
+
 /**
  * The reflection round: DPO (`dpoLoss` from @tessera/preference, sigmoid loss or `o.loss`) on (chosen =
  * expert's corrected step, rejected = agent's wrong step) pairs, against the policy as it was
@@ -226,35 +282,13 @@ export async function dpoRound(
       ? pairs.map((p) => firstDifference(p.chosen, p.rejected, policy.config))
       : undefined;
   // The chosen (or, truncated, the rejected) responses of the pairs `idx`, masked as `o` asks.
-  const batchOf = (idx: readonly number[], side: 'chosen' | 'rejected') =>
-    makeBatch(
-      idx.map((i) => ({ ...pairs[i], text: pairs[i][side] })),
-      policy.config,
-      ctx,
-      { truncate: side === 'rejected', coordinates: o.coordinates, only: first && idx.map((i) => first[i]) },
-    );
-  const all = pairs.map((_, i) => i);
+  const batchOf = (idx: readonly number[], side: Side) =>
+    sideBatch(pairs, idx, side, policy.config, ctx, {
+      coordinates: o.coordinates,
+      only: first && idx.map((i) => first[i]),
+    });
   // Reference log-probabilities, once, in eval mode.
-  policy.eval();
-  const refChosen: number[] = [];
-  const refRejected: number[] = [];
-  for (let i = 0; i < pairs.length; i += 32) {
-    const [c, r] = noGrad(
-      () =>
-        tidy(
-          () => [
-            responseLogProbs(policy, batchOf(all.slice(i, i + 32), 'chosen')).sum,
-            responseLogProbs(policy, batchOf(all.slice(i, i + 32), 'rejected')).sum,
-          ],
-          ctx,
-        ),
-      ctx,
-    );
-    refChosen.push(...(await c.data()));
-    refRejected.push(...(await r.data()));
-    c.dispose();
-    r.dispose();
-  }
+  const reference = await pairLogProbs(policy, pairs.length, batchOf, ctx);
   policy.train();
   const opt = new AdamW(policy.parameters(), { lr: o.lr, weightDecay: 0 });
   const rng = new Rng(o.seed);
@@ -282,8 +316,8 @@ export async function dpoRound(
         {
           policyChosen: chosen.sum,
           policyRejected: rejected.sum,
-          referenceChosen: ref(refChosen),
-          referenceRejected: ref(refRejected),
+          referenceChosen: ref(reference.chosen),
+          referenceRejected: ref(reference.rejected),
           chosenLength: chosen.count,
           rejectedLength: rejected.count,
         },
@@ -328,35 +362,12 @@ export async function preferredShare(
   batch = 32,
 ): Promise<number> {
   if (pairs.length === 0) return Number.NaN;
-  const wasTraining = policy.training;
-  policy.eval();
-  let preferred = 0;
-  for (let i = 0; i < pairs.length; i += batch) {
-    const chunk = pairs.slice(i, i + batch);
-    const [c, r] = noGrad(
-      () =>
-        tidy(() => {
-          const side = (s: 'chosen' | 'rejected') =>
-            responseLogProbs(
-              policy,
-              makeBatch(
-                chunk.map((p) => ({ ...p, text: p[s] })),
-                policy.config,
-                ctx,
-                { truncate: s === 'rejected' },
-              ),
-            ).sum;
-          return [side('chosen'), side('rejected')];
-        }, ctx),
-      ctx,
-    );
-    const [cs, rs] = [await c.data(), await r.data()];
-    c.dispose();
-    r.dispose();
-    cs.forEach((v, j) => {
-      if (v > rs[j]) preferred++;
-    });
-  }
-  if (wasTraining) policy.train();
-  return preferred / pairs.length;
+  const { chosen, rejected } = await pairLogProbs(
+    policy,
+    pairs.length,
+    (idx, side) => sideBatch(pairs, idx, side, policy.config, ctx),
+    ctx,
+    batch,
+  );
+  return chosen.filter((c, i) => c > rejected[i]).length / pairs.length;
 }
