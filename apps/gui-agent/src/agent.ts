@@ -3,7 +3,7 @@ import { Rng } from '@tessera/core/rng';
 import { type Action, formatStep, parseStep } from '@tessera/gui-agent';
 import type { SampleOptions } from '@tessera/transformer';
 import type { Browser } from 'playwright-core';
-import { type Box, type ExpertStep, GRID, GuiEnv, type Screenshot } from './env.js';
+import { type Box, type ExpertStep, GRID, GuiEnv, nearMiss, type Screenshot } from './env.js';
 import type { Observation, PreviousAction } from './policy.js';
 import { makeTask, SINGLE_STEP_KINDS, type Task, type TaskKind } from './tasks.js';
 import { decode } from './tokenizer.js';
@@ -26,26 +26,28 @@ export function drawTasks(kinds: readonly TaskKind[], perKind: number, seed: num
 }
 
 /**
- * Runs each task's expert to success, recording every step it takes; with `variants`, each click
- * on the target also under the goals naming its visible siblings (`GuiEnv.variants`), on the same
- * screenshot. `parallel` pages run at a time.
+ * One expert episode on `task`, to success: every step's screenshot, goal, previous action and
+ * expert answer (with `variants`, also under the goals naming the target's visible siblings, on the
+ * same screenshot). With `missAt`, the expert's step at that index is replaced by its `nearMiss`, and
+ * only the steps after it are recorded: the states a slightly wrong action leads to, each labelled
+ * with the expert's recovery. No samples when that step has no near miss.
  */
-export async function collectDemos(
+async function expertEpisode(
   browser: Browser,
-  tasks: readonly Task[],
-  onTask?: (done: number) => void,
-  variants = false,
-  parallel = 4,
+  task: Task,
+  variants: boolean,
+  missAt?: { step: number; rng: Rng },
 ): Promise<Sample[]> {
-  const one = async (task: Task): Promise<Sample[]> => {
-    const samples: Sample[] = [];
-    const env = await GuiEnv.open(browser, task);
-    try {
-      let previous: PreviousAction = 'none';
-      for (let step = 0; step < 6 && !(await env.success()); step++) {
-        const shot = await env.screenshot();
-        const expert = await env.expert();
-        const { kind } = task;
+  const samples: Sample[] = [];
+  const env = await GuiEnv.open(browser, task);
+  try {
+    let previous: PreviousAction = 'none';
+    let recording = missAt === undefined;
+    for (let step = 0; step < 8 && !(await env.success()); step++) {
+      const shot = await env.screenshot();
+      const expert = await env.expert();
+      const { kind } = task;
+      if (recording) {
         samples.push({
           kind,
           goal: task.goal,
@@ -64,23 +66,75 @@ export async function collectDemos(
               text: formatStep(v.step),
               box: v.step.startBox,
             });
-        await env.act(expert.action);
-        previous = expert.action.type;
       }
-      if (!(await env.success())) throw new Error(`gui-agent: the expert did not solve '${task.goal}'`);
-    } finally {
-      await env.close();
+      let action = expert.action;
+      if (missAt && step === missAt.step) {
+        const miss = nearMiss(expert, missAt.rng);
+        if (!miss) return [];
+        action = miss;
+        recording = true;
+      }
+      await env.act(action);
+      previous = action.type;
     }
-    return samples;
-  };
-  // A few pages at a time (each its own renderer), the samples kept in the tasks' order.
-  const samples: Sample[] = [];
-  for (let start = 0; start < tasks.length; start += parallel) {
-    const chunk = await Promise.all(tasks.slice(start, start + parallel).map(one));
-    samples.push(...chunk.flat());
-    onTask?.(Math.min(start + parallel, tasks.length));
+    if (!(await env.success())) throw new Error(`gui-agent: the expert did not solve '${task.goal}'`);
+  } finally {
+    await env.close();
   }
   return samples;
+}
+
+/** `items` through `f`, `parallel` at a time (each page its own renderer), the results kept in order. */
+async function inChunks<T>(
+  items: readonly T[],
+  f: (item: T) => Promise<Sample[]>,
+  parallel: number,
+  onDone?: (done: number) => void,
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (let start = 0; start < items.length; start += parallel) {
+    const chunk = await Promise.all(items.slice(start, start + parallel).map(f));
+    samples.push(...chunk.flat());
+    onDone?.(Math.min(start + parallel, items.length));
+  }
+  return samples;
+}
+
+/**
+ * Runs each task's expert to success, recording every step it takes; with `variants`, each click
+ * on the target also under the goals naming its visible siblings (`GuiEnv.variants`), on the same
+ * screenshot. `parallel` pages run at a time.
+ */
+export function collectDemos(
+  browser: Browser,
+  tasks: readonly Task[],
+  onTask?: (done: number) => void,
+  variants = false,
+  parallel = 4,
+): Promise<Sample[]> {
+  return inChunks(tasks, (task) => expertEpisode(browser, task, variants), parallel, onTask);
+}
+
+/**
+ * Recovery demonstrations for the multi-step tasks among `tasks`: for each, two expert episodes,
+ * one whose first step is a near miss and one whose second is (`nearMiss`), each recorded from the
+ * miss on. Behaviour cloning then sees states the plain demonstrations never reach (a click that
+ * left the field unfocused, the wrong option chosen, a click before the item is in sight) where the
+ * previous action is the same as on the expert's own path and only the screenshot tells the right
+ * step: after a click, type into a focused field but click an unfocused one again.
+ */
+export function collectRecoveries(
+  browser: Browser,
+  tasks: readonly Task[],
+  seed: number,
+  onTask?: (done: number) => void,
+  parallel = 4,
+): Promise<Sample[]> {
+  const rng = new Rng(seed);
+  const runs = tasks
+    .filter((t) => !(SINGLE_STEP_KINDS as readonly string[]).includes(t.kind))
+    .flatMap((task) => [0, 1].map((step) => ({ task, missAt: { step, rng: rng.fork() } })));
+  return inChunks(runs, (r) => expertEpisode(browser, r.task, false, r.missAt), parallel, onTask);
 }
 
 /** Whether v lies in [lo, lo + size]: one axis of a box. */

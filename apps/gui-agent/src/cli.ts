@@ -20,6 +20,13 @@ export const COMMAND = {
       default: 'variants',
       help: "'variants': each expert click on a target is also recorded under the goals naming its visible siblings (the same screenshot, another colour word and point); 'plain': the expert's steps only",
     },
+    'recovery-tasks': {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 100,
+      help: "training layouts per multi-step kind also run with a near miss in place of the expert's first or second step, the expert's recovery recorded from there (DART-style demonstrations; 0: none)",
+    },
     steps: { type: 'number', integer: true, min: 1, default: 1200, help: 'behaviour-cloning steps' },
     batch: { type: 'number', integer: true, min: 1, default: 16, help: 'demonstration steps per batch' },
     lr: { type: 'number', min: 0, default: 3e-3, help: 'peak learning rate (AdamW, warmup then cosine)' },
@@ -116,6 +123,7 @@ export const USAGE = usage(COMMAND);
 export interface CliOptions {
   trainTasks: number;
   variants: boolean;
+  recoveryTasks: number;
   steps: number;
   batch: number;
   lr: number;
@@ -145,6 +153,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
   return {
     trainTasks: o['train-tasks'],
     variants: o.demos === 'variants',
+    recoveryTasks: o['recovery-tasks'],
     steps: o.steps,
     batch: o.batch,
     lr: o.lr,

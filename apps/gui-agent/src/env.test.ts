@@ -4,8 +4,8 @@ import { formatStep, parseStep } from '@tessera/gui-agent';
 import { chromiumPath } from '@tessera/webgpu/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectDemos, drawTasks, metrics, type Responder, runEpisodes } from './agent.js';
-import { GRID, GuiEnv, launchBrowser, SHOT, TYPED_VARIANTS } from './env.js';
+import { collectDemos, collectRecoveries, drawTasks, metrics, type Responder, runEpisodes } from './agent.js';
+import { type Box, GRID, GuiEnv, launchBrowser, nearMiss, SHOT, TYPED_VARIANTS } from './env.js';
 import { COLORS, CSS, makeTask, PAGE, TASK_KINDS, type Task, WORDS } from './tasks.js';
 import { encode } from './tokenizer.js';
 
@@ -35,6 +35,63 @@ document.addEventListener('keydown', (e) => events.push(['keydown', e.key, e.ctr
 window.__success = () => true;
 </script></body>`,
 };
+
+describe('nearMiss', () => {
+  const inside = (p: { x: number; y: number }, b: Box) =>
+    p.x >= b.x && p.x <= b.x + b.w && p.y >= b.y && p.y <= b.y + b.h;
+
+  it('lands a click-like step 1–8 page pixels outside its box, on every side, never inside', () => {
+    const rng = new Rng(5);
+    // A text field, a menu option (14 px tall) and a box at the page's corner (two sides off the page).
+    const boxes: Box[] = [
+      { x: 60, y: 50, w: 60, h: 18 },
+      { x: 20, y: 40, w: 56, h: 14 },
+      { x: 0, y: 0, w: 36, h: 18 },
+    ];
+    for (const box of boxes) {
+      const sides = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        for (const type of ['click', 'left_double', 'right_single'] as const) {
+          const miss = nearMiss(
+            { thought: 't', action: { type, start: { x: 0, y: 0 } }, startBox: box },
+            rng,
+          );
+          expect(miss?.type).toBe(type);
+          if (!miss || !('start' in miss)) throw new Error('no near miss');
+          const p = GRID.toPage(miss.start);
+          expect(inside(p, box), `${JSON.stringify(p)} in ${JSON.stringify(box)}`).toBe(false);
+          // Within 8 px plus half a 3-px cell of the box.
+          const dx = Math.max(box.x - p.x, p.x - box.x - box.w, 0);
+          const dy = Math.max(box.y - p.y, p.y - box.y - box.h, 0);
+          expect(Math.max(dx, dy)).toBeLessThanOrEqual(8 + 1.5);
+          sides.add(p.y < box.y ? 'above' : p.y > box.y + box.h ? 'below' : p.x < box.x ? 'left' : 'right');
+        }
+      }
+      expect(sides.size, JSON.stringify(box)).toBe(box.x === 0 ? 2 : 4);
+    }
+  });
+
+  it('turns a scroll into a click inside the list, an escape into a click, and has none for typing or drags', () => {
+    const rng = new Rng(6);
+    const list: Box = { x: 40, y: 30, w: 80, h: 64 };
+    for (let i = 0; i < 50; i++) {
+      const miss = nearMiss(
+        {
+          thought: 't',
+          action: { type: 'scroll', start: { x: 0, y: 0 }, direction: 'down' },
+          startBox: list,
+        },
+        rng,
+      );
+      if (miss?.type !== 'click') throw new Error(`a scroll's near miss is ${miss?.type}`);
+      expect(inside(GRID.toPage(miss.start), list)).toBe(true);
+    }
+    expect(nearMiss({ thought: 't', action: { type: 'hotkey', keys: ['esc'] } }, rng)?.type).toBe('click');
+    expect(nearMiss({ thought: 't', action: { type: 'type', content: 'cat\n' } }, rng)).toBeNull();
+    const drag = { type: 'drag', start: { x: 1, y: 1 }, end: { x: 9, y: 1 } } as const;
+    expect(nearMiss({ thought: 't', action: drag, startBox: list }, rng)).toBeNull();
+  });
+});
 
 describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
   let browser: Browser;
@@ -73,6 +130,22 @@ describe.skipIf(!present && !ci)('GuiEnv in headless Chromium', () => {
       ['dialog', 'hotkey', 'click'],
     ]);
     expect(samples.map((s) => s.box !== undefined)).toEqual([true, false, false, true]);
+  }, 60_000);
+
+  it('records recoveries from near misses: the same previous action, the screen decides the step', async () => {
+    // Two text layouts, each run with a near miss at its first step (the click) and at its second
+    // (typing, which has none): only the first runs give samples.
+    const tasks = drawTasks(['text', 'button'], 2, 4);
+    const samples = await collectRecoveries(browser, tasks, 1);
+    expect(samples.map((s) => [s.kind, s.previous, parseStep(s.text).action.type])).toEqual([
+      ['text', 'click', 'click'],
+      ['text', 'click', 'type'],
+      ['text', 'click', 'click'],
+      ['text', 'click', 'type'],
+    ]);
+    // After the miss the field is unfocused, after the expert's click it is focused: the two
+    // screenshots of one episode differ though the prompt's previous action is the same.
+    expect(Buffer.from(samples[0].shot.rgb).equals(Buffer.from(samples[1].shot.rgb))).toBe(false);
   }, 60_000);
 
   it('re-aims a click at each visible sibling: acting the variant marks the element of its colour', async () => {

@@ -1,3 +1,4 @@
+import type { Rng } from '@tessera/core/rng';
 import { type Action, coordinateMap, type Point, type Step, smartResize } from '@tessera/gui-agent';
 import { chromiumPath } from '@tessera/webgpu/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -19,6 +20,44 @@ export const TYPED_VARIANTS = 3;
 
 /** The grid cell at the middle of a page box. */
 const centreCell = (b: Box): Point => GRID.toGrid({ x: b.x + b.w / 2, y: b.y + b.h / 2 });
+
+/**
+ * A near miss of the expert's step, executed in its place to record recovery demonstrations (DART,
+ * Laskey et al. 2017: the expert labels the states a slightly wrong action leads to). A click-like
+ * step lands 1–8 page pixels outside its target's box, on a random side (a field left unfocused, the
+ * option or item next to the named one); a scroll becomes a click inside the list (clicking before
+ * the item is in sight); the dialog's escape becomes a click somewhere on the page. Null for steps
+ * without one (typing, drags) and when no cell lies outside the box on the page.
+ */
+export function nearMiss(step: ExpertStep, rng: Rng): Action | null {
+  const a = step.action;
+  const box = step.startBox;
+  if (a.type === 'hotkey')
+    return { type: 'click', start: { x: rng.int(SHOT.width), y: rng.int(SHOT.height) } };
+  if (a.type === 'scroll' && box)
+    return { type: 'click', start: GRID.toGrid({ x: box.x + box.w / 2, y: box.y + 4 + rng.int(box.h - 8) }) };
+  if ((a.type === 'click' || a.type === 'left_double' || a.type === 'right_single') && box) {
+    for (let attempt = 0; attempt < 32; attempt++) {
+      const gap = 1 + rng.int(8);
+      const along = rng.uniform(0, 1);
+      const side = rng.int(4);
+      const p =
+        side === 0
+          ? { x: box.x + along * box.w, y: box.y - gap }
+          : side === 1
+            ? { x: box.x + along * box.w, y: box.y + box.h + gap }
+            : side === 2
+              ? { x: box.x - gap, y: box.y + along * box.h }
+              : { x: box.x + box.w + gap, y: box.y + along * box.h };
+      if (p.x < 0 || p.y < 0 || p.x >= PAGE.width || p.y >= PAGE.height) continue;
+      const cell = GRID.toGrid(p);
+      const c = GRID.toPage(cell);
+      const inBox = c.x >= box.x && c.x <= box.x + box.w && c.y >= box.y && c.y <= box.y + box.h;
+      if (!inBox) return { ...a, start: cell };
+    }
+  }
+  return null;
+}
 
 /** Chromium for the environment: the binary and flags the repo's browser tests use. */
 export async function launchBrowser(): Promise<Browser> {

@@ -7,6 +7,7 @@ import { renderLineChartPng } from '@tessera/plot';
 import {
   budget,
   collectDemos,
+  collectRecoveries,
   drawTasks,
   type Episode,
   type Metrics,
@@ -111,6 +112,25 @@ export async function run(
     log(
       `${demos.length} expert steps on ${trainTasks.length} training layouts (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
     );
+    // Recovery demonstrations: the first layouts of each multi-step kind again, with a near miss.
+    cpu = process.cpuUsage();
+    const recoveryTasks = drawTasks(o.kinds, o.recoveryTasks, 1000 + o.seed).filter((t) => budget(t) > 1);
+    const recoveries =
+      o.recoveryTasks === 0
+        ? []
+        : await loadOrCollect(
+            join(o.out, 'recoveries.json'),
+            `${o.kinds.join(',')}/${o.recoveryTasks}/${o.seed}/r1`,
+            () =>
+              collectRecoveries(browser, recoveryTasks, 3000 + o.seed, (n) =>
+                progress?.('recovery demonstrations', n, 2 * recoveryTasks.length),
+              ),
+          );
+    if (o.recoveryTasks > 0)
+      log(
+        `${recoveries.length} recovery steps after near misses on ${recoveryTasks.length} multi-step training layouts (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
+      );
+    const training = [...demos, ...recoveries];
 
     // Held-out layouts: another seed, and any layout identical to a training one is dropped.
     const seen = new Set(trainTasks.map((t) => t.html));
@@ -124,7 +144,7 @@ export async function run(
       policy.loadStateDict(deserialize(readFileSync(o.loadModel), { context: ctx }));
       log(`weights from ${o.loadModel} (no behaviour cloning)`);
     } else {
-      bcLosses = await behaviourCloning(policy, demos, {
+      bcLosses = await behaviourCloning(policy, training, {
         steps: o.steps,
         batch: o.batch,
         lr: o.lr,
@@ -205,7 +225,7 @@ export async function run(
           sftWeight: o.sftWeight,
           coordinates: o.dpoCoordinates,
           tokens: o.dpoTokens,
-          replay: demos,
+          replay: training,
           replayBatch: o.dpoReplay,
           seed: o.seed,
           context: ctx,
@@ -246,7 +266,7 @@ export async function run(
     }
     writeFileSync(
       join(o.out, 'results.json'),
-      `${JSON.stringify({ options: o, demos: demos.length, heldOut: heldOut.length, bcCpuSeconds: bcCpu, bcLosses, dpoLosses, ...result }, null, 2)}\n`,
+      `${JSON.stringify({ options: o, demos: demos.length, recoveries: recoveries.length, heldOut: heldOut.length, bcCpuSeconds: bcCpu, bcLosses, dpoLosses, ...result }, null, 2)}\n`,
     );
     if (bcLosses.length >= 2)
       writeFileSync(
