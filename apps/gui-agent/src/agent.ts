@@ -3,7 +3,16 @@ import { Rng } from '@tessera/core/rng';
 import { type Action, formatStep, parseStep } from '@tessera/gui-agent';
 import type { SampleOptions } from '@tessera/transformer';
 import type { Browser } from 'playwright-core';
-import { type Box, type ExpertStep, GRID, GuiEnv, nearMiss, type Screenshot } from './env.js';
+import {
+  type Box,
+  type ExpertStep,
+  GRID,
+  GuiEnv,
+  inside,
+  isClickLike,
+  nearMiss,
+  type Screenshot,
+} from './env.js';
 import type { Observation, PreviousAction } from './policy.js';
 import { makeTask, SINGLE_STEP_KINDS, type Task, type TaskKind } from './tasks.js';
 import { decode } from './tokenizer.js';
@@ -89,13 +98,13 @@ async function inChunks<T>(
   items: readonly T[],
   f: (item: T) => Promise<Sample[]>,
   parallel: number,
-  onDone?: (done: number) => void,
+  onDone?: (done: number, total: number) => void,
 ): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let start = 0; start < items.length; start += parallel) {
     const chunk = await Promise.all(items.slice(start, start + parallel).map(f));
     samples.push(...chunk.flat());
-    onDone?.(Math.min(start + parallel, items.length));
+    onDone?.(Math.min(start + parallel, items.length), items.length);
   }
   return samples;
 }
@@ -108,7 +117,7 @@ async function inChunks<T>(
 export function collectDemos(
   browser: Browser,
   tasks: readonly Task[],
-  onTask?: (done: number) => void,
+  onTask?: (done: number, total: number) => void,
   variants = false,
   parallel = 4,
 ): Promise<Sample[]> {
@@ -127,21 +136,15 @@ export function collectRecoveries(
   browser: Browser,
   tasks: readonly Task[],
   seed: number,
-  onTask?: (done: number) => void,
+  onEpisode?: (done: number, total: number) => void,
   parallel = 4,
 ): Promise<Sample[]> {
   const rng = new Rng(seed);
   const runs = tasks
     .filter((t) => !(SINGLE_STEP_KINDS as readonly string[]).includes(t.kind))
     .flatMap((task) => [0, 1].map((step) => ({ task, missAt: { step, rng: rng.fork() } })));
-  return inChunks(runs, (r) => expertEpisode(browser, r.task, false, r.missAt), parallel, onTask);
+  return inChunks(runs, (r) => expertEpisode(browser, r.task, false, r.missAt), parallel, onEpisode);
 }
-
-/** Whether v lies in [lo, lo + size]: one axis of a box. */
-export const within = (v: number, lo: number, size: number): boolean => v >= lo && v <= lo + size;
-
-const inside = (p: { x: number; y: number }, b: Box | undefined) =>
-  b !== undefined && within(p.x, b.x, b.w) && within(p.y, b.y, b.h);
 
 /** The action of a model's `Thought: … Action: …` text, or null when it does not parse. */
 export function parseAction(text: string): Action | null {
@@ -272,17 +275,11 @@ export interface Metrics {
   byKind: Record<string, number>;
 }
 
-const CLICKS = new Set(['click', 'left_double', 'right_single']);
-
 export function metrics(episodes: readonly Episode[]): Metrics {
   const steps = episodes.flatMap((e) => e.steps);
-  const grounded = steps.filter((s) => CLICKS.has(s.expert.action.type));
+  const grounded = steps.filter((s) => isClickLike(s.expert.action));
   const hit = grounded.filter(
-    (s) =>
-      s.action &&
-      'start' in s.action &&
-      s.expert.startBox &&
-      inside(GRID.toPage(s.action.start), s.expert.startBox),
+    (s) => s.action && 'start' in s.action && inside(GRID.toPage(s.action.start), s.expert.startBox),
   );
   const single = episodes.filter((e) => (SINGLE_STEP_KINDS as readonly string[]).includes(e.task.kind));
   const multi = episodes.filter((e) => !(SINGLE_STEP_KINDS as readonly string[]).includes(e.task.kind));

@@ -25,7 +25,7 @@ export const COMMAND = {
       integer: true,
       min: 0,
       default: 100,
-      help: "training layouts per multi-step kind also run with a near miss in place of the expert's first or second step, the expert's recovery recorded from there (DART-style demonstrations; 0: none)",
+      help: "training layouts per multi-step kind (the first ones, at most --train-tasks) also run with a near miss in place of the expert's first or second step, the expert's recovery recorded from there (DART-style demonstrations; 0: none)",
     },
     steps: { type: 'number', integer: true, min: 1, default: 1200, help: 'behaviour-cloning steps' },
     batch: { type: 'number', integer: true, min: 1, default: 16, help: 'demonstration steps per batch' },

@@ -18,6 +18,19 @@ export const GRID = coordinateMap(SHOT, PAGE);
 /** How many other words a text task's typing step is also recorded under (`GuiEnv.variants`). */
 export const TYPED_VARIANTS = 3;
 
+/** Whether v lies in [lo, lo + size]: one axis of a box. */
+export const within = (v: number, lo: number, size: number): boolean => v >= lo && v <= lo + size;
+
+/** Whether page point `p` lies in box `b` (edges included); false without a box. */
+export const inside = (p: Point, b: Box | undefined): boolean =>
+  b !== undefined && within(p.x, b.x, b.w) && within(p.y, b.y, b.h);
+
+/** The actions that press at one point: what grounding is measured on. */
+export const isClickLike = (
+  a: Action,
+): a is Extract<Action, { type: 'click' | 'left_double' | 'right_single' }> =>
+  a.type === 'click' || a.type === 'left_double' || a.type === 'right_single';
+
 /** The grid cell at the middle of a page box. */
 const centreCell = (b: Box): Point => GRID.toGrid({ x: b.x + b.w / 2, y: b.y + b.h / 2 });
 
@@ -36,7 +49,7 @@ export function nearMiss(step: ExpertStep, rng: Rng): Action | null {
     return { type: 'click', start: { x: rng.int(SHOT.width), y: rng.int(SHOT.height) } };
   if (a.type === 'scroll' && box)
     return { type: 'click', start: GRID.toGrid({ x: box.x + box.w / 2, y: box.y + 4 + rng.int(box.h - 8) }) };
-  if ((a.type === 'click' || a.type === 'left_double' || a.type === 'right_single') && box) {
+  if (isClickLike(a) && box) {
     for (let attempt = 0; attempt < 32; attempt++) {
       const gap = 1 + rng.int(8);
       const along = rng.uniform(0, 1);
@@ -51,9 +64,7 @@ export function nearMiss(step: ExpertStep, rng: Rng): Action | null {
               : { x: box.x + box.w + gap, y: box.y + along * box.h };
       if (p.x < 0 || p.y < 0 || p.x >= PAGE.width || p.y >= PAGE.height) continue;
       const cell = GRID.toGrid(p);
-      const c = GRID.toPage(cell);
-      const inBox = c.x >= box.x && c.x <= box.x + box.w && c.y >= box.y && c.y <= box.y + box.h;
-      if (!inBox) return { ...a, start: cell };
+      if (!inside(GRID.toPage(cell), box)) return { ...a, start: cell };
     }
   }
   return null;
@@ -305,7 +316,7 @@ export class GuiEnv {
         }),
       );
     }
-    if (a.type !== 'click' && a.type !== 'left_double' && a.type !== 'right_single') return [];
+    if (!isClickLike(a)) return [];
     if (kind === 'dropdown' && step.thought === 'I open the menu.') return [];
     const siblings: { color: string; box: Box }[] = await this.page.evaluate(() => {
       const target = document.querySelector('#target');

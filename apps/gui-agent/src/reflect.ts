@@ -1,8 +1,8 @@
 import type { Context } from '@tessera/core';
 import type { Rng } from '@tessera/core/rng';
 import { type Action, formatStep, type Point, type Step } from '@tessera/gui-agent';
-import { type Episode, parseAction, type Responder, sameAction, within } from './agent.js';
-import { type Box, type ExpertStep, GRID } from './env.js';
+import { type Episode, parseAction, type Responder, sameAction } from './agent.js';
+import { type Box, type ExpertStep, GRID, within } from './env.js';
 import type { Observation } from './policy.js';
 import { decode } from './tokenizer.js';
 import type { ReflectionPair } from './train.js';

@@ -102,33 +102,32 @@ export async function run(
       join(o.out, 'demos.json'),
       `${o.kinds.join(',')}/${o.trainTasks}/${o.seed}/${o.variants ? 'variants' : 'plain'}/v5`,
       () =>
-        collectDemos(
-          browser,
-          trainTasks,
-          (n) => progress?.('demonstrations', n, trainTasks.length),
-          o.variants,
-        ),
+        collectDemos(browser, trainTasks, (n, total) => progress?.('demonstrations', n, total), o.variants),
     );
     log(
       `${demos.length} expert steps on ${trainTasks.length} training layouts (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
     );
-    // Recovery demonstrations: the first layouts of each multi-step kind again, with a near miss.
+    // Recovery demonstrations: the first layouts of each kind again (`drawTasks` interleaves the
+    // kinds, so a prefix holds the first ones of each), a near miss in each multi-step one.
     cpu = process.cpuUsage();
-    const recoveryTasks = drawTasks(o.kinds, o.recoveryTasks, 1000 + o.seed).filter((t) => budget(t) > 1);
+    const perKind = Math.min(o.recoveryTasks, o.trainTasks);
     const recoveries =
-      o.recoveryTasks === 0
+      perKind === 0
         ? []
         : await loadOrCollect(
             join(o.out, 'recoveries.json'),
-            `${o.kinds.join(',')}/${o.recoveryTasks}/${o.seed}/r1`,
+            `${o.kinds.join(',')}/${perKind}/${o.seed}/r1`,
             () =>
-              collectRecoveries(browser, recoveryTasks, 3000 + o.seed, (n) =>
-                progress?.('recovery demonstrations', n, 2 * recoveryTasks.length),
+              collectRecoveries(
+                browser,
+                trainTasks.slice(0, perKind * o.kinds.length),
+                3000 + o.seed,
+                (n, total) => progress?.('recovery demonstrations', n, total),
               ),
           );
-    if (o.recoveryTasks > 0)
+    if (perKind > 0)
       log(
-        `${recoveries.length} recovery steps after near misses on ${recoveryTasks.length} multi-step training layouts (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
+        `${recoveries.length} recovery steps after near misses on the first ${perKind} training layouts of each multi-step kind (${cpuSeconds(cpu).toFixed(1)} CPU s)`,
       );
     const training = [...demos, ...recoveries];
 
