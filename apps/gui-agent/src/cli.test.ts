@@ -19,6 +19,7 @@ describe('gui-agent command line', () => {
       dpoTokens: 'all',
       sftWeight: 1,
       dpoReplay: 16,
+      dpoAnchor: 0,
       kinds: ['button', 'checkbox', 'open', 'context', 'slider', 'text', 'dropdown', 'scroll', 'dialog'],
       out: '/tmp/out',
       help: false,

@@ -95,6 +95,12 @@ export const COMMAND = {
       default: 16,
       help: 'demonstration steps per DPO step replayed in the cross-entropy term beside the chosen steps (0: the chosen steps only)',
     },
+    'dpo-anchor': {
+      type: 'number',
+      min: 0,
+      default: 0,
+      help: "weight of a KL term that holds the policy's next-token distributions where they were at the reflection rollouts' right steps (the agent's own responses; --dpo-replay of them per step; 0: none)",
+    },
     'sft-weight': {
       type: 'number',
       min: 0,
@@ -138,6 +144,7 @@ export interface CliOptions {
   dpoLoss: 'sigmoid' | 'ipo' | 'hinge' | 'robust';
   sftWeight: number;
   dpoReplay: number;
+  dpoAnchor: number;
   dpoPairs: PairSelection;
   dpoCoordinates: boolean;
   dpoTokens: 'all' | 'first-difference';
@@ -168,6 +175,7 @@ export function parseCli(argv: readonly string[], defaultOut: string): CliOption
     dpoLoss: o['dpo-loss'],
     sftWeight: o['sft-weight'],
     dpoReplay: o['dpo-replay'],
+    dpoAnchor: o['dpo-anchor'],
     dpoPairs: o['dpo-pairs'],
     dpoCoordinates: o['dpo-coordinates'],
     dpoTokens: o['dpo-tokens'],

@@ -5,7 +5,7 @@ import type { Screenshot } from './env.js';
 import { COLOUR_CLASSES, colourTargets } from './perception.js';
 import { GuiPolicy, imageTensor, type Observation, type PolicyConfig, promptTokens } from './policy.js';
 import { BOS, EOS, encode, PAD } from './tokenizer.js';
-import { behaviourCloning, dpoRound, makeBatch, perceptionLoss, preferredShare } from './train.js';
+import { anchorKl, behaviourCloning, dpoRound, makeBatch, perceptionLoss, preferredShare } from './train.js';
 
 const TINY: PolicyConfig = {
   patch: 4,
@@ -271,6 +271,65 @@ describe('GuiPolicy', () => {
       context: ctx,
     });
     expect(losses[0]).toBeCloseTo(want, 4);
+  }, 60_000);
+
+  it('anchorKl is KL(reference ‖ policy) summed over the response tokens, against softmaxes by hand', async () => {
+    const ctx = createContext();
+    manualSeed(11, ctx);
+    const policy = new GuiPolicy(TINY, { context: ctx });
+    const reference = new GuiPolicy(TINY, { context: ctx });
+    policy.eval();
+    reference.eval();
+    const rows = [
+      {
+        shot: shot(2, 3, [255, 0, 0]),
+        goal: 'click the red button',
+        previous: 'none' as const,
+        text: "Thought: I click the red button.\nAction: click(start_box='(5,4)')",
+      },
+      {
+        shot: shot(20, 15, [0, 0, 255]),
+        goal: 'type cat in the blue field',
+        previous: 'click' as const,
+        text: "Action: type(content='cat\n')",
+      },
+    ];
+    // Log-softmax (impossible coordinates have logits near −1e4: their probabilities underflow to 0).
+    const logSoftmax = (z: number[]) => {
+      const m = Math.max(...z);
+      const lse = m + Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
+      return z.map((x) => x - lse);
+    };
+    let want = 0;
+    for (const row of rows) {
+      // Each row alone: no padding, and its targets mark the positions that predict a response token.
+      const b = makeBatch([row], TINY, ctx);
+      const zp = Array.from(policy.forward(b.images, b.text).dataSync());
+      const zr = Array.from(reference.forward(b.images, b.text).dataSync());
+      const targets = Array.from(b.targets.dataSync());
+      const v = zp.length / targets.length;
+      targets.forEach((t, i) => {
+        if (t < 0) return;
+        const lp = logSoftmax(zr.slice(i * v, (i + 1) * v));
+        const lq = logSoftmax(zp.slice(i * v, (i + 1) * v));
+        want += lp.reduce((a, l, k) => a + Math.exp(l) * (l - lq[k]), 0);
+      });
+    }
+    want /= rows.length;
+    expect(want).toBeGreaterThan(0.01);
+    expect(await anchorKl(policy, reference, rows, ctx).item()).toBeCloseTo(want, 4);
+    // The round's anchor is a copy of the policy as it starts: at the first step the KL adds nothing
+    // (−log σ(0) = ln 2 alone), and a round that moves the policy makes it positive.
+    const pair = { ...rows[0], chosen: rows[0].text, rejected: "Action: click(start_box='(23,16)')" };
+    const losses = await dpoRound(policy, [pair], {
+      ...sharpRound(ctx),
+      steps: 3,
+      batch: 1,
+      anchor: rows,
+      anchorBatch: 2,
+      anchorWeight: 1,
+    });
+    expect(losses[0]).toBeCloseTo(Math.LN2, 4);
   }, 60_000);
 
   it('the DPO round raises the chosen step over the rejected one', async () => {

@@ -169,6 +169,43 @@ describe('reflectionPairs', () => {
     expect(pairs.map((p) => p.previous)).toEqual(['click', 'wait']);
   });
 
+  it('pairs no step after which the page reported success, though it departs from the expert', async () => {
+    // Half the named item shows at the list's foot: the expert scrolls, the agent clicks it, and
+    // the click does the task.
+    const scroll: ExpertStep = {
+      thought: 'The red item is below.',
+      action: { type: 'scroll', start: { x: 40, y: 20 }, direction: 'down' },
+    };
+    const click = {
+      thought: 'I click the red item.',
+      action: { type: 'click', start: { x: 40, y: 30 } },
+    } as const;
+    const clickStep = (rgb: number) => ({
+      shot: { ...shot, rgb: new Uint8Array(64 * 48 * 3).fill(rgb) },
+      previous: 'scroll' as const,
+      text: formatStep(click),
+      action: click.action,
+      expert: scroll,
+      correct: false,
+    });
+    const task = { kind: 'scroll', goal: 'click the red item in the list', html: '', color: 'red' } as const;
+    const solved: Episode = { task, steps: [clickStep(1), clickStep(2)], success: true };
+    const failed: Episode = { task, steps: [clickStep(3)], success: false };
+    const responder: Responder = {
+      respond: () => {
+        throw new Error('not called');
+      },
+    };
+    const o = { samples: 0, temperature: 1, rng: new Rng(0), context: createContext() };
+    // The solved episode's first click did not do the task (another step followed): it is paired;
+    // its last did, and is not. The failed episode's click is paired.
+    const pairs = await reflectionPairs(responder, [solved, failed], o);
+    expect(pairs.map((p) => p.shot.rgb[0])).toEqual([1, 3]);
+    expect(pairs.every((p) => p.chosen === formatStep(scroll) && p.rejected === formatStep(click))).toBe(
+      true,
+    );
+  });
+
   it('draws nothing with samples 0 and refuses draws at temperature 0', async () => {
     const responder: Responder = {
       respond: () => {

@@ -64,14 +64,18 @@ export async function reflectionPairs(
   const states = new Map<string, State>();
   const wrong: [State, string][] = [];
   for (const ep of rollouts)
-    for (const s of ep.steps) {
+    for (const [i, s] of ep.steps.entries()) {
       const key = `${ep.task.goal}\n${s.previous}\n${Buffer.from(s.shot.rgb).toString('base64')}`;
       let state = states.get(key);
       if (!state) {
         state = { shot: s.shot, goal: ep.task.goal, previous: s.previous, expert: s.expert, key };
         states.set(key, state);
       }
-      if (!s.correct) wrong.push([state, s.text]);
+      // A step after which the page reported success did the task, whatever the expert would have
+      // done there (a click on the named item while half of it shows, where the expert scrolls it
+      // fully into sight first): it is not a mistake to pair.
+      const solved = ep.success && i === ep.steps.length - 1;
+      if (!s.correct && !solved) wrong.push([state, s.text]);
     }
   const distinct = [...states.values()];
   const batch = o.batch ?? 48;

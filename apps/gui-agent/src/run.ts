@@ -226,6 +226,14 @@ export async function run(
           tokens: o.dpoTokens,
           replay: training,
           replayBatch: o.dpoReplay,
+          // The states where the agent was right, with its own responses there.
+          anchor: rollouts.flatMap((e) =>
+            e.steps
+              .filter((s) => s.correct)
+              .map((s) => ({ shot: s.shot, goal: e.task.goal, previous: s.previous, text: s.text })),
+          ),
+          anchorBatch: o.dpoReplay,
+          anchorWeight: o.dpoAnchor,
           seed: o.seed,
           context: ctx,
           onStep: (step, loss, acc) =>

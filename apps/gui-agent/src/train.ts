@@ -1,12 +1,12 @@
-import { backward, noGrad, zeroGrad } from '@tessera/autograd';
+import { backward, noGrad, requiresGrad, zeroGrad } from '@tessera/autograd';
 import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
-import { crossEntropy } from '@tessera/nn';
+import { crossEntropy, klDiv } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
 import { causalLogProbs, type DpoLossType, dpoLoss } from '@tessera/preference';
 import { colourTargets } from './perception.js';
 import {
-  type GuiPolicy,
+  GuiPolicy,
   imageTensor,
   type Observation,
   type PolicyConfig,
@@ -199,6 +199,16 @@ export interface DpoOptions {
    */
   replay?: readonly (Observation & { text: string })[];
   replayBatch?: number;
+  /**
+   * States whose next-token distributions the round holds where they were (the agent's own right
+   * steps, teacher-forced on its own responses): KL(π_ref ‖ π) summed over each response's tokens
+   * and averaged over `anchorBatch` rows per step, weighted by `anchorWeight`. Where the replay's
+   * cross-entropy pulls towards one label, this holds every token's whole distribution, the
+   * decisions the agent got right included, against the pairs' pull.
+   */
+  anchor?: readonly (Observation & { text: string })[];
+  anchorBatch?: number;
+  anchorWeight?: number;
   seed: number;
   context: Context;
   onStep?: (step: number, loss: number, accuracy: number) => void;
@@ -289,6 +299,9 @@ export async function dpoRound(
     });
   // Reference log-probabilities, once, in eval mode.
   const reference = await pairLogProbs(policy, pairs.length, batchOf, ctx);
+  const anchor = o.anchor ?? [];
+  const anchorWeight = o.anchorWeight ?? 0;
+  const frozen = anchor.length > 0 && anchorWeight > 0 ? frozenCopy(policy, ctx) : undefined;
   policy.train();
   const opt = new AdamW(policy.parameters(), { lr: o.lr, weightDecay: 0 });
   const rng = new Rng(o.seed);
@@ -300,6 +313,9 @@ export async function dpoRound(
       replay.length > 0
         ? Array.from({ length: o.replayBatch ?? 0 }, () => replay[rng.int(replay.length)])
         : [];
+    const anchorRows = frozen
+      ? Array.from({ length: o.anchorBatch ?? 16 }, () => anchor[rng.int(anchor.length)])
+      : [];
     const [loss, acc] = tidy(() => {
       const cb = batchOf(idx, 'chosen');
       const rb = batchOf(idx, 'rejected');
@@ -334,6 +350,8 @@ export async function dpoRound(
           total = total.add(crossEntropy(logits.reshape([-1, VOCAB.length]), b.targets).mul(o.sftWeight));
         }
       }
+      if (frozen && anchorRows.length > 0)
+        total = total.add(anchorKl(policy, frozen, anchorRows, ctx).mul(anchorWeight));
       backward(total);
       return [total, d.chosenRewards.gt(d.rejectedRewards).cast('f32').mean()];
     }, ctx);
@@ -346,7 +364,44 @@ export async function dpoRound(
     losses.push(value);
     o.onStep?.(step, value, accuracy);
   }
+  frozen?.dispose();
   return losses;
+}
+
+/** A copy of `policy` (its own parameters, not shared storage), without gradients, in eval mode: the round's reference π_ref. */
+function frozenCopy(policy: GuiPolicy, ctx: Context): GuiPolicy {
+  const copy = new GuiPolicy(policy.config, { context: ctx });
+  noGrad(
+    () =>
+      tidy(() => {
+        copy.loadStateDict(new Map([...policy.stateDict()].map(([name, t]) => [name, t.clone()])));
+      }, ctx),
+    ctx,
+  );
+  for (const p of copy.parameters()) requiresGrad(p, false);
+  copy.eval();
+  return copy;
+}
+
+/**
+ * KL(π_ref ‖ π) of the next-token distributions at the response tokens of `rows` (teacher-forced),
+ * summed over each row's tokens and averaged over the rows.
+ */
+export function anchorKl(
+  policy: GuiPolicy,
+  reference: GuiPolicy,
+  rows: readonly (Observation & { text: string })[],
+  ctx: Context,
+): Tensor {
+  const b = makeBatch(rows, policy.config, ctx, { truncate: true });
+  const target = noGrad(() => reference.forward(b.images, b.text).logSoftmax(-1), ctx);
+  const logp = policy.forward(b.images, b.text).logSoftmax(-1);
+  const scored = b.targets.ne(-100).cast('f32').reshape(b.text.shape);
+  return klDiv(logp, target, { logTarget: true, reduction: 'none' })
+    .sum(-1)
+    .mul(scored)
+    .sum()
+    .div(rows.length);
 }
 
 /**
