@@ -29,6 +29,14 @@ function shot(x: number, y: number, rgb: [number, number, number]): Screenshot {
   return { width: 32, height: 24, rgb: px };
 }
 
+/** A red button's screenshot and the step that clicks it. */
+const redButton = {
+  shot: shot(2, 3, [255, 0, 0]),
+  goal: 'click the red button',
+  previous: 'none' as const,
+  text: "Thought: I click the red button.\nAction: click(start_box='(5,4)')",
+};
+
 /** Summed log p of a row's response tokens under `policy` (eval mode) and their count, from the logits by a plain log-softmax. */
 function responseLogProbByHand(
   policy: GuiPolicy,
@@ -202,12 +210,7 @@ describe('GuiPolicy', () => {
     manualSeed(0, ctx);
     const policy = new GuiPolicy(TINY, { context: ctx });
     const rows = [
-      {
-        shot: shot(2, 3, [255, 0, 0]),
-        goal: 'click the red button',
-        previous: 'none' as const,
-        text: "Thought: I click the red button.\nAction: click(start_box='(5,4)')",
-      },
+      redButton,
       {
         shot: shot(20, 15, [0, 0, 255]),
         goal: 'click the blue button',
@@ -281,12 +284,7 @@ describe('GuiPolicy', () => {
     policy.eval();
     reference.eval();
     const rows = [
-      {
-        shot: shot(2, 3, [255, 0, 0]),
-        goal: 'click the red button',
-        previous: 'none' as const,
-        text: "Thought: I click the red button.\nAction: click(start_box='(5,4)')",
-      },
+      redButton,
       {
         shot: shot(20, 15, [0, 0, 255]),
         goal: 'type cat in the blue field',

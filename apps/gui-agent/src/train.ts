@@ -1,9 +1,9 @@
-import { backward, noGrad, requiresGrad, zeroGrad } from '@tessera/autograd';
+import { backward, noGrad, zeroGrad } from '@tessera/autograd';
 import { type Context, type Tensor, tensor, tidy } from '@tessera/core';
 import { Rng } from '@tessera/core/rng';
 import { crossEntropy, klDiv } from '@tessera/nn';
 import { AdamW, CosineWithWarmup } from '@tessera/optim';
-import { causalLogProbs, type DpoLossType, dpoLoss } from '@tessera/preference';
+import { causalLogProbs, type DpoLossType, dpoLoss, frozenCopy } from '@tessera/preference';
 import { colourTargets } from './perception.js';
 import {
   GuiPolicy,
@@ -301,7 +301,10 @@ export async function dpoRound(
   const reference = await pairLogProbs(policy, pairs.length, batchOf, ctx);
   const anchor = o.anchor ?? [];
   const anchorWeight = o.anchorWeight ?? 0;
-  const frozen = anchor.length > 0 && anchorWeight > 0 ? frozenCopy(policy, ctx) : undefined;
+  const frozen =
+    anchor.length > 0 && anchorWeight > 0
+      ? frozenCopy(policy, () => new GuiPolicy(policy.config, { context: ctx }))
+      : undefined;
   policy.train();
   const opt = new AdamW(policy.parameters(), { lr: o.lr, weightDecay: 0 });
   const rng = new Rng(o.seed);
@@ -366,21 +369,6 @@ export async function dpoRound(
   }
   frozen?.dispose();
   return losses;
-}
-
-/** A copy of `policy` (its own parameters, not shared storage), without gradients, in eval mode: the round's reference π_ref. */
-function frozenCopy(policy: GuiPolicy, ctx: Context): GuiPolicy {
-  const copy = new GuiPolicy(policy.config, { context: ctx });
-  noGrad(
-    () =>
-      tidy(() => {
-        copy.loadStateDict(new Map([...policy.stateDict()].map(([name, t]) => [name, t.clone()])));
-      }, ctx),
-    ctx,
-  );
-  for (const p of copy.parameters()) requiresGrad(p, false);
-  copy.eval();
-  return copy;
 }
 
 /**

@@ -85,7 +85,7 @@ export function pairTensors(
 }
 
 /** Where a model's parameters live: its context and device. */
-export function placeOf(model: CausalLM, op: string): { context: Context; device: string } {
+export function placeOf(model: Module, op: string): { context: Context; device: string } {
   const p = model.parameters()[0];
   if (!p) throw new TesseraError(op, `the model (${model.constructor.name}) has no parameters`);
   return { context: p.ctx, device: p.device };

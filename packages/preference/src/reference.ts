@@ -1,5 +1,6 @@
 import { noGrad, requiresGrad } from '@tessera/autograd';
 import { TesseraError, tidy } from '@tessera/core';
+import type { Module } from '@tessera/nn';
 import { causalLogProbs } from './log-probs.js';
 import {
   type CausalLM,
@@ -13,9 +14,10 @@ import {
 /**
  * The reference policy π_ref as a frozen copy of `model`: `build()` makes a fresh module of the
  * same architecture, which receives a copy of every parameter and buffer (not shared storage), has
- * gradients turned off and is put in eval mode. Run it under `noGrad` (the trainer does).
+ * gradients turned off and is put in eval mode. Run it under `noGrad` (the trainer does). Any
+ * module will do, not only a `CausalLM` (a vision-language policy whose forward also takes images).
  */
-export function frozenCopy<M extends CausalLM>(model: M, build: () => M): M {
+export function frozenCopy<M extends Module>(model: M, build: () => M): M {
   const copy = build();
   if (copy === model)
     throw new TesseraError('frozenCopy', 'build() must return a new module, not the model itself');
