@@ -37,27 +37,38 @@ const redButton = {
   text: "Thought: I click the red button.\nAction: click(start_box='(5,4)')",
 };
 
+/**
+ * At each position of `row` (alone: no padding) that predicts a response token, that token and the
+ * log-softmax of the policy's logits there, by plain arithmetic (eval mode). Impossible coordinates
+ * have logits near −1e4: their probabilities underflow to 0 and their log-probabilities stay finite.
+ */
+function responseLogSoftmaxByHand(
+  policy: GuiPolicy,
+  row: Observation & { text: string },
+  ctx: Context,
+): { target: number; logp: number[] }[] {
+  policy.eval();
+  const b = makeBatch([row], TINY, ctx);
+  const logits = Array.from(policy.forward(b.images, b.text).dataSync());
+  const targets = Array.from(b.targets.dataSync());
+  const v = logits.length / targets.length;
+  return targets.flatMap((target, i) => {
+    if (target < 0) return [];
+    const z = logits.slice(i * v, (i + 1) * v);
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
+    return [{ target, logp: z.map((x) => x - lse) }];
+  });
+}
+
 /** Summed log p of a row's response tokens under `policy` (eval mode) and their count, from the logits by a plain log-softmax. */
 function responseLogProbByHand(
   policy: GuiPolicy,
   row: Observation & { text: string },
   ctx: Context,
 ): { sum: number; n: number } {
-  policy.eval();
-  const b = makeBatch([row], TINY, ctx);
-  const logits = Array.from(policy.forward(b.images, b.text).dataSync());
-  const targets = Array.from(b.targets.dataSync());
-  const v = logits.length / targets.length;
-  let sum = 0;
-  let n = 0;
-  targets.forEach((t, i) => {
-    if (t < 0) return;
-    const z = logits.slice(i * v, (i + 1) * v);
-    const m = Math.max(...z);
-    sum += z[t] - m - Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
-    n++;
-  });
-  return { sum, n };
+  const positions = responseLogSoftmaxByHand(policy, row, ctx);
+  return { sum: positions.reduce((a, p) => a + p.logp[p.target], 0), n: positions.length };
 }
 
 /** A plain DPO round's options, fast enough to learn a few pairs of the tiny policy. */
@@ -281,8 +292,6 @@ describe('GuiPolicy', () => {
     manualSeed(11, ctx);
     const policy = new GuiPolicy(TINY, { context: ctx });
     const reference = new GuiPolicy(TINY, { context: ctx });
-    policy.eval();
-    reference.eval();
     const rows = [
       redButton,
       {
@@ -292,32 +301,18 @@ describe('GuiPolicy', () => {
         text: "Action: type(content='cat\n')",
       },
     ];
-    // Log-softmax (impossible coordinates have logits near −1e4: their probabilities underflow to 0).
-    const logSoftmax = (z: number[]) => {
-      const m = Math.max(...z);
-      const lse = m + Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
-      return z.map((x) => x - lse);
-    };
     let want = 0;
     for (const row of rows) {
-      // Each row alone: no padding, and its targets mark the positions that predict a response token.
-      const b = makeBatch([row], TINY, ctx);
-      const zp = Array.from(policy.forward(b.images, b.text).dataSync());
-      const zr = Array.from(reference.forward(b.images, b.text).dataSync());
-      const targets = Array.from(b.targets.dataSync());
-      const v = zp.length / targets.length;
-      targets.forEach((t, i) => {
-        if (t < 0) return;
-        const lp = logSoftmax(zr.slice(i * v, (i + 1) * v));
-        const lq = logSoftmax(zp.slice(i * v, (i + 1) * v));
-        want += lp.reduce((a, l, k) => a + Math.exp(l) * (l - lq[k]), 0);
+      const q = responseLogSoftmaxByHand(policy, row, ctx);
+      responseLogSoftmaxByHand(reference, row, ctx).forEach(({ logp }, i) => {
+        want += logp.reduce((a, l, k) => a + Math.exp(l) * (l - q[i].logp[k]), 0);
       });
     }
     want /= rows.length;
     expect(want).toBeGreaterThan(0.01);
     expect(await anchorKl(policy, reference, rows, ctx).item()).toBeCloseTo(want, 4);
     // The round's anchor is a copy of the policy as it starts: at the first step the KL adds nothing
-    // (−log σ(0) = ln 2 alone), and a round that moves the policy makes it positive.
+    // (−log σ(0) = ln 2 alone); a fresh model in its place would add a positive KL.
     const pair = { ...rows[0], chosen: rows[0].text, rejected: "Action: click(start_box='(23,16)')" };
     const losses = await dpoRound(policy, [pair], {
       ...sharpRound(ctx),

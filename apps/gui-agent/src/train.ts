@@ -299,12 +299,12 @@ export async function dpoRound(
     });
   // Reference log-probabilities, once, in eval mode.
   const reference = await pairLogProbs(policy, pairs.length, batchOf, ctx);
+  // The anchor's rows per step (0: no anchor term, and no reference copy to hold).
   const anchor = o.anchor ?? [];
   const anchorWeight = o.anchorWeight ?? 0;
+  const anchorBatch = anchor.length > 0 && anchorWeight > 0 ? (o.anchorBatch ?? 16) : 0;
   const frozen =
-    anchor.length > 0 && anchorWeight > 0
-      ? frozenCopy(policy, () => new GuiPolicy(policy.config, { context: ctx }))
-      : undefined;
+    anchorBatch > 0 ? frozenCopy(policy, () => new GuiPolicy(policy.config, { context: ctx })) : undefined;
   policy.train();
   const opt = new AdamW(policy.parameters(), { lr: o.lr, weightDecay: 0 });
   const rng = new Rng(o.seed);
@@ -316,9 +316,7 @@ export async function dpoRound(
       replay.length > 0
         ? Array.from({ length: o.replayBatch ?? 0 }, () => replay[rng.int(replay.length)])
         : [];
-    const anchorRows = frozen
-      ? Array.from({ length: o.anchorBatch ?? 16 }, () => anchor[rng.int(anchor.length)])
-      : [];
+    const anchorRows = Array.from({ length: anchorBatch }, () => anchor[rng.int(anchor.length)]);
     const [loss, acc] = tidy(() => {
       const cb = batchOf(idx, 'chosen');
       const rb = batchOf(idx, 'rejected');
@@ -353,8 +351,7 @@ export async function dpoRound(
           total = total.add(crossEntropy(logits.reshape([-1, VOCAB.length]), b.targets).mul(o.sftWeight));
         }
       }
-      if (frozen && anchorRows.length > 0)
-        total = total.add(anchorKl(policy, frozen, anchorRows, ctx).mul(anchorWeight));
+      if (frozen) total = total.add(anchorKl(policy, frozen, anchorRows, ctx).mul(anchorWeight));
       backward(total);
       return [total, d.chosenRewards.gt(d.rejectedRewards).cast('f32').mean()];
     }, ctx);
